@@ -1,0 +1,64 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED ?= 7
+VISITORS ?= 20000
+
+.PHONY: help install install-test demo seed serve test lint typecheck architecture pytest bench clean
+
+help:
+	@echo "make demo   install, seed the demo brand, serve on http://$(HOST):$(PORT)/"
+	@echo "make test   install everything the tests need, then lint, type-check and test"
+	@echo "make bench  run the benchmarks and print their ratios"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[postgres]'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e '.[postgres,dev,spark,clickhouse]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+	bash scripts/install-system-deps.sh
+
+seed: install
+	$(BIN)/mercato db upgrade
+	$(BIN)/mercato demo seed --seed $(SEED) --visitors $(VISITORS)
+
+serve: install
+	$(BIN)/mercato serve --host $(HOST) --port $(PORT)
+
+demo: seed serve
+
+lint: install-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install-test
+	$(BIN)/mypy
+
+architecture: install-test
+	$(BIN)/lint-imports
+
+pytest: install-test
+	$(BIN)/python -m pytest
+
+test: lint typecheck architecture pytest
+
+bench: install-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mercato .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Multi-touch attribution: journeys and models."""

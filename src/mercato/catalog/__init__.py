@@ -1,0 +1,1 @@
+"""Operational rows: workspaces, users, tokens, products, social accounts, ... (SQLAlchemy 2)."""

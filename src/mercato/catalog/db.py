@@ -1,0 +1,64 @@
+"""Catalog engine and sessions: SQLite file by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mercato.core.errors import DataDirError
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for SQLite, foreign keys on and WAL journaling."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def check_readable(engine: Engine) -> None:
+    """Fail with a DataDirError, not a traceback, when the catalog file is not a database."""
+    try:
+        with engine.connect() as connection:
+            inspect(connection).get_table_names()
+    except (DatabaseError, OperationalError) as exc:
+        raise DataDirError(
+            f"catalog at {engine.url.render_as_string(hide_password=True)} cannot be read: "
+            f"{exc.orig}. Restore it from a backup or move it aside and run "
+            "`mercato db upgrade` to start a new one."
+        ) from None
+
+
+class Catalog:
+    """The catalog handle passed to services: an engine and a session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> Catalog:
+        return cls(make_engine(url))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

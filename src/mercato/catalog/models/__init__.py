@@ -1,0 +1,24 @@
+"""All catalog models. Each domain adds a module here and imports it below,
+so Alembic and `Base.metadata` see every table."""
+
+from mercato.catalog.models.core import (
+    ApiToken,
+    Base,
+    Membership,
+    Product,
+    Site,
+    SocialAccount,
+    User,
+    Workspace,
+)
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Membership",
+    "Product",
+    "Site",
+    "SocialAccount",
+    "User",
+    "Workspace",
+]

@@ -1,0 +1,1 @@
+"""Site event intake: payload schema, validation, enrichment, WAL, loader, sessions."""

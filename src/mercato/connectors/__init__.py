@@ -1,0 +1,1 @@
+"""Platform API connectors and export-file importers."""

@@ -1,0 +1,1 @@
+"""Settings, errors, ids, time, money and security primitives shared by every layer."""

@@ -1,0 +1,1 @@
+"""Deterministic generator of a realistic demo brand, with its recorded ground truth."""

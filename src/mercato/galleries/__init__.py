@@ -1,0 +1,1 @@
+"""Shoppable galleries and link-in-bio pages."""

@@ -1,0 +1,1 @@
+"""KPIs: declarative specs compiled to Ibis, benchmarks, comparisons, goals."""

@@ -1,0 +1,1 @@
+"""The UGC library: intake, media, moderation, rights, tagging, search, curation."""

@@ -1,0 +1,1 @@
+"""Append-heavy analytic tables, queried only through Ibis expressions."""

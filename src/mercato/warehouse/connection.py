@@ -1,0 +1,91 @@
+"""Ibis connections to the warehouse, and the tenant-scoped view every query goes through."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from mercato.core.errors import DataDirError
+from mercato.warehouse.schemas import TABLES
+
+
+class Warehouse:
+    """An Ibis backend holding the warehouse tables. Built by the app factory or CLI entry."""
+
+    def __init__(self, backend: Any, engine: str) -> None:
+        self.backend = backend
+        self.engine = engine
+        # One DuckDB connection is not safe for concurrent use; web threads take turns.
+        self.lock = threading.RLock()
+
+    @classmethod
+    def open_duckdb(cls, path: Path | str) -> Warehouse:
+        """Open (creating if needed) a DuckDB warehouse file and its tables."""
+        target = Path(path)
+        if str(path) != ":memory:":
+            target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            backend = ibis.duckdb.connect(str(path))
+        except Exception as exc:  # duckdb raises IOException / InvalidInputException
+            raise DataDirError(
+                f"warehouse file {target} cannot be opened: {exc}. If it is damaged, restore "
+                "it from a backup or move it aside; Mercato creates a new empty one."
+            ) from None
+        warehouse = cls(backend, "duckdb")
+        warehouse.ensure_tables()
+        return warehouse
+
+    def ensure_tables(self) -> None:
+        existing = set(self.backend.list_tables())
+        for spec in TABLES.values():
+            if spec.name not in existing:
+                self.backend.create_table(spec.name, schema=spec.schema)
+
+    def raw_table(self, name: str) -> ir.Table:
+        """The unscoped table: for loaders and maintenance, never for reports."""
+        if name not in TABLES:
+            raise KeyError(f"unknown warehouse table {name!r}")
+        return self.backend.table(name)
+
+    def for_workspace(self, workspace_id: str) -> ScopedWarehouse:
+        return ScopedWarehouse(self, workspace_id)
+
+    def execute(self, expr: ir.Expr) -> Any:
+        with self.lock:
+            return self.backend.execute(expr)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All loads inside commit together or not at all (imports are atomic)."""
+        with self.lock:
+            self.backend.raw_sql("BEGIN TRANSACTION")
+            try:
+                yield
+            except BaseException:
+                self.backend.raw_sql("ROLLBACK")
+                raise
+            self.backend.raw_sql("COMMIT")
+
+    def close(self) -> None:
+        self.backend.disconnect()
+
+
+class ScopedWarehouse:
+    """Tables already filtered to one workspace, so no report can forget the tenant filter."""
+
+    def __init__(self, warehouse: Warehouse, workspace_id: str) -> None:
+        self.warehouse = warehouse
+        self.workspace_id = workspace_id
+
+    def table(self, name: str) -> ir.Table:
+        table = self.warehouse.raw_table(name)
+        return table.filter(table.workspace_id == self.workspace_id)
+
+    def execute(self, expr: ir.Expr) -> Any:
+        return self.warehouse.execute(expr)

@@ -1,0 +1,112 @@
+"""Arrow batch loader: idempotent upsert on each table's natural key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mercato.core.errors import ValidationFailed
+from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.schemas import TABLES, TableSpec
+
+KEY_SEPARATOR = "\x1f"
+
+
+class LoadMode(StrEnum):
+    UPSERT = "upsert"  # a row with a known key replaces the stored row
+    INSERT_NEW = "insert_new"  # a row with a known key is dropped (events: first one wins)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    received: int
+    inserted: int
+    updated: int
+    dropped_duplicates: int
+
+
+def _arrow_schema(spec: TableSpec) -> pa.Schema:
+    return spec.schema.to_pyarrow()
+
+
+def conform(spec: TableSpec, batch: pa.Table) -> pa.Table:
+    """Order, complete and cast `batch` to the table's schema; add `row_key`."""
+    target = _arrow_schema(spec)
+    unknown = sorted(set(batch.column_names) - set(target.names))
+    if unknown:
+        raise ValidationFailed(f"unknown column(s) {unknown}", location=spec.name)
+    columns = []
+    for field in target:
+        if field.name == "row_key":
+            columns.append(pa.nulls(batch.num_rows, pa.string()))
+        elif field.name in batch.column_names:
+            try:
+                columns.append(batch.column(field.name).cast(field.type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise ValidationFailed(
+                    f"cannot store as {field.type}: {exc}", location=f"{spec.name}.{field.name}"
+                ) from None
+        else:
+            columns.append(pa.nulls(batch.num_rows, field.type))
+    table = pa.Table.from_arrays(columns, schema=target)
+    return table.set_column(0, "row_key", row_keys(spec, table))
+
+
+def row_keys(spec: TableSpec, table: pa.Table) -> pa.ChunkedArray:
+    parts = []
+    for column in spec.natural_key:
+        values = table.column(column)
+        if values.null_count:
+            raise ValidationFailed("natural key column must not be empty", location=column)
+        parts.append(pc.cast(values, pa.string()))
+    return pc.binary_join_element_wise(*parts, KEY_SEPARATOR)
+
+
+def _keep_last_per_key(table: pa.Table) -> pa.Table:
+    if table.num_rows == 0:
+        return table
+    indexed = table.append_column("__pos", pa.array(range(table.num_rows), pa.int64()))
+    last = indexed.group_by("row_key").aggregate([("__pos", "max")]).column("__pos_max")
+    return table.take(pc.take(last, pc.sort_indices(last)))
+
+
+def load(
+    warehouse: Warehouse,
+    table_name: str,
+    batch: pa.Table,
+    *,
+    mode: LoadMode = LoadMode.UPSERT,
+) -> LoadResult:
+    """Load `batch` into `table_name`; loading the same batch twice changes nothing."""
+    spec = TABLES[table_name]
+    rows = _keep_last_per_key(conform(spec, batch))
+    with warehouse.lock:
+        return _store(warehouse, table_name, rows, batch.num_rows, mode)
+
+
+def _store(
+    warehouse: Warehouse, table_name: str, rows: pa.Table, received: int, mode: LoadMode
+) -> LoadResult:
+    duplicates = received - rows.num_rows
+    if rows.num_rows == 0:
+        return LoadResult(table_name, received, 0, 0, duplicates)
+    backend = warehouse.backend
+    incoming = ibis.memtable(rows)
+    stored = warehouse.raw_table(table_name)
+    known = int(backend.execute(incoming.semi_join(stored, "row_key").count()))
+    if mode is LoadMode.INSERT_NEW:
+        if known:
+            backend.insert(table_name, incoming.anti_join(stored, "row_key"))
+        else:
+            backend.insert(table_name, incoming)
+        return LoadResult(table_name, received, rows.num_rows - known, 0, duplicates + known)
+    if known:
+        backend.upsert(table_name, incoming, on="row_key")
+    else:
+        backend.insert(table_name, incoming)
+    return LoadResult(table_name, received, rows.num_rows - known, known, duplicates)

@@ -1,0 +1,116 @@
+"""The app factory: stores are opened here, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from mercato import __version__
+from mercato.catalog import workspaces
+from mercato.core.errors import (
+    ConflictError,
+    MercatoError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationFailed,
+)
+from mercato.core.settings import Settings, load_settings
+from mercato.web.auth import Forbidden, NotAuthenticated
+from mercato.web.routes import ROUTERS
+from mercato.web.services import Services
+
+STATIC_DIR = __file__.rsplit("/", 1)[0] + "/static"
+SESSION_COOKIE = "mercato_session"
+SESSION_MAX_AGE_S = 14 * 24 * 3600
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable OpenAPI operation ids: the endpoint function's name."""
+    return route.name
+
+
+def _error_status(error: MercatoError) -> int:
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, ConflictError):
+        return 409
+    if isinstance(error, PermissionDenied):
+        return 403
+    if isinstance(error, ValidationFailed):
+        return 422
+    return 400
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if exc.page:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return JSONResponse(
+            {"error": {"code": "not_authenticated", "message": "log in or send a valid token"}},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_request: Request, exc: Forbidden) -> Response:
+        return JSONResponse(
+            {"error": {"code": "permission_denied", "message": exc.detail}}, status_code=403
+        )
+
+    @app.exception_handler(MercatoError)
+    async def _mercato_error(_request: Request, exc: MercatoError) -> Response:
+        body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+        if isinstance(exc, ValidationFailed) and exc.location:
+            body["location"] = exc.location
+        return JSONResponse({"error": body}, status_code=_error_status(exc))
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the ASGI app. Tests pass their own `services`; `serve` lets it open them."""
+    settings = settings or (services.settings if services else load_settings())
+    owned = services is None
+    opened = services or Services.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            opened.close()
+
+    app = FastAPI(
+        title="Mercato",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    app.state.services = opened
+
+    def workspaces_of(user_id: str) -> list[tuple[Any, str]]:
+        with opened.catalog.session() as session:
+            return workspaces.workspaces_of_user(session, user_id)
+
+    app.state.workspaces_of = workspaces_of
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+    )
+    _install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

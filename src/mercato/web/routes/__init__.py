@@ -1,0 +1,15 @@
+"""Thin route modules; each domain adds its router to ROUTERS."""
+
+from fastapi import APIRouter
+
+from mercato.web.routes import api_root, health, overview, session, tokens, vendor
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    vendor.router,
+    session.router,
+    session.switch_router,
+    overview.router,
+    api_root.router,
+    tokens.router,
+]

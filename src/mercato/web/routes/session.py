@@ -1,0 +1,99 @@
+"""Log in, log out, switch workspace."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from mercato.catalog import users
+from mercato.core.errors import NotFoundError
+from mercato.core.security import constant_time_equal
+from mercato.web.auth import (
+    SESSION_CSRF,
+    SESSION_USER,
+    AnalyticsPage,
+    Forbidden,
+    ServicesDep,
+    switch_workspace,
+)
+from mercato.web.templating import render
+
+router = APIRouter(tags=["public"], include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so the login form cannot be an open redirect."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _check_form_csrf(request: Request, sent: str) -> None:
+    expected = request.session.get(SESSION_CSRF)
+    if not isinstance(expected, str) or not constant_time_equal(expected, sent):
+        raise Forbidden("missing or invalid CSRF token")
+
+
+@router.get("/login", operation_id="login_form")
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", next=_safe_next(next), error=None)
+
+
+@router.post("/login", operation_id="login")
+def login(
+    request: Request,
+    services: ServicesDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    _check_form_csrf(request, csrf_token)
+    with services.catalog.session() as session:
+        user = users.authenticate(session, email, password)
+        user_id = user.id if user else None
+    if user_id is None:
+        return render(
+            request,
+            "login.html",
+            next=_safe_next(next),
+            error="Wrong email or password.",
+            email=email,
+            status_code=401,
+        )
+    request.session.clear()  # a fresh session (and CSRF token) after login
+    request.session[SESSION_USER] = user_id
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", operation_id="logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    _check_form_csrf(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+switch_router = APIRouter(include_in_schema=False)
+
+
+@switch_router.post("/workspace", operation_id="switch_workspace")
+def change_workspace(
+    request: Request,
+    services: ServicesDep,
+    principal: AnalyticsPage,
+    slug: Annotated[str, Form()],
+) -> Response:
+    if principal.user_id is None:
+        raise Forbidden("workspace switching is for logged-in users")
+    try:
+        switch_workspace(request, services, principal.user_id, slug)
+    except NotFoundError as exc:
+        raise Forbidden(str(exc)) from None
+    referer = request.headers.get("referer")
+    return RedirectResponse(_safe_next(urlparse(referer).path if referer else "/"), 303)

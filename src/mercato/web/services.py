@@ -1,0 +1,49 @@
+"""The stores and settings a running Mercato uses, opened once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mercato.catalog import migrate
+from mercato.catalog.db import Catalog, check_readable
+from mercato.core.errors import DataDirError
+from mercato.core.settings import Settings
+from mercato.warehouse.connection import Warehouse
+
+
+@dataclass
+class Services:
+    settings: Settings
+    catalog: Catalog
+    warehouse: Warehouse
+
+    @classmethod
+    def open(cls, settings: Settings, *, upgrade: bool = False) -> Services:
+        """Open both stores; with `upgrade`, bring the catalog schema up to date first."""
+        _check_data_dir(settings)
+        catalog = Catalog.from_url(settings.resolved_catalog_url)
+        check_readable(catalog.engine)
+        if upgrade:
+            migrate.upgrade(catalog.engine)
+        elif pending := migrate.pending_revisions(catalog.engine):
+            raise DataDirError(
+                f"the catalog needs migrations {sorted(pending)}: run `mercato db upgrade`"
+            )
+        warehouse = Warehouse.open_duckdb(settings.resolved_warehouse_path)
+        return cls(settings, catalog, warehouse)
+
+    def close(self) -> None:
+        self.warehouse.close()
+        self.catalog.dispose()
+
+
+def _check_data_dir(settings: Settings) -> None:
+    data_dir = settings.data_dir
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DataDirError(f"data dir {data_dir} (MERCATO_DATA_DIR) exists but is not a directory")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(
+            f"data dir {data_dir} (MERCATO_DATA_DIR) cannot be created: {exc}"
+        ) from None

@@ -1,0 +1,42 @@
+"""Jinja2 templates with autoescaping on (UGC text is hostile until escaped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from mercato.web.auth import Principal, csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+# Pages listed in the navigation: (path, label). Each domain appends its pages.
+NAVIGATION: list[tuple[str, str]] = [("/", "Overview")]
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    workspaces: list[Any] = []
+    if principal is not None and principal.user_id is not None:
+        workspaces = request.app.state.workspaces_of(principal.user_id)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "principal": principal,
+            "csrf_token": csrf_token(request),
+            "navigation": NAVIGATION,
+            "workspaces": workspaces,
+            **context,
+        },
+        status_code=status_code,
+    )

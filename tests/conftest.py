@@ -1,0 +1,83 @@
+"""Shared fixtures: network blocked, stores on SQLite and PostgreSQL, the real server."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mercato.core.settings import Settings
+from mercato.web.services import Services
+from tests.support.brands import Brand, make_brand
+from tests.support.network import block_network
+from tests.support.postgres import postgres_server
+from tests.support.server import serve_app
+
+block_network()
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
+
+
+def _fresh_postgres_db(base_url: str) -> str:
+    import sqlalchemy as sa
+
+    name = "t_" + secrets.token_hex(6)
+    engine = sa.create_engine(f"{base_url}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{base_url}/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The catalog on each engine Mercato supports; tests using it run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    base: str = request.getfixturevalue("postgres_base_url")
+    return _fresh_postgres_db(base)
+
+
+def make_settings(data_dir: Path, catalog_url: str | None = None) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        catalog_url=catalog_url,
+        secret_key=secrets.token_urlsafe(40),
+        time_zone="UTC",
+    )
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    """Stores on SQLite + a DuckDB file in a fresh data dir."""
+    opened = Services.open(make_settings(tmp_path / "data"), upgrade=True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def services_any_catalog(tmp_path: Path, catalog_url: str) -> Iterator[Services]:
+    """Like `services`, parametrised over SQLite and PostgreSQL catalogs."""
+    opened = Services.open(make_settings(tmp_path / "data", catalog_url), upgrade=True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def brand(services: Services) -> Brand:
+    return make_brand(services)
+
+
+@pytest.fixture
+def live_server(services: Services) -> Iterator[str]:
+    """The real app on a loopback port over `services`."""
+    from mercato.web.app import create_app
+
+    with serve_app(create_app(services=services)) as base:
+        yield base

@@ -1,0 +1,1 @@
+"""Fixtures built from code: servers, stores and brands for the test suite."""
