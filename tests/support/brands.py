@@ -8,7 +8,7 @@ from mercato.catalog import tokens, users, workspaces
 from mercato.core.scopes import Role, Scope
 from mercato.web.services import Services
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 
 
 @dataclass(frozen=True)
