@@ -1,6 +1,7 @@
 """All catalog models. Each domain adds a module here and imports it below,
 so Alembic and `Base.metadata` see every table."""
 
+from mercato.catalog.models.candidates import UgcCandidate
 from mercato.catalog.models.core import (
     ApiToken,
     Base,
@@ -19,6 +20,7 @@ __all__ = [
     "Product",
     "Site",
     "SocialAccount",
+    "UgcCandidate",
     "User",
     "Workspace",
 ]
