@@ -159,7 +159,7 @@ def test_bad_workspace_input(services_any_catalog: Services) -> None:
     from mercato.core.errors import SettingsError
 
     with services_any_catalog.catalog.session() as session:
-        with pytest.raises(ValidationFailed, match="workspace.slug"):
+        with pytest.raises(ValidationFailed, match=r"workspace\.slug"):
             workspaces.create_workspace(session, slug="Not A Slug", name="x")
         with pytest.raises(SettingsError, match="time zone"):
             workspaces.create_workspace(session, slug="ok", name="x", time_zone="Nowhere/Land")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -32,7 +33,7 @@ def test_intervals_cover_the_range_without_gaps() -> None:
     tz = ZoneInfo("Europe/Berlin")
     intervals = offset_intervals(tz, datetime(2026, 1, 1), datetime(2027, 1, 1)).to_pylist()
     assert [row["offset_minutes"] for row in intervals] == [60, 120, 60]
-    for earlier, later in zip(intervals, intervals[1:], strict=False):
+    for earlier, later in pairwise(intervals):
         assert earlier["utc_end"] == later["utc_start"]
     assert intervals[0]["utc_start"] == datetime(2026, 1, 1)
     assert intervals[-1]["utc_end"] >= datetime(2027, 1, 1)
