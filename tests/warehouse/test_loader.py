@@ -140,3 +140,13 @@ def test_corrupted_warehouse_file_gives_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a duckdb file" * 100)
     with pytest.raises(DataDirError, match="cannot be opened"):
         Warehouse.open_duckdb(path)
+
+
+def test_columns_added_by_a_newer_schema_appear(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    Warehouse.open_duckdb(path).close()
+    old = Warehouse.open_duckdb(path)
+    old.backend.raw_sql('ALTER TABLE "orders" DROP COLUMN "landing_site"')
+    old.close()
+    reopened = Warehouse.open_duckdb(path)
+    assert reopened.raw_table("orders").schema()["landing_site"].is_string()

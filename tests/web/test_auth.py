@@ -144,3 +144,28 @@ def test_public_surface(live_server: str) -> None:
     plotly = httpx.get(f"{live_server}/vendor/plotly.min.js")
     assert plotly.status_code == 200
     assert len(plotly.content) > 1_000_000
+
+
+def test_workspace_switcher(services: Services, brand: Brand, live_server: str) -> None:
+    from mercato.catalog import users, workspaces
+    from mercato.core.scopes import Role
+
+    with services.catalog.session() as session:
+        second = workspaces.create_workspace(session, slug="second", name="Second Brand")
+        users.grant_role(
+            session, users.get_user_by_email(session, brand.email()), second, Role.VIEWER
+        )
+    with httpx.Client(base_url=live_server, follow_redirects=False) as client:
+        login(client, brand.email(), PASSWORD)
+        assert client.get("/api/v1/me").json()["workspace"] == "acme"
+        page = client.get("/")
+        assert "Second Brand" in page.text
+        csrf = csrf_of(client)
+        assert (
+            client.post("/workspace", data={"slug": "second", "csrf_token": csrf}).status_code
+            == 303
+        )
+        me = client.get("/api/v1/me").json()
+        assert (me["workspace"], me["role"]) == ("second", "viewer")
+        refused = client.post("/workspace", data={"slug": "nobody", "csrf_token": csrf})
+        assert refused.status_code == 403
