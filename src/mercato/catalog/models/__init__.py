@@ -12,8 +12,26 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.ugc import (
+    Collection,
+    CollectionItem,
+    Creator,
+    ProductTag,
+    RightsEvent,
+    UgcItem,
+    UgcMedia,
+    UgcSettings,
+)
 
 __all__ = [
+    "Collection",
+    "CollectionItem",
+    "Creator",
+    "ProductTag",
+    "RightsEvent",
+    "UgcItem",
+    "UgcMedia",
+    "UgcSettings",
     "ApiToken",
     "Base",
     "Membership",
