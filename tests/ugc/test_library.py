@@ -22,14 +22,39 @@ def _library(services: Services) -> tuple[str, dict[str, str]]:
     ws = brand.workspace_id
     ctx = context(services, ws)
     with services.catalog.session() as s:
-        dress = product(s, ws, "DR-1", "Sunset Linen Dress", product_type="dress", product_line="Summer")
-        boots = product(s, ws, "BT-9", "Trail Ankle Boots", product_type="boots", product_line="Outdoor")
-        a = add(s, ctx, "p1", "Loving my red dress on the beach #summer #sunset", handle="ana",
-                posted_at=datetime(2026, 5, 1), metrics={"likes": 10, "comments": 1})
-        b = add(s, ctx, "p2", "New boots for hiking season #trail", handle="bo",
-                posted_at=datetime(2026, 5, 3), metrics={"likes": 500}, platform="tiktok")
-        c = add(s, ctx, "p3", "Dresses everywhere! Call me 555-123-4567 or mail x@y.com",
-                handle="cy", posted_at=datetime(2026, 5, 2))
+        dress = product(
+            s, ws, "DR-1", "Sunset Linen Dress", product_type="dress", product_line="Summer"
+        )
+        boots = product(
+            s, ws, "BT-9", "Trail Ankle Boots", product_type="boots", product_line="Outdoor"
+        )
+        a = add(
+            s,
+            ctx,
+            "p1",
+            "Loving my red dress on the beach #summer #sunset",
+            handle="ana",
+            posted_at=datetime(2026, 5, 1),
+            metrics={"likes": 10, "comments": 1},
+        )
+        b = add(
+            s,
+            ctx,
+            "p2",
+            "New boots for hiking season #trail",
+            handle="bo",
+            posted_at=datetime(2026, 5, 3),
+            metrics={"likes": 500},
+            platform="tiktok",
+        )
+        c = add(
+            s,
+            ctx,
+            "p3",
+            "Dresses everywhere! Call me 555-123-4567 or mail x@y.com",
+            handle="cy",
+            posted_at=datetime(2026, 5, 2),
+        )
         set_tag(s, a, dress.id, "accepted")
         set_tag(s, b, boots.id, "accepted")
         set_status(s, ws, [a.id, b.id], "approved")
@@ -58,7 +83,9 @@ def test_filters_full_text_and_sorting_on_both_catalogs(services_any_catalog: Se
     assert _ids(services, ws, UgcQuery(product_type="dress")) == [a]
     assert _ids(services, ws, UgcQuery(tagged=False)) == [c]
     assert set(_ids(services, ws, UgcQuery(tagged=True))) == {a, b}
-    assert _ids(services, ws, UgcQuery(posted_from=datetime(2026, 5, 2), posted_to=datetime(2026, 5, 3))) == [c]
+    assert _ids(
+        services, ws, UgcQuery(posted_from=datetime(2026, 5, 2), posted_to=datetime(2026, 5, 3))
+    ) == [c]
     # Full text stems on both engines: "dress" finds "dresses" and "dress".
     assert set(_ids(services, ws, UgcQuery(text="dress"))) == {a, c}
     # Accepted product titles are searchable: "linen" only appears in the tagged product.
@@ -71,14 +98,15 @@ def test_filters_full_text_and_sorting_on_both_catalogs(services_any_catalog: Se
 
 
 def test_moderation_flags_are_recorded_and_explain_themselves(services: Services) -> None:
-    ws, ids = _library(services)
+    _ws, ids = _library(services)
     with services.catalog.session() as s:
         item = s.get(UgcItem, ids["c"])
         assert item is not None
         codes = {flag["code"] for flag in item.moderation_flags}
         assert codes == {"email", "phone"}
         clean = s.get(UgcItem, ids["a"])
-        assert clean is not None and clean.moderation_flags == []
+        assert clean is not None
+        assert clean.moderation_flags == []
 
 
 def test_duplicate_photo_is_detected_and_bad_media_is_an_item_error(services: Services) -> None:
@@ -86,15 +114,20 @@ def test_duplicate_photo_is_detected_and_bad_media_is_an_item_error(services: Se
     ctx = context(services, brand.workspace_id)
     with services.catalog.session() as s:
         first = add(s, ctx, "d1", "one", files=[image_bytes(1, (320, 240))])
-        again = add(s, ctx, "d2", "same photo re-encoded", files=[image_bytes(1, (320, 240), "JPEG")])
+        again = add(
+            s, ctx, "d2", "same photo re-encoded", files=[image_bytes(1, (320, 240), "JPEG")]
+        )
         other = add(s, ctx, "d3", "another", files=[image_bytes(2, (320, 240))])
         broken = add(s, ctx, "d4", "broken", files=[b"GIF89a not really"])
         unknown = add(s, ctx, "d5", "pdf", files=[b"%PDF-1.4 hello"])
         assert again.duplicate_of == first.id
         assert other.duplicate_of is None
-        assert first.quality_score is not None and 0 < first.quality_score <= 1
-        assert broken.media_error and "media 1" in broken.media_error
-        assert unknown.media_error and "unknown or malformed media" in unknown.media_error
+        assert first.quality_score is not None
+        assert 0 < first.quality_score <= 1
+        assert broken.media_error
+        assert "media 1" in broken.media_error
+        assert unknown.media_error
+        assert "unknown or malformed media" in unknown.media_error
     thumbs = list(services.settings.media_dir.glob("*_thumb.jpg"))
     assert len(thumbs) == 3
 

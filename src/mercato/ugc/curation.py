@@ -70,7 +70,9 @@ def _normalise(value: float, reference: float) -> float:
     return min(1.0, value / (2 * reference)) if reference > 0 else 0.0
 
 
-def components(items: Sequence[UgcItem], counts: dict[str, SiteCounts]) -> dict[str, dict[str, float]]:
+def components(
+    items: Sequence[UgcItem], counts: dict[str, SiteCounts]
+) -> dict[str, dict[str, float]]:
     """Per item: quality, engagement, ctr, conversion, each in 0..1 (0.5 = workspace average)."""
     exposed = [(i.engagement, _exposures(i)) for i in items if _exposures(i) > 0]
     eng_mean = sum(e for e, _ in exposed) / max(1.0, sum(x for _, x in exposed)) if exposed else 0.0
@@ -106,7 +108,9 @@ def rescore(session: Session, warehouse: ScopedWarehouse, workspace_id: str) -> 
     return len(items)
 
 
-def best_for_product(session: Session, workspace_id: str, product_id: str, limit: int = 12) -> list[UgcItem]:
+def best_for_product(
+    session: Session, workspace_id: str, product_id: str, limit: int = 12
+) -> list[UgcItem]:
     """Publishable items tagged with the product, best curation score first."""
     statement = (
         publishable_items(workspace_id)
@@ -125,7 +129,9 @@ def best_for_placement(
     if placement not in PLACEMENTS:
         from mercato.core.errors import ValidationFailed
 
-        raise ValidationFailed(f"placement must be one of {', '.join(PLACEMENTS)}", location="placement")
+        raise ValidationFailed(
+            f"placement must be one of {', '.join(PLACEMENTS)}", location="placement"
+        )
     items = list(session.scalars(publishable_items(workspace_id)))
     parts = components(items, site_counts(warehouse))
     ranked = sorted(items, key=lambda i: score(parts[i.id], PLACEMENTS[placement]), reverse=True)

@@ -109,7 +109,9 @@ class SafeFetcher:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = self.checked_address(parts.hostname, port)
         host_part = f"[{address}]" if ":" in address else address
-        pinned = urlunsplit((parts.scheme, f"{host_part}:{port}", parts.path or "/", parts.query, ""))
+        pinned = urlunsplit(
+            (parts.scheme, f"{host_part}:{port}", parts.path or "/", parts.query, "")
+        )
         headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": "Mercato-UGC/1"}
         extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
         try:
@@ -118,7 +120,7 @@ class SafeFetcher:
                     location = response.headers.get("location", "")
                     if not location:
                         raise FetchError(f"redirect without a Location from {url}")
-                    return urljoin(url, location)
+                    return str(urljoin(url, location))
                 if response.status_code >= 400:
                     raise FetchError(f"{url} answered HTTP {response.status_code}")
                 body = self._read_limited(response.iter_bytes(), url)

@@ -67,7 +67,9 @@ def intake_candidates(
     """Turn unconsumed connector candidates into library items (idempotent)."""
     query = (
         select(UgcCandidate)
-        .where(UgcCandidate.workspace_id == context.workspace_id, UgcCandidate.consumed_at.is_(None))
+        .where(
+            UgcCandidate.workspace_id == context.workspace_id, UgcCandidate.consumed_at.is_(None)
+        )
         .order_by(UgcCandidate.discovered_at)
     )
     summary = IntakeSummary()

@@ -17,7 +17,13 @@ from mercato.catalog.models import Creator, Product, ProductTag, UgcItem, UgcMed
 from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc.fetch import FetchError, SafeFetcher
-from mercato.ugc.media import DUPLICATE_DISTANCE, MediaError, StoredMedia, quality_score, store_media
+from mercato.ugc.media import (
+    DUPLICATE_DISTANCE,
+    MediaError,
+    StoredMedia,
+    quality_score,
+    store_media,
+)
 from mercato.ugc.moderation import moderate
 
 HASHTAG = re.compile(r"#(\w{1,100})", re.UNICODE)
@@ -163,7 +169,11 @@ def _fill_media(media: UgcMedia, stored: StoredMedia) -> None:
     media.thumb_path = stored.thumb_path
     media.byte_size = stored.byte_size
     media.width, media.height = stored.width, stored.height
-    media.phash, media.sharpness, media.brightness = stored.phash, stored.sharpness, stored.brightness
+    media.phash, media.sharpness, media.brightness = (
+        stored.phash,
+        stored.sharpness,
+        stored.brightness,
+    )
 
 
 def add_item(session: Session, context: IntakeContext, new: NewItem) -> UgcItem | None:
@@ -183,7 +193,9 @@ def add_item(session: Session, context: IntakeContext, new: NewItem) -> UgcItem 
     creator = None
     if new.creator_handle or new.creator_email:
         handle = new.creator_handle or str(new.creator_email).split("@")[0]
-        creator = creator_for(session, context.workspace_id, new.platform, handle, new.creator_email)
+        creator = creator_for(
+            session, context.workspace_id, new.platform, handle, new.creator_email
+        )
     text = "\n".join(part for part in (new.title, new.caption) if part)
     hashtags = hashtags_of(text)
     item = UgcItem(

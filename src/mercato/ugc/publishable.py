@@ -25,7 +25,7 @@ def publishable_condition(now: datetime) -> object:
     )
 
 
-def publishable_items(workspace_id: str, now: datetime | None = None) -> Select[tuple[UgcItem]]:
+def publishable_items(workspace_id: str, now: datetime | None = None) -> Select[UgcItem]:
     """A select of the workspace's publishable items; callers may add filters and order."""
     moment = now or utcnow()
     return select(UgcItem).where(

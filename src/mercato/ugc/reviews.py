@@ -34,7 +34,9 @@ class ReviewRow:
     posted_at: datetime
 
     def external_id(self) -> str:
-        key = "\x1f".join([self.product.sku, self.author, self.posted_at.isoformat(), self.title, self.text])
+        key = "\x1f".join(
+            [self.product.sku, self.author, self.posted_at.isoformat(), self.title, self.text]
+        )
         return "review-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -42,13 +44,17 @@ def _parse_date(raw: str, where: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationFailed(f"date {raw!r} is not ISO 8601 (2024-05-01)", location=where) from None
+        raise ValidationFailed(
+            f"date {raw!r} is not ISO 8601 (2024-05-01)", location=where
+        ) from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 
-def _parse_row(session: Session, workspace_id: str, name: str, line: int, row: dict[str, str]) -> ReviewRow:
+def _parse_row(
+    session: Session, workspace_id: str, name: str, line: int, row: dict[str, str]
+) -> ReviewRow:
     def where(column: str) -> str:
         return f"{name}:{line}:{column}"
 
@@ -62,13 +68,17 @@ def _parse_row(session: Session, workspace_id: str, name: str, line: int, row: d
     try:
         rating = int(row["rating"].strip())
     except ValueError:
-        raise ValidationFailed(f"rating {row['rating']!r} is not a whole number", location=where("rating")) from None
+        raise ValidationFailed(
+            f"rating {row['rating']!r} is not a whole number", location=where("rating")
+        ) from None
     if not 1 <= rating <= 5:
         raise ValidationFailed(f"rating {rating} is outside 1..5", location=where("rating"))
     urls = [u for u in (row.get("photo_urls") or "").replace("|", " ").split() if u]
     for url in urls:
         if not url.startswith(("http://", "https://")):
-            raise ValidationFailed(f"photo URL {url[:100]!r} is not http(s)", location=where("photo_urls"))
+            raise ValidationFailed(
+                f"photo URL {url[:100]!r} is not http(s)", location=where("photo_urls")
+            )
     return ReviewRow(
         line=line,
         product=product,
@@ -91,12 +101,16 @@ def parse_reviews(session: Session, workspace_id: str, name: str, content: str) 
     rows = []
     for line_offset, row in enumerate(reader):
         if None in row:
-            raise ValidationFailed("more fields than the header has", location=f"{name}:{line_offset + 2}")
+            raise ValidationFailed(
+                "more fields than the header has", location=f"{name}:{line_offset + 2}"
+            )
         rows.append(_parse_row(session, workspace_id, name, reader.line_num, row))
     return rows
 
 
-def import_reviews(session: Session, context: IntakeContext, name: str, content: str) -> IntakeSummary:
+def import_reviews(
+    session: Session, context: IntakeContext, name: str, content: str
+) -> IntakeSummary:
     """Validate every row, then add them all in the caller's transaction."""
     rows = parse_reviews(session, context.workspace_id, name, content)
     summary = IntakeSummary()
@@ -117,7 +131,15 @@ def import_reviews(session: Session, context: IntakeContext, name: str, content:
         if item is None:
             summary.skipped += 1
             continue
-        session.add(ProductTag(item_id=item.id, product_id=row.product.id, status="accepted", confidence=1.0, method="review"))
+        session.add(
+            ProductTag(
+                item_id=item.id,
+                product_id=row.product.id,
+                status="accepted",
+                confidence=1.0,
+                method="review",
+            )
+        )
         session.flush()
         refresh_search_text(session, item)
         summary.added += 1

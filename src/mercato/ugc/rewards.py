@@ -47,7 +47,9 @@ class CreatorSummary:
     revenue: Decimal
 
 
-def redemptions_by_code(warehouse: ScopedWarehouse, codes: list[str]) -> dict[str, tuple[int, Decimal]]:
+def redemptions_by_code(
+    warehouse: ScopedWarehouse, codes: list[str]
+) -> dict[str, tuple[int, Decimal]]:
     """Orders and net revenue per coupon code (case-insensitive), from `orders.coupon_codes`."""
     if not codes:
         return {}

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, column, exists, func, literal_column, select, table
+from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Creator, Product, ProductTag, UgcItem
@@ -21,7 +21,7 @@ from mercato.ugc.publishable import publishable_condition
 SORTS = ("recent", "engagement", "performance", "curation", "relevance")
 RIGHTS = ("none", "requested", "granted", "revoked", "expired", "publishable")
 FTS = table("ugc_items_fts", column("item_id"), column("rank"))
-ENGLISH = literal_column("'english'::regconfig")
+ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
 @dataclass
@@ -113,7 +113,7 @@ def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
     return where
 
 
-def _full_text(statement: Select[Any], session: Session, text: str) -> tuple[Select[Any], Any]:
+def _full_text(statement: Any, session: Session, text: str) -> tuple[Any, Any]:
     """Restrict to full-text matches; returns the statement and its relevance order."""
     if session.get_bind().dialect.name == "sqlite":
         terms = fts5_query(text)
@@ -179,11 +179,13 @@ def _semantic(
     if not rows:
         return SearchResult([], 0)
     ids = [row[0] for row in rows]
-    matrix = from_bytes([row[1] for row in rows])
+    matrix = from_bytes([row[1] or b"" for row in rows])
     scores = matrix @ embedder.embed([query.semantic])[0]
     top = np.argsort(-scores)[query.offset : query.offset + query.limit]
     chosen = [ids[i] for i in top]
-    by_id = {item.id: item for item in session.scalars(select(UgcItem).where(UgcItem.id.in_(chosen)))}
+    by_id = {
+        item.id: item for item in session.scalars(select(UgcItem).where(UgcItem.id.in_(chosen)))
+    }
     return SearchResult(
         [by_id[i] for i in chosen],
         len(ids),

@@ -17,7 +17,28 @@ from mercato.ugc.embedding import Embedder, item_text
 from mercato.ugc.items import refresh_search_text
 
 WORD = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset("a an and the of in on for with my our your this that is it to by".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "in",
+        "on",
+        "for",
+        "with",
+        "my",
+        "our",
+        "your",
+        "this",
+        "that",
+        "is",
+        "it",
+        "to",
+        "by",
+    ]
+)
 MIN_CONFIDENCE = 0.35
 
 
@@ -103,7 +124,9 @@ def workspace_products(session: Session, workspace_id: str) -> list[Product]:
 
 def store_suggestions(session: Session, item: UgcItem, suggestions: Sequence[Suggestion]) -> int:
     """Save suggestions; an existing tag (accepted or rejected by a person) is never overwritten."""
-    existing = set(session.scalars(select(ProductTag.product_id).where(ProductTag.item_id == item.id)))
+    existing = set(
+        session.scalars(select(ProductTag.product_id).where(ProductTag.item_id == item.id))
+    )
     added = 0
     for suggestion in suggestions:
         if suggestion.product_id in existing:

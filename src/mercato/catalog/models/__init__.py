@@ -24,21 +24,21 @@ from mercato.catalog.models.ugc import (
 )
 
 __all__ = [
+    "ApiToken",
+    "Base",
     "Collection",
     "CollectionItem",
     "Creator",
-    "ProductTag",
-    "RightsEvent",
-    "UgcItem",
-    "UgcMedia",
-    "UgcSettings",
-    "ApiToken",
-    "Base",
     "Membership",
     "Product",
+    "ProductTag",
+    "RightsEvent",
     "Site",
     "SocialAccount",
     "UgcCandidate",
+    "UgcItem",
+    "UgcMedia",
+    "UgcSettings",
     "User",
     "Workspace",
 ]

@@ -100,9 +100,7 @@ class UgcMedia(Base):
     __tablename__ = "ugc_media"
 
     id: Mapped[str] = _id_column("med")
-    item_id: Mapped[str] = mapped_column(
-        ForeignKey("ugc_items.id", ondelete="CASCADE"), index=True
-    )
+    item_id: Mapped[str] = mapped_column(ForeignKey("ugc_items.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(16), default="photo")  # photo|video
     source_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
@@ -124,9 +122,7 @@ class RightsEvent(Base):
     __tablename__ = "ugc_rights_events"
 
     id: Mapped[str] = _id_column("rte")
-    item_id: Mapped[str] = mapped_column(
-        ForeignKey("ugc_items.id", ondelete="CASCADE"), index=True
-    )
+    item_id: Mapped[str] = mapped_column(ForeignKey("ugc_items.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # requested|granted|revoked|expired
     channel: Mapped[str] = mapped_column(String(32), default="")  # comment|dm|upload_form|...
     text: Mapped[str] = mapped_column(Text, default="")
