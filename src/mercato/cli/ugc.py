@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from mercato.catalog import workspaces
 from mercato.catalog.models import UgcCandidate
 from mercato.cli.context import console, fail, opened_services
-from mercato.ugc import curation, rights
-from mercato.ugc.embedding import AI_MISSING_NOTICE, load_embedder
+from mercato.ugc import curation, embedding, rights
+from mercato.ugc.embedding import AI_MISSING_NOTICE
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import get_item, set_status
 from mercato.ugc.search import UgcQuery, search
@@ -30,7 +30,7 @@ def _summary(summary: IntakeSummary) -> None:
         f"added [bold]{summary.added}[/], already in the library {summary.skipped}, "
         f"with media errors {summary.media_errors}"
     )
-    if load_embedder() is None:
+    if embedding.load_embedder() is None:
         console.print(f"[yellow]{AI_MISSING_NOTICE}[/]")
 
 
@@ -140,7 +140,7 @@ def ugc_search(
     )
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
-        result = search(session, ws.id, query, load_embedder() if semantic else None)
+        result = search(session, ws.id, query, embedding.load_embedder() if semantic else None)
         if result.notice:
             console.print(f"[yellow]{result.notice}[/]")
         table = Table("id", "platform", "status", "rights", "caption")

@@ -81,14 +81,14 @@ def creator_summaries(
             select(UgcItem.creator_id, func.count())
             .where(UgcItem.workspace_id == workspace_id)
             .group_by(UgcItem.creator_id)
-        ).tuples()
+        ).all()
     )
     granted = dict(
         session.execute(
             select(UgcItem.creator_id, func.count())
             .where(UgcItem.workspace_id == workspace_id, UgcItem.rights_status == "granted")
             .group_by(UgcItem.creator_id)
-        ).tuples()
+        ).all()
     )
     codes = [c.coupon_code for c in creators if c.coupon_code]
     redeemed = redemptions_by_code(warehouse, codes)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Creator, RightsEvent, UgcItem, UgcSettings
@@ -133,7 +133,14 @@ def detect_approval(
     if creator is None:
         return None
     settings = ugc_settings(session, item.workspace_id)
-    reply = approval_in(comments, creator.handle, approval_hashtag(settings, slug))
+    asked_at = session.scalar(
+        select(func.max(RightsEvent.at)).where(
+            RightsEvent.item_id == item.id, RightsEvent.kind == "requested"
+        )
+    )
+    # A reply only answers a request made before it (an old #YesBrand is not consent).
+    answers = [c for c in comments if asked_at is None or c.at >= asked_at]
+    reply = approval_in(answers, creator.handle, approval_hashtag(settings, slug))
     if reply is None:
         return None
     return grant(session, item, channel="comment_reply", evidence=reply.text, at=reply.at)

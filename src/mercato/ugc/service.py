@@ -19,8 +19,8 @@ from mercato.catalog.models import (
     Workspace,
 )
 from mercato.core.settings import Settings
-from mercato.ugc import intake, reviews, rights
-from mercato.ugc.embedding import Embedder, load_embedder
+from mercato.ugc import embedding, intake, reviews, rights
+from mercato.ugc.embedding import Embedder
 from mercato.ugc.fetch import SafeFetcher
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import IntakeContext, get_item, ugc_settings
@@ -38,17 +38,22 @@ def intake_context(
 
 
 def _enriched(
-    session: Session, context: IntakeContext, summary: IntakeSummary, embedder: EmbedderSource
+    session: Session,
+    context: IntakeContext,
+    summary: IntakeSummary,
+    embedder: EmbedderSource | None,
 ) -> IntakeSummary:
     if summary.item_ids:
-        intake.enrich(session, context.workspace_id, summary.item_ids, embedder())
+        # Looked up at call time, so an install without the [ai] extra (or a test) decides.
+        source = embedder or embedding.load_embedder
+        intake.enrich(session, context.workspace_id, summary.item_ids, source())
     return summary
 
 
 def intake_candidates(
     session: Session,
     context: IntakeContext,
-    embedder: EmbedderSource = load_embedder,
+    embedder: EmbedderSource | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> IntakeSummary:
     summary = intake.intake_candidates(session, context, progress=progress)
@@ -60,7 +65,7 @@ def import_reviews(
     context: IntakeContext,
     name: str,
     content: str,
-    embedder: EmbedderSource = load_embedder,
+    embedder: EmbedderSource | None = None,
 ) -> IntakeSummary:
     return _enriched(
         session, context, reviews.import_reviews(session, context, name, content), embedder
@@ -68,7 +73,7 @@ def import_reviews(
 
 
 def add_url(
-    session: Session, context: IntakeContext, url: str, embedder: EmbedderSource = load_embedder
+    session: Session, context: IntakeContext, url: str, embedder: EmbedderSource | None = None
 ) -> IntakeSummary:
     summary = IntakeSummary()
     item = intake.intake_url(session, context, url)
@@ -90,7 +95,7 @@ def upload(
     email: str,
     handle: str,
     consent: bool,
-    embedder: EmbedderSource = load_embedder,
+    embedder: EmbedderSource | None = None,
 ) -> UgcItem:
     item = intake.intake_upload(
         session,

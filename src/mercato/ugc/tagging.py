@@ -176,5 +176,5 @@ def tags_of(session: Session, item_id: str) -> list[tuple[ProductTag, Product]]:
         .join(Product, Product.id == ProductTag.product_id)
         .where(ProductTag.item_id == item_id)
         .order_by(ProductTag.confidence.desc())
-    ).tuples()
-    return list(rows)
+    ).all()
+    return [(tag, product) for tag, product in rows]

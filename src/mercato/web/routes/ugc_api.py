@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 
 from mercato.catalog.models import UgcItem
 from mercato.core.scopes import Scope
-from mercato.ugc import curation, rights
-from mercato.ugc.embedding import load_embedder
+from mercato.ugc import curation, embedding, rights
 from mercato.ugc.items import get_item, set_status, ugc_settings
 from mercato.ugc.rewards import creator_summaries
 from mercato.ugc.search import UgcQuery, search
@@ -154,7 +153,7 @@ def search_ugc_items(
     params: Annotated[UgcSearchParams, Query()],
 ) -> UgcSearchPage:
     query = UgcQuery(**params.model_dump())
-    embedder = load_embedder() if query.semantic else None
+    embedder = embedding.load_embedder() if query.semantic else None
     with services.catalog.session() as session:
         result = search(session, principal.workspace_id, query, embedder)
         return UgcSearchPage(

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from mercato.catalog.models import UgcItem, UgcMedia
 from mercato.core.errors import NotFoundError
 from mercato.core.scopes import Scope
-from mercato.ugc import rights
-from mercato.ugc.embedding import load_embedder
+from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries
 from mercato.ugc.search import SORTS, UgcQuery, search
@@ -71,7 +70,7 @@ def query_from(request: Request) -> UgcQuery:
 @router.get("/ugc", operation_id="ugc_library_page")
 def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage) -> HTMLResponse:
     query = query_from(request)
-    embedder = load_embedder() if query.semantic else None
+    embedder = embedding.load_embedder() if query.semantic else None
     with services.catalog.session() as session:
         if query.rights and query.rights not in (
             "none",
