@@ -15,7 +15,11 @@ from mercato.web.services import Services
 from tests.support.brands import Brand
 from tests.ugc.support import add, context, image_bytes
 
-XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">"\'><svg onload=window.__pwned=3>'
+XSS = (
+    "<script>window.__pwned=1</script>"
+    '<img src=x onerror="window.__pwned=2">'
+    "\"'><svg onload=window.__pwned=3>"
+)
 
 
 @dataclass(frozen=True)

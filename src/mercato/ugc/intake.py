@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import numpy as np
 from sqlalchemy import select
@@ -156,7 +156,8 @@ def intake_url(session: Session, context: IntakeContext, url: str) -> UgcItem | 
     if fetched.content_type.startswith("text/html"):
         meta = _open_graph(fetched.content.decode("utf-8", errors="replace"))
         new.caption = meta.get("og:description", meta.get("og:title", ""))
-        new.media_urls = [meta["og:image"]] if meta.get("og:image") else []
+        image = meta.get("og:image")
+        new.media_urls = [urljoin(fetched.url, image)] if image else []
         new.content_type = "video" if meta.get("og:type", "").startswith("video") else "photo"
         item = add_item(session, context, new)
         if item is not None and not new.media_urls:
