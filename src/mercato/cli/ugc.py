@@ -30,7 +30,7 @@ def _summary(summary: IntakeSummary) -> None:
         f"added [bold]{summary.added}[/], already in the library {summary.skipped}, "
         f"with media errors {summary.media_errors}"
     )
-    if embedding.load_embedder() is None:
+    if not embedding.ai_available():
         console.print(f"[yellow]{AI_MISSING_NOTICE}[/]")
 
 

