@@ -140,3 +140,22 @@ def test_bulk_status_rejects_unknown_status(services: Services) -> None:
 
 def test_fts5_query_quotes_every_word() -> None:
     assert fts5_query('red "dress" OR x*') == '"red" "dress" "OR" "x"'
+
+
+def test_collections_group_items_and_filter_search(services: Services) -> None:
+    from mercato.core.errors import ConflictError, NotFoundError
+    from mercato.ugc.collections import add_to_collection, collections_of, create_collection
+
+    ws, ids = _library(services)
+    other = make_brand(services, slug="other").workspace_id
+    with services.catalog.session() as s:
+        summer = create_collection(s, ws, "Summer lookbook")
+        assert add_to_collection(s, ws, summer.id, [ids["a"], ids["c"], ids["a"]]) == 2
+        assert add_to_collection(s, ws, summer.id, [ids["a"]]) == 0
+        with pytest.raises(ConflictError):
+            create_collection(s, ws, "Summer lookbook")
+        with pytest.raises(NotFoundError):
+            add_to_collection(s, other, summer.id, [ids["a"]])
+        assert [(c.name, n) for c, n in collections_of(s, ws)] == [("Summer lookbook", 2)]
+        collection_id = summer.id
+    assert set(_ids(services, ws, UgcQuery(collection_id=collection_id))) == {ids["a"], ids["c"]}

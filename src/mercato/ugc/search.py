@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Creator, Product, ProductTag, UgcItem
+from mercato.catalog.models import CollectionItem, Creator, Product, ProductTag, UgcItem
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder, from_bytes
@@ -41,6 +41,7 @@ class UgcQuery:
     status: str | None = None
     rights: str | None = None
     tagged: bool | None = None
+    collection_id: str | None = None
     sort: str = "recent"
     limit: int = 48
     offset: int = 0
@@ -103,6 +104,14 @@ def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
         where.append(UgcItem.rights_status == query.rights)
     if (product := _product_filter(query)) is not None:
         where.append(product)
+    if query.collection_id:
+        where.append(
+            UgcItem.id.in_(
+                select(CollectionItem.item_id).where(
+                    CollectionItem.collection_id == query.collection_id
+                )
+            )
+        )
     if query.tagged is not None:
         tagged = exists(
             select(ProductTag.item_id).where(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from mercato.catalog.models import UgcItem
 from mercato.core.scopes import Scope
-from mercato.ugc import curation, embedding, rights
+from mercato.ugc import collections, curation, embedding, rights
 from mercato.ugc.items import get_item, set_status, ugc_settings
 from mercato.ugc.rewards import creator_summaries
 from mercato.ugc.search import UgcQuery, search
@@ -78,6 +78,7 @@ class UgcSearchParams(BaseModel):
     status: str | None = None
     rights: str | None = None
     tagged: bool | None = None
+    collection_id: str | None = None
     sort: Literal["recent", "engagement", "performance", "curation", "relevance"] = "recent"
     limit: int = Field(default=48, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
@@ -351,3 +352,46 @@ def update_ugc_settings(
             setattr(found, name, value)
         session.flush()
         return UgcSettingsUpdate.model_validate(found, from_attributes=True)
+
+
+class CollectionCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class CollectionPublic(BaseModel):
+    id: str
+    name: str
+    items: int
+
+
+class CollectionItemsAdd(BaseModel):
+    item_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+@router.get("/collections", operation_id="list_ugc_collections")
+def list_ugc_collections(services: ServicesDep, principal: UgcReader) -> list[CollectionPublic]:
+    with services.catalog.session() as session:
+        return [
+            CollectionPublic(id=c.id, name=c.name, items=n)
+            for c, n in collections.collections_of(session, principal.workspace_id)
+        ]
+
+
+@router.post("/collections", operation_id="create_ugc_collection", status_code=201)
+def create_ugc_collection(
+    body: CollectionCreate, services: ServicesDep, principal: UgcWriter
+) -> CollectionPublic:
+    with services.catalog.session() as session:
+        created = collections.create_collection(session, principal.workspace_id, body.name)
+        return CollectionPublic(id=created.id, name=created.name, items=0)
+
+
+@router.post("/collections/{collection_id}/items", operation_id="add_ugc_collection_items")
+def add_ugc_collection_items(
+    collection_id: str, body: CollectionItemsAdd, services: ServicesDep, principal: UgcWriter
+) -> dict[str, int]:
+    with services.catalog.session() as session:
+        added = collections.add_to_collection(
+            session, principal.workspace_id, collection_id, body.item_ids
+        )
+        return {"added": added}
