@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import insert
 
 from mercato.catalog import workspaces
-from mercato.catalog.models import Creator, UgcItem
+from mercato.catalog.models import Creator, UgcEmbedding, UgcItem
 from mercato.core.settings import Settings
 from mercato.ugc.embedding import load_embedder, to_bytes
 from mercato.ugc.intake import enrich
@@ -96,6 +96,13 @@ def _seed(services: Services, ws: str) -> None:
                     }
                 )
             s.execute(insert(UgcItem), rows)
+            s.execute(
+                insert(UgcEmbedding),
+                [
+                    {"item_id": f"ugc_{i:07d}", "workspace_id": ws, "vector": to_bytes(vectors[i])}
+                    for i in range(offset, offset + 10_000)
+                ],
+            )
 
 
 def _timed(run: Callable[[], Any]) -> tuple[float, float]:
@@ -153,7 +160,9 @@ def _search_latency(services: Services, ws: str, path: Path) -> None:
         return
     matrix = (
         np.frombuffer(
-            b"".join(r[0] for r in raw.execute("SELECT embedding FROM ugc_items ORDER BY id")),
+            b"".join(
+                r[0] for r in raw.execute("SELECT vector FROM ugc_embeddings ORDER BY item_id")
+            ),
             dtype=np.float16,
         )
         .reshape(-1, 384)

@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import UgcCandidate, UgcItem
+from mercato.catalog.models import UgcCandidate, UgcEmbedding, UgcItem
 from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
 from mercato.core.timeutil import utcnow
@@ -183,7 +183,11 @@ def enrich(
             batch = present[start : start + 256]
             vectors = embedder.embed([item_text(i.caption, i.hashtags, i.alt_text) for i in batch])
             for item, vector in zip(batch, vectors, strict=True):
-                item.embedding = to_bytes(vector)
+                session.merge(
+                    UgcEmbedding(
+                        item_id=item.id, workspace_id=workspace_id, vector=to_bytes(vector)
+                    )
+                )
                 vectors_of[item.id] = vector
     for item in present:
         found = suggest(

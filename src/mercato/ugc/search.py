@@ -15,9 +15,25 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import CollectionItem, Creator, Product, ProductTag, UgcItem
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
-from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder, from_bytes
+from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder
 from mercato.ugc.publishable import publishable_condition
+from mercato.ugc.vectors import workspace_vectors
 
+FILTERED_FIELDS = (
+    "product_id",
+    "product_type",
+    "product_line",
+    "category",
+    "content_type",
+    "platform",
+    "source",
+    "creator",
+    "posted_from",
+    "posted_to",
+    "status",
+    "rights",
+    "collection_id",
+)
 SORTS = ("recent", "engagement", "performance", "curation", "relevance")
 RIGHTS = ("none", "requested", "granted", "revoked", "expired", "publishable")
 FTS = table("ugc_items_fts", column("item_id"), column("rank"))
@@ -178,25 +194,29 @@ def search(
 def _semantic(
     session: Session, workspace_id: str, query: UgcQuery, embedder: Embedder
 ) -> SearchResult:
-    """Cosine similarity of the query to every filtered item's stored vector."""
-    statement = select(UgcItem.id, UgcItem.embedding).where(
-        *_filters(workspace_id, query), UgcItem.embedding.is_not(None)
+    """Cosine similarity of the query to the stored vectors of the items the filters keep."""
+    snapshot = workspace_vectors(session, workspace_id)
+    filtered = (
+        any(getattr(query, name) for name in FILTERED_FIELDS)
+        or query.tagged is not None
+        or bool(query.text.strip())
     )
-    if query.text.strip():
-        statement, _ = _full_text(statement, session, query.text)
-    rows = session.execute(statement).all()
-    if not rows:
+    ids, matrix = snapshot.ids, snapshot.matrix
+    if filtered and len(ids):
+        statement = select(UgcItem.id).where(*_filters(workspace_id, query))
+        if query.text.strip():
+            statement, _ = _full_text(statement, session, query.text)
+        keep = np.isin(ids, np.array(list(session.scalars(statement)), dtype=object))
+        ids, matrix = ids[keep], matrix[keep]
+    if not len(ids):
         return SearchResult([], 0)
-    ids = [row[0] for row in rows]
-    matrix = from_bytes([row[1] or b"" for row in rows])
     scores = matrix @ embedder.embed([query.semantic])[0]
     top = np.argsort(-scores)[query.offset : query.offset + query.limit]
-    chosen = [ids[i] for i in top]
-    by_id = {
-        item.id: item for item in session.scalars(select(UgcItem).where(UgcItem.id.in_(chosen)))
-    }
+    chosen = [str(ids[i]) for i in top]
+    found = session.scalars(select(UgcItem).where(UgcItem.id.in_(chosen)))
+    by_id = {item.id: item for item in found}
     return SearchResult(
-        [by_id[i] for i in chosen],
+        [by_id[i] for i in chosen if i in by_id],
         len(ids),
-        scores={ids[i]: round(float(scores[i]), 4) for i in top},
+        scores={str(ids[i]): round(float(scores[i]), 4) for i in top},
     )

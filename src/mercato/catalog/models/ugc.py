@@ -58,6 +58,10 @@ class UgcItem(Base):
         UniqueConstraint("workspace_id", "platform", "external_id", name="uq_ugc_items_external"),
         Index("ix_ugc_items_ws_status", "workspace_id", "status"),
         Index("ix_ugc_items_ws_posted", "workspace_id", "posted_at"),
+        Index("ix_ugc_items_ws_engagement", "workspace_id", "engagement"),
+        Index("ix_ugc_items_ws_curation", "workspace_id", "curation_score"),
+        Index("ix_ugc_items_ws_platform", "workspace_id", "platform"),
+        Index("ix_ugc_items_ws_rights", "workspace_id", "rights_status"),
     )
 
     id: Mapped[str] = _id_column("ugc")
@@ -87,11 +91,25 @@ class UgcItem(Base):
     curation_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     site_performance: Mapped[float | None] = mapped_column(Float, nullable=True)
     engagement: Mapped[float] = mapped_column(Float, default=0.0)
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
     duplicate_of: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class UgcEmbedding(Base):
+    """An item's sentence embedding: 384 float16 (768 bytes), kept apart from `ugc_items` so
+    filtering and full-text scans do not read vectors, and semantic search reads only these."""
+
+    __tablename__ = "ugc_embeddings"
+
+    item_id: Mapped[str] = mapped_column(
+        ForeignKey("ugc_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class UgcMedia(Base):

@@ -1,9 +1,9 @@
-"""UGC library: creators, items, media, rights log, product tags, collections, settings,
-and the full-text index (FTS5 on SQLite, tsvector GIN on PostgreSQL)
+"""UGC library: creators, items, media, embeddings, rights log, product tags, collections,
+settings, and the full-text index (FTS5 on SQLite, tsvector GIN on PostgreSQL)
 
 Revision ID: 0300_ugc_library
 Revises: 0002_ugc_candidates
-Create Date: 2026-11-23 12:39:55.685496
+Create Date: 2026-11-23 13:18:31.904282
 """
 
 from __future__ import annotations
@@ -102,7 +102,6 @@ def upgrade() -> None:
         sa.Column("curation_score", sa.Float(), nullable=True),
         sa.Column("site_performance", sa.Float(), nullable=True),
         sa.Column("engagement", sa.Float(), nullable=False),
-        sa.Column("embedding", sa.LargeBinary(), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("duplicate_of", sa.String(length=40), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -126,7 +125,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ugc_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ugc_items_creator_id"), ["creator_id"], unique=False)
+        batch_op.create_index(
+            "ix_ugc_items_ws_curation", ["workspace_id", "curation_score"], unique=False
+        )
+        batch_op.create_index(
+            "ix_ugc_items_ws_engagement", ["workspace_id", "engagement"], unique=False
+        )
+        batch_op.create_index(
+            "ix_ugc_items_ws_platform", ["workspace_id", "platform"], unique=False
+        )
         batch_op.create_index("ix_ugc_items_ws_posted", ["workspace_id", "posted_at"], unique=False)
+        batch_op.create_index(
+            "ix_ugc_items_ws_rights", ["workspace_id", "rights_status"], unique=False
+        )
         batch_op.create_index("ix_ugc_items_ws_status", ["workspace_id", "status"], unique=False)
 
     op.create_table(
@@ -147,6 +158,30 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("collection_id", "item_id", name=op.f("pk_ugc_collection_items")),
     )
+    op.create_table(
+        "ugc_embeddings",
+        sa.Column("item_id", sa.String(length=40), nullable=False),
+        sa.Column("workspace_id", sa.String(length=40), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["ugc_items.id"],
+            name=op.f("fk_ugc_embeddings_item_id_ugc_items"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_ugc_embeddings_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("item_id", name=op.f("pk_ugc_embeddings")),
+    )
+    with op.batch_alter_table("ugc_embeddings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ugc_embeddings_workspace_id"), ["workspace_id"], unique=False
+        )
+
     op.create_table(
         "ugc_media",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -246,10 +281,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ugc_media_item_id"))
 
     op.drop_table("ugc_media")
+    with op.batch_alter_table("ugc_embeddings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ugc_embeddings_workspace_id"))
+
+    op.drop_table("ugc_embeddings")
     op.drop_table("ugc_collection_items")
     with op.batch_alter_table("ugc_items", schema=None) as batch_op:
         batch_op.drop_index("ix_ugc_items_ws_status")
+        batch_op.drop_index("ix_ugc_items_ws_rights")
         batch_op.drop_index("ix_ugc_items_ws_posted")
+        batch_op.drop_index("ix_ugc_items_ws_platform")
+        batch_op.drop_index("ix_ugc_items_ws_engagement")
+        batch_op.drop_index("ix_ugc_items_ws_curation")
         batch_op.drop_index(batch_op.f("ix_ugc_items_creator_id"))
 
     op.drop_table("ugc_items")
