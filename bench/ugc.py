@@ -30,7 +30,7 @@ from mercato.ugc.search import UgcQuery, search
 from mercato.web.services import Services
 
 ITEMS = 100_000
-REPEATS = 30
+REPEATS = 15
 COLOURS = ["red", "blue", "black", "white", "green", "yellow", "pink", "beige", "navy", "orange"]
 THINGS = [
     "dress",

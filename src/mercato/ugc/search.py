@@ -206,12 +206,15 @@ def _semantic(
         statement = select(UgcItem.id).where(*_filters(workspace_id, query))
         if query.text.strip():
             statement, _ = _full_text(statement, session, query.text)
-        keep = np.isin(ids, np.array(list(session.scalars(statement)), dtype=object))
+        keep = snapshot.rows_of(session.scalars(statement))
         ids, matrix = ids[keep], matrix[keep]
     if not len(ids):
         return SearchResult([], 0)
     scores = matrix @ embedder.embed([query.semantic])[0]
-    top = np.argsort(-scores)[query.offset : query.offset + query.limit]
+    wanted = min(len(scores), query.offset + query.limit)
+    # Partial selection first: only the requested page is fully sorted.
+    best = np.argpartition(-scores, wanted - 1)[:wanted]
+    top = best[np.argsort(-scores[best])][query.offset :]
     chosen = [str(ids[i]) for i in top]
     found = session.scalars(select(UgcItem).where(UgcItem.id.in_(chosen)))
     by_id = {item.id: item for item in found}

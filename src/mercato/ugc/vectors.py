@@ -5,6 +5,7 @@ and a matrix product instead of reading every vector from the catalog."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,12 @@ class VectorSnapshot:
     fingerprint: tuple[int, str | None]
     ids: np.ndarray  # item ids, same order as the matrix rows
     matrix: np.ndarray  # float32, rows L2-normalised
+    position: dict[str, int]  # item id -> row
+
+    def rows_of(self, item_ids: Iterable[str]) -> np.ndarray:
+        """Row numbers of the given items that have a vector, in matrix order."""
+        found = [self.position[i] for i in item_ids if i in self.position]
+        return np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
 
 
 _cache: dict[tuple[str, str], VectorSnapshot] = {}
@@ -49,10 +56,12 @@ def workspace_vectors(session: Session, workspace_id: str) -> VectorSnapshot:
         .where(UgcEmbedding.workspace_id == workspace_id)
         .order_by(UgcEmbedding.item_id)
     ).all()
+    ids = [str(row[0]) for row in rows]
     snapshot = VectorSnapshot(
         fingerprint,
-        np.array([row[0] for row in rows], dtype=object),
+        np.array(ids, dtype=object),
         from_bytes([row[1] for row in rows]),
+        {item_id: n for n, item_id in enumerate(ids)},
     )
     with _lock:
         if len(_cache) >= MAX_WORKSPACES:

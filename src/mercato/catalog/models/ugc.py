@@ -102,13 +102,13 @@ class UgcEmbedding(Base):
     filtering and full-text scans do not read vectors, and semantic search reads only these."""
 
     __tablename__ = "ugc_embeddings"
+    # (workspace, item) makes the cache fingerprint (count, newest id) an index-only read.
+    __table_args__ = (Index("ix_ugc_embeddings_ws_item", "workspace_id", "item_id"),)
 
     item_id: Mapped[str] = mapped_column(
         ForeignKey("ugc_items.id", ondelete="CASCADE"), primary_key=True
     )
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -61,7 +61,9 @@ def query_from(request: Request) -> UgcQuery:
     for name in FILTER_FIELDS:
         if params.get(name):
             setattr(query, name, params[name])
-    query.posted_from, query.posted_to = _date(params.get("from")), _date(params.get("to"))
+    query.posted_from = _date(params.get("from"))
+    until = _date(params.get("to"))
+    query.posted_to = until + timedelta(days=1) if until else None  # the "to" day is included
     tagged = params.get("tagged")
     query.tagged = True if tagged == "yes" else False if tagged == "no" else None
     return query

@@ -179,7 +179,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ugc_embeddings", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_ugc_embeddings_workspace_id"), ["workspace_id"], unique=False
+            "ix_ugc_embeddings_ws_item", ["workspace_id", "item_id"], unique=False
         )
 
     op.create_table(
@@ -282,7 +282,7 @@ def downgrade() -> None:
 
     op.drop_table("ugc_media")
     with op.batch_alter_table("ugc_embeddings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ugc_embeddings_workspace_id"))
+        batch_op.drop_index("ix_ugc_embeddings_ws_item")
 
     op.drop_table("ugc_embeddings")
     op.drop_table("ugc_collection_items")
