@@ -1,10 +1,14 @@
-"""Item vectors for semantic search, held in memory per workspace and reloaded only when the
-stored set changes (count or newest item id), so a query costs one small fingerprint query
-and a matrix product instead of reading every vector from the catalog."""
+"""Item vectors for semantic search, held in memory per workspace, so a query costs one
+index lookup and a matrix product instead of reading every vector from the catalog.
+
+A snapshot is reloaded when a newer item has a vector (item ids sort by creation time; one
+O(log n) index read) and at least every `MAX_AGE_S`, which also picks up deletions (deleted
+items are already dropped from results, since results are loaded from `ugc_items`)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,11 +20,13 @@ from mercato.catalog.models import UgcEmbedding
 from mercato.ugc.embedding import from_bytes
 
 MAX_WORKSPACES = 16
+MAX_AGE_S = 300.0
 
 
 @dataclass(frozen=True)
 class VectorSnapshot:
-    fingerprint: tuple[int, str | None]
+    newest: str | None
+    loaded_at: float
     ids: np.ndarray  # item ids, same order as the matrix rows
     matrix: np.ndarray  # float32, rows L2-normalised
     position: dict[str, int]  # item id -> row
@@ -35,21 +41,19 @@ _cache: dict[tuple[str, str], VectorSnapshot] = {}
 _lock = threading.Lock()
 
 
-def _fingerprint(session: Session, workspace_id: str) -> tuple[int, str | None]:
-    count, newest = session.execute(
-        select(func.count(), func.max(UgcEmbedding.item_id)).where(
-            UgcEmbedding.workspace_id == workspace_id
-        )
-    ).one()
-    return int(count), newest
+def _newest(session: Session, workspace_id: str) -> str | None:
+    return session.scalar(
+        select(func.max(UgcEmbedding.item_id)).where(UgcEmbedding.workspace_id == workspace_id)
+    )
 
 
 def workspace_vectors(session: Session, workspace_id: str) -> VectorSnapshot:
     key = (str(session.get_bind().engine.url), workspace_id)
-    fingerprint = _fingerprint(session, workspace_id)
+    newest = _newest(session, workspace_id)
     with _lock:
         cached = _cache.get(key)
-    if cached is not None and cached.fingerprint == fingerprint:
+    fresh = cached is not None and time.monotonic() - cached.loaded_at < MAX_AGE_S
+    if cached is not None and fresh and cached.newest == newest:
         return cached
     rows = session.execute(
         select(UgcEmbedding.item_id, UgcEmbedding.vector)
@@ -58,7 +62,8 @@ def workspace_vectors(session: Session, workspace_id: str) -> VectorSnapshot:
     ).all()
     ids = [str(row[0]) for row in rows]
     snapshot = VectorSnapshot(
-        fingerprint,
+        newest,
+        time.monotonic(),
         np.array(ids, dtype=object),
         from_bytes([row[1] for row in rows]),
         {item_id: n for n, item_id in enumerate(ids)},
