@@ -1,0 +1,171 @@
+"""Markov-chain attribution (Anderl et al. 2014) with removal effects solved exactly.
+
+The chain has `start`, one transient state per observed history of the last `order` labels,
+and the absorbing states `conv` and `null`. With P = [[Q, R], [0, I]] the probability of
+absorbing in `conv` from every transient state is x = (I − Q)⁻¹ · R[:, conv]; the sparse LU
+solve gives it without forming N. Removing a label deletes every state whose history
+contains it (their inbound transitions fall to `null`), and the removal effect is
+RE = 1 − P₋ₖ(conv) / P(conv). Non-converting journeys are part of the chain: dropping them
+changes the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from mercato.attribution.models.paths import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    TouchPaths,
+    check_value,
+    split_by_weight,
+)
+
+MAX_ORDER = 4
+
+
+class MarkovCredit(StrEnum):
+    """How removal effects become credit; every report names the convention it used."""
+
+    POOLED = "pooled"  # RE share × all conversions (ChannelAttribution)
+    PER_JOURNEY = "per_journey"  # each journey split over its touches ∝ RE (DP6 Nova)
+    PER_JOURNEY_DISTINCT = "per_journey_distinct"  # as above over distinct labels
+
+
+CREDIT_LABELS = {
+    MarkovCredit.POOLED: "pooled: removal-effect shares × all conversions",
+    MarkovCredit.PER_JOURNEY: "per journey, per occurrence: each conversion split ∝ removal effect",
+    MarkovCredit.PER_JOURNEY_DISTINCT: "per journey, distinct channels: split ∝ removal effect",
+}
+
+
+@dataclass(frozen=True)
+class MarkovFit:
+    order: int
+    n_states: int  # transient states, `start` included
+    conversion_probability: float
+    removal_effects: FloatArray  # per label, in [0, 1]; 0 for labels never seen
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Transition probabilities among transient states, and their histories."""
+
+    q: sp.csr_matrix  # transient × transient
+    to_conv: FloatArray  # per transient state
+    histories: IntArray  # per non-start state: its label codes + 1, 0 = padding (k columns)
+    start: int
+
+
+def state_codes(paths: TouchPaths, order: int) -> IntArray:
+    """Each touch's state: the last `order` labels of its journey, packed into one integer."""
+    if not 1 <= order <= MAX_ORDER:
+        raise ValueError(f"Markov order must be 1 to {MAX_ORDER}, got {order}")
+    base = paths.n_labels + 1
+    if base**order >= 2**62:
+        raise ValueError(f"{paths.n_labels} labels at order {order} overflow the state codes")
+    position = paths.position()
+    code = np.zeros(len(paths.label), dtype=np.int64)
+    for lag in range(order):
+        lagged = np.zeros(len(paths.label), dtype=np.int64)
+        lagged[lag:] = paths.label[: len(paths.label) - lag] + 1
+        code += np.where(position >= lag, lagged, 0) * base**lag
+    return code
+
+
+def build_chain(paths: TouchPaths, order: int) -> Chain:
+    codes = state_codes(paths, order)
+    unique, state = np.unique(codes, return_inverse=True)
+    n_states = len(unique)
+    start, conv, null = n_states, n_states + 1, n_states + 2
+    first, last = paths.first_index, paths.last_index
+    follows = np.ones(len(state), dtype=bool)
+    follows[first] = False
+    source = np.concatenate(
+        [np.full(paths.n_journeys, start), state[:-1][follows[1:]], state[last]]
+    )
+    target = np.concatenate(
+        [state[first], state[follows], np.where(paths.converted, conv, null)]
+    )
+    counts = sp.coo_matrix(
+        (np.ones(len(source)), (source, target)), shape=(n_states + 1, n_states + 3)
+    ).tocsr()
+    row_total = np.asarray(counts.sum(axis=1)).ravel()
+    probabilities = sp.diags(1.0 / np.where(row_total > 0, row_total, 1.0)) @ counts
+    probabilities = probabilities.tocsc()
+    base = paths.n_labels + 1
+    histories = np.stack([(unique // base**lag) % base for lag in range(order)], axis=1)
+    return Chain(
+        q=probabilities[:, : n_states + 1].tocsr(),
+        to_conv=probabilities[:, conv].toarray().ravel(),
+        histories=histories,
+        start=start,
+    )
+
+
+def conversion_probability(chain: Chain, keep: BoolArray | None = None) -> float:
+    """P(absorbed in conv | start), over the states in `keep` only (the others removed)."""
+    q, to_conv, start = chain.q, chain.to_conv, chain.start
+    if keep is not None:
+        index = np.flatnonzero(keep)
+        q = q[index][:, index]
+        to_conv = to_conv[index]
+        start = int(np.searchsorted(index, chain.start))
+    system = (sp.identity(q.shape[0], format="csc") - q).tocsc()
+    absorbed = splu(system).solve(to_conv)
+    return float(absorbed[start])
+
+
+def fit(paths: TouchPaths, order: int = 1) -> MarkovFit:
+    chain = build_chain(paths, order)
+    effects = np.zeros(paths.n_labels)
+    baseline = conversion_probability(chain) if paths.converted.any() else 0.0
+    if baseline > 0:
+        for code in np.unique(paths.label):
+            contains = (chain.histories == code + 1).any(axis=1)
+            keep = np.append(~contains, True)  # the start state always stays
+            removed = conversion_probability(chain, keep)
+            effects[code] = min(max(1.0 - removed / baseline, 0.0), 1.0)
+    return MarkovFit(order, len(chain.to_conv), baseline, effects)
+
+
+def allocate(
+    fitted: MarkovFit, paths: TouchPaths, value: FloatArray, credit: MarkovCredit
+) -> FloatArray:
+    """Turn removal effects into credits that sum to the total value."""
+    value = check_value(paths, value)
+    effects = fitted.removal_effects
+    if credit is MarkovCredit.POOLED:
+        total = effects.sum()
+        if total <= 0:
+            return np.zeros(paths.n_labels)
+        return effects / total * value.sum()
+    if credit is MarkovCredit.PER_JOURNEY:
+        return split_by_weight(paths, effects[paths.label], value)
+    # Distinct: keep the first occurrence of each label within a journey.
+    key = paths.journey_of_touch * paths.n_labels + paths.label
+    _, first_seen = np.unique(key, return_index=True)
+    weight = np.zeros(len(paths.label))
+    weight[first_seen] = effects[paths.label[first_seen]]
+    distinct = np.zeros(len(paths.label), dtype=bool)
+    distinct[first_seen] = True
+    # Journeys whose distinct labels all have RE 0 split equally over distinct labels.
+    journey_total = np.bincount(paths.journey_of_touch, weights=weight, minlength=paths.n_journeys)
+    fallback = (journey_total[paths.journey_of_touch] <= 0) & distinct
+    weight = np.where(fallback, 1.0, weight)
+    return split_by_weight(paths, weight, value)
+
+
+def markov(
+    paths: TouchPaths,
+    value: FloatArray,
+    order: int = 1,
+    credit: MarkovCredit = MarkovCredit.POOLED,
+) -> FloatArray:
+    return allocate(fit(paths, order), paths, value, credit)
