@@ -11,7 +11,9 @@ from mercato.attribution.models.paths import TouchPaths
 Journey = tuple[list[tuple[str, datetime]], bool]  # (label, time) touches; converted?
 
 
-def make_paths(journeys: list[Journey], labels: list[str] | None = None) -> tuple[TouchPaths, list[str]]:
+def make_paths(
+    journeys: list[Journey], labels: list[str] | None = None
+) -> tuple[TouchPaths, list[str]]:
     """Paths over `labels` (default: sorted labels seen); conversion time = last touch."""
     seen = sorted({label for touches, _ in journeys for label, _ in touches})
     vocabulary = labels if labels is not None else seen

@@ -33,7 +33,7 @@ def test_model_matches_the_reference_table(model: str, credit: str | None) -> No
     options = ModelOptions(credit=MarkovCredit(credit) if credit else MarkovCredit.POOLED)
     result = run_model(ModelName(model), PATHS, np.zeros(PATHS.n_journeys), options)
     got = by_label(result.conversions, LABELS)
-    assert got == pytest.approx(dict(zip(LABELS, EXPECTED[(model, credit)])), abs=1e-4)
+    assert got == pytest.approx(dict(zip(LABELS, EXPECTED[(model, credit)], strict=True)), abs=1e-4)
     assert result.conversions.sum() == pytest.approx(4.0)
 
 

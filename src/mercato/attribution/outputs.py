@@ -13,9 +13,9 @@ from mercato.attribution.journeys import Granularity, Journeys
 from mercato.warehouse.connection import ScopedWarehouse
 
 SECONDS_PER_DAY = 86_400.0
-DAY_BUCKETS = ((0, 1, "< 1 day"), (1, 3, "1–3 days"), (3, 7, "3–7 days"), (7, 14, "7–14 days"))
+DAY_BUCKETS = ((0, 1, "< 1 day"), (1, 3, "1-3 days"), (3, 7, "3-7 days"), (7, 14, "7-14 days"))
 DAY_BUCKETS_LAST = (14, "14+ days")
-SESSION_BUCKETS = ((1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 5, "4–5"), (6, 10, "6–10"))
+SESSION_BUCKETS = ((1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 5, "4-5"), (6, 10, "6-10"))
 SESSION_BUCKETS_LAST = (11, "11+")
 PATH_SEPARATOR = " > "
 

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from mercato.attribution.journeys import Granularity, Identity, JourneyQuery, build_journeys
 from mercato.attribution.models import ModelName, ModelOptions, run_model
@@ -36,6 +37,7 @@ COOKIELESS_NOTICE = (
     "models below see each day's visits as separate people. Switch a site to first_party_id "
     "(with consent) or identified to get multi-session journeys."
 )
+Choice = TypeVar("Choice", ModelName, Granularity, MarkovCredit)
 WINDOW_UNITS = {"d": 1.0, "w": 7.0, "h": 1 / 24}
 
 
@@ -100,9 +102,7 @@ def model_label(model: ModelName, options: ModelOptions) -> str:
         return f"time decay, half-life {options.half_life_days:g} days (continuous)"
     if model is ModelName.POSITION_BASED:
         middle = 1 - options.first_share - options.last_share
-        return (
-            f"position-based {options.first_share:.0%}/{middle:.0%}/{options.last_share:.0%}"
-        )
+        return f"position-based {options.first_share:.0%}/{middle:.0%}/{options.last_share:.0%}"
     if model is ModelName.SHAPLEY:
         return "Shapley (simplified, Zhao et al. 2018; exact enumeration)"
     return model.value.replace("_", " ")
@@ -168,7 +168,11 @@ def _credit_row(
 
 def comparison_keys(request: AttributionRequest) -> list[tuple[str, ModelName, ModelOptions]]:
     """Every model once; Markov in the request's order with all three credit conventions."""
-    keys = [(model.value, model, request.options) for model in ModelName if model is not ModelName.MARKOV]
+    keys: list[tuple[str, ModelName, ModelOptions]] = [
+        (model.value, model, request.options)
+        for model in ModelName
+        if model is not ModelName.MARKOV
+    ]
     for credit in MarkovCredit:
         keys.append(
             (f"markov_{credit.value}", ModelName.MARKOV, replace(request.options, credit=credit))
@@ -198,3 +202,36 @@ def _comparison(
     ]
     rows.sort(key=lambda row: -max(row.conversions.values(), default=0.0))
     return models, rows
+
+
+def make_request(
+    *,
+    model: str = ModelName.MARKOV.value,
+    by: str = Granularity.CHANNEL.value,
+    window: str = "30d",
+    order: int = 1,
+    credit: str = MarkovCredit.POOLED.value,
+    half_life_days: float = 7.0,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> AttributionRequest:
+    """Validate the surface's raw parameters (API query, CLI options, page form)."""
+    chosen = _choice(ModelName, model, "model")
+    level = _choice(Granularity, by, "by")
+    convention = _choice(MarkovCredit, credit, "credit")
+    if not 1 <= order <= 4:
+        raise ValidationFailed(f"Markov order must be 1 to 4, got {order}", location="order")
+    if half_life_days <= 0:
+        raise ValidationFailed("half-life must be positive", location="half_life_days")
+    if start is not None and end is not None and end <= start:
+        raise ValidationFailed("'to' must be after 'from'", location="to")
+    options = ModelOptions(order=order, credit=convention, half_life_days=half_life_days)
+    return AttributionRequest(chosen, level, parse_window(window), start, end, options)
+
+
+def _choice(kind: type[Choice], text: str, where: str) -> Choice:
+    try:
+        return kind(text)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise ValidationFailed(f"{text!r} is not one of {known}", location=where) from None

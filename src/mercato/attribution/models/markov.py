@@ -2,10 +2,10 @@
 
 The chain has `start`, one transient state per observed history of the last `order` labels,
 and the absorbing states `conv` and `null`. With P = [[Q, R], [0, I]] the probability of
-absorbing in `conv` from every transient state is x = (I − Q)⁻¹ · R[:, conv]; the sparse LU
+absorbing in `conv` from every transient state is x = (I - Q)⁻¹ · R[:, conv]; the sparse LU
 solve gives it without forming N. Removing a label deletes every state whose history
 contains it (their inbound transitions fall to `null`), and the removal effect is
-RE = 1 − P₋ₖ(conv) / P(conv). Non-converting journeys are part of the chain: dropping them
+RE = 1 - P₋ₖ(conv) / P(conv). Non-converting journeys are part of the chain: dropping them
 changes the answer.
 """
 
@@ -33,13 +33,13 @@ MAX_ORDER = 4
 class MarkovCredit(StrEnum):
     """How removal effects become credit; every report names the convention it used."""
 
-    POOLED = "pooled"  # RE share × all conversions (ChannelAttribution)
+    POOLED = "pooled"  # RE share x all conversions (ChannelAttribution)
     PER_JOURNEY = "per_journey"  # each journey split over its touches ∝ RE (DP6 Nova)
     PER_JOURNEY_DISTINCT = "per_journey_distinct"  # as above over distinct labels
 
 
 CREDIT_LABELS = {
-    MarkovCredit.POOLED: "pooled: removal-effect shares × all conversions",
+    MarkovCredit.POOLED: "pooled: removal-effect shares x all conversions",
     MarkovCredit.PER_JOURNEY: "per journey, per occurrence: each conversion split ∝ removal effect",
     MarkovCredit.PER_JOURNEY_DISTINCT: "per journey, distinct channels: split ∝ removal effect",
 }
@@ -57,7 +57,7 @@ class MarkovFit:
 class Chain:
     """Transition probabilities among transient states, and their histories."""
 
-    q: sp.csr_matrix  # transient × transient
+    q: sp.csr_matrix  # transient x transient
     to_conv: FloatArray  # per transient state
     histories: IntArray  # per non-start state: its label codes + 1, 0 = padding (k columns)
     start: int
@@ -90,9 +90,7 @@ def build_chain(paths: TouchPaths, order: int) -> Chain:
     source = np.concatenate(
         [np.full(paths.n_journeys, start), state[:-1][follows[1:]], state[last]]
     )
-    target = np.concatenate(
-        [state[first], state[follows], np.where(paths.converted, conv, null)]
-    )
+    target = np.concatenate([state[first], state[follows], np.where(paths.converted, conv, null)])
     counts = sp.coo_matrix(
         (np.ones(len(source)), (source, target)), shape=(n_states + 1, n_states + 3)
     ).tocsr()
@@ -145,7 +143,8 @@ def allocate(
         total = effects.sum()
         if total <= 0:
             return np.zeros(paths.n_labels)
-        return effects / total * value.sum()
+        pooled: FloatArray = effects / total * value.sum()
+        return pooled
     if credit is MarkovCredit.PER_JOURNEY:
         return split_by_weight(paths, effects[paths.label], value)
     # Distinct: keep the first occurrence of each label within a journey.

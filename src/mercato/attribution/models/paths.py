@@ -37,7 +37,9 @@ class TouchPaths:
         n_touches = int(self.offsets[-1])
         for name in ("label", "time", "is_direct"):
             if len(getattr(self, name)) != n_touches:
-                raise ValueError(f"{name} has {len(getattr(self, name))} touches, expected {n_touches}")
+                raise ValueError(
+                    f"{name} has {len(getattr(self, name))} touches, expected {n_touches}"
+                )
         if len(self.label) and (self.label.min() < 0 or self.label.max() >= self.n_labels):
             raise ValueError("a touch label code is outside 0..n_labels-1")
         journey = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
@@ -80,16 +82,19 @@ def split_by_weight(paths: TouchPaths, weight: FloatArray, value: FloatArray) ->
     weight = np.where(empty, 1.0, weight)
     totals = np.bincount(journey, weights=weight, minlength=paths.n_journeys)
     share = weight / totals[journey] * value[journey]
-    return np.bincount(paths.label, weights=share, minlength=paths.n_labels)
+    return np.bincount(paths.label, weights=share, minlength=paths.n_labels).astype(np.float64)
 
 
 def one_hot_touch(paths: TouchPaths, index: IntArray, value: FloatArray) -> FloatArray:
     """All of each journey's value to the single touch at `index` (one per journey)."""
-    return np.bincount(paths.label[index], weights=value, minlength=paths.n_labels)
+    credits = np.bincount(paths.label[index], weights=value, minlength=paths.n_labels)
+    return credits.astype(np.float64)
 
 
 def check_value(paths: TouchPaths, value: FloatArray) -> FloatArray:
     value = np.asarray(value, dtype=np.float64)
     if value.shape != (paths.n_journeys,):
-        raise ValueError(f"value needs one number per journey ({paths.n_journeys}), got {value.shape}")
+        raise ValueError(
+            f"value needs one number per journey ({paths.n_journeys}), got {value.shape}"
+        )
     return value

@@ -12,7 +12,9 @@ def position_based(
     paths: TouchPaths, value: FloatArray, first: float = 0.4, last: float = 0.4
 ) -> FloatArray:
     if first < 0 or last < 0 or first + last > 1:
-        raise ValueError(f"position-based shares first={first}, last={last} must be ≥ 0 and sum ≤ 1")
+        raise ValueError(
+            f"position-based shares first={first}, last={last} must be ≥ 0 and sum ≤ 1"
+        )
     value = check_value(paths, value)
     position = paths.position()
     length = paths.lengths[paths.journey_of_touch]

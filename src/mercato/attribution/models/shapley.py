@@ -62,4 +62,5 @@ def shapley_closed_form(paths: TouchPaths, value: FloatArray) -> FloatArray:
     journey = paths.journey_of_touch[first_seen]
     distinct = np.bincount(journey, minlength=paths.n_journeys)
     share = value[journey] / distinct[journey]
-    return np.bincount(paths.label[first_seen], weights=share, minlength=paths.n_labels)
+    credits = np.bincount(paths.label[first_seen], weights=share, minlength=paths.n_labels)
+    return credits.astype(np.float64)
