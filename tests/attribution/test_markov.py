@@ -6,8 +6,9 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from mercato.attribution.models.markov import build_chain, fit, state_codes
+from mercato.attribution.models.markov import build_chain, fit, solve_absorption, state_codes
 from tests.attribution.paths_support import simple_paths
 
 SEQUENCES = [
@@ -60,7 +61,7 @@ def _transition_table(
 
 def _conversion_by_iteration(table: dict, sweeps: int = 2000) -> float:
     """P(conv) by value iteration x ← R + Q·x, a different algorithm from the LU solve."""
-    value = {state: 0.0 for state in table}
+    value = dict.fromkeys(table, 0.0)
     for _ in range(sweeps):
         value = {
             state: sum(
@@ -135,3 +136,18 @@ def test_no_conversions_gives_no_credit() -> None:
     fitted = fit(paths)
     assert fitted.conversion_probability == 0.0
     assert fitted.removal_effects.tolist() == [0.0, 0.0]
+
+
+def test_krylov_solve_equals_the_lu_solve_on_a_large_chain() -> None:
+    rng = np.random.default_rng(5)
+    sequences = [
+        (">".join(rng.choice(list("abcdefgh"), size=rng.integers(1, 9))), bool(rng.random() < 0.3))
+        for _ in range(3000)
+    ]
+    paths, _ = simple_paths(sequences)
+    chain = build_chain(paths, order=3)
+    system = sp.identity(chain.q.shape[0], format="csr") - chain.q
+    assert system.shape[0] > 200
+    krylov = solve_absorption(system, chain.to_conv, direct_max=0)
+    lu = solve_absorption(system, chain.to_conv, direct_max=10**9)
+    assert krylov == pytest.approx(lu, abs=1e-11)

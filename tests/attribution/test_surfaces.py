@@ -69,9 +69,12 @@ def test_api_reports_markov_by_platform_with_roas(
     }
     with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {token}"}) as client:
         body = client.get("/api/v1/attribution", params=params).json()
-    assert body["model"] == "markov" and body["order"] == 2 and body["credit"] == "per_journey"
+    assert body["model"] == "markov"
+    assert body["order"] == 2
+    assert body["credit"] == "per_journey"
     assert "per journey, per occurrence" in body["model_label"]
-    assert body["journeys"] == 5 and body["conversions"] == 4
+    assert body["journeys"] == 5
+    assert body["conversions"] == 4
     assert Decimal(body["revenue"]) == Decimal("115.50")
     rows = {row["label"]: row for row in body["rows"]}
     assert sum(row["conversions"] for row in rows.values()) == pytest.approx(4)
@@ -83,7 +86,8 @@ def test_api_reports_markov_by_platform_with_roas(
     assert tiktok["roas"] == pytest.approx(float(Decimal(tiktok["revenue"]) / 10))
     assert rows["Direct"]["spend"] is None
     assert body["notices"] == []
-    assert "markov_pooled" in body["comparison_models"] and "shapley" in body["comparison_models"]
+    assert "markov_pooled" in body["comparison_models"]
+    assert "shapley" in body["comparison_models"]
     assert body["sessions_to_conversion"]["counts"] == [2, 0, 2, 0, 0, 0]
     assert body["top_paths"][0] == {
         "path": "instagram > Email > Direct",
@@ -129,8 +133,10 @@ def test_page_compares_models_with_a_chart(
     assert page.status_code == 200
     assert 'href="/attribution"' in page.text
     assert "only session-scoped last touch is valid" in page.text
-    assert 'id="comparison-chart"' in page.text and "/vendor/plotly.min.js" in page.text
-    assert "launch" in page.text and "markov per journey distinct" in page.text
+    assert 'id="comparison-chart"' in page.text
+    assert "/vendor/plotly.min.js" in page.text
+    assert "launch" in page.text
+    assert "markov per journey distinct" in page.text
     figure = page.text.split('data-figure="', 1)[1].split('"', 1)[0]
     assert "&#34;barmode&#34;: &#34;group&#34;" in figure
 
@@ -162,7 +168,8 @@ def test_cli_table_json_and_csv(tmp_path: Path) -> None:
     )
     table = mercato(data_dir, *args, PYTHONPATH=SRC)
     assert table.returncode == 0, table.stderr
-    assert "Markov chain, order 2" in table.stdout and "tiktok" in table.stdout
+    assert "Markov chain, order 2" in table.stdout
+    assert "tiktok" in table.stdout
     assert "4 conversions" in table.stdout
     as_json = json.loads(mercato(data_dir, *args, "--format", "json", PYTHONPATH=SRC).stdout)
     assert as_json["conversions"] == 4
@@ -185,4 +192,6 @@ def test_cli_table_json_and_csv(tmp_path: Path) -> None:
     )
     assert json.loads(ranged.stdout)["conversions"] == 1
     bad = mercato(data_dir, "attribution", "--window", "forever", PYTHONPATH=SRC)
-    assert bad.returncode == 2 and "window" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2
+    assert "window" in bad.stderr
+    assert "Traceback" not in bad.stderr

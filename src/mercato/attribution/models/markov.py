@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
+from scipy.sparse.linalg import bicgstab, splu
 
 from mercato.attribution.models.paths import (
     BoolArray,
@@ -28,6 +28,11 @@ from mercato.attribution.models.paths import (
 )
 
 MAX_ORDER = 4
+# Histories of order ≥ 3 form a de Bruijn-like graph whose LU factors fill in badly (10k
+# states: millions of non-zeros, tens of seconds); above this size a Krylov solve to machine
+# precision, checked by its residual, replaces the LU.
+DIRECT_SOLVE_MAX_STATES = 2_000
+RESIDUAL_TOLERANCE = 1e-11
 
 
 class MarkovCredit(StrEnum):
@@ -115,9 +120,21 @@ def conversion_probability(chain: Chain, keep: BoolArray | None = None) -> float
         q = q[index][:, index]
         to_conv = to_conv[index]
         start = int(np.searchsorted(index, chain.start))
-    system = (sp.identity(q.shape[0], format="csc") - q).tocsc()
-    absorbed = splu(system).solve(to_conv)
-    return float(absorbed[start])
+    system = sp.identity(q.shape[0], format="csr") - q
+    return float(solve_absorption(system, to_conv)[start])
+
+
+def solve_absorption(
+    system: sp.csr_matrix, to_conv: FloatArray, direct_max: int = DIRECT_SOLVE_MAX_STATES
+) -> FloatArray:
+    """x = (I - Q)⁻¹ r: sparse LU, or BiCGSTAB verified to machine precision on big chains."""
+    if system.shape[0] > direct_max:
+        solution, info = bicgstab(system, to_conv, rtol=1e-14, atol=0.0, maxiter=20_000)
+        residual = float(np.abs(system @ solution - to_conv).max()) if len(to_conv) else 0.0
+        if info == 0 and residual <= RESIDUAL_TOLERANCE:
+            return np.asarray(solution, dtype=np.float64)
+    exact: FloatArray = splu(sp.csc_matrix(system)).solve(to_conv)
+    return exact
 
 
 def fit(paths: TouchPaths, order: int = 1) -> MarkovFit:
