@@ -90,15 +90,14 @@ def seed_demo_brand(
         ids = reset_brand(session, products)
     report("catalog", 1, 1)
     writer = WarehouseWriter(services.warehouse)
-    traffic = traffic_weights()
     with services.warehouse.transaction():
         services.warehouse.purge_workspace(ids.workspace_id)
-        social = generate_social(stage_rng(seed, "social"), traffic)
+        social = generate_social(stage_rng(seed, "social"), traffic_weights())
         for done, platform in enumerate(social, start=1):
             writer.write("social_posts", posts_table(ids.workspace_id, platform))
             writer.write("social_post_metrics", post_metrics_table(ids.workspace_id, platform))
             report("social", done, len(social))
-        site = _plan_site(seed, visitors, ids, products, social, traffic)
+        site = _plan_site(seed, visitors, ids, products, social)
         report("traffic", 1, 1)
         engaged = _write_site(seed, site, writer, report)
         writer.write("orders", orders_table(site))
@@ -136,11 +135,12 @@ def _plan_site(
     ids: BrandIds,
     products: DemoProducts,
     social: list[PlatformPosts],
-    traffic: npt.NDArray[np.float64],
 ) -> Site:
     rng = stage_rng(seed, "traffic")
-    sessions = plan_sessions(rng, visitors, traffic)
-    outcomes = draw_outcomes(rng, sessions, conversion_lift())
+    journeys = plan_sessions(rng, visitors)
+    every_outcome = draw_outcomes(rng, journeys, conversion_lift())
+    in_window = journeys.day >= 0
+    sessions, outcomes = journeys.subset(in_window), every_outcome.subset(in_window)
     ads = plan_ads(rng, [name for name in PLATFORM_NAMES if name != "x"])
     touches = resolve_touches(rng, sessions, social, ads)
     pages = build_pages(products)
@@ -153,6 +153,7 @@ def _plan_site(
     return Site(
         workspace_id=ids.workspace_id,
         site_id=ids.site_id,
+        journeys=journeys,
         sessions=sessions,
         outcomes=outcomes,
         touches=touches,

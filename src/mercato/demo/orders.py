@@ -22,9 +22,14 @@ from mercato.demo.traffic import Sessions
 
 IntArray = npt.NDArray[np.int64]
 
-COUPONS = ("BFCM25", "NEWSLETTER15", "WELCOME10", "CREATOR20")
-COUPON_RATE = np.array([0.25, 0.15, 0.10, 0.20])
-BFCM_DAYS = ((date(2025, 11, 26) - START_DAY).days, (date(2025, 12, 1) - START_DAY).days)
+COUPONS = ("BFCM25", "NEWSLETTER15", "WELCOME10", "CREATOR20", "HOLIDAY15", "SUMMER20")
+COUPON_RATE = np.array([0.25, 0.15, 0.10, 0.20, 0.15, 0.20])
+# Site-wide promotions: (code index, first day, last day, share of orders using it)
+PROMOTIONS = (
+    (0, date(2025, 11, 26), date(2025, 12, 1), 0.55),
+    (4, date(2025, 12, 2), date(2025, 12, 21), 0.3),
+    (5, date(2026, 6, 15), date(2026, 7, 15), 0.35),
+)
 FREE_SHIPPING_CENTS = 7_500
 SHIPPING_CENTS = 695
 TAX_RATE = 0.07
@@ -80,13 +85,15 @@ def _coupons(
     rng: np.random.Generator, sessions: Sessions, outcomes: Outcomes, at: IntArray
 ) -> IntArray:
     draw = rng.random(at.size)
-    subscribed = visitor_cumsum(outcomes.lead.astype(np.float64), sessions.session_number) > 0
+    subscribed = visitor_cumsum(outcomes.lead.astype(np.float64), sessions.visitor) > 0
     day, channel = sessions.day[at], sessions.channel[at]
     coupon = np.full(at.size, -1, np.int64)
-    coupon[(channel == ORGANIC_SOCIAL) & (draw < 0.08)] = 3
-    coupon[subscribed[at] & (draw < 0.4)] = 2
-    coupon[(channel == EMAIL) & (draw < 0.35)] = 1
-    coupon[(day >= BFCM_DAYS[0]) & (day <= BFCM_DAYS[1]) & (draw < 0.55)] = 0
+    coupon[(channel == ORGANIC_SOCIAL) & (draw < 0.12)] = 3
+    coupon[subscribed[at] & (draw < 0.5)] = 2
+    coupon[(channel == EMAIL) & (draw < 0.4)] = 1
+    for code, first, last, share in PROMOTIONS:
+        running = (day >= (first - START_DAY).days) & (day <= (last - START_DAY).days)
+        coupon[running & (draw < share)] = code  # the promotion beats other codes
     return coupon
 
 

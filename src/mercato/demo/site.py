@@ -27,7 +27,8 @@ BROWSERS = ("Safari", "Chrome", "Edge", "Firefox")
 class Site:
     workspace_id: str
     site_id: str
-    sessions: Sessions
+    journeys: Sessions  # every visit of the visitors, including those before the window
+    sessions: Sessions  # the visits inside the window: what the warehouse holds
     outcomes: Outcomes
     touches: Touches
     pages: Pages

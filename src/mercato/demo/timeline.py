@@ -16,6 +16,9 @@ from mercato.demo.accounts import DEMO_TIME_ZONE
 START_DAY = date(2025, 10, 1)
 END_DAY = date(2026, 10, 31)  # last day with data, inclusive
 DAYS = (END_DAY - START_DAY).days + 1
+# Visitors acquired in the months before the window come back inside it; simulating them
+# avoids an empty-shop "cold start" that would fake year-over-year growth.
+HISTORY_DAYS = 120
 SECONDS_PER_DAY = 86_400
 
 # Monday .. Sunday: shopping peaks early in the week and on Sunday evening.
@@ -30,8 +33,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def day_dates() -> list[date]:
-    return [START_DAY + timedelta(days=offset) for offset in range(DAYS)]
+def day_dates(history: int = 0) -> list[date]:
+    """The window's days, preceded by `history` days before it."""
+    return [START_DAY + timedelta(days=offset) for offset in range(-history, DAYS)]
 
 
 def epoch_seconds(day: date) -> int:
@@ -43,9 +47,15 @@ START_EPOCH = epoch_seconds(START_DAY)
 END_EPOCH = epoch_seconds(END_DAY) + SECONDS_PER_DAY  # exclusive
 
 
+def black_friday_of(year: int) -> date:
+    """The day after US Thanksgiving (the fourth Thursday of November)."""
+    earliest = date(year, 11, 22)
+    return earliest + timedelta(days=(3 - earliest.weekday()) % 7 + 1)
+
+
 def _holiday_factor(day: date) -> float:
     """Black Friday week and December lift traffic; early January is quiet."""
-    black_friday = {2025: date(2025, 11, 28), 2026: date(2026, 11, 27)}[day.year]
+    black_friday = black_friday_of(day.year)
     offset = (day - black_friday).days
     if -3 <= offset <= 3:  # Thanksgiving week to Cyber Monday
         return 2.6 - 0.25 * abs(offset)
@@ -58,31 +68,31 @@ def _holiday_factor(day: date) -> float:
     return 1.0
 
 
-def traffic_weights() -> FloatArray:
+def traffic_weights(history: int = 0) -> FloatArray:
     """Relative traffic per day: growth trend * weekly * yearly * holiday peak."""
-    weights = np.empty(DAYS)
-    for index, day in enumerate(day_dates()):
-        trend = 1.0 + 0.3 * index / 365.0  # the brand grows ~30 % a year
+    weights = np.empty(DAYS + history)
+    for index, day in enumerate(day_dates(history)):
+        trend = 1.0 + 0.3 * (index - history) / 365.0  # the brand grows ~30 % a year
         yearly = 1.0 + 0.12 * np.cos(2 * np.pi * (day.timetuple().tm_yday - 330) / 365.25)
         weekly = WEEKDAY_FACTOR[day.weekday()]
         weights[index] = trend * yearly * weekly * _holiday_factor(day)
     return weights
 
 
-def conversion_lift() -> FloatArray:
-    """Multiplier on purchase propensity per day: deal-seeking shoppers buy in the peak."""
-    lift = np.ones(DAYS)
-    for index, day in enumerate(day_dates()):
+def conversion_lift(history: int = HISTORY_DAYS) -> FloatArray:
+    """Multiplier on purchase propensity per day (from `history` days before the window)."""
+    lift = np.ones(DAYS + history)
+    for index, day in enumerate(day_dates(history)):
         factor = _holiday_factor(day)
         lift[index] = 1.0 + 0.35 * (factor - 1.0) if factor > 1.0 else 1.0
     return lift
 
 
-def utc_offset_seconds() -> IntArray:
+def utc_offset_seconds(history: int = 0) -> IntArray:
     """UTC offset of the workspace time zone at local noon of each day (DST aware)."""
     tz = ZoneInfo(DEMO_TIME_ZONE)
     offsets = []
-    for day in day_dates():
+    for day in day_dates(history):
         local_noon = datetime(day.year, day.month, day.day, 12, tzinfo=tz)
         delta = local_noon.utcoffset()
         offsets.append(int(delta.total_seconds()) if delta is not None else 0)
@@ -96,5 +106,5 @@ def sample_local_seconds_of_day(rng: np.random.Generator, count: int) -> IntArra
 
 
 def day_index_of(epoch: IntArray) -> IntArray:
-    """Index into the window of the UTC day holding each timestamp."""
+    """Index into the window of the UTC day holding each timestamp (negative before it)."""
     return ((epoch - START_EPOCH) // SECONDS_PER_DAY).astype(np.int64)

@@ -27,10 +27,12 @@ from mercato.demo.channels import (
 from mercato.demo.platforms import PLATFORM_NAMES
 from mercato.demo.timeline import (
     END_EPOCH,
+    HISTORY_DAYS,
     SECONDS_PER_DAY,
     START_EPOCH,
     day_index_of,
     sample_local_seconds_of_day,
+    traffic_weights,
     utc_offset_seconds,
 )
 
@@ -48,7 +50,7 @@ class Sessions:
     visitor: IntArray
     session_number: IntArray
     start: IntArray  # epoch seconds, naive UTC
-    day: IntArray  # index of the UTC day in the window
+    day: IntArray  # index of the UTC day in the window; negative before it
     channel: IntArray
     platform: IntArray  # index into PLATFORM_NAMES, -1 when not social
     device: IntArray
@@ -56,9 +58,8 @@ class Sessions:
     def __len__(self) -> int:
         return int(self.visitor.size)
 
-    def first_of_visitor(self) -> npt.NDArray[np.bool_]:
-        first: npt.NDArray[np.bool_] = self.session_number == 1
-        return first
+    def subset(self, keep: npt.NDArray[np.bool_]) -> Sessions:
+        return Sessions(**{name: getattr(self, name)[keep] for name in self.__dataclass_fields__})
 
 
 def _sessions_per_visitor(rng: np.random.Generator, visitors: int) -> IntArray:
@@ -68,9 +69,11 @@ def _sessions_per_visitor(rng: np.random.Generator, visitors: int) -> IntArray:
 
 
 def _first_visit(rng: np.random.Generator, visitors: int, traffic: FloatArray) -> IntArray:
+    """First visit times over the history days and the window (`traffic` covers both)."""
     days = rng.choice(traffic.size, size=visitors, p=traffic / traffic.sum())
     local = sample_local_seconds_of_day(rng, visitors)
-    return START_EPOCH + days * SECONDS_PER_DAY + local - utc_offset_seconds()[days]
+    offset = utc_offset_seconds(HISTORY_DAYS)[days]
+    return START_EPOCH + (days - HISTORY_DAYS) * SECONDS_PER_DAY + local - offset
 
 
 def _channels(rng: np.random.Generator, first: npt.NDArray[np.bool_]) -> IntArray:
@@ -105,11 +108,12 @@ def _devices(rng: np.random.Generator, social: npt.NDArray[np.bool_]) -> IntArra
     return np.minimum(np.where(social, social_device, other_device), 2).astype(np.int64)
 
 
-def plan_sessions(rng: np.random.Generator, visitors: int, traffic: FloatArray) -> Sessions:
-    """All sessions of `visitors` visitors whose first visit follows the `traffic` curve."""
-    counts = _sessions_per_visitor(rng, visitors)
-    first_start = _first_visit(rng, visitors, traffic)
-    visitor = np.repeat(np.arange(visitors, dtype=np.int64), counts)
+def _visits(rng: np.random.Generator, candidates: int) -> tuple[IntArray, IntArray, IntArray]:
+    """(visitor, session number, start) of every visit of `candidates` simulated visitors."""
+    traffic = traffic_weights(HISTORY_DAYS)
+    counts = _sessions_per_visitor(rng, candidates)
+    first_start = _first_visit(rng, candidates, traffic)
+    visitor = np.repeat(np.arange(candidates, dtype=np.int64), counts)
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
     number = np.arange(visitor.size, dtype=np.int64) - offsets + 1
     gaps = MIN_RETURN_GAP_SECONDS + rng.exponential(
@@ -120,7 +124,24 @@ def plan_sessions(rng: np.random.Generator, visitors: int, traffic: FloatArray) 
     elapsed -= np.repeat(elapsed[np.cumsum(counts) - counts], counts)
     start = first_start[visitor] + elapsed
     kept = start < END_EPOCH  # visits after the window's end never happened (yet)
-    visitor, number, start = visitor[kept], number[kept], start[kept]
+    return visitor[kept], number[kept], start[kept]
+
+
+def plan_sessions(rng: np.random.Generator, visitors: int) -> Sessions:
+    """Sessions of `visitors` visitors who visit inside the window, with their earlier visits.
+
+    Sessions before the window (day < 0) are the journeys' history: they shape purchase
+    propensity and session numbers but are not written to the warehouse.
+    """
+    candidates = int(visitors * 1.5) + 100
+    visitor, number, start = _visits(rng, candidates)
+    seen = np.zeros(candidates, bool)
+    seen[visitor[start >= START_EPOCH]] = True
+    chosen = np.flatnonzero(seen)[:visitors]
+    renumber = np.full(candidates, -1, np.int64)
+    renumber[chosen] = np.arange(chosen.size)
+    keep = renumber[visitor] >= 0
+    visitor, number, start = renumber[visitor[keep]], number[keep], start[keep]
     first = number == 1
     channel = _channels(rng, first)
     # Newsletter clicks need a subscriber: email only brings visitors back.

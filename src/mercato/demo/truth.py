@@ -21,6 +21,7 @@ from mercato.demo.platforms import PLATFORM_NAMES
 from mercato.demo.site import Site
 from mercato.demo.social import PlatformPosts, snapshot_values
 from mercato.demo.timeline import END_DAY, SECONDS_PER_DAY, START_DAY, START_EPOCH
+from mercato.demo.traffic import Sessions
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -174,16 +175,17 @@ def engagement_truth(platform: PlatformPosts) -> EngagementTruth:
     )
 
 
-def attribution_truth(site: Site, lift: FloatArray) -> AttributionTruth:
-    sessions = site.sessions
-    expected = float(purchase_probability(sessions, lift).sum())
+def attribution_truth(journeys: Sessions, realised: int, lift: FloatArray) -> AttributionTruth:
+    """Expected and incremental conversions in the window under the causal journey model."""
+    in_window = journeys.day >= 0
+    expected = float(purchase_probability(journeys, lift)[in_window].sum())
 
     def without(removed: npt.NDArray[np.bool_]) -> float:
-        remaining = purchase_probability(sessions, lift, removed)
-        return expected - float(remaining[~removed].sum())
+        remaining = purchase_probability(journeys, lift, removed)
+        return expected - float(remaining[in_window & ~removed].sum())
 
-    by_channel = {name: without(sessions.channel == c) for c, name in enumerate(CHANNELS)}
-    by_platform = {name: without(sessions.platform == p) for p, name in enumerate(PLATFORM_NAMES)}
+    by_channel = {name: without(journeys.channel == c) for c, name in enumerate(CHANNELS)}
+    by_platform = {name: without(journeys.platform == p) for p, name in enumerate(PLATFORM_NAMES)}
     return AttributionTruth(
         model="per-session purchase hazard: lift(day) * device * (base + Σ touch effects of "
         "the visitor's sessions so far); P = 1 - exp(-hazard); incremental = expected "
@@ -199,7 +201,7 @@ def attribution_truth(site: Site, lift: FloatArray) -> AttributionTruth:
         channel_ranking=sorted(by_channel, key=lambda name: -by_channel[name]),
         incremental_conversions_by_platform=by_platform,
         platform_ranking=sorted(by_platform, key=lambda name: -by_platform[name]),
-        realised_conversions=int(site.outcomes.purchase.sum()),
+        realised_conversions=realised,
     )
 
 
@@ -224,5 +226,5 @@ def build_truth(
         totals=totals,
         rates=rates_of(totals),
         engagement={p.profile.name: engagement_truth(p) for p in social},
-        attribution=attribution_truth(site, lift),
+        attribution=attribution_truth(site.journeys, int(site.outcomes.purchase.sum()), lift),
     )
