@@ -169,3 +169,13 @@ def test_workspace_switcher(services: Services, brand: Brand, live_server: str) 
         assert (me["workspace"], me["role"]) == ("second", "viewer")
         refused = client.post("/workspace", data={"slug": "nobody", "csrf_token": csrf})
         assert refused.status_code == 403
+
+
+def test_security_headers(live_server: str) -> None:
+    page = httpx.get(f"{live_server}/login")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    assert page.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
