@@ -179,3 +179,21 @@ def test_security_headers(live_server: str) -> None:
     cookie = page.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
+
+
+def test_password_guessing_is_throttled(brand: Brand, live_server: str) -> None:
+    with httpx.Client(base_url=live_server, follow_redirects=False) as client:
+        page = client.get("/login")
+        marker = 'name="csrf_token" value="'
+        start = page.text.index(marker) + len(marker)
+        csrf = page.text[start : page.text.index('"', start)]
+
+        def attempt(password: str) -> httpx.Response:
+            form = {"email": brand.email(), "password": password, "csrf_token": csrf}
+            return client.post("/login", data=form)
+
+        statuses = [attempt(f"guess-{i}").status_code for i in range(10)]
+        assert statuses == [401] * 10
+        locked = attempt(PASSWORD)  # even the right password waits now
+        assert locked.status_code == 429
+        assert "Too many failed attempts" in locked.text

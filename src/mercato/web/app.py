@@ -25,6 +25,7 @@ from mercato.core.settings import Settings, load_settings
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.routes import ROUTERS
 from mercato.web.services import Services
+from mercato.web.throttle import LoginThrottle
 
 STATIC_DIR = __file__.rsplit("/", 1)[0] + "/static"
 SESSION_COOKIE = "mercato_session"
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             return workspaces.workspaces_of_user(session, user_id)
 
     app.state.workspaces_of = workspaces_of
+    app.state.login_throttle = LoginThrottle()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
