@@ -25,7 +25,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install -q -e '.[postgres,dev,spark,clickhouse]'
+	$(BIN)/pip install -q -e '.[postgres,dev,spark,clickhouse,ai]'
 	touch $@
 
 install: $(VENV)/.installed

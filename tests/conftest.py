@@ -19,8 +19,8 @@ block_network()
 
 
 @pytest.fixture(scope="session")
-def postgres_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+def postgres_base_url() -> Iterator[str]:
+    with postgres_server() as url:
         yield url
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,21 +37,21 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server(root: Path) -> Iterator[str]:
-    """Start a server under `root`; yields a base URL `postgresql+psycopg://...:port`."""
+def postgres_server() -> Iterator[str]:
+    """Start a server in a fresh temp dir; yields a base URL `postgresql+psycopg://...:port`."""
     bin_dir = _bin_dir()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed: run `make install-test`")
+    # Not under pytest's tmp dir: the postgres user must be able to reach it.
+    root = Path(tempfile.mkdtemp(prefix="mercato-pg-"))
     data = root / "pgdata"
-    root.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     port = free_port()
-    subprocess.run(
-        _as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "mercato", "-A", "trust"]),
-        check=True,
-        capture_output=True,
-    )
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "mercato", "-A", "trust"]
+    result = subprocess.run(_as_postgres(initdb), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"initdb failed: {result.stderr or result.stdout}")
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run(
         _as_postgres(
@@ -83,3 +84,4 @@ def postgres_server(root: Path) -> Iterator[str]:
             check=False,
             capture_output=True,
         )
+        shutil.rmtree(root, ignore_errors=True)

@@ -47,7 +47,7 @@ def workspaces_of_user(session: Session, user_id: str) -> list[tuple[Workspace, 
         .where(Membership.user_id == user_id)
         .order_by(Workspace.name)
     )
-    return [(workspace, role) for workspace, role in rows.tuples()]
+    return [(workspace, role) for workspace, role in rows]
 
 
 def add_site(

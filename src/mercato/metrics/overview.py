@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import ibis
 from ibis import _
 
 from mercato.warehouse.connection import ScopedWarehouse
+from mercato.warehouse.timezones import with_local_time
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,19 @@ class Overview:
         return self.orders / self.sessions if self.sessions else None
 
 
+def _as_date(value: object) -> date:
+    """Engines hand dates back as date, datetime or pandas Timestamp."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    to_pydatetime = getattr(value, "to_pydatetime", None)
+    if to_pydatetime is None:
+        raise TypeError(f"not a date: {value!r}")
+    result: datetime = to_pydatetime()
+    return result.date()
+
+
 def data_bounds(warehouse: ScopedWarehouse) -> tuple[datetime, datetime] | None:
     sessions = warehouse.table("sessions")
     row = warehouse.execute(
@@ -54,8 +71,11 @@ def data_bounds(warehouse: ScopedWarehouse) -> tuple[datetime, datetime] | None:
     return first.to_pydatetime(), last.to_pydatetime()
 
 
-def overview(warehouse: ScopedWarehouse, start: datetime, end: datetime) -> Overview:
-    """Sessions started in [start, end) (naive UTC) and their orders and revenue."""
+def overview(
+    warehouse: ScopedWarehouse, start: datetime, end: datetime, tz: ZoneInfo = UTC_ZONE
+) -> Overview:
+    """Sessions started in [start, end) (naive UTC) and their orders and revenue;
+    daily series by local day in `tz`."""
     sessions = warehouse.table("sessions")
     window = sessions.filter((sessions.started_at >= start) & (sessions.started_at < end))
     labelled = window.mutate(channel=window.channel.fill_null("Unassigned"))
@@ -75,13 +95,16 @@ def overview(warehouse: ScopedWarehouse, start: datetime, end: datetime) -> Over
         for row in rows
     ]
     daily_expr = (
-        labelled.mutate(day=_.started_at.date())
+        with_local_time(labelled, "started_at", tz, start, end, "local_start")
+        .mutate(day=_.local_start.date())
         .group_by(["day", "channel"])
         .aggregate(sessions=_.count())
         .order_by(["day", "channel"])
     )
     daily = [
-        DailySessions(day=row["day"], channel=row["channel"], sessions=int(row["sessions"]))
+        DailySessions(
+            day=_as_date(row["day"]), channel=row["channel"], sessions=int(row["sessions"])
+        )
         for row in warehouse.execute(daily_expr).to_dict("records")
     ]
     return Overview(

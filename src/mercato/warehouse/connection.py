@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+from ibis.backends.sql.datatypes import DuckDBType
 
 from mercato.core.errors import DataDirError
 from mercato.warehouse.schemas import TABLES
@@ -42,10 +44,21 @@ class Warehouse:
         return warehouse
 
     def ensure_tables(self) -> None:
+        """Create missing tables; add columns a newer Mercato declares (always nullable)."""
         existing = set(self.backend.list_tables())
         for spec in TABLES.values():
             if spec.name not in existing:
                 self.backend.create_table(spec.name, schema=spec.schema)
+                continue
+            stored = self.backend.get_schema(spec.name)
+            for column, dtype in spec.schema.items():
+                if column not in stored:
+                    self._add_column(spec.name, column, dtype)
+
+    def _add_column(self, table: str, column: str, dtype: dt.DataType) -> None:
+        # Schema evolution is DDL, not a query: one of the maintenance exceptions of ADR 0002.
+        type_sql = DuckDBType.to_string(dtype)
+        self.backend.raw_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {type_sql}')
 
     def raw_table(self, name: str) -> ir.Table:
         """The unscoped table: for loaders and maintenance, never for reports."""

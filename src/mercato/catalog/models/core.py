@@ -53,7 +53,9 @@ class Workspace(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    sites: Mapped[list[Site]] = relationship(back_populates="workspace")
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="workspace", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Site(Base):

@@ -39,7 +39,9 @@ def overview_page(
         start, end = end, start
     tz = zone(principal.workspace.time_zone)
     begin_utc, end_utc = local_day_bounds_utc(start, end, tz)
-    report = overview(services.warehouse.for_workspace(principal.workspace_id), begin_utc, end_utc)
+    report = overview(
+        services.warehouse.for_workspace(principal.workspace_id), begin_utc, end_utc, tz
+    )
     channels = sorted({row.channel for row in report.daily})
     days = sorted({row.day for row in report.daily})
     counts = {(row.day, row.channel): row.sessions for row in report.daily}

@@ -1,0 +1,64 @@
+"""A person logs in with real Chromium and sees the overview chart."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from mercato.warehouse.loader import load
+from mercato.web.services import Services
+from tests.support.brands import PASSWORD, Brand
+
+pytestmark = pytest.mark.browser
+
+
+def _sessions(services: Services, brand: Brand) -> None:
+    start = datetime(2026, 5, 1, 12)
+    channels = ["Organic Social", "Paid Social", "Email", "Direct"]
+    rows = 40
+    load(
+        services.warehouse,
+        "sessions",
+        pa.table(
+            {
+                "workspace_id": [brand.workspace_id] * rows,
+                "session_id": [f"s{i}" for i in range(rows)],
+                "started_at": [start + timedelta(hours=7 * i) for i in range(rows)],
+                "channel": [channels[i % 4] for i in range(rows)],
+                "orders": [1 if i % 5 == 0 else 0 for i in range(rows)],
+                "revenue": [Decimal("25.00") if i % 5 == 0 else Decimal(0) for i in range(rows)],
+            }
+        ),
+    )
+
+
+def test_login_and_see_the_chart(
+    services: Services, brand: Brand, live_server: str, browser: Any, artifacts_dir: Path
+) -> None:
+    _sessions(services, brand)
+    page = browser.new_page()
+    try:
+        page.goto(f"{live_server}/")
+        assert page.url.startswith(f"{live_server}/login")
+        page.fill("input[name=email]", brand.email())
+        page.fill("input[name=password]", "wrong password")
+        page.click("button[type=submit]")
+        assert page.locator("[role=alert]").inner_text() == "Wrong email or password."
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        page.goto(f"{live_server}/?start=2026-05-01&end=2026-05-31")
+        page.wait_for_selector("#sessions-chart .main-svg", timeout=15_000)
+        assert page.locator("#kpi-sessions").inner_text() == "40"
+        legend = page.locator("#sessions-chart .legendtext").all_text_contents()
+        assert sorted(legend) == ["Direct", "Email", "Organic Social", "Paid Social"]
+        page.screenshot(path=str(artifacts_dir / "overview.png"), full_page=True)
+        page.click("text=Log out")
+        page.wait_for_url(f"{live_server}/login")
+    finally:
+        page.close()
