@@ -6,7 +6,8 @@ Arrow, and become `TouchPaths` without a Python loop per journey.
 
 - A person is the identified customer when any of the visitor's sessions carries one
   (stitching devices and in-app/system browsers), else the visitor id.
-- A conversion is a session with an order or a lead; it ends its journey and the next
+- A conversion is a session with an order or a lead (or only one of them, by choice); it ends
+  its journey and the next
   session starts a new one, so repeat buyers yield several journeys.
 - Only touches within the lookback window before the journey's end are kept; journeys that
   never converted (null journeys) are kept: the Markov model needs them.
@@ -43,6 +44,14 @@ class Granularity(StrEnum):
     UGC = "ugc"  # UGC items interacted with ("ugc:<id>") among sessions by channel
 
 
+class Conversion(StrEnum):
+    """Which sessions end a journey as a conversion."""
+
+    ANY = "any"  # a purchase or a lead
+    PURCHASE = "purchase"
+    LEAD = "lead"
+
+
 class Identity(StrEnum):
     VISITOR = "visitor"
     CUSTOMER = "customer"  # a visitor's known customer id joins their visitors
@@ -55,6 +64,7 @@ class JourneyQuery:
     window: timedelta = timedelta(days=30)
     by: Granularity = Granularity.CHANNEL
     identity: Identity = Identity.CUSTOMER
+    conversion: Conversion = Conversion.ANY
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,12 @@ def session_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     if query.end is not None:
         sessions = sessions.filter(sessions.started_at < query.end)
     people = _people(warehouse, sessions, query.identity)
-    converts = (people.orders.fill_null(0) > 0) | (people.leads.fill_null(0) > 0)
+    purchase, lead = people.orders.fill_null(0) > 0, people.leads.fill_null(0) > 0
+    converts = {
+        Conversion.ANY: purchase | lead,
+        Conversion.PURCHASE: purchase,
+        Conversion.LEAD: lead,
+    }[query.conversion]
     people = people.mutate(converts=converts.cast("int64"))
     running = ibis.cumulative_window(group_by="person", order_by=["started_at", "session_id"])
     numbered = people.mutate(journey_no=people.converts.sum().over(running) - people.converts)

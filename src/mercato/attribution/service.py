@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
-from mercato.attribution.journeys import Granularity, Identity, JourneyQuery, build_journeys
+from mercato.attribution.journeys import (
+    Conversion,
+    Granularity,
+    Identity,
+    JourneyQuery,
+    build_journeys,
+)
 from mercato.attribution.models import ModelName, ModelOptions, run_model
 from mercato.attribution.models.markov import CREDIT_LABELS, MarkovCredit, allocate, fit
 from mercato.attribution.models.paths import TouchPaths
@@ -37,7 +43,7 @@ COOKIELESS_NOTICE = (
     "models below see each day's visits as separate people. Switch a site to first_party_id "
     "(with consent) or identified to get multi-session journeys."
 )
-Choice = TypeVar("Choice", ModelName, Granularity, MarkovCredit)
+Choice = TypeVar("Choice", ModelName, Granularity, MarkovCredit, Conversion)
 WINDOW_UNITS = {"d": 1.0, "w": 7.0, "h": 1 / 24}
 
 
@@ -50,6 +56,7 @@ class AttributionRequest:
     end: datetime | None = None
     options: ModelOptions = field(default_factory=ModelOptions)
     identity: Identity = Identity.CUSTOMER
+    conversion: Conversion = Conversion.ANY
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,14 @@ def attribution_report(
     request: AttributionRequest,
     identity_modes: Collection[str] = (),
 ) -> AttributionReport:
-    query = JourneyQuery(request.start, request.end, request.window, request.by, request.identity)
+    query = JourneyQuery(
+        request.start,
+        request.end,
+        request.window,
+        request.by,
+        request.identity,
+        request.conversion,
+    )
     journeys = build_journeys(warehouse, query)
     paths, labels = journeys.paths, journeys.labels
     try:
@@ -212,6 +226,7 @@ def make_request(
     order: int = 1,
     credit: str = MarkovCredit.POOLED.value,
     half_life_days: float = 7.0,
+    conversion: str = Conversion.ANY.value,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> AttributionRequest:
@@ -226,7 +241,10 @@ def make_request(
     if start is not None and end is not None and end <= start:
         raise ValidationFailed("'to' must be after 'from'", location="to")
     options = ModelOptions(order=order, credit=convention, half_life_days=half_life_days)
-    return AttributionRequest(chosen, level, parse_window(window), start, end, options)
+    goal = _choice(Conversion, conversion, "conversion")
+    return AttributionRequest(
+        chosen, level, parse_window(window), start, end, options, conversion=goal
+    )
 
 
 def _choice(kind: type[Choice], text: str, where: str) -> Choice:

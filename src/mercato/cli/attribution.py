@@ -64,6 +64,9 @@ def attribution(
     credit: Annotated[
         str, typer.Option(help="Markov credit: pooled, per_journey, per_journey_distinct.")
     ] = "pooled",
+    conversion: Annotated[
+        str, typer.Option(help="What ends a journey: any (purchase or lead), purchase, lead.")
+    ] = "any",
     first_day: Annotated[
         str | None, typer.Option("--from", help="First local day (YYYY-MM-DD).")
     ] = None,
@@ -82,7 +85,7 @@ def attribution(
         try:
             report = run_report(
                 services, principal, start, end, model=model, by=by, window=window,
-                order=order, credit=credit,
+                order=order, credit=credit, conversion=conversion,
             )  # fmt: skip
         except MercatoError as exc:
             raise fail(str(exc)) from None

@@ -33,6 +33,7 @@ MAX_ORDER = 4
 # precision, checked by its residual, replaces the LU.
 DIRECT_SOLVE_MAX_STATES = 2_000
 RESIDUAL_TOLERANCE = 1e-11
+COUNTING_MAX = 20_000_000  # code ranges up to this are compacted by counting, not sorting
 
 
 class MarkovCredit(StrEnum):
@@ -85,8 +86,7 @@ def state_codes(paths: TouchPaths, order: int) -> IntArray:
 
 
 def build_chain(paths: TouchPaths, order: int) -> Chain:
-    codes = state_codes(paths, order)
-    unique, state = np.unique(codes, return_inverse=True)
+    unique, state = _compact(state_codes(paths, order), (paths.n_labels + 1) ** order)
     n_states = len(unique)
     start, conv, null = n_states, n_states + 1, n_states + 2
     first, last = paths.first_index, paths.last_index
@@ -96,9 +96,12 @@ def build_chain(paths: TouchPaths, order: int) -> Chain:
         [np.full(paths.n_journeys, start), state[:-1][follows[1:]], state[last]]
     )
     target = np.concatenate([state[first], state[follows], np.where(paths.converted, conv, null)])
-    counts = sp.coo_matrix(
-        (np.ones(len(source)), (source, target)), shape=(n_states + 1, n_states + 3)
-    ).tocsr()
+    pair, weight = _compact(source * (n_states + 3) + target, (n_states + 1) * (n_states + 3))
+    weight_of = np.bincount(weight, minlength=len(pair)).astype(np.float64)
+    counts = sp.csr_matrix(
+        (weight_of, (pair // (n_states + 3), pair % (n_states + 3))),
+        shape=(n_states + 1, n_states + 3),
+    )
     row_total = np.asarray(counts.sum(axis=1)).ravel()
     probabilities = sp.diags(1.0 / np.where(row_total > 0, row_total, 1.0)) @ counts
     probabilities = probabilities.tocsc()
@@ -110,6 +113,17 @@ def build_chain(paths: TouchPaths, order: int) -> Chain:
         histories=histories,
         start=start,
     )
+
+
+def _compact(codes: IntArray, bound: int) -> tuple[IntArray, IntArray]:
+    """Distinct codes (sorted) and each code's index among them, like np.unique(...,
+    return_inverse=True), by counting instead of sorting when the code range is small."""
+    if bound > COUNTING_MAX:
+        distinct, index = np.unique(codes, return_inverse=True)
+        return distinct.astype(np.int64), index.astype(np.int64)
+    present = np.bincount(codes, minlength=bound) > 0
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(np.int64), position[codes].astype(np.int64)
 
 
 def conversion_probability(chain: Chain, keep: BoolArray | None = None) -> float:

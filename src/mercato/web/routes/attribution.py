@@ -57,6 +57,7 @@ class AttributionPublic(BaseModel):
     model_label: str
     by: str
     window_days: float
+    conversion: str
     credit: str | None
     order: int | None
     currency: str
@@ -85,6 +86,7 @@ def public(report: AttributionReport, currency: str) -> AttributionPublic:
             "model": request.model.value,
             "by": request.by.value,
             "window_days": request.window.total_seconds() / 86_400,
+            "conversion": request.conversion.value,
             "credit": request.options.credit.value if is_markov else None,
             "order": request.options.order if is_markov else None,
             "currency": currency,
@@ -140,13 +142,14 @@ def attribution_api(
     order: Annotated[int, Query(ge=1, le=4)] = 1,
     credit: str = "pooled",
     half_life_days: Annotated[float, Query(gt=0)] = 7.0,
+    conversion: str = "any",
     first_day: Annotated[date | None, Query(alias="from")] = None,
     last_day: Annotated[date | None, Query(alias="to")] = None,
 ) -> AttributionPublic:
     """Attributed conversions and revenue per label, with every model side by side."""
     report = run_report(
         services, principal, first_day, last_day, model=model, by=by, window=window,
-        order=order, credit=credit, half_life_days=half_life_days,
+        order=order, credit=credit, half_life_days=half_life_days, conversion=conversion,
     )  # fmt: skip
     return public(report, principal.workspace.currency)
 
@@ -182,12 +185,13 @@ def attribution_page(
     window: str = "30d",
     order: int = 1,
     credit: str = "pooled",
+    conversion: str = "any",
     start: date | None = None,
     end: date | None = None,
 ) -> HTMLResponse:
     report = run_report(
         services, principal, start, end, model=model, by=by, window=window, order=order,
-        credit=credit,
+        credit=credit, conversion=conversion,
     )  # fmt: skip
     return render(
         request,
@@ -195,6 +199,7 @@ def attribution_page(
         principal,
         report=report,
         form={"model": model, "by": by, "window": window, "order": order, "credit": credit,
+              "conversion": conversion,
               "start": start.isoformat() if start else "", "end": end.isoformat() if end else ""},
         figure_json=json.dumps(comparison_figure(report)),
     )  # fmt: skip
