@@ -127,7 +127,7 @@ def main() -> None:
         warehouse, rows = fill_warehouse(Path(folder) / "bench.duckdb", journeys)
         print(f"  filled {rows:,} sessions in {time.perf_counter() - started:.1f} s")
         scoped = warehouse.for_workspace(WORKSPACE)
-        query = JourneyQuery(start=T0 + timedelta(days=30), end=T0 + timedelta(days=400))
+        query = JourneyQuery(start=T0, end=T0 + timedelta(days=400))
         tracemalloc.start()
         built = timed(
             "journey building (Ibis on DuckDB → arrays)", lambda: build_journeys(scoped, query)
