@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from mercato.attribution.service import AttributionReport, attribution_report, make_request
 from mercato.catalog.models import Site
+from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import local_day_bounds_utc, zone
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.services import Services
@@ -154,6 +155,15 @@ def attribution_api(
     return public(report, principal.workspace.currency)
 
 
+def _local_day(text: str, field: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
+
+
 def comparison_figure(report: AttributionReport) -> dict[str, Any]:
     labels = [row.label for row in report.comparison]
     return {
@@ -186,11 +196,12 @@ def attribution_page(
     order: int = 1,
     credit: str = "pooled",
     conversion: str = "any",
-    start: date | None = None,
-    end: date | None = None,
+    start: str = "",
+    end: str = "",
 ) -> HTMLResponse:
+    """The form sends empty dates when a field is blank: blank means unbounded."""
     report = run_report(
-        services, principal, start, end, model=model, by=by, window=window, order=order,
+        services, principal, _local_day(start, "start"), _local_day(end, "end"), model=model, by=by, window=window, order=order,
         credit=credit, conversion=conversion,
     )  # fmt: skip
     return render(
@@ -200,6 +211,6 @@ def attribution_page(
         report=report,
         form={"model": model, "by": by, "window": window, "order": order, "credit": credit,
               "conversion": conversion,
-              "start": start.isoformat() if start else "", "end": end.isoformat() if end else ""},
+              "start": start, "end": end},
         figure_json=json.dumps(comparison_figure(report)),
     )  # fmt: skip
