@@ -18,9 +18,10 @@ from mercato.attribution.journeys import (
     Granularity,
     Identity,
     JourneyQuery,
+    Journeys,
     build_journeys,
 )
-from mercato.attribution.models import ModelName, ModelOptions, run_model
+from mercato.attribution.models import ModelCredits, ModelName, ModelOptions, run_model
 from mercato.attribution.models.markov import CREDIT_LABELS, MarkovCredit, allocate, fit
 from mercato.attribution.models.paths import TouchPaths
 from mercato.attribution.models.shapley import TooManyChannels
@@ -135,12 +136,7 @@ def attribution_report(
     )
     journeys = build_journeys(warehouse, query)
     paths, labels = journeys.paths, journeys.labels
-    try:
-        chosen = run_model(request.model, paths, journeys.revenue, request.options)
-    except TooManyChannels as exc:
-        raise ValidationFailed(str(exc), location="model") from None
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), location="order") from None
+    chosen = _run_chosen(request, journeys)
     spend = spend_by_label(warehouse, request.by, request.start, request.end)
     rows = [
         _credit_row(label, float(chosen.conversions[i]), float(chosen.revenue[i]), spend)
@@ -161,14 +157,19 @@ def attribution_report(
         top_paths=top_paths(journeys),
         time_to_conversion=time_to_conversion(journeys),
         sessions_to_conversion=sessions_to_conversion(journeys),
-        removal_effects=(
-            {label: float(fitted.removal_effects[i]) for i, label in enumerate(labels)}
-            if fitted
-            else None
-        ),
+        removal_effects=dict(zip(labels, fitted.removal_effects.tolist(), strict=True))
+        if fitted
+        else None,
         conversion_probability=fitted.conversion_probability if fitted else None,
         notices=cookieless_notices(identity_modes),
     )
+
+
+def _run_chosen(request: AttributionRequest, journeys: Journeys) -> ModelCredits:
+    try:
+        return run_model(request.model, journeys.paths, journeys.revenue, request.options)
+    except TooManyChannels as exc:
+        raise ValidationFailed(str(exc), location="model") from None
 
 
 def _credit_row(

@@ -18,7 +18,7 @@ from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import MercatoError
 from mercato.web.auth import Principal
-from mercato.web.routes.attribution import CreditPublic, public, run_report
+from mercato.web.routes.attribution import AttributionPublic, CreditPublic, public, run_report
 
 
 class OutputFormat(StrEnum):
@@ -90,6 +90,10 @@ def attribution(
         except MercatoError as exc:
             raise fail(str(exc)) from None
         body = public(report, ws.currency)
+    _emit(body, output)
+
+
+def _emit(body: AttributionPublic, output: OutputFormat) -> None:
     if output is OutputFormat.JSON:
         print(body.model_dump_json(indent=2))
     elif output is OutputFormat.CSV:

@@ -200,17 +200,17 @@ def attribution_page(
     end: str = "",
 ) -> HTMLResponse:
     """The form sends empty dates when a field is blank: blank means unbounded."""
+    form = {"model": model, "by": by, "window": window, "order": order, "credit": credit,
+            "conversion": conversion, "start": start, "end": end}  # fmt: skip
     report = run_report(
-        services, principal, _local_day(start, "start"), _local_day(end, "end"), model=model, by=by, window=window, order=order,
-        credit=credit, conversion=conversion,
+        services, principal, _local_day(start, "start"), _local_day(end, "end"), model=model,
+        by=by, window=window, order=order, credit=credit, conversion=conversion,
     )  # fmt: skip
     return render(
         request,
         "attribution.html",
         principal,
         report=report,
-        form={"model": model, "by": by, "window": window, "order": order, "credit": credit,
-              "conversion": conversion,
-              "start": start, "end": end},
+        form=form,
         figure_json=json.dumps(comparison_figure(report)),
-    )  # fmt: skip
+    )
