@@ -69,6 +69,10 @@ def test_api_reports_markov_by_platform_with_roas(
     }
     with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {token}"}) as client:
         body = client.get("/api/v1/attribution", params=params).json()
+        by_visitor = client.get("/api/v1/attribution", params={"identity": "visitor"}).json()
+        purchases = client.get("/api/v1/attribution", params={"conversion": "purchase"}).json()
+    assert (by_visitor["identity"], by_visitor["journeys"]) == ("visitor", 6)  # v4 on its own
+    assert purchases["conversions"] == 3  # v3's lead no longer counts
     assert body["model"] == "markov"
     assert body["order"] == 2
     assert body["credit"] == "per_journey"

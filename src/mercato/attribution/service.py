@@ -44,7 +44,7 @@ COOKIELESS_NOTICE = (
     "models below see each day's visits as separate people. Switch a site to first_party_id "
     "(with consent) or identified to get multi-session journeys."
 )
-Choice = TypeVar("Choice", ModelName, Granularity, MarkovCredit, Conversion)
+Choice = TypeVar("Choice", ModelName, Granularity, MarkovCredit, Conversion, Identity)
 WINDOW_UNITS = {"d": 1.0, "w": 7.0, "h": 1 / 24}
 
 
@@ -228,6 +228,7 @@ def make_request(
     credit: str = MarkovCredit.POOLED.value,
     half_life_days: float = 7.0,
     conversion: str = Conversion.ANY.value,
+    identity: str = Identity.CUSTOMER.value,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> AttributionRequest:
@@ -243,8 +244,9 @@ def make_request(
         raise ValidationFailed("'to' must be after 'from'", location="to")
     options = ModelOptions(order=order, credit=convention, half_life_days=half_life_days)
     goal = _choice(Conversion, conversion, "conversion")
+    person = _choice(Identity, identity, "identity")
     return AttributionRequest(
-        chosen, level, parse_window(window), start, end, options, conversion=goal
+        chosen, level, parse_window(window), start, end, options, person, goal
     )
 
 

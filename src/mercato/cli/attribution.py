@@ -67,6 +67,9 @@ def attribution(
     conversion: Annotated[
         str, typer.Option(help="What ends a journey: any (purchase or lead), purchase, lead.")
     ] = "any",
+    identity: Annotated[
+        str, typer.Option(help="customer (join a customer's visitors) or visitor.")
+    ] = "customer",
     first_day: Annotated[
         str | None, typer.Option("--from", help="First local day (YYYY-MM-DD).")
     ] = None,
@@ -85,7 +88,7 @@ def attribution(
         try:
             report = run_report(
                 services, principal, start, end, model=model, by=by, window=window,
-                order=order, credit=credit, conversion=conversion,
+                order=order, credit=credit, conversion=conversion, identity=identity,
             )  # fmt: skip
         except MercatoError as exc:
             raise fail(str(exc)) from None

@@ -59,6 +59,7 @@ class AttributionPublic(BaseModel):
     by: str
     window_days: float
     conversion: str
+    identity: str
     credit: str | None
     order: int | None
     currency: str
@@ -88,6 +89,7 @@ def public(report: AttributionReport, currency: str) -> AttributionPublic:
             "by": request.by.value,
             "window_days": request.window.total_seconds() / 86_400,
             "conversion": request.conversion.value,
+            "identity": request.identity.value,
             "credit": request.options.credit.value if is_markov else None,
             "order": request.options.order if is_markov else None,
             "currency": currency,
@@ -144,6 +146,7 @@ def attribution_api(
     credit: str = "pooled",
     half_life_days: Annotated[float, Query(gt=0)] = 7.0,
     conversion: str = "any",
+    identity: str = "customer",
     first_day: Annotated[date | None, Query(alias="from")] = None,
     last_day: Annotated[date | None, Query(alias="to")] = None,
 ) -> AttributionPublic:
@@ -151,6 +154,7 @@ def attribution_api(
     report = run_report(
         services, principal, first_day, last_day, model=model, by=by, window=window,
         order=order, credit=credit, half_life_days=half_life_days, conversion=conversion,
+        identity=identity,
     )  # fmt: skip
     return public(report, principal.workspace.currency)
 
