@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, demo
+from mercato.cli import admin, attribution, demo
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.tokens_app, name="tokens")
 app.add_typer(demo.demo_app, name="demo")
 app.command("serve")(serve)
+app.command("attribution")(attribution.attribution)
 
 
 @app.command("version")
