@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from mercato.web.routes import (
     api_root,
+    attribution,
     health,
     overview,
     session,
@@ -22,6 +23,8 @@ ROUTERS: list[APIRouter] = [
     overview.router,
     api_root.router,
     tokens.router,
+    attribution.router,
+    attribution.page_router,
     ugc_pages.router,
     ugc_public.router,
     ugc_api.router,
