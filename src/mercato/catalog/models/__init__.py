@@ -12,15 +12,35 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.ugc import (
+    Collection,
+    CollectionItem,
+    Creator,
+    ProductTag,
+    RightsEvent,
+    UgcEmbedding,
+    UgcItem,
+    UgcMedia,
+    UgcSettings,
+)
 
 __all__ = [
     "ApiToken",
     "Base",
+    "Collection",
+    "CollectionItem",
+    "Creator",
     "Membership",
     "Product",
+    "ProductTag",
+    "RightsEvent",
     "Site",
     "SocialAccount",
     "UgcCandidate",
+    "UgcEmbedding",
+    "UgcItem",
+    "UgcMedia",
+    "UgcSettings",
     "User",
     "Workspace",
 ]

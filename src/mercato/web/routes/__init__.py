@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from mercato.web.routes import api_root, attribution, health, overview, session, tokens, vendor
+from mercato.web.routes import (
+    api_root,
+    attribution,
+    health,
+    overview,
+    session,
+    tokens,
+    ugc_api,
+    ugc_pages,
+    ugc_public,
+    vendor,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -14,4 +25,7 @@ ROUTERS: list[APIRouter] = [
     tokens.router,
     attribution.router,
     attribution.page_router,
+    ugc_pages.router,
+    ugc_public.router,
+    ugc_api.router,
 ]
