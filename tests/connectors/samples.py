@@ -400,7 +400,7 @@ def meta_posts_instagram(extra_columns: bool = False) -> bytes:
     ]
     if extra_columns:
         header += ["Custom labels", "Funded content status"]
-        rows = [row + ["", ""] for row in rows]
+        rows = [[*row, "", ""] for row in rows]
     return csv_bytes(header, rows, bom=True)
 
 

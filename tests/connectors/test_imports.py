@@ -43,7 +43,8 @@ def test_shopify_orders_with_products_matched_and_idempotent(
     files = [("orders_export.csv", samples.shopify_orders_file())]
     first = _import(services, "orders-shopify", files, _opts(brand))
     assert first.rows_read == 4
-    assert first.inserted["orders"] == 3 and first.inserted["order_items"] == 4
+    assert first.inserted["orders"] == 3
+    assert first.inserted["order_items"] == 4
     orders = _table(services, brand, "orders").set_index("order_id")
     # Hand-checked: #1001 subtotal 120 after a 10 discount → gross 130, net 120.
     assert orders.loc["5001", "gross"] == Decimal("130.00")
@@ -60,7 +61,8 @@ def test_shopify_orders_with_products_matched_and_idempotent(
     assert sorted(matched.sku) == ["SNK-BLU-40", "SNK-RED-42", "SOCK-1"]
     assert any("UNKNOWN-SKU" in note for note in first.notes)
     second = _import(services, "orders-shopify", files, _opts(brand))
-    assert second.inserted["orders"] == 0 and second.updated["orders"] == 3
+    assert second.inserted["orders"] == 0
+    assert second.updated["orders"] == 3
     assert len(_table(services, brand, "orders")) == 3
     assert len(_table(services, brand, "order_items")) == 4
 
@@ -132,14 +134,17 @@ def test_products_upsert_by_sku(services: Services, brand: Brand) -> None:
         products = {p.sku: p for p in session.scalars(select(Product))}
     red = products["SNK-RED-42"]
     assert red.title == "Trail Runner - 42"
-    assert red.product_type == "Sneakers" and red.product_line == "Outdoor"
-    assert red.category == "Sneakers" and red.price == Decimal("120.00")
+    assert red.product_type == "Sneakers"
+    assert red.product_line == "Outdoor"
+    assert red.category == "Sneakers"
+    assert red.price == Decimal("120.00")
     assert red.url == "https://s.example/products/trail-runner"
     assert red.image_url == "https://cdn.example/tr.jpg"
     assert products["SNK-BLU-40"].image_url == "https://cdn.example/tr-blue.jpg"
     assert products["SOCK-1"].title == "Crew Sock"
     again = _import(services, "products-shopify", files, _opts(brand, shop_url="https://s.example"))
-    assert again.inserted["products"] == 0 and again.unchanged["products"] == 3
+    assert again.inserted["products"] == 0
+    assert again.unchanged["products"] == 3
 
 
 def test_generic_products_and_orders_with_mapping(services: Services, brand: Brand) -> None:
@@ -157,7 +162,8 @@ def test_generic_products_and_orders_with_mapping(services: Services, brand: Bra
     _import(services, "products-csv", [("p.csv", products)], _opts(brand, mapping=mapping))
     with services.catalog.session() as session:
         stored = session.scalars(select(Product)).one()
-    assert stored.price == Decimal("1299.00") and stored.currency == "EUR"
+    assert stored.price == Decimal("1299.00")
+    assert stored.currency == "EUR"
     orders = samples.csv_bytes(
         ["Bestellung", "Datum", "Betrag", "Rabatt", "Gutschein", "Art", "Menge", "Preis"],
         [["B-1", "2026-09-01 10:00:00", "1.299,00", "100,00", "HERBST", "A-1", "1", "1.299,00"]],
@@ -177,7 +183,8 @@ def test_generic_products_and_orders_with_mapping(services: Services, brand: Bra
     }
     _import(services, "orders-csv", [("o.csv", orders)], _opts(brand, mapping=order_mapping))
     row = _table(services, brand, "orders").iloc[0]
-    assert row.gross == Decimal("1299.00") and row.net == Decimal("1199.00")
+    assert row.gross == Decimal("1299.00")
+    assert row.net == Decimal("1199.00")
     assert list(row.coupon_codes) == ["HERBST"]
     assert _table(services, brand, "order_items").iloc[0].product_id == stored.id
 
@@ -208,9 +215,12 @@ def test_meta_ads_sums_reused_names_and_is_idempotent(services: Services, brand:
     spend = _table(services, brand, "ad_spend").sort_values("day").reset_index()
     assert len(spend) == 2
     first = spend.iloc[0]
-    assert first.day == pd.Timestamp(2026, 9, 1) and first.currency == "EUR"
+    assert first.day == pd.Timestamp(2026, 9, 1)
+    assert first.currency == "EUR"
     assert first.spend == Decimal("150.50")
-    assert first.impressions == 15000 and first.clicks == 300 and first.conversions == 4
+    assert first.impressions == 15000
+    assert first.clicks == 300
+    assert first.conversions == 4
     assert first.conversion_value == Decimal("540.00")
     assert pd.isna(spend.iloc[1].conversions)  # blank is missing, not zero
 
@@ -298,9 +308,11 @@ def test_meta_instagram_post_export(services: Services, brand: Brand, extra_colu
     assert metrics.loc[("1802", "views"), "value"] == 541200
     assert metrics.loc[("1801", "views"), "value"] == 18342
     reel_follows = metrics.loc[("1802", "follows")]
-    assert pd.isna(reel_follows.value) and reel_follows.missing_reason == "not_reported_for_reels"
+    assert pd.isna(reel_follows.value)
+    assert reel_follows.missing_reason == "not_reported_for_reels"
     blank = metrics.loc[("1802", "comments")]
-    assert pd.isna(blank.value) and blank.missing_reason == "empty_in_source"
+    assert pd.isna(blank.value)
+    assert blank.missing_reason == "empty_in_source"
     assert metrics.loc[("1801", "saves"), "vendor_metric"] == "Saves"
     assert summary.inserted["social_post_metrics"] == len(metrics)
 
@@ -308,7 +320,8 @@ def test_meta_instagram_post_export(services: Services, brand: Brand, extra_colu
 def test_meta_facebook_post_export_is_detected(services: Services, brand: Brand) -> None:
     _import(services, "meta-posts", [("fb.csv", samples.meta_posts_facebook())], _opts(brand))
     posts = _table(services, brand, "social_posts")
-    assert list(posts.platform) == ["facebook"] and list(posts.account_id) == ["123"]
+    assert list(posts.platform) == ["facebook"]
+    assert list(posts.account_id) == ["123"]
     metrics = _metrics(services, brand).set_index("metric")
     assert metrics.loc["reach", "value"] == 4876
     assert metrics.loc["link_clicks", "value"] == 31
@@ -325,7 +338,8 @@ def test_meta_daily_utf16_with_sep_line(services: Services, brand: Brand) -> Non
     days = _table(services, brand, "social_account_daily").sort_values("day")
     assert list(days.metric) == ["follows"] * 3
     assert list(days.value[:2]) == [20, 1204]
-    assert pd.isna(days.value.iloc[2]) and days.missing_reason.iloc[2] == "empty_in_source"
+    assert pd.isna(days.value.iloc[2])
+    assert days.missing_reason.iloc[2] == "empty_in_source"
     assert set(days.vendor_metric) == {"Facebook follows"}
 
 
@@ -344,7 +358,8 @@ def test_tiktok_studio_dates_without_year_across_new_year(
     views = days[days.metric == "views"].sort_values("day")
     assert views.day.iloc[0] == pd.Timestamp(2026, 12, 30)
     assert views.day.iloc[-1] == pd.Timestamp(2027, 1, 2)
-    assert views.value.iloc[0] == 1200 and views.value.iloc[-1] == 2500
+    assert views.value.iloc[0] == 1200
+    assert views.value.iloc[-1] == 2500
     if not spanish:
         assert views.value.iloc[1] == -5  # negative revisions are kept
 
