@@ -2,6 +2,13 @@
 so Alembic and `Base.metadata` see every table."""
 
 from mercato.catalog.models.candidates import UgcCandidate
+from mercato.catalog.models.connectors import (
+    AccountConnection,
+    ShopRefund,
+    ShopWebhookSecret,
+    SyncCursor,
+    SyncRun,
+)
 from mercato.catalog.models.core import (
     ApiToken,
     Base,
@@ -14,12 +21,17 @@ from mercato.catalog.models.core import (
 )
 
 __all__ = [
+    "AccountConnection",
     "ApiToken",
     "Base",
     "Membership",
     "Product",
+    "ShopRefund",
+    "ShopWebhookSecret",
     "Site",
     "SocialAccount",
+    "SyncCursor",
+    "SyncRun",
     "UgcCandidate",
     "User",
     "Workspace",
