@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +51,11 @@ class SyncContext:
 
     def option(self, name: str, default: Any = None) -> Any:
         return (self.connection.options or {}).get(name, default)
+
+    @property
+    def refresh_horizon(self) -> datetime:
+        """Posts younger than this are re-read each sync: their metrics still move."""
+        return self.now - timedelta(days=int(self.option("refresh_days", 7)))
 
     def load_cursor(self, stream: str) -> tuple[str | None, dict[str, Any]]:
         with self.catalog.session() as session:
@@ -120,3 +125,11 @@ class SyncContext:
                     )
                 )
                 self.summary.inserted["ugc_candidates"] += 1
+
+
+def is_fresh(posted_at: datetime | None, newest_seen: str | None, horizon: datetime) -> bool:
+    """Whether an incremental pass must (re-)read a post: new since the last completed pass,
+    or young enough for its metrics to still change."""
+    if newest_seen is None or posted_at is None:
+        return True
+    return posted_at > datetime.fromisoformat(newest_seen) or posted_at >= horizon

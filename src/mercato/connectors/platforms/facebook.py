@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import SyncContext
+from mercato.connectors.platforms.context import SyncContext, is_fresh
 from mercato.connectors.platforms.graph import (
     DEFAULT_VERSION,
     api_version,
@@ -57,18 +57,12 @@ def sync_posts(ctx: SyncContext, client: ApiClient, version: str) -> None:
         state = {**state, "pass_started_at": ctx.now.isoformat()}
     captured_at = datetime.fromisoformat(state["pass_started_at"])
     settled = state.get("newest_seen")
-    stop_before = (
-        datetime.fromisoformat(settled) - timedelta(days=ctx.option("refresh_days", 7))
-        if settled
-        else None
-    )
     path = f"/{version}/{ctx.account.external_id}/published_posts"
     for items, after in pages(client, path, {"fields": POST_FIELDS, "limit": 50}, cursor):
         fresh = [
             p
             for p in items
-            if stop_before is None
-            or (graph_time(p.get("created_time")) or captured_at) >= stop_before
+            if is_fresh(graph_time(p.get("created_time")), settled, ctx.refresh_horizon)
         ]
         ctx.store(snapshots=[post_snapshot(ctx, client, version, p, captured_at) for p in fresh])
         times = [t.isoformat() for p in fresh if (t := graph_time(p.get("created_time")))]

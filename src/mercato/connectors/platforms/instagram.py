@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import Candidate, SyncContext
+from mercato.connectors.platforms.context import Candidate, SyncContext, is_fresh
 from mercato.connectors.platforms.errors import MetricUnavailable
 from mercato.connectors.platforms.graph import (
     DEFAULT_VERSION,
@@ -117,17 +117,12 @@ def sync_media(ctx: SyncContext, client: ApiClient, version: str) -> None:
         state = {**state, "pass_started_at": ctx.now.isoformat(), "pass_newest": None}
     captured_at = datetime.fromisoformat(state["pass_started_at"])
     settled = state.get("newest_seen")
-    stop_before = (
-        datetime.fromisoformat(settled) - timedelta(days=ctx.option("refresh_days", 7))
-        if settled
-        else None
-    )
     path = f"/{version}/{ctx.account.external_id}/media"
     for items, after in pages(client, path, {"fields": MEDIA_FIELDS, "limit": 50}, cursor):
         fresh = [
             m
             for m in items
-            if stop_before is None or (graph_time(m.get("timestamp")) or captured_at) >= stop_before
+            if is_fresh(graph_time(m.get("timestamp")), settled, ctx.refresh_horizon)
         ]
         ctx.store(snapshots=[media_snapshot(ctx, client, version, m, captured_at) for m in fresh])
         times = [t.isoformat() for m in fresh if (t := graph_time(m.get("timestamp")))]

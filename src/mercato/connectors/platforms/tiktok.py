@@ -13,7 +13,7 @@ import httpx
 
 from mercato.connectors.parsing import from_unix
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import SyncContext
+from mercato.connectors.platforms.context import SyncContext, is_fresh
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
 from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
 
@@ -137,7 +137,7 @@ def sync_videos(ctx: SyncContext, client: ApiClient) -> None:
         state = {**state, "pass_started_at": ctx.now.isoformat()}
     captured_at = datetime.fromisoformat(state["pass_started_at"])
     settled = state.get("newest_seen")
-    stop_before = int(settled) - ctx.option("refresh_days", 7) * 86400 if settled else None
+    seen = from_unix(int(settled)).isoformat() if settled else None
     cursor: int | None = int(saved) if saved else None
     while True:
         body = client.request(
@@ -148,7 +148,11 @@ def sync_videos(ctx: SyncContext, client: ApiClient) -> None:
         )
         data = body.get("data") or {}
         videos = data.get("videos") or []
-        fresh = [v for v in videos if stop_before is None or int(v["create_time"]) >= stop_before]
+        fresh = [
+            v
+            for v in videos
+            if is_fresh(from_unix(int(v["create_time"])), seen, ctx.refresh_horizon)
+        ]
         ctx.store(snapshots=[video_snapshot(ctx, v, captured_at) for v in fresh])
         newest = max([int(state.get("pass_newest") or 0), *(int(v["create_time"]) for v in fresh)])
         state["pass_newest"] = newest or None
