@@ -7,6 +7,7 @@ can choose its revenue definition at reporting time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -178,5 +179,13 @@ def stored_order(warehouse: Warehouse, workspace_id: str, order_id: str) -> dict
     frame = warehouse.execute(orders.filter(orders.order_id == order_id).limit(1))
     if frame.empty:
         return None
-    row: dict[str, Any] = frame.iloc[0].to_dict()
+    row: dict[str, Any] = {}
+    for key, value in frame.iloc[0].to_dict().items():
+        if isinstance(value, float) and math.isnan(value):
+            value = None  # pandas' missing marker back to NULL
+        elif hasattr(value, "to_pydatetime"):
+            value = value.to_pydatetime()
+        elif hasattr(value, "tolist"):
+            value = value.tolist()
+        row[key] = value
     return row

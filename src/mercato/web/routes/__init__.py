@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from mercato.web.routes import api_root, health, overview, session, tokens, vendor
+from mercato.web.routes import (
+    api_root,
+    connectors_api,
+    health,
+    overview,
+    session,
+    shopify_hooks,
+    sources,
+    tokens,
+    vendor,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +22,7 @@ ROUTERS: list[APIRouter] = [
     overview.router,
     api_root.router,
     tokens.router,
+    sources.router,
+    connectors_api.router,
+    shopify_hooks.router,
 ]
