@@ -381,3 +381,25 @@ def test_unknown_columns_error_lists_what_was_found(services: Services, brand: B
     with pytest.raises(ValidationFailed, match="missing column") as caught:
         _import(services, "orders-shopify", [("x.csv", b"a,b\n1,2\n")], _opts(brand))
     assert caught.value.location == "x.csv:1"
+
+
+def test_events_log_is_insert_only_and_validated(services: Services, brand: Brand) -> None:
+    log = samples.csv_bytes(
+        ["event_id", "ts", "name", "visitor_id", "session_id", "order_id", "revenue", "currency"],
+        [
+            ["e1", "2026-09-12T14:03:22Z", "page_view", "v1", "s1", "", "", ""],
+            ["e2", "2026-09-12T10:05:00-04:00", "purchase", "v1", "s1", "#1001", "120.00", "USD"],
+        ],
+    )
+    first = _import(services, "events-csv", [("events.csv", log)], _opts(brand))
+    second = _import(services, "events-csv", [("events.csv", log)], _opts(brand))
+    assert first.inserted["events"] == 2
+    assert second.inserted["events"] == 0
+    events = _table(services, brand, "events").set_index("event_id")
+    assert len(events) == 2
+    assert events.loc["e2", "ts"] == datetime(2026, 9, 12, 14, 5)
+    assert events.loc["e2", "revenue"] == Decimal("120.00")
+    bad = log.replace(b"2026-09-12T10:05:00-04:00", b"12/09/2026 10:05")
+    with pytest.raises(ValidationFailed) as caught:
+        _import(services, "events-csv", [("bad.csv", bad)], _opts(brand))
+    assert caught.value.location == "bad.csv:3:ts"

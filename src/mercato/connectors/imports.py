@@ -15,7 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from mercato.catalog.db import Catalog
+from mercato.connectors import events_log
 from mercato.connectors import products as product_import
 from mercato.connectors.adspend import AdSpendDay, store_ad_spend
 from mercato.connectors.batches import load_all
@@ -44,6 +47,7 @@ from mercato.connectors.shopify_orders import parse_shopify_orders
 from mercato.connectors.social import AccountDay, PostSnapshot, social_batches
 from mercato.core.errors import ValidationFailed
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.loader import LoadMode, load
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class ImportOptions:
     as_of: date | None = None
     shop_url: str = ""
     locale: NumberLocale = NumberLocale.EN
+    site_id: str | None = None
 
     def account(self, kind: str) -> str:
         if not self.account_id:
@@ -82,18 +87,21 @@ class Prepared:
     ad_spend: list[AdSpendDay] = field(default_factory=list)
     snapshots: list[PostSnapshot] = field(default_factory=list)
     days: list[AccountDay] = field(default_factory=list)
+    events: list[pa.Table] = field(default_factory=list)
     rows_read: int = 0
 
 
 Parser = Callable[[Table, ImportOptions, Prepared], None]
+BytesParser = Callable[[str, bytes, ImportOptions, Prepared], None]
 
 
 @dataclass(frozen=True)
 class ImportKind:
     name: str
     description: str
-    parse: Parser
+    parse: Parser | None = None
     preamble_lines: int = 0
+    parse_bytes: BytesParser | None = None  # column-wise readers for very large files
 
 
 def _orders_shopify(t: Table, o: ImportOptions, p: Prepared) -> None:
@@ -193,6 +201,12 @@ def _pinterest_ads(t: Table, o: ImportOptions, p: Prepared) -> None:
     p.ad_spend += pinterest_ads.parse_pinterest_ads(t, o.currency, o.locale)
 
 
+def _events_csv(name: str, data: bytes, o: ImportOptions, p: Prepared) -> None:
+    events = events_log.read_events(data, name, o.workspace_id, o.site_id)
+    p.events.append(events)
+    p.rows_read += events.num_rows
+
+
 def _generic(t: Table, o: ImportOptions, p: Prepared) -> None:
     p.snapshots += generic_social.parse_generic_posts(
         t,
@@ -234,6 +248,11 @@ KINDS: dict[str, ImportKind] = {
         ImportKind("tiktok-ads", "TikTok Ads Manager report, by day", _tiktok_ads),
         ImportKind("pinterest-ads", "Pinterest Ads export", _pinterest_ads),
         ImportKind("generic", "post metrics from any CSV, with --mapping", _generic),
+        ImportKind(
+            "events-csv",
+            "site event log (CSV with the events table's columns)",
+            parse_bytes=_events_csv,
+        ),
     )
 }
 
@@ -266,6 +285,10 @@ def prepare(kind: str, files: Sequence[tuple[str, bytes]], options: ImportOption
         ) from None
     prepared = Prepared()
     for name, data in files:
+        if spec.parse_bytes is not None:
+            spec.parse_bytes(name, data, options, prepared)
+            continue
+        assert spec.parse is not None
         table = read_table(data, name, preamble_lines=spec.preamble_lines)
         spec.parse(table, options, prepared)
         prepared.rows_read += len(table.rows)
@@ -287,6 +310,10 @@ def commit(
         store_orders(catalog, warehouse, options.workspace_id, prepared.orders, summary)
     if prepared.ad_spend:
         store_ad_spend(warehouse, options.workspace_id, prepared.ad_spend, summary)
+    if prepared.events:
+        with warehouse.transaction():
+            for events in prepared.events:
+                summary.add_load(load(warehouse, "events", events, mode=LoadMode.INSERT_NEW))
     if prepared.snapshots or prepared.days:
         load_all(
             warehouse,
