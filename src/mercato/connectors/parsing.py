@@ -90,6 +90,12 @@ _TIMESTAMP_FORMATS = (
 def parse_timestamp(raw: str) -> datetime:
     """Naive UTC from the timestamp shapes platforms and shops export (offsets honoured)."""
     text = raw.strip()
+    if text[:4].isdigit() and text[4:5] == "-":
+        # ISO shapes (incl. Shopify's "2026-09-12 14:03:22 -0400"): the fast C parser.
+        try:
+            return to_naive_utc(datetime.fromisoformat(text.replace(" -", "-").replace(" +", "+")))
+        except ValueError:
+            pass
     if text.endswith("Z"):
         text = text[:-1] + "+0000"
     for fmt in _TIMESTAMP_FORMATS:
