@@ -125,7 +125,7 @@ def duckdb_baseline(path: Path) -> float:
         lambda: connection.execute(
             f"CREATE TABLE t AS SELECT * FROM read_csv('{path}', header=true)"
         )
-    )  # noqa: S608
+    )
     connection.close()
     return seconds
 

@@ -48,6 +48,12 @@ class FakePlatforms:
     tagged: list[dict[str, Any]] = field(default_factory=list)
     hashtag_media: list[dict[str, Any]] = field(default_factory=list)
     tiktok_videos: list[dict[str, Any]] = field(default_factory=list)
+    tweets: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    pins: list[dict[str, Any]] = field(default_factory=list)
+    pin_days: list[dict[str, Any]] = field(default_factory=list)
+    snap_campaigns: list[dict[str, Any]] = field(default_factory=list)
+    snap_stats: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     business_days: dict[str, dict[str, int]] = field(default_factory=dict)
     page_size: int = 2
     graph_version_served: str = "v23.0"
@@ -167,6 +173,9 @@ def _gate(state: FakePlatforms, request: Request, tiktok: bool = False) -> JSONR
 
 def build_app(state: FakePlatforms) -> FastAPI:
     app = FastAPI()
+    add_x_routes(app, state)
+    add_pinterest_routes(app, state)
+    add_snapchat_routes(app, state)
     add_graph_routes(app, state)
     add_tiktok_routes(app, state)
     return app
@@ -357,3 +366,171 @@ def tiktok_videos(count: int, newest: datetime) -> list[dict[str, Any]]:
         }
         for index in range(count)
     ]
+
+
+def _plain_gate(state: FakePlatforms, request: Request, kind: str) -> JSONResponse | None:
+    """Token and throttle answers in X / Pinterest / Snapchat shapes."""
+    state.calls.append(f"{request.method} {request.url.path}?{request.url.query}")
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if state.tokens.get(token) != "ok":
+        bodies = {
+            "x": {
+                "title": "Unauthorized",
+                "type": "about:blank",
+                "status": 401,
+                "detail": "Unauthorized",
+            },
+            "pinterest": {"code": 2, "message": "Authentication failed."},
+            "snapchat": {"request_status": "ERROR", "debug_message": "Unauthorized"},
+        }
+        return JSONResponse(bodies[kind], status_code=401)
+    if len(state.calls) in state.throttle_calls:
+        reset = int(datetime.now(UTC).timestamp() + state.throttle_minutes * 60)
+        return JSONResponse(
+            {
+                "title": "Too Many Requests",
+                "detail": "Too Many Requests",
+                "type": "about:blank",
+                "status": 429,
+            },
+            status_code=429,
+            headers={
+                "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": str(reset),
+                "retry-after": str(int(state.throttle_minutes * 60)),
+            },
+        )
+    return None
+
+
+def _token_page(items: list[dict[str, Any]], token: str | None, size: int) -> dict[str, Any]:
+    start = int(token) if token else 0
+    chunk = items[start : start + size]
+    meta: dict[str, Any] = {"result_count": len(chunk)}
+    if start + size < len(items):
+        meta["next_token"] = str(start + size)
+    return {"data": chunk, "meta": meta}
+
+
+def add_x_routes(app: FastAPI, state: FakePlatforms) -> None:
+    @app.get("/2/users/me")
+    def me(request: Request) -> JSONResponse:
+        return _plain_gate(state, request, "x") or JSONResponse(
+            {
+                "data": {
+                    "id": "2244994945",
+                    "username": "acme",
+                    "public_metrics": {"followers_count": 1500, "following_count": 3},
+                }
+            }
+        )
+
+    @app.get("/2/users/{user_id}/tweets")
+    def tweets(user_id: str, request: Request) -> JSONResponse:
+        return _plain_gate(state, request, "x") or JSONResponse(
+            _token_page(state.tweets, request.query_params.get("pagination_token"), state.page_size)
+        )
+
+    @app.get("/2/users/{user_id}/mentions")
+    def mentions(user_id: str, request: Request) -> JSONResponse:
+        blocked = _plain_gate(state, request, "x")
+        if blocked:
+            return blocked
+        body = _token_page(state.mentions, request.query_params.get("pagination_token"), 100)
+        body["includes"] = {"users": [{"id": "u9", "username": "fan9"}]}
+        return JSONResponse(body)
+
+
+def add_pinterest_routes(app: FastAPI, state: FakePlatforms) -> None:
+    @app.get("/v5/user_account")
+    def user_account(request: Request) -> JSONResponse:
+        return _plain_gate(state, request, "pinterest") or JSONResponse(
+            {"username": "acme", "follower_count": 777, "monthly_views": 12000}
+        )
+
+    @app.get("/v5/user_account/analytics")
+    def account_analytics(request: Request) -> JSONResponse:
+        return _plain_gate(state, request, "pinterest") or JSONResponse(
+            {"all": {"daily_metrics": state.pin_days}}
+        )
+
+    @app.get("/v5/pins")
+    def pins(request: Request) -> JSONResponse:
+        blocked = _plain_gate(state, request, "pinterest")
+        if blocked:
+            return blocked
+        start = int(request.query_params.get("bookmark") or 0)
+        chunk = state.pins[start : start + state.page_size]
+        more = start + state.page_size < len(state.pins)
+        return JSONResponse(
+            {"items": chunk, "bookmark": str(start + state.page_size) if more else None}
+        )
+
+    @app.get("/v5/pins/{pin_id}/analytics")
+    def pin_analytics(pin_id: str, request: Request) -> JSONResponse:
+        blocked = _plain_gate(state, request, "pinterest")
+        if blocked:
+            return blocked
+        summary = state.insights.get(pin_id, {})
+        return JSONResponse(
+            {"all": {"lifetime_metrics": summary, "daily_metrics": [], "summary_metrics": summary}}
+        )
+
+
+def add_snapchat_routes(app: FastAPI, state: FakePlatforms) -> None:
+    @app.get("/v1/adaccounts/{account_id}")
+    def ad_account(account_id: str, request: Request) -> JSONResponse:
+        return _plain_gate(state, request, "snapchat") or JSONResponse(
+            {
+                "request_status": "SUCCESS",
+                "request_id": "r",
+                "adaccounts": [
+                    {
+                        "sub_request_status": "SUCCESS",
+                        "adaccount": {
+                            "id": account_id,
+                            "currency": "EUR",
+                            "timezone": "America/Los_Angeles",
+                        },
+                    }
+                ],
+            }
+        )
+
+    @app.get("/v1/adaccounts/{account_id}/campaigns")
+    def campaigns(account_id: str, request: Request) -> JSONResponse:
+        blocked = _plain_gate(state, request, "snapchat")
+        if blocked:
+            return blocked
+        offset = int(request.query_params.get("offset") or 0)
+        chunk = state.snap_campaigns[offset : offset + 1]
+        body: dict[str, Any] = {
+            "request_status": "SUCCESS",
+            "request_id": "r",
+            "campaigns": [{"sub_request_status": "SUCCESS", "campaign": c} for c in chunk],
+        }
+        if offset + 1 < len(state.snap_campaigns):
+            body["paging"] = {
+                "next_link": f"/v1/adaccounts/{account_id}/campaigns?offset={offset + 1}"
+            }
+        return JSONResponse(body)
+
+    @app.get("/v1/campaigns/{campaign_id}/stats")
+    def stats(campaign_id: str, request: Request) -> JSONResponse:
+        return _plain_gate(state, request, "snapchat") or JSONResponse(
+            {
+                "request_status": "SUCCESS",
+                "request_id": "r",
+                "timeseries_stats": [
+                    {
+                        "sub_request_status": "SUCCESS",
+                        "timeseries_stat": {
+                            "id": campaign_id,
+                            "type": "CAMPAIGN",
+                            "granularity": "DAY",
+                            "timeseries": state.snap_stats.get(campaign_id, []),
+                        },
+                    }
+                ],
+            }
+        )

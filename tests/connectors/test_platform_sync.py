@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -416,3 +417,158 @@ def test_account_without_token_or_connector(services: Services, brand: Brand) ->
     assert outcome.status == "failed"
     assert _account_row(services, no_token).status == "needs_token"
     _ = date
+
+
+def test_x_public_and_non_public_metrics_and_mentions(
+    services: Services, brand: Brand, fake: tuple[FakePlatforms, str]
+) -> None:
+    state, base = fake
+
+    def tweet(n: int, age_days: int) -> dict[str, Any]:
+        created = (NOW - timedelta(days=age_days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        body: dict[str, Any] = {
+            "id": f"18000000000000000{n:02d}",
+            "text": f"drop {n}",
+            "created_at": created,
+            "public_metrics": {
+                "retweet_count": 1,
+                "reply_count": 2,
+                "like_count": 87,
+                "quote_count": 0,
+                "bookmark_count": 9,
+                "impression_count": 5400,
+            },
+        }
+        if age_days < 30:
+            body["non_public_metrics"] = {
+                "impression_count": 5400,
+                "url_link_clicks": 61,
+                "user_profile_clicks": 17,
+            }
+        return body
+
+    state.tweets = [tweet(1, 2), tweet(2, 10), tweet(3, 45)]
+    state.mentions = [
+        {
+            "id": "m1",
+            "text": "love @acme",
+            "author_id": "u9",
+            "created_at": "2026-09-19T10:00:00.000Z",
+        }
+    ]
+    account_id = _account(services, brand, base, "x", "2244994945")
+    outcome = sync_account(
+        services.catalog, services.warehouse, account_id, policy=_policy(), now=NOW
+    )
+    assert outcome.status == "ok", outcome.error
+    metrics = _frame(services, brand, "social_post_metrics").set_index(["post_id", "metric"])
+    assert metrics.loc[("1800000000000000001", "link_clicks"), "value"] == 61
+    assert metrics.loc[("1800000000000000001", "views"), "vendor_metric"] == "impression_count"
+    old = metrics.loc[("1800000000000000003", "link_clicks")]
+    assert pd.isna(old.value)
+    assert old.missing_reason == "outside_platform_window"
+    with services.catalog.session() as session:
+        mention = session.scalars(select(UgcCandidate)).one()
+    assert mention.kind == "mention"
+    assert mention.author_handle == "fan9"
+
+
+def test_x_rate_limit_reset_header(
+    services: Services, brand: Brand, fake: tuple[FakePlatforms, str]
+) -> None:
+    state, base = fake
+    state.tweets = []
+    account_id = _account(services, brand, base, "x", "1")
+    state.throttle_calls = {1}
+    state.throttle_minutes = 20
+    outcome = sync_account(
+        services.catalog, services.warehouse, account_id, policy=_policy(), now=NOW
+    )
+    assert outcome.status == "partial"
+    assert "throttled" in (outcome.error or "")
+
+
+def test_pinterest_pins_and_days_not_ready(
+    services: Services, brand: Brand, fake: tuple[FakePlatforms, str]
+) -> None:
+    state, base = fake
+    state.pins = [
+        {
+            "id": f"p{i}",
+            "title": f"Pin {i}",
+            "link": "https://shop.example/p",
+            "created_at": "2026-09-01T10:00:00",
+        }
+        for i in range(3)
+    ]
+    state.insights = {
+        "p0": {"IMPRESSION": 10234, "SAVE": 88, "PIN_CLICK": 310, "OUTBOUND_CLICK": 95}
+    }
+    state.pin_days = [
+        {
+            "date": "2026-09-18",
+            "data_status": "READY",
+            "metrics": {
+                "IMPRESSION": 1368,
+                "SAVE": 6,
+                "PIN_CLICK": 58,
+                "OUTBOUND_CLICK": 1,
+                "ENGAGEMENT": 65,
+            },
+        },
+        {"date": "2026-09-19", "data_status": "PROCESSING", "metrics": {}},
+    ]
+    account_id = _account(services, brand, base, "pinterest", "acme")
+    outcome = sync_account(
+        services.catalog, services.warehouse, account_id, policy=_policy(), now=NOW
+    )
+    assert outcome.status == "ok", outcome.error
+    metrics = _frame(services, brand, "social_post_metrics").set_index(["post_id", "metric"])
+    assert metrics.loc[("p0", "link_clicks"), "value"] == 95
+    assert metrics.loc[("p1", "views"), "missing_reason"] == "empty_insight_set"
+    days = _frame(services, brand, "social_account_daily")
+    views = days[days.metric == "views"].set_index("day")
+    assert views.loc[pd.Timestamp(2026, 9, 18), "value"] == 1368
+    assert views.loc[pd.Timestamp(2026, 9, 19), "missing_reason"] == "data_not_ready"
+
+
+def test_snapchat_spend_from_micros(
+    services: Services, brand: Brand, fake: tuple[FakePlatforms, str]
+) -> None:
+    state, base = fake
+    state.snap_campaigns = [{"id": "c1", "name": "Fall"}, {"id": "c2", "name": "Winter"}]
+    state.snap_stats = {
+        "c1": [
+            {
+                "start_time": "2026-09-18T00:00:00.000-07:00",
+                "end_time": "2026-09-19T00:00:00.000-07:00",
+                "stats": {"impressions": 48211, "swipes": 612, "spend": 153420000},
+            }
+        ],
+        "c2": [
+            {
+                "start_time": "2026-09-18T00:00:00.000-07:00",
+                "end_time": "2026-09-19T00:00:00.000-07:00",
+                "stats": {
+                    "impressions": 10,
+                    "swipes": 1,
+                    "spend": 1990000,
+                    "conversion_purchases": 2,
+                    "conversion_purchases_value": 45500000,
+                },
+            }
+        ],
+    }
+    account_id = _account(services, brand, base, "snapchat", "ad-acc-1")
+    for _ in range(2):  # re-syncing the same days never double counts
+        outcome = sync_account(
+            services.catalog, services.warehouse, account_id, policy=_policy(), now=NOW
+        )
+        assert outcome.status == "ok", outcome.error
+    spend = _frame(services, brand, "ad_spend").set_index("campaign")
+    assert len(spend) == 2
+    assert spend.loc["Fall", "spend"] == Decimal("153.42")
+    assert spend.loc["Fall", "currency"] == "EUR"
+    assert spend.loc["Fall", "clicks"] == 612
+    assert spend.loc["Winter", "conversion_value"] == Decimal("45.50")
+    assert spend.loc["Fall", "day"] == pd.Timestamp(2026, 9, 18)
