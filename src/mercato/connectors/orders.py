@@ -101,53 +101,63 @@ def tracked_sessions(
     return linked
 
 
+def _order_row(
+    workspace_id: str, order: Order, session_id: str | None, visitor_id: str | None
+) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "order_id": order.order_id,
+        "source_system": order.source_system,
+        "customer_id": order.customer_id,
+        "visitor_id": visitor_id,
+        "session_id": session_id,
+        "placed_at": order.placed_at,
+        "updated_at": order.updated_at or order.placed_at,
+        "currency": order.currency,
+        "gross": order.gross,
+        "discounts": order.discounts,
+        "shipping": order.shipping,
+        "tax": order.tax,
+        "refunds": order.refunds,
+        "net": order.net,
+        "coupon_codes": list(order.coupon_codes),
+        "status": order.status,
+        "landing_site": order.landing_site,
+    }
+
+
+def _item_row(
+    workspace_id: str, order: Order, line: OrderLine, product_ids: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "order_id": order.order_id,
+        "line_id": line.line_id,
+        "sku": line.sku,
+        "product_id": product_ids.get(line.sku or ""),
+        "title": line.title,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount": line.discount,
+        "currency": order.currency,
+    }
+
+
 def order_rows(
     workspace_id: str,
     orders: Sequence[Order],
     product_ids: dict[str, str],
     sessions: dict[str, tuple[str | None, str | None]],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    order_table: list[dict[str, Any]] = []
-    item_table: list[dict[str, Any]] = []
-    for order in orders:
-        session_id, visitor_id = sessions.get(order.order_id, (None, None))
-        order_table.append(
-            {
-                "workspace_id": workspace_id,
-                "order_id": order.order_id,
-                "source_system": order.source_system,
-                "customer_id": order.customer_id,
-                "visitor_id": visitor_id,
-                "session_id": session_id,
-                "placed_at": order.placed_at,
-                "updated_at": order.updated_at or order.placed_at,
-                "currency": order.currency,
-                "gross": order.gross,
-                "discounts": order.discounts,
-                "shipping": order.shipping,
-                "tax": order.tax,
-                "refunds": order.refunds,
-                "net": order.net,
-                "coupon_codes": list(order.coupon_codes),
-                "status": order.status,
-                "landing_site": order.landing_site,
-            }
-        )
-        for line in order.lines:
-            item_table.append(
-                {
-                    "workspace_id": workspace_id,
-                    "order_id": order.order_id,
-                    "line_id": line.line_id,
-                    "sku": line.sku,
-                    "product_id": product_ids.get(line.sku or ""),
-                    "title": line.title,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "discount": line.discount,
-                    "currency": order.currency,
-                }
-            )
+    order_table = [
+        _order_row(workspace_id, order, *sessions.get(order.order_id, (None, None)))
+        for order in orders
+    ]
+    item_table = [
+        _item_row(workspace_id, order, line, product_ids)
+        for order in orders
+        for line in order.lines
+    ]
     return order_table, item_table
 
 

@@ -97,44 +97,49 @@ def sync_account(
 ) -> SyncOutcome:
     account, connection, run_id = _begin(catalog, account_id)
     summary = ImportSummary(kind=f"sync:{account.platform}")
-    connector = CONNECTORS.get(account.platform)
-    status, error, account_status = "ok", None, "active"
-    try:
-        if connector is None:
-            raise ValidationFailed(
-                f"no API connector for {account.platform!r}; import its "
-                "export files instead (mercato import)",
-                location="platform",
-            )
-        if not account.access_token:
-            raise TokenRejected("no access token configured", account_status="needs_token")
-        connector(
-            SyncContext(
-                catalog,
-                warehouse,
-                account,
-                connection,
-                summary,
-                policy or ClientPolicy(),
-                now or utcnow(),
-            )
-        )
-    except TokenRejected as exc:
-        status, account_status = "failed", exc.account_status
-        error = (
-            f"{account.platform} rejected the token ({exc.account_status}): {exc.message}. "
-            "Reconnect the account with a new token."
-        )
-    except RateLimited as exc:
-        status = "partial"
-        error = (
-            f"throttled by {account.platform} (retry in {exc.retry_after_s:.0f}s): "
-            f"{exc.message}; the next sync resumes from the saved cursor"
-        )
-    except (PlatformError, ValidationFailed) as exc:
-        status, error = "failed", f"{account.platform}: {exc}"
+    context = SyncContext(
+        catalog, warehouse, account, connection, summary, policy or ClientPolicy(), now or utcnow()
+    )
+    status, error, account_status = _run(context)
     _finish(catalog, account_id, run_id, status, account_status, error, summary)
     return SyncOutcome(account_id, account.platform, account.handle, status, summary, error)
+
+
+def _run(ctx: SyncContext) -> tuple[str, str | None, str]:
+    """(run status, error message, account status) of one connector run."""
+    platform = ctx.account.platform
+    try:
+        connector = CONNECTORS.get(platform)
+        if connector is None:
+            raise ValidationFailed(
+                f"no API connector for {platform!r}; import its export files instead "
+                "(mercato import)",
+                location="platform",
+            )
+        if not ctx.account.access_token:
+            raise TokenRejected("no access token configured", account_status="needs_token")
+        connector(ctx)
+    except TokenRejected as exc:
+        return (
+            "failed",
+            (
+                f"{platform} rejected the token ({exc.account_status}): {exc.message}. "
+                "Reconnect the account with a new token."
+            ),
+            exc.account_status,
+        )
+    except RateLimited as exc:
+        return (
+            "partial",
+            (
+                f"throttled by {platform} (retry in {exc.retry_after_s:.0f}s): {exc.message}; "
+                "the next sync resumes from the saved cursor"
+            ),
+            "active",
+        )
+    except (PlatformError, ValidationFailed) as exc:
+        return "failed", f"{platform}: {exc}", "active"
+    return "ok", None, "active"
 
 
 def _finish(
