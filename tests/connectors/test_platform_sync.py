@@ -572,3 +572,28 @@ def test_snapchat_spend_from_micros(
     assert spend.loc["Fall", "clicks"] == 612
     assert spend.loc["Winter", "conversion_value"] == Decimal("45.50")
     assert spend.loc["Fall", "day"] == pd.Timestamp(2026, 9, 18)
+
+
+def test_instagram_hashtag_limit_of_30_a_week(
+    services: Services, brand: Brand, fake: tuple[FakePlatforms, str]
+) -> None:
+    state, base = fake
+    _seed_instagram(state, count=2)
+    tags = [f"tag{i}" for i in range(32)]
+    account_id = _account(services, brand, base, "instagram", IG_USER, hashtags=tags)
+    outcome = sync_account(
+        services.catalog, services.warehouse, account_id, policy=_policy(), now=NOW
+    )
+    assert outcome.status == "ok", outcome.error
+    searches = [c for c in state.calls if "ig_hashtag_search" in c]
+    assert len(searches) == 30
+    assert outcome.summary.skipped["hashtag limit (30 unique per 7 days) reached"] == 2
+    state.reset_calls()
+    sync_account(
+        services.catalog,
+        services.warehouse,
+        account_id,
+        policy=_policy(),
+        now=NOW + timedelta(days=8),
+    )
+    assert len([c for c in state.calls if "ig_hashtag_search" in c]) == 30

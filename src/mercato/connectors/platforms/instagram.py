@@ -71,6 +71,8 @@ ACCOUNT_METRICS = {
     "profile_views": "profile_visits",
 }
 ACCOUNT_DAYS_PER_RUN = 30
+HASHTAGS_PER_WEEK = 30
+HASHTAG_PAGES_PER_SYNC = 3  # recent_media covers 24 hours; a few pages keep up
 
 
 def client_for(ctx: SyncContext) -> ApiClient:
@@ -270,15 +272,30 @@ def sync_tagged(ctx: SyncContext, client: ApiClient, version: str) -> None:
 
 
 def sync_hashtags(ctx: SyncContext, client: ApiClient, version: str) -> None:
-    """Recent media for each followed hashtag (≤ 30 unique hashtags a week per account)."""
-    for tag in list(ctx.option("hashtags", []))[:30]:
+    """Recent media for each followed hashtag. Meta allows 30 unique hashtags per rolling
+    7 days per account, so tags searched this week are remembered and new ones wait."""
+    _, state = ctx.load_cursor("hashtags")
+    week_ago = ctx.now - timedelta(days=7)
+    searched = {
+        tag: when
+        for tag, when in dict(state.get("searched", {})).items()
+        if datetime.fromisoformat(when) > week_ago
+    }
+    for tag in ctx.option("hashtags", []):
+        if tag not in searched and len(searched) >= HASHTAGS_PER_WEEK:
+            ctx.summary.skip("hashtag limit (30 unique per 7 days) reached")
+            continue
         found = client.request(
             "GET",
             f"/{version}/ig_hashtag_search",
             params={"user_id": ctx.account.external_id, "q": tag},
         )
+        searched.setdefault(tag, ctx.now.isoformat())
         for hashtag in found.get("data") or []:
             path = f"/{version}/{hashtag['id']}/recent_media"
             params = {"user_id": ctx.account.external_id, "fields": MEDIA_FIELDS}
-            for items, _after in pages(client, path, params, None):
+            for page, (items, _after) in enumerate(pages(client, path, params, None)):
                 ctx.store_candidates([_candidate(m, "hashtag", tag) for m in items])
+                if page + 1 >= HASHTAG_PAGES_PER_SYNC:
+                    break
+        ctx.save_cursor("hashtags", None, {"searched": searched})
