@@ -248,6 +248,10 @@ def test_incremental_instagram_sync_only_refreshes_recent_posts(
     insight_calls = [c for c in state.calls if "/insights" in c and IG_USER not in c]
     assert len(insight_calls) == 1  # only the new post; settled posts were not re-read
     assert len(_frame(services, brand, "social_posts")) == 7
+    day_calls = [c for c in state.calls if f"/{IG_USER}/insights" in c]
+    assert len(day_calls) == 2  # the last two days are re-read while they settle
+    days = _frame(services, brand, "social_account_daily")
+    assert len(days[days.metric == "reach"]) == 7  # ... and overwrite, never double
 
 
 def test_short_throttle_is_waited_out_long_one_stops_and_resumes(

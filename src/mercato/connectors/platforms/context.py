@@ -18,6 +18,10 @@ from mercato.connectors.social import AccountDay, PostSnapshot, store_social
 from mercato.core.timeutil import utcnow
 from mercato.warehouse.connection import Warehouse
 
+# Platforms revise recent days (IG insights lag up to 48 h): the last SETTLE_DAYS stored days
+# are read again on each sync and overwrite themselves (upserts, so nothing doubles).
+SETTLE_DAYS = 2
+
 
 @dataclass(frozen=True)
 class Candidate:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import SyncContext, is_fresh
+from mercato.connectors.platforms.context import SETTLE_DAYS, SyncContext, is_fresh
 from mercato.connectors.platforms.graph import (
     DEFAULT_VERSION,
     api_version,
@@ -117,7 +117,7 @@ def sync_page_days(ctx: SyncContext, client: ApiClient, version: str) -> None:
     cursor, _ = ctx.load_cursor("page_days")
     yesterday = ctx.now.date() - timedelta(days=1)
     start = (
-        date.fromisoformat(cursor) + timedelta(days=1)
+        date.fromisoformat(cursor) - timedelta(days=SETTLE_DAYS - 1)
         if cursor
         else yesterday - timedelta(days=ctx.option("backfill_days", 28) - 1)
     )

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import Candidate, SyncContext, is_fresh
+from mercato.connectors.platforms.context import SETTLE_DAYS, Candidate, SyncContext, is_fresh
 from mercato.connectors.platforms.errors import MetricUnavailable
 from mercato.connectors.platforms.graph import (
     DEFAULT_VERSION,
@@ -214,7 +214,7 @@ def sync_account_days(ctx: SyncContext, client: ApiClient, version: str) -> None
     cursor, _state = ctx.load_cursor("account_days")
     yesterday = ctx.now.date() - timedelta(days=1)
     first = (
-        date.fromisoformat(cursor) + timedelta(days=1)
+        date.fromisoformat(cursor) - timedelta(days=SETTLE_DAYS - 1)
         if cursor
         else yesterday - timedelta(days=ctx.option("backfill_days", 7) - 1)
     )

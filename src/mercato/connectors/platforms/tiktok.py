@@ -13,7 +13,7 @@ import httpx
 
 from mercato.connectors.parsing import from_unix
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import SyncContext, is_fresh
+from mercato.connectors.platforms.context import SETTLE_DAYS, SyncContext, is_fresh
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
 from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
 
@@ -188,7 +188,7 @@ def sync_business_days(ctx: SyncContext, client: ApiClient) -> None:
     cursor, _ = ctx.load_cursor("business_days")
     yesterday = ctx.now.date() - timedelta(days=1)
     start = (
-        date.fromisoformat(cursor) + timedelta(days=1)
+        date.fromisoformat(cursor) - timedelta(days=SETTLE_DAYS - 1)
         if cursor
         else yesterday - timedelta(days=ctx.option("backfill_days", 28) - 1)
     )
