@@ -403,3 +403,54 @@ def test_events_log_is_insert_only_and_validated(services: Services, brand: Bran
     with pytest.raises(ValidationFailed) as caught:
         _import(services, "events-csv", [("bad.csv", bad)], _opts(brand))
     assert caught.value.location == "bad.csv:3:ts"
+
+
+def test_x_legacy_tweet_activity_export(services: Services, brand: Brand) -> None:
+    legacy = samples.csv_bytes(
+        [
+            "Tweet id",
+            "Tweet permalink",
+            "Tweet text",
+            "time",
+            "impressions",
+            "engagements",
+            "engagement rate",
+            "retweets",
+            "replies",
+            "likes",
+            "user profile clicks",
+            "url clicks",
+            "promoted impressions",
+            "promoted likes",
+        ],
+        [
+            [
+                "1300000000000000001",
+                "https://twitter.com/acme/status/1300000000000000001",
+                "hello",
+                "2020-08-30 14:00 +0000",
+                "1,200",
+                "40",
+                "0.033",
+                "3",
+                "2",
+                "30",
+                "4",
+                "6",
+                "5000",
+                "90",
+            ]
+        ],
+    )
+    _import(
+        services,
+        "x-posts",
+        [("tweet_activity_metrics_acme_20200801_20200901_en.csv", legacy)],
+        _opts(brand, account_id="acc_x"),
+    )
+    metrics = _metrics(services, brand).set_index("metric")
+    assert metrics.loc["views", "value"] == 1200  # organic, not the promoted twin
+    assert metrics.loc["likes", "value"] == 30
+    assert set(metrics.api_version) == {"x_tweet_activity_export"}
+    post = _table(services, brand, "social_posts").iloc[0]
+    assert post.posted_at == datetime(2020, 8, 30, 14, 0)

@@ -159,6 +159,11 @@ def _tiktok_daily(t: Table, o: ImportOptions, p: Prepared) -> None:
 
 
 def _x_posts(t: Table, o: ImportOptions, p: Prepared) -> None:
+    if x_analytics.is_x_legacy(t):
+        p.snapshots += x_analytics.parse_x_legacy(
+            t, o.account("x-posts"), as_of=o.as_of, locale=o.locale
+        )
+        return
     p.snapshots += x_analytics.parse_x_content(
         t, o.account("x-posts"), as_of=o.as_of, locale=o.locale
     )

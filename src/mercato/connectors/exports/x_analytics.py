@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from mercato.connectors.csvfile import Table
 from mercato.connectors.exports.common import metric_values, snapshot_time
-from mercato.connectors.parsing import NumberLocale, from_unix, parse_day
+from mercato.connectors.parsing import NumberLocale, from_unix, parse_day, parse_timestamp
 from mercato.connectors.social import AccountDay, Post, PostSnapshot
 
 FORMAT = "x_analytics_export"
@@ -26,6 +26,20 @@ POST_METRICS = (
     ("URL Clicks", "link_clicks"),
 )
 DAY_METRICS = (*POST_METRICS, ("Unfollows", "unfollows"), ("Video views", "video_views"))
+# Pre-2024 "Tweet activity" exports: lowercase organic metrics, each with a `promoted …` twin
+# (paid delivery) that is left out so the numbers stay organic like the 2024+ export.
+LEGACY_REQUIRED = ("Tweet id", "time", "impressions")
+LEGACY_METRICS = (
+    ("impressions", "views"),
+    ("engagements", "engagements"),
+    ("retweets", "reposts"),
+    ("replies", "comments"),
+    ("likes", "likes"),
+    ("url clicks", "link_clicks"),
+    ("user profile clicks", "profile_visits"),
+    ("follows", "follows"),
+)
+LEGACY_FORMAT = "x_tweet_activity_export"
 
 
 def snowflake_time(post_id: str) -> datetime:
@@ -39,6 +53,39 @@ def is_x_content(table: Table) -> bool:
 
 def is_x_overview(table: Table) -> bool:
     return table.has_columns(("Date", "Impressions", "New follows", "Unfollows"))
+
+
+def is_x_legacy(table: Table) -> bool:
+    return table.has_columns(LEGACY_REQUIRED)
+
+
+def parse_x_legacy(
+    table: Table,
+    account_id: str,
+    *,
+    as_of: date | None = None,
+    locale: NumberLocale = NumberLocale.EN,
+) -> list[PostSnapshot]:
+    table.require_columns(LEGACY_REQUIRED, "X Tweet activity export")
+    posts = [
+        Post(
+            "x",
+            account_id,
+            row.require("Tweet id"),
+            row.parse("time", parse_timestamp),
+            "post",
+            row.get("Tweet text") or "",
+            row.get("Tweet permalink") or "",
+        )
+        for row in table.rows
+    ]
+    newest = max((p.posted_at for p in posts if p.posted_at), default=None)
+    captured_at = snapshot_time(table.source, as_of, newest)
+    present = tuple((c, m) for c, m in LEGACY_METRICS if c in table.header)
+    return [
+        PostSnapshot(post, captured_at, LEGACY_FORMAT, metric_values(row, present, locale))
+        for row, post in zip(table.rows, posts, strict=True)
+    ]
 
 
 def parse_x_content(
