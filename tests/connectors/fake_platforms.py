@@ -49,6 +49,7 @@ class FakePlatforms:
     hashtag_media: list[dict[str, Any]] = field(default_factory=list)
     tiktok_videos: list[dict[str, Any]] = field(default_factory=list)
     tweets: list[dict[str, Any]] = field(default_factory=list)
+    mentioned: dict[str, dict[str, Any]] = field(default_factory=dict)
     mentions: list[dict[str, Any]] = field(default_factory=list)
     pins: list[dict[str, Any]] = field(default_factory=list)
     pin_days: list[dict[str, Any]] = field(default_factory=list)
@@ -210,6 +211,12 @@ def add_graph_routes(app: FastAPI, state: FakePlatforms) -> None:
 
     @app.get("/{version}/{node}")
     def profile(version: str, node: str, request: Request) -> JSONResponse:
+        fields = request.query_params.get("fields", "")
+        for kind in ("mentioned_media", "mentioned_comment"):
+            if fields.startswith(kind):
+                wanted = fields.split("(", 1)[1].split(")", 1)[0]
+                found = state.mentioned.get(wanted, {})
+                return _gate(state, request) or _ok(state, {kind: found, "id": node})
         return _gate(state, request) or _ok(
             state,
             {

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from mercato.catalog import workspaces
 from mercato.cli.context import console, fail, opened_services
-from mercato.connectors import accounts, shopify_webhooks
+from mercato.connectors import accounts, meta_webhooks, shopify_webhooks
 from mercato.connectors.imports import KINDS, load_mapping
 from mercato.connectors.results import ImportSummary
 from mercato.connectors.service import import_files, import_options
@@ -223,3 +223,21 @@ def webhooks_shopify_secret(
         target = workspaces.get_workspace(session, workspace)
         shopify_webhooks.set_webhook_secret(session, target.id, secret)
         console.print(f"webhook URL: /hooks/shopify/{target.slug}")
+
+
+@webhooks_app.command("meta-secret")
+def webhooks_meta_secret(
+    workspace: WorkspaceOption,
+    app_secret: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, help="The Meta app secret (signs deliveries)."),
+    ],
+    verify_token: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, help="Your verify token for the handshake.")
+    ],
+) -> None:
+    """Set the Meta app secret and verify token for Instagram mention webhooks."""
+    with opened_services() as services, services.catalog.session() as session:
+        target = workspaces.get_workspace(session, workspace)
+        meta_webhooks.set_secrets(session, target.id, app_secret, verify_token)
+        console.print(f"webhook URL: /hooks/meta/{target.slug}")

@@ -6,6 +6,7 @@ from mercato.web.routes import (
     api_root,
     connectors_api,
     health,
+    meta_hooks,
     overview,
     session,
     shopify_hooks,
@@ -25,4 +26,5 @@ ROUTERS: list[APIRouter] = [
     sources.router,
     connectors_api.router,
     shopify_hooks.router,
+    meta_hooks.router,
 ]
