@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, connectors, demo
+from mercato.cli import admin, attribution, connectors, demo
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.command("import")(connectors.import_command)
 app.command("sync")(connectors.sync_command)
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
+app.command("attribution")(attribution.attribution)
 
 
 @app.command("version")

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from mercato.web.routes import (
     api_root,
+    attribution,
     connectors_api,
     health,
     meta_hooks,
@@ -27,4 +28,6 @@ ROUTERS: list[APIRouter] = [
     connectors_api.router,
     shopify_hooks.router,
     meta_hooks.router,
+    attribution.router,
+    attribution.page_router,
 ]
