@@ -2,6 +2,13 @@
 so Alembic and `Base.metadata` see every table."""
 
 from mercato.catalog.models.candidates import UgcCandidate
+from mercato.catalog.models.connectors import (
+    AccountConnection,
+    ShopRefund,
+    ShopWebhookSecret,
+    SyncCursor,
+    SyncRun,
+)
 from mercato.catalog.models.core import (
     ApiToken,
     Base,
@@ -25,6 +32,7 @@ from mercato.catalog.models.ugc import (
 )
 
 __all__ = [
+    "AccountConnection",
     "ApiToken",
     "Base",
     "Collection",
@@ -34,8 +42,12 @@ __all__ = [
     "Product",
     "ProductTag",
     "RightsEvent",
+    "ShopRefund",
+    "ShopWebhookSecret",
     "Site",
     "SocialAccount",
+    "SyncCursor",
+    "SyncRun",
     "UgcCandidate",
     "UgcEmbedding",
     "UgcItem",
