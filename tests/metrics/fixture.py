@@ -30,8 +30,6 @@ POST_METRICS = {
 def arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     schema = TABLES[table].schema.to_pyarrow()
     columns = {name: [row.get(name) for row in rows] for name in schema.names}
-    for row_number, row in enumerate(rows):
-        columns["row_key"][row_number] = f"{table}-{row_number}"
     return pa.table(columns, schema=schema)
 
 
@@ -117,7 +115,9 @@ def _events_of(session: dict[str, Any], rng: np.random.Generator) -> list[dict[s
     return found
 
 
-def _order(order_id: str, placed: datetime, session_id: str | None, rng: np.random.Generator) -> dict[str, Any]:
+def _order(
+    order_id: str, placed: datetime, session_id: str | None, rng: np.random.Generator
+) -> dict[str, Any]:
     gross = _money(rng, 20, 200)
     discounts = _money(rng, 0, 10)
     refunds = gross * 2 if rng.random() < 0.08 else Decimal("0.00")  # refund larger than sale
@@ -137,7 +137,9 @@ def _order(order_id: str, placed: datetime, session_id: str | None, rng: np.rand
     }
 
 
-def posts_and_metrics(rng: np.random.Generator) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def posts_and_metrics(
+    rng: np.random.Generator,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     posts, metrics = [], []
     for index in range(48):
         platform = PLATFORMS[index % 4]
@@ -189,7 +191,9 @@ def account_daily(rng: np.random.Generator) -> list[dict[str, Any]]:
                 "follows": follows,
                 "unfollows": None if rng.random() < 0.05 else unfollows,
                 "reach": float(rng.integers(100, 3_000)),
-                "reach_from_followers": float(rng.integers(50, 1_500)) if platform == "instagram" else None,
+                "reach_from_followers": float(rng.integers(50, 1_500))
+                if platform == "instagram"
+                else None,
             }
             for metric, value in values.items():
                 rows.append(
