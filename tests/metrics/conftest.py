@@ -16,6 +16,7 @@ import pytest
 from mercato.metrics.evaluate import Executor
 from mercato.warehouse.connection import ScopedWarehouse, Warehouse
 from mercato.warehouse.loader import load
+from mercato.warehouse.schemas import TABLES
 from tests.metrics import edge, fixture
 
 # Settings a ClickHouse server needs for Mercato's SQL (see docs/metrics.md, Engines).
@@ -70,8 +71,12 @@ def spark_warehouse(
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
     for name, table in tables.items():
-        spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
+        schema = PySparkSchema.from_ibis(TABLES[name].schema)
+        rows = [tuple(row[c] for c in schema.names) for row in table.to_pylist()]
+        spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(name)
     yield Warehouse(ibis.pyspark.connect(spark), "spark")
     spark.stop()
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import reduce
 
+import ibis
 import ibis.expr.types as ir
 
+from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import local_day_bounds_utc, zone
 from mercato.metrics.registry import MEASURE_BY_NAME, get_kpi
-from mercato.metrics.sources import SOURCES, Source
+from mercato.metrics.sources import DIMENSIONS, SOURCES, Source
 from mercato.metrics.spec import Agg, Condition, EntityRate, Kpi, Measure, Op, Ratio, Scaled, Value
 from mercato.metrics.timebuckets import Grain, bucket_of_day, bucket_of_timestamp, offset_segments
 from mercato.warehouse.connection import ScopedWarehouse
@@ -139,8 +141,16 @@ def _aggregate(table: ir.Table, measure: Measure) -> ir.Value:
     if measure.agg is Agg.COUNT_DISTINCT:
         return column.nunique(where=where)
     if measure.agg is Agg.MEDIAN:
-        return column.median(where=where)
+        return _median(column, where)
     return column.mean(where=where)
+
+
+def _median(column: ir.Value, where: ir.BooleanValue | None) -> ir.Value:
+    """Median ignoring NULLs; the filter goes into the argument because Ibis' PySpark
+    compiler puts a median's `where` into percentile()'s percentage, which Spark rejects."""
+    if where is None:
+        return column.median()  # type: ignore[attr-defined,no-any-return]
+    return ibis.ifelse(where, column, ibis.null()).median()  # type: ignore[attr-defined,no-any-return]
 
 
 def _rate_columns(table: ir.Table, kpi_id: str, rate: EntityRate) -> dict[str, ir.Value]:
@@ -151,7 +161,7 @@ def _rate_columns(table: ir.Table, kpi_id: str, rate: EntityRate) -> dict[str, i
     return {
         f"{kpi_id}__num": numerator.sum(where=valid),
         f"{kpi_id}__den": denominator.sum(where=valid),
-        f"{kpi_id}__median": (numerator / denominator).median(where=valid),
+        f"{kpi_id}__median": _median(numerator / denominator, valid),
         f"{kpi_id}__used": table.count(where=valid),
         f"{kpi_id}__total": table.count(),
     }
@@ -198,3 +208,29 @@ def compile_query(warehouse: ScopedWarehouse, query: SourceQuery, slice_: Slice)
 def compile_kpi(warehouse: ScopedWarehouse, kpi_id: str, slice_: Slice) -> list[ir.Table]:
     """The Ibis expressions one KPI needs (for engines checked outside the product)."""
     return [compile_query(warehouse, query, slice_) for query in plan([get_kpi(kpi_id)])]
+
+
+def parse_dimensions(names: list[str], location: str) -> tuple[str, ...]:
+    """Validated dimension names ("platform", "channel", ...) in the order given."""
+    found: list[str] = []
+    for name in (part.strip() for raw in names for part in raw.split(",")):
+        if not name:
+            continue
+        if name not in DIMENSIONS:
+            known = ", ".join(DIMENSIONS)
+            raise ValidationFailed(f"unknown dimension {name!r}; known: {known}", location=location)
+        if name not in found:
+            found.append(name)
+    return tuple(found)
+
+
+def parse_filters(raw: list[str], location: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`dimension=value[,value...]` items into slice filters."""
+    found = []
+    for item in raw:
+        name, sep, values = item.partition("=")
+        if not sep or not values.strip():
+            raise ValidationFailed(f"expected dimension=value, got {item!r}", location=location)
+        (dimension,) = parse_dimensions([name], location)
+        found.append((dimension, tuple(v.strip() for v in values.split(",") if v.strip())))
+    return tuple(found)

@@ -12,12 +12,16 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 
 __all__ = [
     "ApiToken",
     "Base",
+    "KpiBenchmark",
+    "KpiGoal",
     "Membership",
     "Product",
+    "RevenueForecast",
     "Site",
     "SocialAccount",
     "UgcCandidate",

@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from mercato.web.routes import api_root, health, overview, session, tokens, vendor
+from mercato.web.routes import (
+    api_root,
+    funnel,
+    health,
+    kpi_settings,
+    kpis,
+    overview,
+    session,
+    tokens,
+    vendor,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +22,7 @@ ROUTERS: list[APIRouter] = [
     overview.router,
     api_root.router,
     tokens.router,
+    funnel.router,
+    kpis.router,
+    kpi_settings.router,
 ]
