@@ -76,7 +76,9 @@ def spark_warehouse(
     for name, table in tables.items():
         schema = PySparkSchema.from_ibis(TABLES[name].schema)
         rows = [tuple(row[c] for c in schema.names) for row in table.to_pylist()]
-        spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(name)
+        frame = spark.createDataFrame(rows, schema=schema).cache()  # scans stay in the JVM
+        frame.count()
+        frame.createOrReplaceTempView(name)
     yield Warehouse(ibis.pyspark.connect(spark), "spark")
     spark.stop()
 
@@ -102,6 +104,20 @@ def chdb_executor(
 
     yield execute
     db.close()
+
+
+# Spark in local mode spends ~1 minute per full evaluation on a loaded 2-core machine, so the
+# suite runs a chosen subset there; the rest is marked (never silently skipped).
+SPARK_BUDGET = (
+    "Spark time budget: the same compiled queries are checked on Spark by "
+    "test_every_kpi_matches_the_reference[spark-total/platform] and the hand-checked edges"
+)
+
+
+def spark_budget(engine: Engine) -> None:
+    """Call first in tests that Spark leaves to DuckDB and ClickHouse."""
+    if engine.name == "spark":
+        pytest.xfail(SPARK_BUDGET)
 
 
 ENGINES = [

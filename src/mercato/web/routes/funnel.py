@@ -15,7 +15,7 @@ from mercato.metrics.compiler import Slice
 from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, Report, sparkline
-from mercato.metrics.spec import Stage
+from mercato.metrics.spec import Kpi, Stage
 from mercato.web.auth import AnalyticsPage, ServicesDep
 from mercato.web.kpi_reports import (
     ReportRequest,
@@ -40,6 +40,9 @@ def _tile(
     line = report.line(kpi_id)
     kpi = next(k for k in KPIS if k.id == kpi_id)
     mark = marks.get((kpi_id, None))
+    per_platform = sorted(
+        (b for (k, p), b in marks.items() if k == kpi_id and p), key=lambda b: b.platform or ""
+    )
     points = series.get(kpi_id, [])
     figure = {
         "data": [
@@ -67,10 +70,21 @@ def _tile(
         "aggregation": line.current.aggregation if line else "",
         "delta": format_delta(kpi, line) if line and report.compare else None,
         "coverage": f"{coverage.used}/{coverage.total} posts" if coverage else None,
-        "benchmark": format_value(kpi, mark.value) if mark else None,
-        "benchmark_label": mark.label if mark else None,
+        "benchmark": _benchmark_text(kpi, mark, per_platform),
+        "benchmark_label": (mark or (per_platform[0] if per_platform else None)).label  # type: ignore[union-attr]
+        if mark or per_platform
+        else None,
         "figure": json.dumps(figure),
     }
+
+
+def _benchmark_text(kpi: Kpi, mark: Benchmark | None, per_platform: list[Benchmark]) -> str | None:
+    """One figure, or one per platform when benchmarks exist per platform only."""
+    if mark is not None:
+        return format_value(kpi, mark.value)
+    if not per_platform:
+        return None
+    return ", ".join(f"{b.platform} {format_value(kpi, b.value)}" for b in per_platform)
 
 
 def _drill(report: Report, dimension: str) -> dict[str, Any]:
