@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import local_day_bounds_utc, zone
 from mercato.metrics.registry import MEASURE_BY_NAME, get_kpi
-from mercato.metrics.sources import DIMENSIONS, SOURCES, Source
+from mercato.metrics.sources import DIMENSIONS, SOURCES, Source, TableMemo, Tables
 from mercato.metrics.spec import Agg, Condition, EntityRate, Kpi, Measure, Op, Ratio, Scaled, Value
 from mercato.metrics.timebuckets import Grain, bucket_of_day, bucket_of_timestamp, offset_segments
 from mercato.warehouse.connection import ScopedWarehouse
@@ -167,7 +167,7 @@ def _rate_columns(table: ir.Table, kpi_id: str, rate: EntityRate) -> dict[str, i
     }
 
 
-def windowed(warehouse: ScopedWarehouse, source: Source, slice_: Slice, total: bool) -> ir.Table:
+def windowed(warehouse: Tables, source: Source, slice_: Slice, total: bool) -> ir.Table:
     """The source cut to the slice's days, with dimension labels and the time bucket."""
     table = source.build(warehouse)
     if source.time_column == "_ts":
@@ -189,7 +189,7 @@ def windowed(warehouse: ScopedWarehouse, source: Source, slice_: Slice, total: b
     return table
 
 
-def compile_query(warehouse: ScopedWarehouse, query: SourceQuery, slice_: Slice) -> ir.Table:
+def compile_query(warehouse: Tables, query: SourceQuery, slice_: Slice) -> ir.Table:
     """One Ibis aggregate computing every measure of `query` per slice key."""
     table = windowed(warehouse, query.source, slice_, query.total)
     keys = [BUCKET] if query.total and slice_.grain else ([] if query.total else slice_.key_columns)
@@ -207,7 +207,8 @@ def compile_query(warehouse: ScopedWarehouse, query: SourceQuery, slice_: Slice)
 
 def compile_kpi(warehouse: ScopedWarehouse, kpi_id: str, slice_: Slice) -> list[ir.Table]:
     """The Ibis expressions one KPI needs (for engines checked outside the product)."""
-    return [compile_query(warehouse, query, slice_) for query in plan([get_kpi(kpi_id)])]
+    tables = TableMemo(warehouse)
+    return [compile_query(tables, query, slice_) for query in plan([get_kpi(kpi_id)])]
 
 
 def parse_dimensions(names: list[str], location: str) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 from mercato.metrics.compiler import BUCKET, Slice, SourceQuery, compile_query, plan
 from mercato.metrics.compiler import unsupported_reason as reason_for
 from mercato.metrics.registry import KPIS, MEASURE_BY_NAME, get_kpi
+from mercato.metrics.sources import TableMemo
 from mercato.metrics.spec import Agg, EntityRate, Kpi, Ratio, Scaled, Unit, Value
 from mercato.warehouse.connection import ScopedWarehouse
 
@@ -129,6 +130,7 @@ def fetch(
     executor: Executor | None = None,
 ) -> Fetched:
     run = executor or warehouse.execute
+    tables = TableMemo(warehouse)
     by_query = {}
     for query in queries:
         keys = (
@@ -136,7 +138,7 @@ def fetch(
             if query.total and slice_.grain
             else ([] if query.total else slice_.key_columns)
         )
-        frame = run(compile_query(warehouse, query, slice_))
+        frame = run(compile_query(tables, query, slice_))
         by_query[(query.source.name, query.total)] = _rows(frame, keys)
     return Fetched(slice_, by_query)
 

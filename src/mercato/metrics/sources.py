@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import ibis
 import ibis.expr.types as ir
@@ -55,7 +56,27 @@ ENGAGEMENT_WEIGHTS: dict[str, dict[str, int]] = {
 SOCIAL_CHANNELS = ("Organic Social", "Paid Social")
 SOCIAL_IN_APP_PREFIX = "Social in-app"
 
-BuildFn = Callable[[ScopedWarehouse], ir.Table]
+
+class Tables(Protocol):
+    """Where sources read tenant-scoped tables: a ScopedWarehouse or a TableMemo over one."""
+
+    def table(self, name: str) -> ir.Table: ...
+
+
+class TableMemo:
+    """Scoped tables looked up once per report (each lookup asks the engine for a schema)."""
+
+    def __init__(self, warehouse: ScopedWarehouse) -> None:
+        self.warehouse = warehouse
+        self._tables: dict[str, ir.Table] = {}
+
+    def table(self, name: str) -> ir.Table:
+        if name not in self._tables:
+            self._tables[name] = self.warehouse.table(name)
+        return self._tables[name]
+
+
+BuildFn = Callable[[Tables], ir.Table]
 RollupFn = Callable[[ir.Table, list[str]], ir.Table]
 
 
@@ -69,7 +90,7 @@ class Source:
     rollup: RollupFn | None = None  # re-aggregates per entity after windowing (see below)
 
 
-def _sessions(warehouse: ScopedWarehouse) -> ir.Table:
+def _sessions(warehouse: Tables) -> ir.Table:
     s = warehouse.table("sessions")
     # GA4's engaged session: > 10 s, or a key event, or ≥ 2 page views (kpis.md §2).
     rule = (s.engaged_ms > 10_000) | (s.pageviews >= 2) | (s.orders > 0) | (s.leads > 0)
@@ -93,7 +114,7 @@ def _sessions(warehouse: ScopedWarehouse) -> ir.Table:
     )
 
 
-def _events(warehouse: ScopedWarehouse) -> ir.Table:
+def _events(warehouse: Tables) -> ir.Table:
     e = warehouse.table("events")
     return e.select(
         _ts=e.ts,
@@ -110,7 +131,7 @@ def _events(warehouse: ScopedWarehouse) -> ir.Table:
     )
 
 
-def _orders(warehouse: ScopedWarehouse) -> ir.Table:
+def _orders(warehouse: Tables) -> ir.Table:
     orders = warehouse.table("orders")
     sessions = warehouse.table("sessions").select(
         "session_id", "social_platform", "channel", "campaign", "device", "entry_page_type"
@@ -137,7 +158,7 @@ def _latest_snapshots(metrics: ir.Table) -> ir.Table:
     return joined.select("platform", "post_id", "metric", "value")
 
 
-def _account_pivot(warehouse: ScopedWarehouse) -> ir.Table:
+def _account_pivot(warehouse: Tables) -> ir.Table:
     daily = warehouse.table("social_account_daily")
     return daily.group_by(["platform", "account_id", "day"]).aggregate(
         **{name: _.value.max(where=_.metric == name) for name in ACCOUNT_METRICS}
@@ -163,7 +184,7 @@ def _engagements(post: ir.Table) -> ir.Value:
     return _per_platform(post, weights)
 
 
-def _posts(warehouse: ScopedWarehouse) -> ir.Table:
+def _posts(warehouse: Tables) -> ir.Table:
     snapshots = _latest_snapshots(warehouse.table("social_post_metrics"))
     pivot = snapshots.group_by(["platform", "post_id"]).aggregate(
         **{name: _.value.max(where=_.metric == name) for name in POST_METRICS}
@@ -195,7 +216,7 @@ def _posts(warehouse: ScopedWarehouse) -> ir.Table:
     )
 
 
-def _account_days(warehouse: ScopedWarehouse) -> ir.Table:
+def _account_days(warehouse: Tables) -> ir.Table:
     pivot = _account_pivot(warehouse)
     return pivot.select(
         _day=pivot.day,
@@ -222,7 +243,7 @@ def _purchasers(windowed: ir.Table, keys: list[str]) -> ir.Table:
     )
 
 
-def _ad_spend(warehouse: ScopedWarehouse) -> ir.Table:
+def _ad_spend(warehouse: Tables) -> ir.Table:
     spend = warehouse.table("ad_spend")
     return spend.select(
         _day=spend.day, platform=spend.platform, campaign=spend.campaign, spend=spend.spend
