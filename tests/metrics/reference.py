@@ -15,19 +15,28 @@ import pyarrow as pa
 
 NONE = "(none)"
 SOCIAL = ("Organic Social", "Paid Social")
+# Engagement terms per platform: (alternative neutral names) → weight; "quotes" is optional.
 ENGAGEMENT = {
-    "facebook": {"reactions": 1, "comments": 1, "shares": 1},
-    "instagram": {"likes": 1, "comments": 1, "saves": 1, "shares": 1},
-    "tiktok": {"likes": 1, "comments": 1, "shares": 1},
-    "x": {"likes": 1, "replies": 1, "reposts": 1, "quotes": 1},
-    "pinterest": {"engagement": 1},
+    "facebook": {("reactions", "likes"): 1, ("comments",): 1, ("shares",): 1},
+    "instagram": {("likes",): 1, ("comments",): 1, ("saves",): 1, ("shares",): 1},
+    "tiktok": {("likes",): 1, ("comments",): 1, ("shares",): 1},
+    "x": {("likes",): 1, ("replies", "comments"): 1, ("reposts", "shares"): 1, ("quotes",): 1},
+    "pinterest": {("likes",): 1, ("comments",): 1, ("saves",): 1, ("link_clicks",): 1},
 }
 WEIGHTED = {
-    "facebook": {"reactions": 1, "comments": 2, "shares": 3, "link_clicks": 5},
-    "instagram": {"likes": 1, "comments": 2, "shares": 3, "saves": 4},
-    "tiktok": {"likes": 1, "comments": 2, "shares": 3},
-    "x": {"likes": 1, "replies": 2, "reposts": 3, "quotes": 3, "link_clicks": 5},
+    "facebook": {("reactions", "likes"): 1, ("comments",): 2, ("shares",): 3, ("link_clicks",): 5},
+    "instagram": {("likes",): 1, ("comments",): 2, ("saves",): 4, ("shares",): 3},
+    "tiktok": {("likes",): 1, ("comments",): 2, ("shares",): 3},
+    "x": {
+        ("likes",): 1,
+        ("replies", "comments"): 2,
+        ("reposts", "shares"): 3,
+        ("quotes",): 3,
+        ("link_clicks",): 5,
+    },
+    "pinterest": {("likes",): 1, ("comments",): 2, ("saves",): 4, ("link_clicks",): 5},
 }
+OPTIONAL = {("quotes",)}
 
 Result = dict[str, dict[tuple[str, ...], Any]]
 
@@ -96,14 +105,19 @@ class Reference:
         return posts
 
     @staticmethod
-    def _combine(row: pd.Series, weights: dict[str, dict[str, int]]) -> float | None:
+    def _combine(row: pd.Series, weights: dict[str, dict[tuple[str, ...], int]]) -> float | None:
         parts = weights.get(row.platform)
         if parts is None:
             return None
-        values = [row.get(name) for name in parts]
-        if any(value is None or pd.isna(value) for value in values):
-            return None
-        return float(sum(v * w for v, w in zip(values, parts.values(), strict=True)))
+        total = 0.0
+        for names, weight in parts.items():
+            known = [row.get(n) for n in names if n in row and not pd.isna(row.get(n))]
+            if not known and names in OPTIONAL:
+                continue
+            if not known:
+                return None
+            total += float(known[0]) * weight
+        return total
 
     def account_days(self) -> pd.DataFrame:
         d = self.frames["social_account_daily"]

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from mercato.metrics.benchmarks import DEFAULT_BENCHMARKS
 from mercato.metrics.registry import KPIS
-from mercato.metrics.sources import DIMENSIONS, ENGAGEMENT_NUMERATOR, ENGAGEMENT_WEIGHTS, SOURCES
+from mercato.metrics.sources import (
+    DIMENSIONS,
+    ENGAGEMENT_NUMERATOR,
+    ENGAGEMENT_WEIGHTS,
+    SOURCES,
+    Part,
+)
 from mercato.metrics.spec import EntityRate, Kpi, Stage
 
 DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "metrics.md"
@@ -96,14 +102,19 @@ def _sources(kpi: Kpi) -> set[str]:
     return sources_of(kpi)
 
 
+def _name(part: Part) -> str:
+    name = " or ".join(part.names)
+    return f"{name} (optional)" if part.optional else name
+
+
 def render_docs() -> str:
     parts = [INTRO, f"Dimensions: {', '.join(f'`{d}`' for d in DIMENSIONS)}.\n"]
     parts.append("## Engagement numerator and weights per platform\n")
     parts.append("| platform | engagements | weighted engagement mix |\n|---|---|---|")
-    for platform, metrics in ENGAGEMENT_NUMERATOR.items():
-        weights = ENGAGEMENT_WEIGHTS.get(platform, {})
-        mix = ", ".join(f"{m} x{w}" for m, w in weights.items()) or "n/a"
-        parts.append(f"| {platform} | {' + '.join(metrics)} | {mix} |")
+    for platform, terms in ENGAGEMENT_NUMERATOR.items():
+        weighted = ENGAGEMENT_WEIGHTS.get(platform, ())
+        mix = ", ".join(f"{_name(p)} x{p.weight}" for p in weighted) or "n/a"
+        parts.append(f"| {platform} | {' + '.join(_name(p) for p in terms)} | {mix} |")
     parts.append("")
     for stage in Stage:
         parts.append(f"## {stage.value.title()}\n")

@@ -36,21 +36,56 @@ POST_METRICS = (
 # ... and into social_account_daily.metric.
 ACCOUNT_METRICS = ("followers", "follows", "unfollows", "reach", "views", "reach_from_followers")
 
+
+@dataclass(frozen=True)
+class Part:
+    """One term of an engagement numerator: the first reported of its neutral names (the demo
+    generator and the connectors name Facebook reactions and X replies/reposts differently).
+    An optional part counts as 0 when missing; any other missing part leaves the post out."""
+
+    names: tuple[str, ...]
+    weight: int = 1
+    optional: bool = False
+
+
+def _parts(*spec: str | tuple[str, ...]) -> tuple[Part, ...]:
+    return tuple(Part(item if isinstance(item, tuple) else (item,)) for item in spec)
+
+
 # Engagement numerator per platform (kpis.md §1); the report shows it next to every ER.
-ENGAGEMENT_NUMERATOR: dict[str, tuple[str, ...]] = {
-    "facebook": ("reactions", "comments", "shares"),
-    "instagram": ("likes", "comments", "saves", "shares"),
-    "tiktok": ("likes", "comments", "shares"),
-    "x": ("likes", "replies", "reposts", "quotes"),
-    "pinterest": ("engagement",),
+ENGAGEMENT_NUMERATOR: dict[str, tuple[Part, ...]] = {
+    "facebook": _parts(("reactions", "likes"), "comments", "shares"),
+    "instagram": _parts("likes", "comments", "saves", "shares"),
+    "tiktok": _parts("likes", "comments", "shares"),
+    "x": (
+        *_parts("likes", ("replies", "comments"), ("reposts", "shares")),
+        Part(("quotes",), optional=True),
+    ),
+    "pinterest": _parts("likes", "comments", "saves", "link_clicks"),
 }
 
 # Engagement mix: link clicks and saves weigh more than likes (a Mercato convention, U).
-ENGAGEMENT_WEIGHTS: dict[str, dict[str, int]] = {
-    "facebook": {"reactions": 1, "comments": 2, "shares": 3, "link_clicks": 5},
-    "instagram": {"likes": 1, "comments": 2, "shares": 3, "saves": 4},
-    "tiktok": {"likes": 1, "comments": 2, "shares": 3},
-    "x": {"likes": 1, "replies": 2, "reposts": 3, "quotes": 3, "link_clicks": 5},
+_WEIGHTS = {
+    "likes": 1,
+    "reactions": 1,
+    "comments": 2,
+    "replies": 2,
+    "shares": 3,
+    "reposts": 3,
+    "quotes": 3,
+    "saves": 4,
+    "link_clicks": 5,
+}
+ENGAGEMENT_WEIGHTS: dict[str, tuple[Part, ...]] = {
+    "facebook": (*ENGAGEMENT_NUMERATOR["facebook"], Part(("link_clicks",))),
+    "instagram": ENGAGEMENT_NUMERATOR["instagram"],
+    "tiktok": ENGAGEMENT_NUMERATOR["tiktok"],
+    "x": (*ENGAGEMENT_NUMERATOR["x"], Part(("link_clicks",))),
+    "pinterest": ENGAGEMENT_NUMERATOR["pinterest"],
+}
+ENGAGEMENT_WEIGHTS = {
+    platform: tuple(Part(p.names, _WEIGHTS[p.names[0]], p.optional) for p in parts)
+    for platform, parts in ENGAGEMENT_WEIGHTS.items()
 }
 
 SOCIAL_CHANNELS = ("Organic Social", "Paid Social")
@@ -165,11 +200,22 @@ def _account_pivot(warehouse: Tables) -> ir.Table:
     )
 
 
-def _per_platform(post: ir.Table, weights: dict[str, dict[str, int]]) -> ir.Value:
+def _term(post: ir.Table, part: Part) -> ir.Value:
+    value = (
+        ibis.coalesce(*[post[name] for name in part.names])
+        if len(part.names) > 1
+        else post[part.names[0]]
+    )
+    if part.optional:
+        value = value.fill_null(0)
+    return value * part.weight if part.weight != 1 else value
+
+
+def _per_platform(post: ir.Table, numerators: dict[str, tuple[Part, ...]]) -> ir.Value:
     """Σ weight x metric with the platform's own metrics; NULL for other platforms."""
     branches = []
-    for platform, parts in weights.items():
-        terms = [post[name] * weight for name, weight in parts.items()]
+    for platform, parts in numerators.items():
+        terms = [_term(post, part) for part in parts]
         total = terms[0]
         for term in terms[1:]:
             total = total + term  # NULL + x is NULL: a missing input stays missing
