@@ -76,16 +76,13 @@ _WEIGHTS = {
     "saves": 4,
     "link_clicks": 5,
 }
+_WITH_LINK_CLICKS = {"facebook", "x"}  # per-post link clicks outside the numerator
 ENGAGEMENT_WEIGHTS: dict[str, tuple[Part, ...]] = {
-    "facebook": (*ENGAGEMENT_NUMERATOR["facebook"], Part(("link_clicks",))),
-    "instagram": ENGAGEMENT_NUMERATOR["instagram"],
-    "tiktok": ENGAGEMENT_NUMERATOR["tiktok"],
-    "x": (*ENGAGEMENT_NUMERATOR["x"], Part(("link_clicks",))),
-    "pinterest": ENGAGEMENT_NUMERATOR["pinterest"],
-}
-ENGAGEMENT_WEIGHTS = {
-    platform: tuple(Part(p.names, _WEIGHTS[p.names[0]], p.optional) for p in parts)
-    for platform, parts in ENGAGEMENT_WEIGHTS.items()
+    platform: tuple(
+        Part(part.names, _WEIGHTS[part.names[0]], part.optional)
+        for part in (*parts, *_parts(*(["link_clicks"] if platform in _WITH_LINK_CLICKS else [])))
+    )
+    for platform, parts in ENGAGEMENT_NUMERATOR.items()
 }
 
 SOCIAL_CHANNELS = ("Organic Social", "Paid Social")
@@ -224,10 +221,7 @@ def _per_platform(post: ir.Table, numerators: dict[str, tuple[Part, ...]]) -> ir
 
 
 def _engagements(post: ir.Table) -> ir.Value:
-    weights = {
-        platform: dict.fromkeys(parts, 1) for platform, parts in ENGAGEMENT_NUMERATOR.items()
-    }
-    return _per_platform(post, weights)
+    return _per_platform(post, ENGAGEMENT_NUMERATOR)
 
 
 def _posts(warehouse: Tables) -> ir.Table:
