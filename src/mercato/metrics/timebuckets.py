@@ -1,18 +1,22 @@
 """Workspace-local time on any engine, from naive UTC timestamps.
 
 Engines disagree on time-zone functions, so the local time is `ts + offset`, with the offset
-piecewise constant between the zone's transitions (DST): a short CASE that every engine runs.
+piecewise constant between the zone's transitions (DST, from `warehouse.timezones`). The KPI
+compiler inlines them as a short CASE rather than joining a memtable (ADR 0501): the compiled
+SQL then runs as is on ClickHouse, where a client-side memtable does not exist.
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
+
+from mercato.warehouse.timezones import offset_intervals
 
 
 class Grain(StrEnum):
@@ -22,30 +26,14 @@ class Grain(StrEnum):
 
 
 _TRUNCATE = {Grain.DAY: "D", Grain.WEEK: "W", Grain.MONTH: "M"}
-_STEP = timedelta(minutes=15)  # zones change offset on quarter hours
-
-
-def _offset(moment_utc: datetime, tz: ZoneInfo) -> int:
-    aware = moment_utc.replace(tzinfo=UTC).astimezone(tz)
-    delta = aware.utcoffset()
-    return int(delta.total_seconds()) if delta is not None else 0
 
 
 def offset_segments(
     tz: ZoneInfo, start_utc: datetime, end_utc: datetime
 ) -> list[tuple[datetime, int]]:
-    """[(from_utc, offset_seconds)], the first from `start_utc`, one per change before `end_utc`."""
-    segments = [(start_utc, _offset(start_utc, tz))]
-    day = start_utc
-    while day < end_utc:
-        next_day = min(day + timedelta(days=1), end_utc)
-        if _offset(next_day, tz) != segments[-1][1]:
-            moment = day
-            while _offset(moment, tz) == segments[-1][1]:
-                moment += _STEP
-            segments.append((moment, _offset(moment, tz)))
-        day = next_day
-    return segments
+    """[(from_utc, offset_seconds)] over [start_utc, end_utc), from the warehouse's intervals."""
+    intervals = offset_intervals(tz, start_utc, end_utc).to_pylist()
+    return [(row["utc_start"], int(row["offset_minutes"]) * 60) for row in intervals]
 
 
 def local_timestamp(ts: ir.TimestampValue, segments: list[tuple[datetime, int]]) -> ir.Value:
