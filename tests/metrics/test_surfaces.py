@@ -50,7 +50,13 @@ def test_kpis_api_json_and_csv(services: Services, brand: Brand, live_server: st
     token = make_token(services, brand, [Scope.ANALYTICS_READ])
     with _client(live_server, token) as client:
         found = client.get(
-            "/api/v1/kpis", params={**RANGE, "compare": "yoy", "kpi": ["transactions", "aov_gross"]}
+            "/api/v1/kpis",
+            params={
+                **RANGE,
+                "compare": "yoy",
+                "internal": "true",
+                "kpi": ["transactions", "aov_gross"],
+            },
         )
         csv_reply = client.get("/api/v1/kpis", params={**RANGE, "by": "platform", "format": "csv"})
         bad = client.get("/api/v1/kpis", params={**RANGE, "by": "weather"})
@@ -67,6 +73,7 @@ def test_kpis_api_json_and_csv(services: Services, brand: Brand, live_server: st
     assert Decimal(rows["aov_gross"]["value"]) == expected["aov_gross"].total.value  # type: ignore[union-attr]
     assert body["base_start"] == "2023-02-26"
     assert rows["transactions"]["delta"] is not None
+    assert "internal_benchmark" in rows["transactions"]
     assert csv_reply.headers["content-type"].startswith("text/csv")
     header = csv_reply.text.splitlines()[0]
     assert header.startswith("kpi,name,stage,platform,value")

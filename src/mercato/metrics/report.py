@@ -129,17 +129,28 @@ def sparkline(
     }
 
 
-def internal_benchmark(
-    warehouse: ScopedWarehouse, slice_: Slice, kpi_id: str, months: int = 12
-) -> float | None:
-    """The median of the brand's own monthly values over the `months` before the slice."""
+def internal_benchmarks(
+    warehouse: ScopedWarehouse,
+    slice_: Slice,
+    kpi_ids: Iterable[str],
+    months: int = 12,
+    executor: Executor | None = None,
+) -> dict[str, float | None]:
+    """Per KPI, the median of the brand's own monthly values over the `months` before the
+    slice (months without data are left out: missing history is not a zero)."""
     end = slice_.first_day.replace(day=1) - timedelta(days=1)
     start = end.replace(day=1)
     for _ in range(months - 1):
         start = (start - timedelta(days=1)).replace(day=1)
     history = replace(slice_, first_day=start, last_day=end, grain=Grain.MONTH, dimensions=())
-    values = [
-        v.value for v in evaluate(warehouse, history, [get_kpi(kpi_id).id])[kpi_id].values.values()
-    ]
-    known = [float(v) for v in values if v is not None]
-    return statistics.median(known) if known else None
+    found: dict[str, float | None] = {}
+    for kpi_id, result in evaluate(warehouse, history, list(kpi_ids), executor=executor).items():
+        known = [float(v.value) for v in result.values.values() if v.value is not None]
+        found[kpi_id] = statistics.median(known) if known else None
+    return found
+
+
+def internal_benchmark(
+    warehouse: ScopedWarehouse, slice_: Slice, kpi_id: str, months: int = 12
+) -> float | None:
+    return internal_benchmarks(warehouse, slice_, [get_kpi(kpi_id).id], months)[kpi_id]

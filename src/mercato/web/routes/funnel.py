@@ -14,7 +14,7 @@ from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.compiler import Slice
 from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
-from mercato.metrics.report import Compare, Report, sparkline
+from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
 from mercato.metrics.spec import Kpi, Stage
 from mercato.web.auth import AnalyticsPage, ServicesDep
 from mercato.web.kpi_reports import (
@@ -36,6 +36,7 @@ def _tile(
     kpi_id: str,
     marks: dict[tuple[str, str | None], Benchmark],
     series: dict[str, list[tuple[str, Any]]],
+    own: float | None,
 ) -> dict[str, Any]:
     line = report.line(kpi_id)
     kpi = next(k for k in KPIS if k.id == kpi_id)
@@ -75,6 +76,7 @@ def _tile(
         if mark or per_platform
         else None,
         "figure": json.dumps(figure),
+        "internal": format_value(kpi, own) if own is not None else None,
     }
 
 
@@ -119,9 +121,13 @@ def funnel_page(
     report = run_report(services, workspace, ReportRequest(start, end, compare))
     marks = benchmark_map(workspace_benchmarks(services, workspace.id))
     scoped = services.warehouse.for_workspace(workspace.id)
+    own = internal_benchmarks(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
     series = sparkline(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
     stages = [
-        (stage, [_tile(report, k.id, marks, series) for k in KPIS if k.stage is stage])
+        (
+            stage,
+            [_tile(report, k.id, marks, series, own.get(k.id)) for k in KPIS if k.stage is stage],
+        )
         for stage in Stage
     ]
     drilled = run_report(services, workspace, ReportRequest(start, end, dimensions=(drill,)))

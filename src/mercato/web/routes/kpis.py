@@ -14,7 +14,7 @@ from mercato.core.timeutil import utcnow
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.present import records, to_csv
 from mercato.metrics.registry import KPIS
-from mercato.metrics.report import Compare
+from mercato.metrics.report import Compare, internal_benchmarks
 from mercato.metrics.timebuckets import Grain
 from mercato.web.auth import AnalyticsReader, ServicesDep
 from mercato.web.kpi_reports import (
@@ -109,12 +109,19 @@ def get_kpis(
     where: Annotated[list[str], Query(alias="filter")] = [],  # noqa: B006
     grain: Grain | None = None,
     kpi: Annotated[list[str], Query()] = [],  # noqa: B006
+    internal: bool = False,
     format: Literal["json", "csv"] = "json",
 ) -> KpiReport | Response:
     """The full-funnel report for local days start..end (default: the last 30 days)."""
     request = _request(start, end, compare, by, where, grain, kpi)
     report = run_report(services, principal.workspace, request)
     rows = records(report, benchmark_map(workspace_benchmarks(services, principal.workspace_id)))
+    if internal:
+        scoped = services.warehouse.for_workspace(principal.workspace_id)
+        ids = list(request.kpi_ids or [k.id for k in KPIS])
+        own = internal_benchmarks(scoped, report.slice_, ids)
+        for row in rows:
+            row["internal_benchmark"] = own.get(row["kpi"])
     if format == "csv":
         name = f"kpis-{request.first}-{request.last}.csv"
         return Response(
