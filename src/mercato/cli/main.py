@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, demo, report
+from mercato.cli import admin, attribution, demo, report
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.add_typer(report.goals_app, name="goals")
 app.add_typer(report.metrics_app, name="metrics")
 app.command("report")(report.report)
 app.command("serve")(serve)
+app.command("attribution")(attribution.attribution)
 
 
 @app.command("version")

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from mercato.web.routes import (
     api_root,
+    attribution,
     funnel,
     health,
     kpi_settings,
@@ -25,4 +26,6 @@ ROUTERS: list[APIRouter] = [
     funnel.router,
     kpis.router,
     kpi_settings.router,
+    attribution.router,
+    attribution.page_router,
 ]
