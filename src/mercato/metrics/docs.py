@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mercato.metrics.benchmarks import DEFAULT_BENCHMARKS
+from mercato.metrics.compiler import sources_of
 from mercato.metrics.registry import KPIS
 from mercato.metrics.sources import (
     DIMENSIONS,
@@ -87,19 +88,13 @@ def _kpi_section(kpi: Kpi) -> list[str]:
             f"- primary aggregation: {kpi.formula.primary.value}; also shown: {other}; "
             "coverage reported"
         )
-    sources = sorted(_sources(kpi))
+    sources = sorted(sources_of(kpi))
     dims = sorted(set.intersection(*(set(SOURCES[s].dimensions) for s in sources)))
     lines.append(f"- sources: {', '.join(sources)}; dimensions: {', '.join(dims) or 'none'}")
     for b in (b for b in DEFAULT_BENCHMARKS if b.kpi_id == kpi.id):
         where = b.platform or "all platforms"
         lines.append(f"- benchmark ({where}): {b.value * 100:.3f} %, {b.label}")
     return [*lines, ""]
-
-
-def _sources(kpi: Kpi) -> set[str]:
-    from mercato.metrics.compiler import sources_of
-
-    return sources_of(kpi)
 
 
 def _name(part: Part) -> str:

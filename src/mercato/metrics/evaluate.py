@@ -11,11 +11,11 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from mercato.metrics.compiler import BUCKET, Slice, SourceQuery, compile_query, plan
+from mercato.metrics.compiler import BUCKET, Slice, SourceQuery, compile_query, plan, sources_of
 from mercato.metrics.compiler import unsupported_reason as reason_for
 from mercato.metrics.registry import KPIS, MEASURE_BY_NAME, get_kpi
 from mercato.metrics.sources import TableMemo
-from mercato.metrics.spec import Agg, EntityRate, Kpi, Ratio, Scaled, Unit, Value
+from mercato.metrics.spec import Agg, EntityRate, Kpi, Ratio, Unit, Value
 from mercato.warehouse.connection import ScopedWarehouse
 
 Number = Decimal | float | int
@@ -216,14 +216,6 @@ def kpi_value(kpi: Kpi, fetched: Fetched, key: Key, parameters: dict[str, Decima
     return KpiValue(value, base.value, factor, f"{formula.kpi} x {formula.parameter}")
 
 
-def _kpi_sources(kpi: Kpi) -> set[str]:
-    from mercato.metrics.compiler import sources_of
-
-    if isinstance(kpi.formula, Scaled):
-        return sources_of(get_kpi(kpi.formula.kpi))
-    return sources_of(kpi)
-
-
 def evaluate(
     warehouse: ScopedWarehouse,
     slice_: Slice,
@@ -241,7 +233,7 @@ def evaluate(
         if reasons[kpi.id] is not None:
             results[kpi.id] = KpiResult(kpi, {}, reasons[kpi.id])
             continue
-        keys = fetched.keys(_kpi_sources(kpi))
+        keys = fetched.keys(sources_of(kpi))
         if not slice_.key_columns:
             keys = [()]
         values = {key: kpi_value(kpi, fetched, key, parameters or {}) for key in keys}
