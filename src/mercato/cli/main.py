@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, attribution, connectors, demo, ugc
+from mercato.cli import admin, attribution, connectors, demo, report, ugc
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -20,6 +20,9 @@ app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.tokens_app, name="tokens")
 app.add_typer(demo.demo_app, name="demo")
 app.add_typer(ugc.ugc_app, name="ugc")
+app.add_typer(report.goals_app, name="goals")
+app.add_typer(report.metrics_app, name="metrics")
+app.command("report")(report.report)
 app.command("serve")(serve)
 app.command("import")(connectors.import_command)
 app.command("sync")(connectors.sync_command)

@@ -19,6 +19,7 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.ugc import (
     Collection,
     CollectionItem,
@@ -38,9 +39,12 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "KpiBenchmark",
+    "KpiGoal",
     "Membership",
     "Product",
     "ProductTag",
+    "RevenueForecast",
     "RightsEvent",
     "ShopRefund",
     "ShopWebhookSecret",

@@ -1,0 +1,164 @@
+"""Repository for a workspace's KPI settings: benchmark overrides, goals, revenue forecasts.
+
+The catalog sits below metrics, so callers pass the known KPI ids for validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast
+from mercato.core.errors import NotFoundError, ValidationFailed
+
+
+def _check_kpi(kpi_id: str, known: Collection[str], where: str) -> None:
+    if kpi_id not in known:
+        raise ValidationFailed(f"unknown KPI {kpi_id!r}", location=f"{where}.kpi_id")
+
+
+def _check_period(start: date, end: date, where: str) -> None:
+    if end < start:
+        raise ValidationFailed("period_end is before period_start", location=f"{where}.period_end")
+
+
+@dataclass(frozen=True)
+class BenchmarkInput:
+    kpi_id: str
+    value: float
+    method: str
+    source: str
+    report_year: int | None = None
+    platform: str | None = None
+    data_year: int | None = None
+    industry: str = "all"
+    url: str | None = None
+
+
+def list_benchmarks(session: Session, workspace_id: str) -> list[KpiBenchmark]:
+    query = select(KpiBenchmark).where(KpiBenchmark.workspace_id == workspace_id)
+    return list(session.scalars(query.order_by(KpiBenchmark.kpi_id, KpiBenchmark.platform)))
+
+
+def set_benchmark(
+    session: Session, workspace_id: str, data: BenchmarkInput, known: Collection[str]
+) -> KpiBenchmark:
+    """Create or replace the override for (KPI, platform)."""
+    _check_kpi(data.kpi_id, known, "benchmark")
+    if not data.method.strip() or not data.source.strip():
+        raise ValidationFailed(
+            "a benchmark needs its method and source", location="benchmark.method"
+        )
+    existing = next(
+        (
+            b
+            for b in list_benchmarks(session, workspace_id)
+            if b.kpi_id == data.kpi_id and b.platform == data.platform
+        ),
+        None,
+    )
+    row = existing or KpiBenchmark(workspace_id=workspace_id)
+    for name, value in vars(data).items():
+        setattr(row, name, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_benchmark(session: Session, workspace_id: str, benchmark_id: str) -> None:
+    row = session.get(KpiBenchmark, benchmark_id)
+    if row is None or row.workspace_id != workspace_id:
+        raise NotFoundError(f"no benchmark {benchmark_id!r}")
+    session.delete(row)
+
+
+def list_goals(session: Session, workspace_id: str) -> list[KpiGoal]:
+    query = select(KpiGoal).where(KpiGoal.workspace_id == workspace_id)
+    return list(session.scalars(query.order_by(KpiGoal.period_start, KpiGoal.kpi_id)))
+
+
+def create_goal(
+    session: Session,
+    workspace_id: str,
+    *,
+    kpi_id: str,
+    period_start: date,
+    period_end: date,
+    target: Decimal,
+    known: Collection[str],
+    platform: str | None = None,
+    note: str = "",
+) -> KpiGoal:
+    _check_kpi(kpi_id, known, "goal")
+    _check_period(period_start, period_end, "goal")
+    goal = KpiGoal(
+        workspace_id=workspace_id,
+        kpi_id=kpi_id,
+        period_start=period_start,
+        period_end=period_end,
+        target=target,
+        platform=platform,
+        note=note,
+    )
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def delete_goal(session: Session, workspace_id: str, goal_id: str) -> None:
+    goal = session.get(KpiGoal, goal_id)
+    if goal is None or goal.workspace_id != workspace_id:
+        raise NotFoundError(f"no goal {goal_id!r}")
+    session.delete(goal)
+
+
+def list_forecasts(session: Session, workspace_id: str) -> list[RevenueForecast]:
+    query = select(RevenueForecast).where(RevenueForecast.workspace_id == workspace_id)
+    return list(session.scalars(query.order_by(RevenueForecast.period_start)))
+
+
+def set_forecast(
+    session: Session,
+    workspace_id: str,
+    *,
+    period_start: date,
+    period_end: date,
+    amount: Decimal,
+    currency: str,
+) -> RevenueForecast:
+    _check_period(period_start, period_end, "forecast")
+    forecast = RevenueForecast(
+        workspace_id=workspace_id,
+        period_start=period_start,
+        period_end=period_end,
+        amount=amount,
+        currency=currency.upper(),
+    )
+    session.add(forecast)
+    session.flush()
+    return forecast
+
+
+def delete_forecast(session: Session, workspace_id: str, forecast_id: str) -> None:
+    forecast = session.get(RevenueForecast, forecast_id)
+    if forecast is None or forecast.workspace_id != workspace_id:
+        raise NotFoundError(f"no revenue forecast {forecast_id!r}")
+    session.delete(forecast)
+
+
+def forecast_for(session: Session, workspace_id: str, first: date, last: date) -> Decimal | None:
+    """The forecast revenue for first..last: each overlapping forecast pro rata by days."""
+    total, found = Decimal("0"), False
+    for forecast in list_forecasts(session, workspace_id):
+        overlap = (min(last, forecast.period_end) - max(first, forecast.period_start)).days + 1
+        if overlap <= 0:
+            continue
+        days = (forecast.period_end - forecast.period_start).days + 1
+        total += Decimal(forecast.amount) * overlap / days
+        found = True
+    return total.quantize(Decimal("0.01")) if found else None

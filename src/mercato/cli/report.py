@@ -1,0 +1,180 @@
+"""`mercato report`, `mercato goals`, `mercato metrics docs`: the KPI engine from the shell."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mercato.catalog import kpi_settings, workspaces
+from mercato.cli.context import console, fail, opened_services
+from mercato.core.errors import ValidationFailed
+from mercato.metrics.compiler import parse_dimensions, parse_filters
+from mercato.metrics.docs import DOCS_PATH, render_docs
+from mercato.metrics.present import format_value, records, to_csv
+from mercato.metrics.report import Compare
+from mercato.metrics.timebuckets import Grain
+from mercato.web.kpi_reports import (
+    KNOWN_KPIS,
+    ReportRequest,
+    benchmark_map,
+    goals_progress,
+    run_report,
+    workspace_benchmarks,
+)
+
+goals_app = typer.Typer(help="KPI goals: a target per KPI and period.", no_args_is_help=True)
+metrics_app = typer.Typer(help="The KPI registry.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+WorkspaceOption = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def report(
+    workspace: WorkspaceOption,
+    start: Annotated[str, typer.Option("--from", help="First local day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last local day, YYYY-MM-DD.")],
+    compare: Annotated[Compare | None, typer.Option(help="previous or yoy.")] = None,
+    by: Annotated[list[str] | None, typer.Option(help="Dimension(s), e.g. platform.")] = None,
+    where: Annotated[list[str] | None, typer.Option("--filter", help="dim=value[,value]")] = None,
+    grain: Annotated[Grain | None, typer.Option(help="day, week or month.")] = None,
+    kpi: Annotated[list[str] | None, typer.Option(help="Only these KPI ids.")] = None,
+    output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
+) -> None:
+    """The full-funnel report for a date range, optionally compared and cut by dimensions."""
+    first, last = _date(start, "--from"), _date(end, "--to")
+    unknown = sorted(set(kpi or []) - KNOWN_KPIS)
+    if unknown:
+        raise fail(f"--kpi: unknown KPI(s) {', '.join(unknown)}")
+    with opened_services() as services:
+        try:
+            request = ReportRequest(
+                first,
+                last,
+                compare,
+                parse_dimensions(by or [], "--by"),
+                parse_filters(where or [], "--filter"),
+                grain,
+                tuple(kpi) if kpi else None,
+            )
+        except ValidationFailed as exc:
+            raise fail(str(exc)) from None
+        with services.catalog.session() as session:
+            target = workspaces.get_workspace(session, workspace)
+            session.expunge(target)
+        result = run_report(services, target, request)
+        rows = records(result, benchmark_map(workspace_benchmarks(services, target.id)))
+    if output is Format.JSON:
+        print(json.dumps(rows, indent=2, default=str))
+    elif output is Format.CSV:
+        print(to_csv(rows), end="")
+    else:
+        _print_table(rows, list(request.dimensions), compare is not None)
+    for kpi_id, reason in result.unsupported.items():
+        console.print(f"[dim]{kpi_id}: not available for this cut ({reason})[/]")
+
+
+def _print_table(rows: list[dict[str, object]], dims: list[str], compared: bool) -> None:
+    table = Table("stage", "KPI", *dims, "value", *(["delta"] if compared else []), "benchmark")
+    for row in rows:
+        delta = row["delta_relative"]
+        delta_text = "n/a" if delta is None else f"{float(str(delta)) * 100:+.1f}%"
+        mark = row["benchmark_label"] or ""
+        table.add_row(
+            str(row["stage"]),
+            str(row["name"]),
+            *(str(row[d]) for d in dims),
+            str(row["display"]),
+            *([delta_text] if compared else []),
+            str(mark),
+        )
+    console.print(table)
+
+
+@goals_app.command("list")
+def goals_list(workspace: WorkspaceOption) -> None:
+    """Goals with progress and the linear forecast to period end."""
+    with opened_services() as services:
+        with services.catalog.session() as session:
+            target = workspaces.get_workspace(session, workspace)
+            session.expunge(target)
+        today = datetime.now().date()
+        table = Table("id", "KPI", "period", "target", "actual", "progress", "forecast", "on track")
+        for goal in goals_progress(services, target, today):
+            share = "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%"
+            table.add_row(
+                goal.goal_id,
+                goal.kpi.id,
+                f"{goal.period_start}..{goal.period_end}",
+                str(goal.target),
+                format_value(goal.kpi, goal.actual),
+                share,
+                format_value(goal.kpi, goal.forecast),
+                str(goal.on_track),
+            )
+        console.print(table)
+
+
+@goals_app.command("set")
+def goals_set(
+    workspace: WorkspaceOption,
+    kpi: Annotated[str, typer.Option(help="KPI id, e.g. revenue_gross.")],
+    start: Annotated[str, typer.Option("--from", help="First day of the period.")],
+    end: Annotated[str, typer.Option("--to", help="Last day of the period.")],
+    target: Annotated[str, typer.Option(help="Target value (percentages as fractions: 0.02).")],
+    platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
+) -> None:
+    """Add a goal for a KPI and period."""
+    try:
+        amount = Decimal(target)
+    except InvalidOperation:
+        raise fail(f"--target: expected a number, got {target!r}") from None
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        goal = kpi_settings.create_goal(
+            session,
+            ws.id,
+            kpi_id=kpi,
+            period_start=_date(start, "--from"),
+            period_end=_date(end, "--to"),
+            target=amount,
+            known=KNOWN_KPIS,
+            platform=platform,
+        )
+        console.print(f"goal {goal.id}: {kpi} = {amount} for {start}..{end}")
+
+
+@goals_app.command("delete")
+def goals_delete(workspace: WorkspaceOption, goal_id: str) -> None:
+    """Delete a goal."""
+    with opened_services() as services, services.catalog.session() as session:
+        kpi_settings.delete_goal(session, workspaces.get_workspace(session, workspace).id, goal_id)
+        console.print(f"deleted goal {goal_id}")
+
+
+@metrics_app.command("docs")
+def metrics_docs(
+    path: Annotated[Path, typer.Option(help="Where to write the KPI reference.")] = DOCS_PATH,
+) -> None:
+    """Regenerate docs/metrics.md's KPI reference from the registry."""
+    path.write_text(render_docs())
+    console.print(f"wrote {path}")

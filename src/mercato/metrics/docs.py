@@ -1,0 +1,119 @@
+"""docs/metrics.md, generated from the registry (`mercato metrics docs`); a test keeps it fresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mercato.metrics.benchmarks import DEFAULT_BENCHMARKS
+from mercato.metrics.compiler import sources_of
+from mercato.metrics.registry import KPIS
+from mercato.metrics.sources import (
+    DIMENSIONS,
+    ENGAGEMENT_NUMERATOR,
+    ENGAGEMENT_WEIGHTS,
+    SOURCES,
+    Part,
+)
+from mercato.metrics.spec import EntityRate, Kpi, Stage
+
+DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "metrics.md"
+
+INTRO = """# Metrics: the KPI engine and the full-funnel report
+
+<!-- Generated from src/mercato/metrics/registry.py by `mercato metrics docs`. Do not edit. -->
+
+Every KPI below is a declarative spec in `mercato.metrics.registry`, validated by the rules in
+`mercato.metrics.rules` and compiled to Ibis by one compiler (`mercato.metrics.compiler`): all
+measures a report needs from one source become one grouped aggregate, so the full funnel costs a
+handful of queries on DuckDB, Spark or ClickHouse. Ratios are divided afterwards: a zero or
+missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
+
+## Using it
+
+- **CLI**: `mercato report --workspace W --from 2024-03-01 --to 2024-03-31 --compare previous|yoy
+  --by platform --filter channel=Paid\\ Social --grain week --format table|csv|json`;
+  `mercato goals list|set|delete`; `mercato metrics docs` regenerates this file.
+- **API**: `GET /api/v1/kpis?start=&end=&compare=&by=&filter=&grain=&kpi=&format=json|csv`,
+  benchmark overrides under `/api/v1/kpi-benchmarks`, goals under `/api/v1/kpi-goals`, revenue
+  forecasts under `/api/v1/revenue-forecasts` (see api.md).
+- **Page**: *Full funnel* (`/funnel`): awareness → consideration → purchase, each KPI with value,
+  delta, benchmark badge (source, year, method) and a sparkline; drill-down by platform and
+  campaign; the goals panel.
+- **Python**: `mercato.metrics.report.build_report(warehouse.for_workspace(id), Slice(...))`.
+
+## Conventions
+
+- **Dates** are local days in the workspace time zone; timestamps are UTC in storage and are
+  shifted by the zone's offsets (DST included) before bucketing by day, ISO week or month.
+  Platform-day tables (account metrics, ad spend) use their own day as is.
+- **Two aggregations for every post-level rate**: the ratio of sums (default) and the median
+  per-post ratio; the report states which one is primary and shows the other.
+- **Missing is not zero**: a post with a NULL input is left out of numerator and denominator;
+  coverage (posts used ÷ posts) is reported next to the figure.
+- **Comparisons**: `previous` = the same number of days just before; `yoy` = the same dates a
+  year earlier (29 February → 28 February). Deltas are absolute and relative (percentage points
+  for percentages).
+- **Benchmarks** are data: shipped defaults below, overridable per workspace; the internal
+  benchmark is the median of the brand's own monthly values over the 12 months before.
+- **Goals**: a target per KPI and period; progress = actual ÷ target; forecast = linear to the
+  period end for sums and counts, the current value for rates.
+- **Attribution** for revenue by channel/platform: the session the order was placed in (last
+  session touch). Multi-touch models are in attribution.md.
+"""
+
+ENGINES = """## Engines
+
+| engine | how it is checked | notes |
+|---|---|---|
+| DuckDB | the whole KPI suite | embedded default |
+| Apache Spark | the KPI suite in local mode (`pytest -m spark`) | `ibis.pyspark.connect(spark)` |
+| ClickHouse | the compiled SQL of every KPI, run on chDB over the same fixtures | see below |
+
+ClickHouse needs the session settings `join_use_nulls = 1` (otherwise unmatched LEFT JOIN
+columns read as '' or 0 instead of NULL, and missing metrics would count as zeros) and
+`session_timezone = 'UTC'` (timestamps are naive UTC). Medians compile to
+`quantileExactExclusive`, which interpolates like DuckDB's and Spark's `median`.
+"""
+
+
+def _kpi_section(kpi: Kpi) -> list[str]:
+    lines = [f"### `{kpi.id}`: {kpi.name}", "", kpi.description, ""]
+    lines.append(f"- formula: `{kpi.formula_text}`")
+    lines.append(f"- unit: {kpi.unit.value}; better: {kpi.better.value}")
+    if kpi.denominator:
+        lines.append(f"- denominator: {kpi.denominator}")
+    if isinstance(kpi.formula, EntityRate):
+        other = "ratio of sums" if kpi.formula.primary.value == "median" else "median per entity"
+        lines.append(
+            f"- primary aggregation: {kpi.formula.primary.value}; also shown: {other}; "
+            "coverage reported"
+        )
+    sources = sorted(sources_of(kpi))
+    dims = sorted(set.intersection(*(set(SOURCES[s].dimensions) for s in sources)))
+    lines.append(f"- sources: {', '.join(sources)}; dimensions: {', '.join(dims) or 'none'}")
+    for b in (b for b in DEFAULT_BENCHMARKS if b.kpi_id == kpi.id):
+        where = b.platform or "all platforms"
+        lines.append(f"- benchmark ({where}): {b.value * 100:.3f} %, {b.label}")
+    return [*lines, ""]
+
+
+def _name(part: Part) -> str:
+    name = " or ".join(part.names)
+    return f"{name} (optional)" if part.optional else name
+
+
+def render_docs() -> str:
+    parts = [INTRO, f"Dimensions: {', '.join(f'`{d}`' for d in DIMENSIONS)}.\n"]
+    parts.append("## Engagement numerator and weights per platform\n")
+    parts.append("| platform | engagements | weighted engagement mix |\n|---|---|---|")
+    for platform, terms in ENGAGEMENT_NUMERATOR.items():
+        weighted = ENGAGEMENT_WEIGHTS.get(platform, ())
+        mix = ", ".join(f"{_name(p)} x{p.weight}" for p in weighted) or "n/a"
+        parts.append(f"| {platform} | {' + '.join(_name(p) for p in terms)} | {mix} |")
+    parts.append("")
+    for stage in Stage:
+        parts.append(f"## {stage.value.title()}\n")
+        for kpi in (k for k in KPIS if k.stage is stage):
+            parts.extend(_kpi_section(kpi))
+    parts.append(ENGINES)
+    return "\n".join(parts)

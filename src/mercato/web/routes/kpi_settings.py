@@ -1,0 +1,193 @@
+"""Benchmark overrides, goals and revenue forecasts: read with analytics:read, write as admin."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from mercato.catalog import kpi_settings
+from mercato.catalog.models import KpiGoal, RevenueForecast
+from mercato.core.timeutil import zone
+from mercato.metrics.benchmarks import Benchmark
+from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
+from mercato.web.auth import Admin, AnalyticsReader, ServicesDep
+from mercato.web.kpi_reports import KNOWN_KPIS, goals_progress, workspace_benchmarks
+
+router = APIRouter(prefix="/api/v1", tags=["kpi settings"])
+
+
+class BenchmarkCreate(BaseModel):
+    kpi_id: str
+    value: float = Field(description="A fraction for percentages: 0.0047 is 0.47 %.")
+    method: str = Field(min_length=1, max_length=200)
+    source: str = Field(min_length=1, max_length=200)
+    report_year: int | None = Field(default=None, ge=1990, le=2100)
+    platform: str | None = None
+    data_year: int | None = Field(default=None, ge=1990, le=2100)
+    industry: str = "all"
+    url: str | None = None
+
+
+class BenchmarkPublic(BenchmarkCreate):
+    origin: str = Field(description="default (shipped) or workspace (override)")
+    label: str
+
+
+class GoalCreate(BaseModel):
+    kpi_id: str
+    period_start: date
+    period_end: date
+    target: Decimal
+    platform: str | None = None
+    note: str = ""
+
+
+class GoalPublic(GoalCreate):
+    id: str
+    actual: float | None = None
+    progress: float | None = None
+    forecast: float | None = None
+    on_track: bool | None = None
+
+
+class ForecastCreate(BaseModel):
+    period_start: date
+    period_end: date
+    amount: Decimal = Field(ge=0, decimal_places=2)
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class ForecastPublic(ForecastCreate):
+    id: str
+
+
+def _benchmark(b: Benchmark) -> BenchmarkPublic:
+    return BenchmarkPublic(
+        kpi_id=b.kpi_id,
+        value=b.value,
+        method=b.method,
+        source=b.source,
+        report_year=b.report_year,
+        platform=b.platform,
+        data_year=b.data_year,
+        industry=b.industry,
+        url=b.url,
+        origin=b.origin,
+        label=b.label,
+    )
+
+
+@router.get("/kpi-benchmarks", operation_id="list_kpi_benchmarks")
+def list_kpi_benchmarks(services: ServicesDep, principal: AnalyticsReader) -> list[BenchmarkPublic]:
+    """Benchmarks in force: shipped defaults, replaced by the workspace's overrides."""
+    overrides = workspace_benchmarks(services, principal.workspace_id)
+    return [_benchmark(b) for b in benchmark_catalogue(overrides)]
+
+
+@router.put("/kpi-benchmarks", operation_id="set_kpi_benchmark")
+def set_kpi_benchmark(
+    body: BenchmarkCreate, services: ServicesDep, principal: Admin
+) -> dict[str, str]:
+    """Create or replace the workspace's figure for (KPI, platform)."""
+    data = kpi_settings.BenchmarkInput(**body.model_dump())
+    with services.catalog.session() as session:
+        row = kpi_settings.set_benchmark(session, principal.workspace_id, data, KNOWN_KPIS)
+        return {"id": row.id}
+
+
+@router.delete(
+    "/kpi-benchmarks/{benchmark_id}", operation_id="delete_kpi_benchmark", status_code=204
+)
+def delete_kpi_benchmark(benchmark_id: str, services: ServicesDep, principal: Admin) -> None:
+    """Remove an override; the shipped default applies again."""
+    with services.catalog.session() as session:
+        kpi_settings.delete_benchmark(session, principal.workspace_id, benchmark_id)
+
+
+def _goal(goal: KpiGoal) -> GoalPublic:
+    return GoalPublic(
+        id=goal.id,
+        kpi_id=goal.kpi_id,
+        period_start=goal.period_start,
+        period_end=goal.period_end,
+        target=goal.target,
+        platform=goal.platform,
+        note=goal.note,
+    )
+
+
+@router.get("/kpi-goals", operation_id="list_kpi_goals")
+def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[GoalPublic]:
+    """Goals with progress to date and the linear forecast to period end."""
+    today = datetime.now(zone(principal.workspace.time_zone)).date()
+    found = []
+    for p in goals_progress(services, principal.workspace, today):
+        found.append(
+            GoalPublic(
+                id=p.goal_id,
+                kpi_id=p.kpi.id,
+                period_start=p.period_start,
+                period_end=p.period_end,
+                target=p.target,
+                platform=p.platform,
+                actual=None if p.actual is None else float(p.actual),
+                progress=p.progress,
+                forecast=None if p.forecast is None else float(p.forecast),
+                on_track=p.on_track,
+            )
+        )
+    return found
+
+
+@router.post("/kpi-goals", operation_id="create_kpi_goal", status_code=201)
+def create_kpi_goal(body: GoalCreate, services: ServicesDep, principal: Admin) -> GoalPublic:
+    with services.catalog.session() as session:
+        goal = kpi_settings.create_goal(
+            session, principal.workspace_id, known=KNOWN_KPIS, **body.model_dump()
+        )
+        return _goal(goal)
+
+
+@router.delete("/kpi-goals/{goal_id}", operation_id="delete_kpi_goal", status_code=204)
+def delete_kpi_goal(goal_id: str, services: ServicesDep, principal: Admin) -> None:
+    with services.catalog.session() as session:
+        kpi_settings.delete_goal(session, principal.workspace_id, goal_id)
+
+
+def _forecast(row: RevenueForecast) -> ForecastPublic:
+    return ForecastPublic(
+        id=row.id,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        amount=row.amount,
+        currency=row.currency,
+    )
+
+
+@router.get("/revenue-forecasts", operation_id="list_revenue_forecasts")
+def list_revenue_forecasts(
+    services: ServicesDep, principal: AnalyticsReader
+) -> list[ForecastPublic]:
+    with services.catalog.session() as session:
+        return [_forecast(f) for f in kpi_settings.list_forecasts(session, principal.workspace_id)]
+
+
+@router.post("/revenue-forecasts", operation_id="create_revenue_forecast", status_code=201)
+def create_revenue_forecast(
+    body: ForecastCreate, services: ServicesDep, principal: Admin
+) -> ForecastPublic:
+    """A revenue forecast for a period; the social revenue target uses it pro rata by days."""
+    with services.catalog.session() as session:
+        row = kpi_settings.set_forecast(session, principal.workspace_id, **body.model_dump())
+        return _forecast(row)
+
+
+@router.delete(
+    "/revenue-forecasts/{forecast_id}", operation_id="delete_revenue_forecast", status_code=204
+)
+def delete_revenue_forecast(forecast_id: str, services: ServicesDep, principal: Admin) -> None:
+    with services.catalog.session() as session:
+        kpi_settings.delete_forecast(session, principal.workspace_id, forecast_id)

@@ -1,0 +1,164 @@
+"""Comparisons, deltas, goals, benchmarks and presentation (DuckDB; pure logic around it)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from mercato.metrics import benchmarks as bm
+from mercato.metrics.compiler import Slice
+from mercato.metrics.evaluate import evaluate
+from mercato.metrics.goals import linear_forecast, progress
+from mercato.metrics.present import format_value, records, to_csv
+from mercato.metrics.registry import KPI_BY_ID
+from mercato.metrics.report import (
+    Compare,
+    build_report,
+    comparison_window,
+    delta,
+    internal_benchmark,
+)
+from mercato.warehouse.connection import Warehouse
+from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
+
+
+def test_comparison_windows() -> None:
+    assert comparison_window(date(2024, 3, 1), date(2024, 3, 10), Compare.PREVIOUS) == (
+        date(2024, 2, 20),
+        date(2024, 2, 29),
+    )
+    assert comparison_window(date(2024, 2, 29), date(2024, 3, 31), Compare.YOY) == (
+        date(2023, 2, 28),
+        date(2023, 3, 31),
+    )
+
+
+def test_deltas_handle_zero_and_missing_bases() -> None:
+    assert delta(Decimal("12.50"), Decimal("10.00")).absolute == Decimal("2.50")
+    assert delta(0.3, 0.2).relative == pytest.approx(0.5)
+    assert delta(5, 0).relative is None
+    assert delta(None, 3).absolute is None
+
+
+def test_report_compares_with_last_year(duckdb_warehouse: Warehouse) -> None:
+    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+    report = build_report(
+        scoped,
+        Slice(FIRST, LAST, TIME_ZONE),
+        Compare.YOY,
+        ["transactions", "conversion_rate", "revenue_gross"],
+    )
+    base = evaluate(
+        scoped,
+        Slice(date(2023, 2, 26), date(2023, 3, 12), TIME_ZONE),
+        ["transactions", "revenue_gross"],
+    )
+    line = report.line("transactions")
+    assert line is not None
+    assert line.base is not None
+    assert line.base.value == base["transactions"].total.value  # type: ignore[union-attr]
+    assert line.delta.absolute == line.current.value - line.base.value  # type: ignore[operator]
+    revenue = report.line("revenue_gross")
+    assert revenue is not None
+    assert isinstance(revenue.delta.absolute, Decimal)
+
+
+def test_internal_benchmark_is_the_median_of_monthly_values(duckdb_warehouse: Warehouse) -> None:
+    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+    slice_ = Slice(date(2024, 3, 1), date(2024, 3, 31), TIME_ZONE)
+    # Trailing 12 months = Mar 2023 .. Feb 2024; only Mar 2023 and Feb 2024 have data (months
+    # without any data are left out: missing history is not a zero).
+    months = [
+        evaluate(scoped, Slice(date(2023, 3, 1), date(2023, 3, 31), TIME_ZONE), ["transactions"]),
+        evaluate(scoped, Slice(date(2024, 2, 1), date(2024, 2, 29), TIME_ZONE), ["transactions"]),
+    ]
+    values = [m["transactions"].total.value for m in months]  # type: ignore[union-attr]
+    assert internal_benchmark(scoped, slice_, "transactions") == sum(values) / 2  # type: ignore[arg-type]
+
+
+def test_benchmarks_resolve_override_then_default() -> None:
+    default = bm.resolve("engagement_rate_by_followers", "instagram")
+    assert default is not None
+    assert default.value == 0.0047
+    assert "2023" in default.label
+    assert "median per post" in default.label
+    mine = bm.Benchmark(
+        "engagement_rate_by_followers",
+        0.01,
+        "median per post, by follower",
+        "our agency",
+        2026,
+        "instagram",
+        origin="workspace",
+    )
+    assert bm.resolve("engagement_rate_by_followers", "instagram", [mine]) == mine
+    assert bm.resolve("engagement_rate_by_followers", "tiktok", [mine]).value == 0.0569  # type: ignore[union-attr]
+    assert bm.resolve("views", None) is None
+    assert len(bm.catalogue([mine])) == len(bm.DEFAULT_BENCHMARKS)
+
+
+def test_goal_progress_and_linear_forecast(duckdb_warehouse: Warehouse) -> None:
+    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+    goal = SimpleNamespace(
+        id="g1",
+        kpi_id="transactions",
+        period_start=date(2024, 3, 1),
+        period_end=date(2024, 3, 31),
+        target=Decimal(40),
+        platform=None,
+    )
+    found = progress(scoped, goal, date(2024, 3, 10), TIME_ZONE)
+    actual = evaluate(
+        scoped, Slice(date(2024, 3, 1), date(2024, 3, 10), TIME_ZONE), ["transactions"]
+    )["transactions"].total.value  # type: ignore[union-attr]
+    assert found.actual == actual
+    assert found.forecast == pytest.approx(actual / 10 * 31)  # type: ignore[operator]
+    assert found.progress == pytest.approx(actual / 40)  # type: ignore[operator]
+    assert found.on_track == (Decimal(str(found.forecast)) >= 40)
+    rate = KPI_BY_ID["conversion_rate"]
+    assert linear_forecast(rate, 0.02, 10, 31) == 0.02  # rates are expected to hold
+    assert linear_forecast(KPI_BY_ID["revenue_gross"], Decimal("100.00"), 10, 30) == Decimal(
+        "300.00"
+    )
+    future = progress(scoped, goal, date(2024, 2, 1), TIME_ZONE)
+    assert future.actual is None
+    assert future.on_track is None
+
+
+def test_social_revenue_target_scales_the_share(duckdb_warehouse: Warehouse) -> None:
+    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+    found = evaluate(
+        scoped,
+        Slice(FIRST, LAST, TIME_ZONE),
+        ["social_revenue_share", "social_revenue_target"],
+        {"revenue_forecast": Decimal("10000.00")},
+    )
+    share = found["social_revenue_share"].total.value  # type: ignore[union-attr]
+    target = found["social_revenue_target"].total.value  # type: ignore[union-attr]
+    assert target == (Decimal(str(share)) * Decimal("10000.00")).quantize(Decimal("0.01"))
+
+
+def test_presentation_shows_na_and_units(duckdb_warehouse: Warehouse) -> None:
+    assert format_value(KPI_BY_ID["conversion_rate"], 0.01234) == "1.23%"
+    assert format_value(KPI_BY_ID["revenue_gross"], Decimal("1234.5")) == "1,234.50"
+    assert format_value(KPI_BY_ID["roas"], None) == "n/a"
+    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+    report = build_report(
+        scoped,
+        Slice(FIRST, LAST, TIME_ZONE, dimensions=("platform",)),
+        kpi_ids=["engagement_rate_by_followers", "cart_abandonment_rate"],
+    )
+    marks = {(b.kpi_id, b.platform): b for b in bm.DEFAULT_BENCHMARKS}
+    rows = records(report, marks)
+    instagram = next(
+        r
+        for r in rows
+        if r["kpi"] == "engagement_rate_by_followers" and r["platform"] == "instagram"
+    )
+    assert instagram["benchmark"] == 0.0047
+    assert "2023" in instagram["benchmark_label"]
+    csv_text = to_csv(rows)
+    assert csv_text.splitlines()[0].startswith("kpi,name,stage,platform,value")
