@@ -12,6 +12,7 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.ugc import (
     Collection,
     CollectionItem,
@@ -29,10 +30,13 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "Gallery",
+    "GalleryItem",
     "Membership",
     "Product",
     "ProductTag",
     "RightsEvent",
+    "ShopPage",
     "Site",
     "SocialAccount",
     "UgcCandidate",
