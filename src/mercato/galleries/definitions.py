@@ -136,19 +136,23 @@ def _set_items(session: Session, gallery: Gallery, item_ids: Sequence[str]) -> N
     )
 
 
+def _check_name(session: Session, workspace_id: str, gallery_id: str | None, name: str) -> None:
+    clash = session.scalar(
+        select(Gallery.id).where(
+            Gallery.workspace_id == workspace_id,
+            Gallery.name == name.strip(),
+            Gallery.id != (gallery_id or ""),
+        )
+    )
+    if clash is not None:
+        raise ConflictError(f"a gallery named {name.strip()!r} already exists")
+
+
 def _apply(session: Session, gallery: Gallery, draft: GalleryDraft) -> None:
     draft = validate(draft)
     if draft.fallback_id:
         _check_fallback(session, gallery.workspace_id, gallery.id, draft.fallback_id)
-    clash = session.scalar(
-        select(Gallery.id).where(
-            Gallery.workspace_id == gallery.workspace_id,
-            Gallery.name == draft.name,
-            Gallery.id != gallery.id,
-        )
-    )
-    if clash is not None:
-        raise ConflictError(f"a gallery named {draft.name!r} already exists")
+    _check_name(session, gallery.workspace_id, gallery.id, draft.name)
     gallery.name, gallery.layout, gallery.placement = draft.name, draft.layout, draft.placement
     gallery.selection, gallery.rule = draft.selection, draft.rule
     gallery.max_items, gallery.min_items = draft.max_items, draft.min_items
@@ -158,6 +162,8 @@ def _apply(session: Session, gallery: Gallery, draft: GalleryDraft) -> None:
 
 
 def create_gallery(session: Session, workspace_id: str, draft: GalleryDraft) -> Gallery:
+    draft = validate(draft)
+    _check_name(session, workspace_id, None, draft.name)
     gallery = Gallery(workspace_id=workspace_id, name=draft.name, version=1)
     session.add(gallery)
     session.flush()

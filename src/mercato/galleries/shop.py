@@ -115,10 +115,17 @@ def _post_tiles(
         )
         tiles.append(
             {
-                "id": post.post_id,
+                # Tracked as the library item when the post is one, else as "post:<id>".
+                "id": mirrored.id if mirrored else f"post:{post.post_id}",
                 "ugc_id": mirrored.id if mirrored else None,
                 "caption": post.caption,
+                "alt": None,
+                "creator": None,
+                "platform": post.platform,
                 "permalink": post.permalink,
+                "content_type": post.content_type,
+                "rating": None,
+                "posted_at": post.posted_at.isoformat() if post.posted_at else None,
                 "media": card["media"] if card else [],
                 "products": products,
             }
@@ -142,3 +149,16 @@ def shop_view(session: Session, handle: str, posts_of: PostsOf, base_url: str) -
     ]
     view.ugc = item_cards(session, items[:UGC_TILES], base_url, MEDIUM)
     return view
+
+
+def shop_payload(view: ShopView) -> dict[str, Any]:
+    """The page as a gallery payload, so gallery.js renders and tracks it like any gallery."""
+    return {
+        "id": view.page.id,
+        "name": view.page.title or f"@{view.account.handle}",
+        "layout": "grid",
+        "placement": "link_in_bio",
+        "fallback_used": False,
+        "product": None,
+        "items": [*view.posts, *view.ugc],
+    }

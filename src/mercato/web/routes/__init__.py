@@ -4,6 +4,9 @@ from fastapi import APIRouter
 
 from mercato.web.routes import (
     api_root,
+    galleries_api,
+    galleries_pages,
+    galleries_public,
     health,
     overview,
     session,
@@ -25,4 +28,7 @@ ROUTERS: list[APIRouter] = [
     ugc_pages.router,
     ugc_public.router,
     ugc_api.router,
+    galleries_public.router,
+    galleries_api.router,
+    galleries_pages.router,
 ]
