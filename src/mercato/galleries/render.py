@@ -56,7 +56,7 @@ def _products_by_item(session: Session, item_ids: Sequence[str]) -> dict[str, li
         .where(ProductTag.item_id.in_(list(item_ids)), ProductTag.status == "accepted")
         .order_by(ProductTag.item_id, ProductTag.confidence.desc(), Product.sku)
     )
-    for item_id, product in session.execute(statement).tuples():
+    for item_id, product in session.execute(statement):
         found[item_id].append(product)
     return found
 

@@ -70,7 +70,7 @@ def labels(session: Session, workspace_id: str, ugc_ids: list[str]) -> Labels:
             select(UgcItem.id, UgcItem.caption).where(
                 UgcItem.workspace_id == workspace_id, UgcItem.id.in_(ugc_ids)
             )
-        ).tuples()
+        )
     }
     return Labels(names, captions)
 
