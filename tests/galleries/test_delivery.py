@@ -29,7 +29,8 @@ def test_json_endpoint_serves_cards_with_tracked_product_links(
         response = client.get(f"/g/{shop.pdp}.json", params={"product": "BT-9"})
     assert response.status_code == 200
     data = response.json()
-    assert data["layout"] == "strip" and data["product"] == "BT-9"
+    assert data["layout"] == "strip"
+    assert data["product"] == "BT-9"
     [item] = data["items"]
     assert item["id"] == shop.items["boots"]
     [card] = item["products"]
@@ -57,13 +58,15 @@ def test_html_fragment_escapes_captions_and_json_ld_cannot_break_out(
     shop = make_shop(services)
     with httpx.Client(base_url=live_server) as client:
         html = client.get(f"/g/{shop.home}.html").text
-    assert "<script>window.__xss" not in html and "<img src=x" not in html
+    assert "<script>window.__xss" not in html
+    assert "<img src=x" not in html
     assert "&lt;/script&gt;&lt;script&gt;window.__xss=1" in html
     scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     assert len(scripts) == 1  # the caption's </script> did not end the element early
     document = json.loads(scripts[0])
     [boots, dress] = sorted(document["@graph"], key=lambda n: n["sku"])
-    assert dress["@type"] == "Product" and dress["offers"]["priceCurrency"] == "USD"
+    assert dress["@type"] == "Product"
+    assert dress["offers"]["priceCurrency"] == "USD"
     bodies = {review["reviewBody"] for review in dress["review"]}
     assert XSS in bodies  # kept raw in JSON, only its characters escaped
     assert all(r["image"][0]["@type"] == "ImageObject" for r in dress["review"])
@@ -72,7 +75,10 @@ def test_html_fragment_escapes_captions_and_json_ld_cannot_break_out(
 
 def test_script_safe_json_escapes_every_breakout_character() -> None:
     text = script_safe_json({"x": "</script><!-- & \u2028"})
-    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert "<" not in text
+    assert ">" not in text
+    assert "&" not in text
+    assert "\u2028" not in text
     assert json.loads(text) == {"x": "</script><!-- & \u2028"}
 
 
@@ -83,7 +89,8 @@ def test_etag_and_cache_headers(services: Services, live_server: str) -> None:
         assert first.headers["cache-control"] == "public, no-cache"
         etag = first.headers["etag"]
         again = client.get(f"/g/{shop.home}.json", headers={"If-None-Match": etag})
-        assert again.status_code == 304 and again.content == b""
+        assert again.status_code == 304
+        assert again.content == b""
         js = client.get("/gallery.js")
         assert js.headers["content-type"].startswith("text/javascript")
         assert (

@@ -55,7 +55,8 @@ def test_product_placement_by_sku_and_by_url_and_fallback(services: Services) ->
         gallery = s.get(Gallery, shop.pdp)
         assert gallery is not None
         chosen = select_items(s, gallery, PageContext(product="NOPE"), utcnow())
-        assert chosen.fallback_used and chosen.gallery.id == shop.home
+        assert chosen.fallback_used
+        assert chosen.gallery.id == shop.home
         assert len(chosen.items) == 4
 
 
