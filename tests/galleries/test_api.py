@@ -1,0 +1,147 @@
+"""Gallery API (scopes, CRUD, preview, errors), link-in-bio page, and the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pyarrow as pa
+
+from mercato.core.scopes import Scope
+from mercato.warehouse.loader import load
+from mercato.web.services import Services
+from tests.cli.test_cli import mercato
+from tests.galleries.support import XSS, make_shop
+from tests.support.brands import make_token
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """This checkout's code, whatever the venv's editable install points at."""
+    return mercato(data, *args, PYTHONPATH=SRC)
+
+
+def _client(live_server: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_crud_preview_and_scopes(services: Services, live_server: str) -> None:
+    shop = make_shop(services)
+    writer = make_token(services, shop.brand, [Scope.UGC_READ, Scope.UGC_WRITE])
+    reader = make_token(services, shop.brand, [Scope.UGC_READ])
+    with _client(live_server, writer) as api:
+        created = api.post(
+            "/api/v1/galleries",
+            json={
+                "name": "Summer",
+                "layout": "carousel",
+                "rule": {"product_line": "Summer"},
+                "max_items": 2,
+            },
+        )
+        assert created.status_code == 201, created.text
+        gallery = created.json()
+        assert f'data-mercato-gallery="{gallery["id"]}"' in gallery["embed"]
+        assert shop.brand.site_public_key in gallery["embed"]
+        bad = api.post("/api/v1/galleries", json={"name": "Bad", "rule": {"colour": "red"}})
+        assert bad.status_code == 422
+        assert bad.json()["error"]["location"] == "rule.colour"
+        clash = api.post("/api/v1/galleries", json={"name": "Summer"})
+        assert clash.status_code == 409
+        patched = api.patch(f"/api/v1/galleries/{gallery['id']}", json={"max_items": 5})
+        assert patched.json()["max_items"] == 5
+        assert patched.json()["version"] == 2
+        assert patched.json()["rule"] == {"product_line": "Summer"}
+        preview = api.post(
+            "/api/v1/galleries/preview",
+            json={
+                "selection": "manual",
+                "item_ids": [shop.items["boots"], shop.items["unapproved"]],
+            },
+        )
+        assert [i["id"] for i in preview.json()["items"]] == [shop.items["boots"]]
+        names = [g["name"] for g in api.get("/api/v1/galleries").json()]
+        assert names == ["Home", "Shop the look", "Summer"]  # the preview left nothing behind
+    with _client(live_server, reader) as api:
+        assert api.get(f"/api/v1/galleries/{gallery['id']}").status_code == 200
+        assert api.delete(f"/api/v1/galleries/{gallery['id']}").status_code == 403
+    with _client(live_server, writer) as api:
+        assert api.delete(f"/api/v1/galleries/{gallery['id']}").status_code == 204
+        assert api.get(f"/api/v1/galleries/{gallery['id']}").status_code == 404
+    with httpx.Client(base_url=live_server) as public:
+        assert public.get(f"/g/{gallery['id']}.json").status_code == 404
+
+
+def test_link_in_bio_page_mirrors_posts_and_ugc(services: Services, live_server: str) -> None:
+    shop = make_shop(services)
+    token = make_token(services, shop.brand, [Scope.UGC_READ, Scope.UGC_WRITE])
+    posts = pa.Table.from_pylist(
+        [
+            {
+                "workspace_id": shop.brand.workspace_id,
+                "platform": "instagram",
+                "account_id": "1784",
+                "post_id": "ig1",
+                "posted_at": datetime(2026, 6, 2),
+                "content_type": "photo",
+                "caption": "New in: BT-9 for the trail " + XSS,
+                "permalink": "https://instagram.test/p/ig1",
+            },
+        ]
+    )
+    load(services.warehouse, "social_posts", posts)
+    with _client(live_server, token) as api:
+        page = api.post(
+            "/api/v1/galleries/shop-pages", json={"account_id": shop.account_id, "handle": "@Acme"}
+        ).json()
+        assert page["url"].endswith("/shop/acme")
+        taken = api.post(
+            "/api/v1/galleries/shop-pages", json={"account_id": shop.account_id, "handle": "acme"}
+        )
+        assert taken.status_code == 409
+    with httpx.Client(base_url=live_server) as public:
+        html = public.get("/shop/acme").text
+        assert public.get("/shop/nobody").status_code == 404
+    data_start = html.index('id="shop-data">') + len('id="shop-data">')
+    data = html[data_start : html.index("</script>", data_start)]
+    assert "<script>window.__xss" not in data
+    assert '"id":"post:ig1"' in data
+    assert "utm_medium=link_in_bio" in data
+    assert "BT-9" in data
+    assert shop.items["dress_a"] in data
+    assert shop.items["unapproved"] not in data
+
+
+def test_cli_create_list_performance(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert _cli(data, "db", "upgrade").returncode == 0
+    assert _cli(data, "workspaces", "create", "acme", "--name", "Acme").returncode == 0
+    created = _cli(
+        data,
+        "galleries",
+        "create",
+        "-w",
+        "acme",
+        "--name",
+        "Home",
+        "--rule",
+        '{"product_line": "Summer"}',
+        "--layout",
+        "lookbook",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "data-mercato-gallery=" in created.stdout
+    bad = _cli(data, "galleries", "create", "-w", "acme", "--name", "X", "--layout", "mosaic")
+    assert bad.returncode != 0
+    assert "layout" in bad.stderr + bad.stdout
+    assert "Traceback" not in bad.stderr
+    listed = _cli(data, "galleries", "list", "-w", "acme")
+    assert "Home" in listed.stdout
+    assert "lookbook" in listed.stdout
+    perf = _cli(data, "galleries", "performance", "-w", "acme")
+    assert perf.returncode == 0, perf.stderr
+    assert "0 row(s)" in perf.stdout
+    assert isinstance(created, subprocess.CompletedProcess)
