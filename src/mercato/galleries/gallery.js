@@ -123,7 +123,7 @@
     ".mg-tile .mg-media{width:100%;height:100%;object-fit:cover}.mg-tag{position:absolute;left:4px;bottom:4px;background:#fffe;font:12px sans-serif;padding:2px 6px;border-radius:9px}" +
     ".mg-lightbox{position:fixed;inset:0;background:#000b;display:flex;align-items:center;justify-content:center;z-index:2147483000}" +
     ".mg-box{background:#fff;max-width:min(640px,94vw);max-height:92vh;overflow:auto;padding:12px;border-radius:8px;font:14px sans-serif}" +
-    ".mg-box .mg-media{max-width:100%}.mg-close{float:right;font-size:22px;border:0;background:none}" +
+    ".mg-box .mg-media{width:100%}.mg-close{float:right;font-size:22px;border:0;background:none}" +
     ".mg-product{display:flex;gap:8px;align-items:center;border-top:1px solid #ddd;padding:6px 0}.mg-product img{width:48px}.mg-title{flex:1}", d.head);
   css.setAttribute("data-mercato", "gallery");
   [].forEach.call(d.querySelectorAll("[data-mercato-gallery]"), function (c) { load(c).catch(function () {}); });
