@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -145,3 +146,45 @@ def test_cli_create_list_performance(tmp_path: Path) -> None:
     assert perf.returncode == 0, perf.stderr
     assert "0 row(s)" in perf.stdout
     assert isinstance(created, subprocess.CompletedProcess)
+
+
+def test_performance_shows_in_the_library_and_galleries_page(
+    services: Services, live_server: str
+) -> None:
+    shop = make_shop(services)
+    ws, boots = shop.brand.workspace_id, shop.items["boots"]
+    events = [
+        {
+            "workspace_id": ws,
+            "event_id": f"e{n}",
+            "ts": datetime(2026, 11, 1, 12, n),
+            "name": name,
+            "session_id": "s1",
+            "ugc_id": boots,
+            "gallery_id": shop.home,
+        }
+        for n, name in enumerate(["ugc_impression"] * 4 + ["ugc_click", "add_to_cart"])
+    ]
+    load(services.warehouse, "events", pa.Table.from_pylist(events))
+    sessions = [
+        {
+            "workspace_id": ws,
+            "session_id": "s1",
+            "started_at": datetime(2026, 11, 1, 12),
+            "orders": 1,
+            "revenue": Decimal("49.00"),
+            "currency": "USD",
+        }
+    ]
+    load(services.warehouse, "sessions", pa.Table.from_pylist(sessions))
+    token = make_token(services, shop.brand, [Scope.UGC_READ])
+    with _client(live_server, token) as api:
+        library = api.get("/ugc").text
+        assert "4 impr · CTR 25.0% · 1 carts · 49.00 influenced" in library
+        api_rows = api.get("/api/v1/galleries/performance", params={"grain": "gallery"}).json()
+        assert [(r["label"], r["impressions"], r["influenced_revenue"]) for r in api_rows] == [
+            ("Home", 4, "49.00")
+        ]
+        page = api.get("/galleries", params={"days": 3650}).text
+        assert "Influenced revenue" in page
+        assert "Boots on the trail" in page

@@ -138,3 +138,8 @@ def ugc_performance(
         )
         for row in frame.itertuples()
     ]
+
+
+def performance_by_item(warehouse: ScopedWarehouse) -> dict[str, UgcPerformance]:
+    """All-time performance keyed by UGC id, for the library's performance columns."""
+    return {row.key: row for row in ugc_performance(warehouse, "ugc_id")}
