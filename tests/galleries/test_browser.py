@@ -68,13 +68,17 @@ def _pages(mercato: str, shop: Shop) -> dict[str, str]:
     }
 
 
+Sent = list[dict[str, Any]]
+
+
 def _record_collector(page: Any, live_server: str, sent: list[dict[str, Any]]) -> None:
-    """Keep every event gallery.js sends; pass it on to the collector when it exists."""
+    """Keep every event gallery.js sends and pass it on to the real collector; before the
+    collector exists in this build (404) the request is answered 202 here."""
 
     def handle(route: Any) -> None:
         body = json.loads(route.request.post_data or "{}")
-        sent.extend(dict(e, key=body.get("key")) for e in body.get("events", []))
         response = route.fetch()
+        sent.extend(dict(e, key=body.get("key"), status=response.status) for e in body["events"])
         route.fulfill(status=response.status if response.status != 404 else 202, body="")
 
     page.route(f"{live_server}/api/collect", handle)
@@ -110,6 +114,7 @@ def test_embedded_galleries_lightbox_utm_tracking_and_safety(
             _home(page, origin, shop, sent, artifacts_dir)
             _product_page(page, origin, shop, sent, artifacts_dir)
             _rights_expiry(services, page, origin, shop)
+            _events_reach_the_warehouse(services, page, shop, sent)
         finally:
             page.close()
 
@@ -171,6 +176,29 @@ def _product_page(
     assert any(e["gallery_id"] == shop.pdp for e in sent if e["name"] == "gallery_view")
     assert page.evaluate("window.__xss") is None
     page.screenshot(path=str(out / "gallery_product_page.png"), full_page=True)
+
+
+def _events_reach_the_warehouse(services: Services, page: Any, shop: Shop, sent: Sent) -> None:
+    """With the collector in the build, the gallery's events land in the events table with
+    their gallery and UGC ids (the collector's loader runs in the background)."""
+    statuses = {e["status"] for e in sent}
+    if statuses == {404}:
+        return  # no collector in this build: the requests above are the proof
+    assert statuses == {202}, statuses
+    events = services.warehouse.for_workspace(shop.brand.workspace_id).table("events")
+    wanted = {"gallery_view", "ugc_impression", "ugc_click", "product_click", "add_to_cart"}
+    found: set[str] = set()
+    for _ in range(100):
+        frame = services.warehouse.execute(
+            events.filter(events.gallery_id.notnull()).select("name", "gallery_id", "ugc_id")
+        )
+        found = set(frame["name"])
+        if wanted <= found:
+            break
+        page.wait_for_timeout(200)
+    assert wanted <= found, found
+    clicks = frame[frame["name"] == "ugc_click"]
+    assert shop.items["boots"] in set(clicks["ugc_id"])
 
 
 def _rights_expiry(services: Services, page: Any, origin: str, shop: Shop) -> None:
