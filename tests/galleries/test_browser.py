@@ -17,6 +17,7 @@ import pytest
 
 from mercato.catalog.models import UgcItem
 from mercato.core.timeutil import utcnow
+from mercato.metrics.ugc_performance import ugc_performance
 from mercato.warehouse.loader import load
 from mercato.web.services import Services
 from tests.galleries.support import Shop, make_shop
@@ -69,6 +70,10 @@ def _pages(mercato: str, shop: Shop) -> dict[str, str]:
 
 
 Sent = list[dict[str, Any]]
+SHOPPER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
 
 
 def _record_collector(page: Any, live_server: str, sent: list[dict[str, Any]]) -> None:
@@ -77,7 +82,8 @@ def _record_collector(page: Any, live_server: str, sent: list[dict[str, Any]]) -
 
     def handle(route: Any) -> None:
         body = json.loads(route.request.post_data or "{}")
-        response = route.fetch()
+        # The collector rightly drops HeadlessChrome as a bot; a shopper's agent stands in.
+        response = route.fetch(headers={**route.request.headers, "user-agent": SHOPPER_AGENT})
         sent.extend(dict(e, key=body.get("key"), status=response.status) for e in body["events"])
         route.fulfill(status=response.status if response.status != 404 else 202, body="")
 
@@ -199,6 +205,11 @@ def _events_reach_the_warehouse(services: Services, page: Any, shop: Shop, sent:
     assert wanted <= found, found
     clicks = frame[frame["name"] == "ugc_click"]
     assert shop.items["boots"] in set(clicks["ugc_id"])
+    scoped = services.warehouse.for_workspace(shop.brand.workspace_id)
+    boots = {row.key: row for row in ugc_performance(scoped, "ugc_id")}[shop.items["boots"]]
+    assert (boots.clicks, boots.product_clicks, boots.carts) == (1, 1, 1)
+    assert boots.impressions >= 1
+    assert boots.influenced_sessions == 1  # the collector put the journey in one session
 
 
 def _rights_expiry(services: Services, page: Any, origin: str, shop: Shop) -> None:
