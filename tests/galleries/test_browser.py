@@ -269,3 +269,37 @@ def test_link_in_bio_at_a_phone_viewport(
         _wait_for(page, sent, "ugc_click")
     finally:
         context.close()
+
+
+def test_builder_live_preview_save_and_snippet(
+    services: Services, live_server: str, browser: Any, artifacts_dir: Path
+) -> None:
+    from tests.support.brands import PASSWORD
+
+    shop = make_shop(services)
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    try:
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=email]", shop.brand.email())
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        page.goto(f"{live_server}/galleries/new")
+        page.wait_for_selector("#preview .mg-tile")
+        assert page.locator("#preview .mg-tile").count() == 4  # every publishable item
+        page.fill("input[name='rule.product_line']", "Outdoor")
+        page.wait_for_function("document.querySelectorAll('#preview .mg-tile').length === 1")
+        assert page.evaluate("window.__xss") is None
+        page.fill("input[name=name]", "Outdoor picks")
+        page.select_option("select[name=layout]", "carousel")
+        page.click("#save")
+        page.wait_for_url(f"{live_server}/galleries/gal_*")
+        snippet = page.locator("#snippet").inner_text()
+        assert 'data-mercato-gallery="gal_' in snippet
+        assert f'data-key="{shop.brand.site_public_key}"' in snippet
+        page.wait_for_selector("#preview .mg-carousel .mg-tile")
+        page.screenshot(path=str(artifacts_dir / "gallery_builder.png"), full_page=True)
+        page.goto(f"{live_server}/galleries")
+        assert page.locator("#gallery-list >> text=Outdoor picks").count() == 1
+    finally:
+        page.close()

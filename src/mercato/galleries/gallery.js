@@ -119,8 +119,8 @@
   var css = el("style", null, ".mg{display:grid;gap:8px;grid-template-columns:repeat(auto-fill,minmax(150px,1fr))}" +
     ".mg-carousel,.mg-strip{display:flex;overflow-x:auto;scroll-snap-type:x mandatory}.mg-carousel .mg-tile,.mg-strip .mg-tile{flex:0 0 200px;scroll-snap-align:start}" +
     ".mg-strip .mg-tile{flex-basis:120px}.mg-lookbook{grid-template-columns:repeat(auto-fill,minmax(280px,1fr))}" +
-    ".mg-tile{position:relative;padding:0;border:0;background:#eee;cursor:pointer;aspect-ratio:1;overflow:hidden}" +
-    ".mg-tile .mg-media{width:100%;height:100%;object-fit:cover}.mg-tag{position:absolute;left:4px;bottom:4px;background:#fffe;font:12px sans-serif;padding:2px 6px;border-radius:9px}" +
+    ".mg-tile{position:relative;padding:0;border:0;background:#eee;color:#111;cursor:pointer;aspect-ratio:1;overflow:hidden}" +
+    ".mg-tile .mg-media{width:100%;height:100%;object-fit:cover}.mg-tag{position:absolute;left:4px;bottom:4px;background:#fffe;color:#111;font:12px sans-serif;padding:2px 6px;border-radius:9px}" +
     ".mg-lightbox{position:fixed;inset:0;background:#000b;display:flex;align-items:center;justify-content:center;z-index:2147483000}" +
     ".mg-box{background:#fff;max-width:min(640px,94vw);max-height:92vh;overflow:auto;padding:12px;border-radius:8px;font:14px sans-serif}" +
     ".mg-box .mg-media{width:100%}.mg-close{float:right;font-size:22px;border:0;background:none}" +
