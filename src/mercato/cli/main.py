@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, demo, galleries, ugc
+from mercato.cli import admin, attribution, demo, galleries, ugc
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(demo.demo_app, name="demo")
 app.add_typer(ugc.ugc_app, name="ugc")
 app.add_typer(galleries.galleries_app, name="galleries")
 app.command("serve")(serve)
+app.command("attribution")(attribution.attribution)
 
 
 @app.command("version")

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from mercato.web.routes import (
     api_root,
+    attribution,
     galleries_api,
     galleries_pages,
     galleries_public,
@@ -31,4 +32,6 @@ ROUTERS: list[APIRouter] = [
     galleries_public.router,
     galleries_api.router,
     galleries_pages.router,
+    attribution.router,
+    attribution.page_router,
 ]
