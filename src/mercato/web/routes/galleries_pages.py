@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from mercato.attribution.service import attribution_report, make_request
+from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
 from mercato.galleries import definitions as defs
 from mercato.galleries.service import embed_snippet, labels, site_key
 from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
+from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
 from mercato.web.templating import NAVIGATION, render
@@ -22,6 +26,19 @@ GalleriesPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True)
 router = APIRouter(include_in_schema=False)
 NAVIGATION.append(("/galleries", "Galleries"))
 DEFAULT_DAYS = 30
+ATTRIBUTION_MODEL = "linear"  # every touch of a converting journey shares its revenue equally
+
+
+def attributed_revenue(scoped: ScopedWarehouse, start: datetime) -> dict[str, Decimal]:
+    """Revenue the attribution model gives each UGC item ("ugc:<id>" labels), by item id;
+    empty when the model has nothing to work on (no journeys, no conversions)."""
+    request = make_request(model=ATTRIBUTION_MODEL, by="ugc", start=start)
+    try:
+        report = attribution_report(scoped, request)
+    except (MercatoError, ValueError):
+        return {}
+    prefix = "ugc:"
+    return {r.label[len(prefix) :]: r.revenue for r in report.rows if r.label.startswith(prefix)}
 
 
 @router.get("/galleries", operation_id="galleries_page")
@@ -33,6 +50,7 @@ def galleries_page(
     scoped = services.warehouse.for_workspace(principal.workspace.id)
     by_gallery = ugc_performance(scoped, "gallery_id", start)
     by_item = ugc_performance(scoped, "ugc_id", start)[:50]
+    attributed = attributed_revenue(scoped, start)
     with services.catalog.session() as session:
         galleries = defs.list_galleries(session, principal.workspace.id)
         pages = list_shop_pages(session, principal.workspace.id)
@@ -49,6 +67,8 @@ def galleries_page(
         by_item=by_item,
         names=names,
         days=days,
+        attributed=attributed,
+        attribution_model=ATTRIBUTION_MODEL,
     )
 
 
