@@ -126,22 +126,19 @@ def _placement_filter(
 def _own_items(
     session: Session, gallery: Gallery, product: Product | None, context: PageContext, now: datetime
 ) -> list[UgcItem]:
-    statement: Select[Any] | None = publishable_items(gallery.workspace_id, now)
-    assert statement is not None
+    base = publishable_items(gallery.workspace_id, now)
     if gallery.selection == "manual":
         order = manual_item_ids(session, gallery.id)
-        statement = _placement_filter(
-            statement.where(UgcItem.id.in_(order)), gallery, product, context
-        )
-        if statement is None:
+        picked = _placement_filter(base.where(UgcItem.id.in_(order)), gallery, product, context)
+        if picked is None:
             return []
-        found = {item.id: item for item in session.scalars(statement)}
+        found = {item.id: item for item in session.scalars(picked)}
         return [found[i] for i in order if i in found][: gallery.max_items]
-    statement = _placement_filter(_rule_filters(statement, gallery.rule), gallery, product, context)
-    if statement is None:
+    ruled = _placement_filter(_rule_filters(base, gallery.rule), gallery, product, context)
+    if ruled is None:
         return []
-    statement = _sorted(statement, str(gallery.rule.get("sort", "curation")))
-    return list(session.scalars(statement.limit(gallery.max_items)))
+    ranked = _sorted(ruled, str(gallery.rule.get("sort", "curation")))
+    return list(session.scalars(ranked.limit(gallery.max_items)))
 
 
 def select_items(
