@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, attribution, connectors, demo, report, ugc
+from mercato.cli import admin, attribution, connectors, demo, galleries, report, ugc
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.add_typer(ugc.ugc_app, name="ugc")
 app.add_typer(report.goals_app, name="goals")
 app.add_typer(report.metrics_app, name="metrics")
 app.command("report")(report.report)
+app.add_typer(galleries.galleries_app, name="galleries")
 app.command("serve")(serve)
 app.command("import")(connectors.import_command)
 app.command("sync")(connectors.sync_command)

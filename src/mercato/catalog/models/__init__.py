@@ -19,6 +19,7 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.ugc import (
     Collection,
@@ -39,6 +40,8 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "Gallery",
+    "GalleryItem",
     "KpiBenchmark",
     "KpiGoal",
     "Membership",
@@ -46,6 +49,7 @@ __all__ = [
     "ProductTag",
     "RevenueForecast",
     "RightsEvent",
+    "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",
     "Site",

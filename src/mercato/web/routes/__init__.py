@@ -7,6 +7,9 @@ from mercato.web.routes import (
     attribution,
     connectors_api,
     funnel,
+    galleries_api,
+    galleries_pages,
+    galleries_public,
     health,
     kpi_settings,
     kpis,
@@ -42,4 +45,7 @@ ROUTERS: list[APIRouter] = [
     ugc_pages.router,
     ugc_public.router,
     ugc_api.router,
+    galleries_public.router,
+    galleries_api.router,
+    galleries_pages.router,
 ]

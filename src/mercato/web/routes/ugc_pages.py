@@ -12,6 +12,7 @@ from sqlalchemy import select
 from mercato.catalog.models import UgcItem, UgcMedia
 from mercato.core.errors import NotFoundError
 from mercato.core.scopes import Scope
+from mercato.metrics.ugc_performance import performance_by_item
 from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries
@@ -95,6 +96,9 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             media=first_media(session, ids),
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
             products=workspace_products(session, principal.workspace_id),
+            performance=performance_by_item(
+                services.warehouse.for_workspace(principal.workspace_id)
+            ),
         )
 
 

@@ -1,0 +1,86 @@
+"""What the routes and the CLI call: previews, embed snippets, and performance joined to names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import Gallery, ShopPage, Site, UgcItem
+from mercato.core.timeutil import utcnow
+from mercato.galleries.definitions import GalleryDraft, create_gallery
+from mercato.galleries.render import gallery_payload
+from mercato.galleries.selection import PageContext, select_items
+
+
+def preview(
+    session: Session, workspace_id: str, draft: GalleryDraft, context: PageContext, base_url: str
+) -> dict[str, Any]:
+    """The payload a draft would serve, computed inside a savepoint that is then rolled back."""
+    nested = session.begin_nested()
+    try:
+        draft.name = draft.name or "preview"
+        gallery = create_gallery(session, workspace_id, draft)
+        payload = gallery_payload(
+            session, select_items(session, gallery, context, utcnow()), base_url
+        )
+    finally:
+        nested.rollback()
+    return payload
+
+
+def site_key(session: Session, workspace_id: str) -> str:
+    found = session.scalar(
+        select(Site.public_key).where(Site.workspace_id == workspace_id).order_by(Site.created_at)
+    )
+    return found or ""
+
+
+def embed_snippet(gallery: Gallery, base_url: str, key: str) -> str:
+    """The two lines a shop pastes; product pages pass their SKU (or the URL is used)."""
+    extra = ' data-product="YOUR-SKU"' if gallery.placement == "product" else ""
+    extra = ' data-collection="YOUR-COLLECTION"' if gallery.placement == "collection" else extra
+    return (
+        f'<div data-mercato-gallery="{escape(gallery.id)}"{extra}></div>\n'
+        f'<script async src="{escape(base_url)}/gallery.js" data-key="{escape(key)}"></script>'
+    )
+
+
+@dataclass(frozen=True)
+class Labels:
+    galleries: dict[str, str]
+    items: dict[str, str]
+
+
+def labels(session: Session, workspace_id: str, ugc_ids: list[str]) -> Labels:
+    """Readable names for performance rows: gallery and shop page names, item captions."""
+    names = {
+        g.id: g.name
+        for g in session.scalars(select(Gallery).where(Gallery.workspace_id == workspace_id))
+    }
+    for page in session.scalars(select(ShopPage).where(ShopPage.workspace_id == workspace_id)):
+        names[page.id] = f"link-in-bio /shop/{page.handle}"
+    captions = {
+        item_id: caption[:80]
+        for item_id, caption in session.execute(
+            select(UgcItem.id, UgcItem.caption).where(
+                UgcItem.workspace_id == workspace_id, UgcItem.id.in_(ugc_ids)
+            )
+        )
+    }
+    return Labels(names, captions)
+
+
+def parse_day(raw: str | None, location: str) -> datetime | None:
+    from mercato.core.errors import ValidationFailed
+
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed("expected a date like 2026-05-01", location=location) from None

@@ -1,0 +1,164 @@
+"""Link-in-bio shop pages: `/shop/<handle>` mirrors a social account's posts and the brand's
+approved UGC as a tappable grid; each tile opens the products it shows.
+
+Posts live in the warehouse, which this package may not import: the caller passes
+`posts_of(account)`. A post's products are the accepted tags of the same post in the UGC
+library when it is there and publishable, else products the caption names (SKU, title as a
+hashtag, or most title words — the keyword rules of `ugc.tagging`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import Product, ShopPage, SocialAccount, UgcItem
+from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
+from mercato.core.timeutil import utcnow
+from mercato.galleries.render import item_cards, product_card
+from mercato.ugc.items import hashtags_of
+from mercato.ugc.publishable import publishable_items
+from mercato.ugc.tagging import keyword_confidence
+
+HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+CAPTION_MATCH = 0.6
+MEDIUM = "link_in_bio"
+UGC_TILES = 30
+
+
+@dataclass(frozen=True)
+class ShopPost:
+    post_id: str
+    platform: str
+    posted_at: datetime | None
+    caption: str
+    permalink: str | None
+    content_type: str
+
+
+@dataclass
+class ShopView:
+    page: ShopPage
+    account: SocialAccount
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    ugc: list[dict[str, Any]] = field(default_factory=list)
+
+
+PostsOf = Callable[[SocialAccount], Sequence[ShopPost]]
+
+
+def create_shop_page(
+    session: Session, workspace_id: str, account_id: str, handle: str, title: str = ""
+) -> ShopPage:
+    handle = handle.strip().lstrip("@").lower()
+    if not HANDLE.match(handle):
+        raise ValidationFailed("use 1-64 of a-z, 0-9, '.', '_', '-'", location="handle")
+    account = session.get(SocialAccount, account_id)
+    if account is None or account.workspace_id != workspace_id:
+        raise NotFoundError(f"no social account {account_id!r} in this workspace")
+    if session.scalar(select(ShopPage.id).where(ShopPage.handle == handle)):
+        raise ConflictError(f"the shop handle {handle!r} is taken")
+    page = ShopPage(workspace_id=workspace_id, account_id=account_id, handle=handle, title=title)
+    session.add(page)
+    session.flush()
+    return page
+
+
+def list_shop_pages(session: Session, workspace_id: str) -> list[ShopPage]:
+    statement = select(ShopPage).where(ShopPage.workspace_id == workspace_id)
+    return list(session.scalars(statement.order_by(ShopPage.handle)))
+
+
+def delete_shop_page(session: Session, workspace_id: str, page_id: str) -> None:
+    page = session.get(ShopPage, page_id)
+    if page is None or page.workspace_id != workspace_id:
+        raise NotFoundError(f"no shop page {page_id!r}")
+    session.delete(page)
+
+
+def _caption_products(post: ShopPost, products: Sequence[Product]) -> list[Product]:
+    tags = hashtags_of(post.caption)
+    scored = [(keyword_confidence(post.caption, tags, p), p.sku, p) for p in products]
+    return [
+        p for score, _, p in sorted(scored, key=lambda s: (-s[0], s[1])) if score >= CAPTION_MATCH
+    ]
+
+
+def _post_tiles(
+    session: Session, page: ShopPage, posts: Sequence[ShopPost], base_url: str
+) -> list[dict[str, Any]]:
+    catalog = list(
+        session.scalars(select(Product).where(Product.workspace_id == page.workspace_id))
+    )
+    library = {
+        (item.platform, item.external_id): item
+        for item in session.scalars(
+            publishable_items(page.workspace_id, utcnow()).where(
+                UgcItem.external_id.in_([p.post_id for p in posts])
+            )
+        )
+    }
+    tiles = []
+    for post in posts:
+        mirrored = library.get((post.platform, post.post_id))
+        card = item_cards(session, [mirrored], base_url, MEDIUM)[0] if mirrored else None
+        products = (
+            card["products"]
+            if card and card["products"]
+            else [product_card(p, post.post_id, MEDIUM) for p in _caption_products(post, catalog)]
+        )
+        tiles.append(
+            {
+                # Tracked as the library item when the post is one, else as "post:<id>".
+                "id": mirrored.id if mirrored else f"post:{post.post_id}",
+                "ugc_id": mirrored.id if mirrored else None,
+                "caption": post.caption,
+                "alt": None,
+                "creator": None,
+                "platform": post.platform,
+                "permalink": post.permalink,
+                "content_type": post.content_type,
+                "rating": None,
+                "posted_at": post.posted_at.isoformat() if post.posted_at else None,
+                "media": card["media"] if card else [],
+                "products": products,
+            }
+        )
+    return tiles
+
+
+def shop_view(session: Session, handle: str, posts_of: PostsOf, base_url: str) -> ShopView:
+    page = session.scalar(select(ShopPage).where(ShopPage.handle == handle.lower()))
+    account = session.get(SocialAccount, page.account_id) if page else None
+    if page is None or account is None:
+        raise NotFoundError(f"no shop page {handle!r}")
+    view = ShopView(page=page, account=account)
+    view.posts = _post_tiles(session, page, posts_of(account), base_url)
+    shown = {tile["ugc_id"] for tile in view.posts if tile["ugc_id"]}
+    statement = publishable_items(page.workspace_id, utcnow()).order_by(
+        UgcItem.posted_at.desc().nulls_last(), UgcItem.id
+    )
+    items = [
+        i for i in session.scalars(statement.limit(UGC_TILES + len(shown))) if i.id not in shown
+    ]
+    view.ugc = item_cards(session, items[:UGC_TILES], base_url, MEDIUM)
+    return view
+
+
+def shop_payload(view: ShopView) -> dict[str, Any]:
+    """The page as a gallery payload, so gallery.js renders and tracks it like any gallery."""
+    return {
+        "id": view.page.id,
+        "name": view.page.title or f"@{view.account.handle}",
+        "layout": "grid",
+        "placement": "link_in_bio",
+        "fallback_used": False,
+        "product": None,
+        "items": [*view.posts, *view.ugc],
+    }

@@ -1,0 +1,111 @@
+"""Gallery pages: the list with UGC performance, and the builder with live preview."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from mercato.attribution.service import attribution_report, make_request
+from mercato.core.errors import MercatoError
+from mercato.core.scopes import Scope
+from mercato.core.timeutil import utcnow
+from mercato.galleries import definitions as defs
+from mercato.galleries.service import embed_snippet, labels, site_key
+from mercato.galleries.shop import list_shop_pages
+from mercato.metrics.ugc_performance import ugc_performance
+from mercato.warehouse.connection import ScopedWarehouse
+from mercato.web.auth import Principal, Requires, ServicesDep
+from mercato.web.routes.galleries_public import base_url_of
+from mercato.web.templating import NAVIGATION, render
+
+GalleriesPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
+router = APIRouter(include_in_schema=False)
+NAVIGATION.append(("/galleries", "Galleries"))
+DEFAULT_DAYS = 30
+ATTRIBUTION_MODEL = "linear"  # every touch of a converting journey shares its revenue equally
+
+
+def attributed_revenue(scoped: ScopedWarehouse, start: datetime) -> dict[str, Decimal]:
+    """Revenue the attribution model gives each UGC item ("ugc:<id>" labels), by item id;
+    empty when the model has nothing to work on (no journeys, no conversions)."""
+    request = make_request(model=ATTRIBUTION_MODEL, by="ugc", start=start)
+    try:
+        report = attribution_report(scoped, request)
+    except (MercatoError, ValueError):
+        return {}
+    prefix = "ugc:"
+    return {r.label[len(prefix) :]: r.revenue for r in report.rows if r.label.startswith(prefix)}
+
+
+@router.get("/galleries", operation_id="galleries_page")
+def galleries_page(
+    request: Request, services: ServicesDep, principal: GalleriesPage, days: int = DEFAULT_DAYS
+) -> HTMLResponse:
+    days = min(max(days, 1), 3650)
+    start = utcnow() - timedelta(days=days)
+    scoped = services.warehouse.for_workspace(principal.workspace.id)
+    by_gallery = ugc_performance(scoped, "gallery_id", start)
+    by_item = ugc_performance(scoped, "ugc_id", start)[:50]
+    attributed = attributed_revenue(scoped, start)
+    with services.catalog.session() as session:
+        galleries = defs.list_galleries(session, principal.workspace.id)
+        pages = list_shop_pages(session, principal.workspace.id)
+        names = labels(session, principal.workspace.id, [row.key for row in by_item])
+        rows = [(g.id, g.name, g.layout, g.placement, g.selection) for g in galleries]
+        shops = [(p.handle, p.title) for p in pages]
+    return render(
+        request,
+        "galleries.html",
+        principal,
+        galleries=rows,
+        shops=shops,
+        by_gallery=by_gallery,
+        by_item=by_item,
+        names=names,
+        days=days,
+        attributed=attributed,
+        attribution_model=ATTRIBUTION_MODEL,
+    )
+
+
+def _builder(
+    request: Request, services: ServicesDep, principal: Principal, gallery_id: str | None
+) -> HTMLResponse:
+    with services.catalog.session() as session:
+        key = site_key(session, principal.workspace.id)
+        others = [(g.id, g.name) for g in defs.list_galleries(session, principal.workspace.id)]
+        draft, snippet = defs.GalleryDraft(name=""), ""
+        if gallery_id is not None:
+            gallery = defs.get_gallery(session, principal.workspace.id, gallery_id)
+            draft = defs.draft_of(session, gallery)
+            snippet = embed_snippet(gallery, base_url_of(request), key)
+    return render(
+        request,
+        "gallery_builder.html",
+        principal,
+        gallery_id=gallery_id,
+        draft=draft,
+        others=[o for o in others if o[0] != gallery_id],
+        snippet=snippet,
+        layouts=defs.LAYOUTS,
+        placements=defs.PLACEMENTS,
+        sorts=defs.SORTS,
+    )
+
+
+@router.get("/galleries/new", operation_id="gallery_builder_new")
+def gallery_builder_new(
+    request: Request, services: ServicesDep, principal: GalleriesPage
+) -> HTMLResponse:
+    return _builder(request, services, principal, None)
+
+
+@router.get("/galleries/{gallery_id}", operation_id="gallery_builder")
+def gallery_builder(
+    request: Request, gallery_id: str, services: ServicesDep, principal: GalleriesPage
+) -> HTMLResponse:
+    return _builder(request, services, principal, gallery_id)

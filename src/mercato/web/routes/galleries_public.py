@@ -1,0 +1,148 @@
+"""Public gallery delivery: gallery.js, the JSON and HTML fragment endpoints, link-in-bio pages.
+
+Everything served here went through `ugc.publishable` (in galleries.selection / galleries.shop).
+Cross-origin reads are allowed only from a site's `allowed_origins`; responses carry an ETag
+and `Cache-Control: no-cache`, so browsers and CDNs revalidate (a cheap 304) and an item whose
+rights end disappears on the next load instead of living on in a cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from mercato.catalog.models import Site, SocialAccount
+from mercato.galleries.cache import DeliveryCache, etag_of
+from mercato.galleries.delivery import check_origin, deliver
+from mercato.galleries.render import script_safe_json
+from mercato.galleries.selection import PageContext
+from mercato.galleries.shop import ShopPost, shop_payload, shop_view
+from mercato.web.auth import ServicesDep
+from mercato.web.services import Services
+from mercato.web.templating import render
+
+router = APIRouter(tags=["public"], include_in_schema=False)
+GALLERY_JS = (Path(__file__).parents[2] / "galleries" / "gallery.js").read_bytes()
+GALLERY_JS_ETAG = etag_of(GALLERY_JS)
+SHOP_POSTS = 30
+
+
+def delivery_cache(request: Request) -> DeliveryCache:
+    cache: DeliveryCache | None = getattr(request.app.state, "gallery_cache", None)
+    if cache is None:
+        cache = request.app.state.gallery_cache = DeliveryCache()
+    return cache
+
+
+def base_url_of(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    sent = request.headers.get("if-none-match", "")
+    return etag in {tag.strip() for tag in sent.split(",")}
+
+
+@router.get("/gallery.js", operation_id="gallery_js")
+def gallery_js(request: Request) -> Response:
+    headers = {"ETag": GALLERY_JS_ETAG, "Cache-Control": "public, max-age=3600"}
+    if _not_modified(request, GALLERY_JS_ETAG):
+        return Response(status_code=304, headers=headers)
+    return Response(GALLERY_JS, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+def _gallery(
+    request: Request,
+    services: Services,
+    gallery_id: str,
+    fmt: str,
+    context: PageContext,
+) -> Response:
+    origin = request.headers.get("origin")
+    delivery, access = deliver(
+        services.catalog,
+        delivery_cache(request),
+        gallery_id,
+        context,
+        fmt,
+        base_url_of(request),
+    )
+    check_origin(access, origin, base_url_of(request))
+    headers = {"ETag": delivery.etag, "Cache-Control": "public, no-cache", "Vary": "Origin"}
+    if origin:
+        headers["Access-Control-Allow-Origin"] = origin
+    if _not_modified(request, delivery.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(delivery.body, media_type=delivery.media_type, headers=headers)
+
+
+@router.get("/g/{gallery_id}.json", operation_id="gallery_json")
+def gallery_json(
+    request: Request,
+    gallery_id: str,
+    services: ServicesDep,
+    product: str | None = None,
+    url: str | None = None,
+    collection: str | None = None,
+) -> Response:
+    return _gallery(request, services, gallery_id, "json", PageContext(product, url, collection))
+
+
+@router.get("/g/{gallery_id}.html", operation_id="gallery_html")
+def gallery_html(
+    request: Request,
+    gallery_id: str,
+    services: ServicesDep,
+    product: str | None = None,
+    url: str | None = None,
+    collection: str | None = None,
+) -> Response:
+    return _gallery(request, services, gallery_id, "html", PageContext(product, url, collection))
+
+
+def posts_from_warehouse(services: Services, account: SocialAccount) -> list[ShopPost]:
+    """The account's latest posts; connectors store the account as its id or platform id."""
+    posts = services.warehouse.for_workspace(account.workspace_id).table("social_posts")
+    mine = posts.filter(
+        (posts.platform == account.platform)
+        & posts.account_id.isin([account.id, account.external_id or account.id])
+    )
+    recent = mine.order_by(ibis.desc("posted_at")).limit(SHOP_POSTS)
+    frame = services.warehouse.execute(recent)
+    return [
+        ShopPost(
+            post_id=str(row.post_id),
+            platform=str(row.platform),
+            posted_at=row.posted_at.to_pydatetime() if row.posted_at is not None else None,
+            caption=str(row.caption or ""),
+            permalink=str(row.permalink) if row.permalink else None,
+            content_type=str(row.content_type or "photo"),
+        )
+        for row in frame.itertuples()
+    ]
+
+
+@router.get("/shop/{handle}", operation_id="shop_page")
+def shop_page(request: Request, handle: str, services: ServicesDep) -> HTMLResponse:
+    with services.catalog.session() as session:
+        view = shop_view(
+            session, handle, lambda a: posts_from_warehouse(services, a), base_url_of(request)
+        )
+        site_key = session.scalar(
+            select(Site.public_key).where(Site.workspace_id == view.page.workspace_id).limit(1)
+        )
+        payload = shop_payload(view)
+        account = view.account.handle
+    return render(
+        request,
+        "shop_page.html",
+        None,
+        payload=payload,
+        payload_json=script_safe_json(payload),
+        account=account,
+        site_key=site_key or "",
+    )

@@ -1,0 +1,61 @@
+/* Gallery builder: live preview through /api/v1/galleries/preview, save, copy the snippet. */
+(function () {
+  "use strict";
+  var csrf = document.currentScript.getAttribute("data-csrf");
+  var form = document.getElementById("builder"), status = document.getElementById("builder-status");
+  var timer = null;
+
+  function draft() {
+    var data = new FormData(form), body = { rule: {} };
+    data.forEach(function (value, name) {
+      value = String(value).trim();
+      if (name.indexOf("rule.") === 0) {
+        var key = name.slice(5);
+        if (key === "product_skus") value = value ? value.split(",").map(function (s) { return s.trim(); }).filter(Boolean) : [];
+        if (value.length) body.rule[key] = value;
+      } else if (name === "item_ids") {
+        body.item_ids = value ? value.split(/\s+/) : [];
+      } else if (name === "max_items" || name === "min_items") {
+        body[name] = parseInt(value, 10) || 0;
+      } else if (name !== "preview_product") {
+        body[name] = value || null;
+      }
+    });
+    return body;
+  }
+
+  function call(method, url, body) {
+    return fetch(url, { method: method, credentials: "same-origin", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf } })
+      .then(function (r) { return r.json().then(function (json) { if (!r.ok) throw json.error || json.detail; return json; }); });
+  }
+  function problem(error) {
+    if (Array.isArray(error)) return error.map(function (e) { return e.loc.join(".") + ": " + e.msg; }).join("; ");
+    return (error && error.location ? error.location + ": " : "") + (error && error.message || "could not save");
+  }
+
+  function refresh() {
+    var body = draft(), sku = form.elements.preview_product.value.trim();
+    body.name = "preview";
+    if (sku) body.product = sku;
+    call("POST", "/api/v1/galleries/preview", body).then(function (data) {
+      MercatoGallery.render(document.getElementById("preview"), data);
+      document.getElementById("preview-count").textContent = data.items.length + " item(s)" + (data.fallback_used ? " from the fallback gallery" : "");
+    }, function (error) { status.textContent = problem(error); });
+  }
+  form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var id = form.getAttribute("data-gallery-id");
+    call(id ? "PATCH" : "POST", "/api/v1/galleries" + (id ? "/" + id : ""), draft()).then(function (saved) {
+      status.textContent = "Saved.";
+      if (!id) window.location = "/galleries/" + saved.id;
+      document.getElementById("snippet").textContent = saved.embed;
+    }, function (error) { status.textContent = problem(error); });
+  });
+  document.getElementById("copy-snippet").addEventListener("click", function () {
+    var text = document.getElementById("snippet").textContent;
+    if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { status.textContent = "Snippet copied."; });
+  });
+  refresh();
+})();
