@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mercato import __version__
 from mercato.catalog import workspaces
+from mercato.collect.pipeline import Collector
 from mercato.core.errors import (
     ConflictError,
     MercatoError,
@@ -79,11 +80,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     owned = services is None
     opened = services or Services.open(settings)
 
+    collector = Collector(settings.wal_dir, opened.warehouse)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            opened.close()
+        collector.start()  # replays un-checkpointed WAL segments into the warehouse
+        try:
+            yield
+        finally:
+            collector.stop()
+            if owned:
+                opened.close()
 
     app = FastAPI(
         title="Mercato",
@@ -95,6 +102,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = opened
+    app.state.collector = collector
+    app.state.collect_sites = {}
 
     def workspaces_of(user_id: str) -> list[tuple[Any, str]]:
         with opened.catalog.session() as session:

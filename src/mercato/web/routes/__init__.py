@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from mercato.web.routes import api_root, health, overview, session, tokens, vendor
+from mercato.web.routes import api_root, collect, health, overview, session, tokens, vendor
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +12,5 @@ ROUTERS: list[APIRouter] = [
     overview.router,
     api_root.router,
     tokens.router,
+    collect.router,
 ]
