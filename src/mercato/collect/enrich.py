@@ -46,6 +46,7 @@ class Hit:
     received_at: datetime
     sent_at_ms: int | None = None
     do_not_track: bool = False
+    server_side: bool = False  # a CDP forwarding events may have no user agent at all
 
 
 @lru_cache(maxsize=8192)
@@ -163,6 +164,7 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
 
 def should_drop(event: TrackerEvent, site: SiteConfig, hit: Hit) -> bool:
     """Bots never count; Do-Not-Track / GPC visitors are dropped where the site says so."""
-    if parse_client(hit.user_agent).is_bot:
+    checkable = bool(hit.user_agent) or not hit.server_side
+    if checkable and parse_client(hit.user_agent).is_bot:
         return True
     return site.respect_do_not_track and (hit.do_not_track or event.dnt)

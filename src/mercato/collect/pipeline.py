@@ -48,11 +48,13 @@ class Collector:
         self.wal.stop()
         self.loader.stop()
 
-    def prepare(self, events: list[TrackerEvent], site: SiteConfig, hit: Hit) -> tuple[bytes | None, Accepted]:
+    def prepare(
+        self, events: list[tuple[TrackerEvent, SiteConfig, Hit]]
+    ) -> tuple[bytes | None, Accepted]:
         """Enriched rows as one WAL record; raises ValidationFailed naming `events[i].field`."""
         rows: list[dict[str, Any]] = []
         filtered = 0
-        for index, event in enumerate(events):
+        for index, (event, site, hit) in enumerate(events):
             if should_drop(event, site, hit):
                 filtered += 1
                 continue
@@ -66,14 +68,9 @@ class Collector:
             return None, accepted
         return json.dumps(rows, separators=(",", ":")).encode(), accepted
 
-    async def collect(self, events: list[TrackerEvent], site: SiteConfig, hit: Hit) -> Accepted:
-        payload, accepted = self.prepare(events, site, hit)
+    async def collect(self, events: list[tuple[TrackerEvent, SiteConfig, Hit]]) -> Accepted:
+        """Acknowledge only after the WAL has the rows on disk."""
+        payload, accepted = self.prepare(events)
         if payload is not None:
             await self.wal.append(payload)
-        return accepted
-
-    def collect_blocking(self, events: list[TrackerEvent], site: SiteConfig, hit: Hit) -> Accepted:
-        payload, accepted = self.prepare(events, site, hit)
-        if payload is not None:
-            self.wal.append_blocking(payload)
         return accepted

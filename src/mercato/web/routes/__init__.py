@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from mercato.web.routes import api_root, collect, health, overview, session, tokens, vendor
+from mercato.web.routes import api_root, cdp, collect, health, overview, session, tokens, traffic, vendor
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,4 +13,6 @@ ROUTERS: list[APIRouter] = [
     api_root.router,
     tokens.router,
     collect.router,
+    cdp.router,
+    traffic.router,
 ]

@@ -121,7 +121,8 @@ async def collect_events(request: Request) -> Response:
             raise ValidationFailed("unknown site key", location="key")
         if origin and site.allowed_origins and origin not in site.allowed_origins:
             raise PermissionDenied(f"origin {origin} is not allowed for this site")
-        result = await collector_of(request).collect(batch.events, site, _hit(request, batch.sent_at))
+        hit = _hit(request, batch.sent_at)
+        result = await collector_of(request).collect([(e, site, hit) for e in batch.events])
     except PermissionDenied as exc:
         return _error(exc, 403, _cors(origin, site))
     except ValidationFailed as exc:
