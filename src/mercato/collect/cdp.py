@@ -1,4 +1,6 @@
-"""Server-side intake in the Segment / RudderStack HTTP tracking spec (track, page, identify, batch).
+"""Server-side intake in the Segment / RudderStack HTTP tracking spec.
+
+Covers `track`, `page`, `identify` and `batch`.
 
 A CDP forwards events with its own ids: `anonymousId` is a first-party visitor id, `userId`
 an identified customer. Messages map onto tracker events, so enrichment, the WAL and
@@ -55,28 +57,28 @@ class Campaign(_Loose):
 
 class Context(_Loose):
     ip: str | None = Field(default=None, max_length=64)
-    userAgent: str | None = Field(default=None, max_length=2000)  # noqa: N815 (spec name)
+    userAgent: str | None = Field(default=None, max_length=2000)
     page: PageContext | None = None
     campaign: Campaign | None = None
 
 
 class Message(_Loose):
     type: Literal["track", "page", "identify", "screen"]
-    messageId: str | None = Field(default=None, max_length=128)  # noqa: N815
-    anonymousId: str | None = Field(default=None, max_length=128)  # noqa: N815
-    userId: str | None = Field(default=None, max_length=128)  # noqa: N815
+    messageId: str | None = Field(default=None, max_length=128)
+    anonymousId: str | None = Field(default=None, max_length=128)
+    userId: str | None = Field(default=None, max_length=128)
     event: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     properties: dict[str, Any] = Field(default_factory=dict)
     traits: dict[str, Any] = Field(default_factory=dict)
     context: Context = Field(default_factory=Context)
     timestamp: datetime | None = None
-    sentAt: datetime | None = None  # noqa: N815
+    sentAt: datetime | None = None
 
 
 class BatchRequest(_Loose):
     batch: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH_MESSAGES)
-    sentAt: datetime | None = None  # noqa: N815
+    sentAt: datetime | None = None
     context: dict[str, Any] | None = None
 
 
@@ -114,8 +116,13 @@ def _items(products: Any) -> list[Item] | None:
     if not isinstance(products, list):
         return None
     return [
-        Item(id=str(p.get("product_id") or p.get("id") or "") or None, sku=p.get("sku"),
-             name=p.get("name"), quantity=int(p.get("quantity") or 1), price=_money(p.get("price")))
+        Item(
+            id=str(p.get("product_id") or p.get("id") or "") or None,
+            sku=p.get("sku"),
+            name=p.get("name"),
+            quantity=int(p.get("quantity") or 1),
+            price=_money(p.get("price")),
+        )
         for p in products[:200]
         if isinstance(p, dict)
     ]
@@ -138,13 +145,21 @@ def to_tracker_event(message: Message, site: SiteConfig) -> tuple[TrackerEvent, 
     page = message.context.page or PageContext()
     properties = message.properties
     campaign = message.context.campaign
-    attribution = {
-        f"utm_{name}": value
-        for name, value in (("source", campaign.source), ("medium", campaign.medium),
-                            ("campaign", campaign.name), ("term", campaign.term),
-                            ("content", campaign.content))
-        if value
-    } if campaign else None
+    attribution = (
+        {
+            f"utm_{name}": value
+            for name, value in (
+                ("source", campaign.source),
+                ("medium", campaign.medium),
+                ("campaign", campaign.name),
+                ("term", campaign.term),
+                ("content", campaign.content),
+            )
+            if value
+        }
+        if campaign
+        else None
+    )
     revenue = _money(properties.get("revenue", properties.get("total")))
     event = TrackerEvent(
         name=_event_name(message),
@@ -166,9 +181,16 @@ def to_tracker_event(message: Message, site: SiteConfig) -> tuple[TrackerEvent, 
     received = utcnow()
     # Without sentAt the sender's clock is trusted as is (server-side senders keep time).
     sent_at = _ms(message.sentAt) or _ms(received)
-    return event, replace(site, identity_mode=mode), Hit(
-        ip=message.context.ip or "", user_agent=message.context.userAgent or "",
-        received_at=received, sent_at_ms=sent_at, server_side=True,
+    return (
+        event,
+        replace(site, identity_mode=mode),
+        Hit(
+            ip=message.context.ip or "",
+            user_agent=message.context.userAgent or "",
+            received_at=received,
+            sent_at_ms=sent_at,
+            server_side=True,
+        ),
     )
 
 
@@ -178,15 +200,21 @@ def parse_message(document: dict[str, Any], index: int | None = None) -> Message
         return Message.model_validate(document)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        raise ValidationFailed(first["msg"], location=prefix + error_location(tuple(first["loc"]))) from None
+        raise ValidationFailed(
+            first["msg"], location=prefix + error_location(tuple(first["loc"]))
+        ) from None
 
 
-def convert(message: Message, site: SiteConfig, index: int | None = None) -> tuple[TrackerEvent, SiteConfig, Hit]:
+def convert(
+    message: Message, site: SiteConfig, index: int | None = None
+) -> tuple[TrackerEvent, SiteConfig, Hit]:
     prefix = f"batch[{index}]." if index is not None else ""
     try:
         return to_tracker_event(message, site)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        raise ValidationFailed(first["msg"], location=prefix + error_location(tuple(first["loc"]))) from None
+        raise ValidationFailed(
+            first["msg"], location=prefix + error_location(tuple(first["loc"]))
+        ) from None
     except ValidationFailed as error:
         raise ValidationFailed(error.message, location=prefix + (error.location or "")) from None

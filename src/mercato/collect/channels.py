@@ -232,26 +232,58 @@ def classify(
     }
     if any(params.get(name) for name in UTM_FIELDS) or params.get("source") or params.get("ref"):
         utm_source, source, medium = _from_utm(params, ref_source, click)
-        channel = ga4_channel(source, medium, (campaign or "").lower(), utm_source, click_type or "")
-        return Acquisition(source, medium, channel=channel, signal=Signal.UTM,
-                           social_platform=_platform(source), **common)
+        channel = ga4_channel(
+            source, medium, (campaign or "").lower(), utm_source, click_type or ""
+        )
+        return Acquisition(
+            source,
+            medium,
+            channel=channel,
+            signal=Signal.UTM,
+            social_platform=_platform(source),
+            **common,
+        )
     if click_type:
         implied_source, medium = CLICK_IDS[click_type]
         # A social referrer names the app better than the id does (fbclid from Instagram).
         source = ref_source if ref_source and _platform(ref_source) else implied_source
         channel = ga4_channel(source, medium, "", "", click_type)
-        return Acquisition(source, medium, channel=channel, signal=Signal.CLICK_ID,
-                           social_platform=_platform(source), **common)
+        return Acquisition(
+            source,
+            medium,
+            channel=channel,
+            signal=Signal.CLICK_ID,
+            social_platform=_platform(source),
+            **common,
+        )
     if ref_source:
         category, platform = _category(ref_source)
         medium = "organic" if category is Category.SEARCH else "referral"
         source = platform if platform and category is Category.SOCIAL else ref_source
         channel = ga4_channel(ref_source, medium, "")
-        return Acquisition(source, medium, channel=channel, signal=Signal.REFERRER,
-                           social_platform=platform, **common)
+        return Acquisition(
+            source,
+            medium,
+            channel=channel,
+            signal=Signal.REFERRER,
+            social_platform=platform,
+            **common,
+        )
     if in_app_browser:
         platform = in_app_browser.lower()
-        return Acquisition(platform, "social", channel=in_app_label(in_app_browser),
-                           signal=Signal.IN_APP, social_platform=platform, **common)
-    return Acquisition(DIRECT_SOURCE, NO_MEDIUM, channel="Direct", signal=Signal.DIRECT,
-                       social_platform=None, **common)
+        return Acquisition(
+            platform,
+            "social",
+            channel=in_app_label(in_app_browser),
+            signal=Signal.IN_APP,
+            social_platform=platform,
+            **common,
+        )
+    return Acquisition(
+        DIRECT_SOURCE,
+        NO_MEDIUM,
+        channel="Direct",
+        signal=Signal.DIRECT,
+        social_platform=None,
+        **common,
+    )

@@ -90,7 +90,9 @@ def event_time(event: TrackerEvent, hit: Hit) -> datetime:
 def _identity(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore) -> tuple[str, str]:
     consented = event.consent or site.identity_mode != COOKIELESS
     if event.visitor_id and consented:
-        mode = IDENTIFIED if site.identity_mode == IDENTIFIED and event.customer_id else FIRST_PARTY_ID
+        mode = (
+            IDENTIFIED if site.identity_mode == IDENTIFIED and event.customer_id else FIRST_PARTY_ID
+        )
         return event.visitor_id, mode
     salt = salts.salt_for(hit.received_at.date(), hit.received_at)
     return cookieless_visitor_id(salt, site.site_id, hit.ip, hit.user_agent), COOKIELESS
@@ -102,7 +104,10 @@ def _properties(event: TrackerEvent) -> str | None:
         document["form"] = event.form
     if event.items:
         document["items"] = [
-            {k: (str(v) if k == "price" else v) for k, v in item.model_dump(exclude_none=True).items()}
+            {
+                k: (str(v) if k == "price" else v)
+                for k, v in item.model_dump(exclude_none=True).items()
+            }
             for item in event.items
         ]
     return json.dumps(document, separators=(",", ":")) if document else None
@@ -117,8 +122,9 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
     """The `events` row for one hit, JSON-ready (timestamps ISO, money as text)."""
     _check_commerce(event)
     client = parse_client(hit.user_agent)
-    acquisition = _acquisition(_with_attribution(event.url, event.attribution), event.referrer,
-                               client.in_app_browser)
+    acquisition = _acquisition(
+        _with_attribution(event.url, event.attribution), event.referrer, client.in_app_browser
+    )
     visitor_id, mode = _identity(event, site, hit, salts)
     path = _path_of(event.url)
     items = event.items or []
@@ -154,7 +160,9 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
         "scroll_pct": event.scroll_pct,
         "order_id": event.order_id,
         "revenue": str(event.revenue) if event.revenue is not None else None,
-        "currency": (event.currency or site.currency).upper() if event.revenue is not None else None,
+        "currency": (event.currency or site.currency).upper()
+        if event.revenue is not None
+        else None,
         "product_ids": [i.id or i.sku for i in items if i.id or i.sku] or None,
         "ugc_id": event.ugc_id,
         "gallery_id": event.gallery_id,

@@ -49,7 +49,9 @@ class SaltStore:
         now = now or utcnow()
         key = day.isoformat()
         with self._lock:
-            expired = [d for d, (_, created) in self._salts.items() if now - created > SALT_LIFETIME]
+            expired = [
+                d for d, (_, created) in self._salts.items() if now - created > SALT_LIFETIME
+            ]
             for old in expired:
                 del self._salts[old]
             if key not in self._salts:

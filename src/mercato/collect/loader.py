@@ -9,7 +9,14 @@ import time
 from typing import Any
 
 from mercato.collect.store import EventStore
-from mercato.collect.wal import Checkpoint, Position, WriteAheadLog, read_frames, segment_path, segments_in
+from mercato.collect.wal import (
+    Checkpoint,
+    Position,
+    WriteAheadLog,
+    read_frames,
+    segment_path,
+    segments_in,
+)
 from mercato.core.errors import MercatoError
 
 log = logging.getLogger("mercato.collect")
@@ -66,8 +73,11 @@ class EventLoader:
 
     def _pending_segments(self) -> list[int]:
         durable = self.wal.durable
-        return [s for s in segments_in(self.wal.directory)
-                if self._position.segment <= s <= durable.segment]
+        return [
+            s
+            for s in segments_in(self.wal.directory)
+            if self._position.segment <= s <= durable.segment
+        ]
 
     def _collect(self) -> tuple[list[dict[str, Any]], Position, list[bytes]]:
         durable = self.wal.durable
@@ -78,7 +88,9 @@ class EventLoader:
             start = position.offset if segment == position.segment else 0
             end = durable.offset if segment == durable.segment else None
             position = Position(segment, start)
-            for payload, after in read_frames(segment_path(self.wal.directory, segment), start, end):
+            for payload, after in read_frames(
+                segment_path(self.wal.directory, segment), start, end
+            ):
                 rows.extend(json.loads(payload))
                 payloads.append(payload)
                 position = Position(segment, after)
@@ -126,4 +138,3 @@ class EventLoader:
             if time.monotonic() > deadline:
                 return False
         return True
-

@@ -25,9 +25,24 @@ Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
 # Parameters the tracker keeps for the session (kpis.md §5.3) and may resend with any event.
 ATTRIBUTION_PARAMS = frozenset(
     {
-        "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
-        "fbclid", "ttclid", "twclid", "gclid", "gad_source", "msclkid", "sccid", "scid",
-        "epik", "rdt_cid", "li_fat_id", "igshid", "igsh",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_content",
+        "utm_term",
+        "fbclid",
+        "ttclid",
+        "twclid",
+        "gclid",
+        "gad_source",
+        "msclkid",
+        "sccid",
+        "scid",
+        "epik",
+        "rdt_cid",
+        "li_fat_id",
+        "igshid",
+        "igsh",
     }
 )
 

@@ -29,7 +29,9 @@ class Accepted:
 
 
 class Collector:
-    def __init__(self, wal_dir: Path, warehouse: Warehouse, *, loader_interval_s: float = 0.25) -> None:
+    def __init__(
+        self, wal_dir: Path, warehouse: Warehouse, *, loader_interval_s: float = 0.25
+    ) -> None:
         self.wal = WriteAheadLog(wal_dir)
         self.salts = SaltStore(wal_dir / "salts.json")
         self.store = EventStore(warehouse)

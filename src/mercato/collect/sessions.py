@@ -25,9 +25,26 @@ INACTIVITY = timedelta(minutes=30)
 ENGAGED_MS = 10_000
 KEY_EVENTS = ("lead", "purchase")
 FIRST_TOUCH = (
-    "site_id", "visitor_id", "url", "path", "page_type", "referrer_host", "source", "medium",
-    "campaign", "content", "term", "click_id_type", "channel", "channel_signal",
-    "social_platform", "in_app_browser", "device", "browser", "os", "country",
+    "site_id",
+    "visitor_id",
+    "url",
+    "path",
+    "page_type",
+    "referrer_host",
+    "source",
+    "medium",
+    "campaign",
+    "content",
+    "term",
+    "click_id_type",
+    "channel",
+    "channel_signal",
+    "social_platform",
+    "in_app_browser",
+    "device",
+    "browser",
+    "os",
+    "country",
 )
 ENTRY_NAMES = {"url": "entry_url", "path": "entry_path", "page_type": "entry_page_type"}
 
@@ -50,7 +67,9 @@ def session_id_for(workspace_id: str, visitor_id: str, first_event_id: str) -> s
     return "ses_" + digest.hexdigest()
 
 
-def latest_sessions(warehouse: Warehouse, visitors: Iterable[VisitorKey]) -> dict[VisitorKey, SessionState]:
+def latest_sessions(
+    warehouse: Warehouse, visitors: Iterable[VisitorKey]
+) -> dict[VisitorKey, SessionState]:
     """The newest stored session of each visitor, for visitors the loader has not cached."""
     keys = list(visitors)
     if not keys:
@@ -89,13 +108,12 @@ def assign(
             state.started_at - INACTIVITY <= ts <= state.last_ts + INACTIVITY
         )
         if state is not None and fits:
-            state = SessionState(state.session_id, min(state.started_at, ts),
-                                 max(state.last_ts, ts), state.number)
+            state = SessionState(
+                state.session_id, min(state.started_at, ts), max(state.last_ts, ts), state.number
+            )
         else:
             number = (state.number if state else 0) + 1
-            state = SessionState(
-                session_id_for(key[0], key[1], row["event_id"]), ts, ts, number
-            )
+            state = SessionState(session_id_for(key[0], key[1], row["event_id"]), ts, ts, number)
         states[key] = state
         numbers[state.session_id] = state.number
         row["session_id"] = state.session_id
@@ -110,11 +128,16 @@ def _count(condition: ir.BooleanValue) -> ir.IntegerValue:
     return condition.ifelse(1, 0).sum()
 
 
-def session_rows(warehouse: Warehouse, numbers: dict[str, int], workspace_ids: list[str]) -> pa.Table:
+def session_rows(
+    warehouse: Warehouse, numbers: dict[str, int], workspace_ids: list[str]
+) -> pa.Table:
     """Recompute the given sessions from all their events (the events are already stored)."""
     wanted = ibis.memtable(
-        {"session_id": list(numbers), "session_number": list(numbers.values()),
-         "workspace_id": workspace_ids},
+        {
+            "session_id": list(numbers),
+            "session_number": list(numbers.values()),
+            "workspace_id": workspace_ids,
+        },
         schema={"session_id": "string", "session_number": "int32", "workspace_id": "string"},
     )
     events = warehouse.raw_table("events").semi_join(wanted, ["workspace_id", "session_id"])
@@ -138,21 +161,24 @@ def session_rows(warehouse: Warehouse, numbers: dict[str, int], workspace_ids: l
         revenue=purchases.revenue.max(), currency=purchases.currency.max()
     )
     orders = per_order.group_by(["workspace_id", "session_id"]).aggregate(
-        orders=per_order.count(), revenue=per_order.revenue.sum(),
+        orders=per_order.count(),
+        revenue=per_order.revenue.sum(),
         currency=per_order.currency.max(),
     )
     joined = totals.left_join(orders, ["workspace_id", "session_id"]).left_join(
         wanted, ["workspace_id", "session_id"]
     )
     result = joined.select(
-        *[c for c in totals.columns],
+        *list(totals.columns),
         orders=joined.orders.coalesce(0),
         revenue=joined.revenue,
         currency=joined.currency,
         session_number=joined.session_number,
     )
     result = result.mutate(
-        is_engaged=(result.engaged_ms > ENGAGED_MS) | (result.pageviews >= 2)
-        | (result.leads > 0) | (result.orders > 0)
+        is_engaged=(result.engaged_ms > ENGAGED_MS)
+        | (result.pageviews >= 2)
+        | (result.leads > 0)
+        | (result.orders > 0)
     )
     return warehouse.backend.to_pyarrow(result)

@@ -57,31 +57,36 @@ class EventStore:
             known.update(latest_sessions(self.warehouse, visitors - known.keys()))
             states, numbers = assign(fresh, known)
             if fresh:
-                load(self.warehouse, "events", pa.Table.from_pylist(fresh, schema=EVENT_SCHEMA),
-                     mode=LoadMode.INSERT_NEW)
-                workspaces = [self._workspace_of(fresh, sid) for sid in numbers]
+                load(
+                    self.warehouse,
+                    "events",
+                    pa.Table.from_pylist(fresh, schema=EVENT_SCHEMA),
+                    mode=LoadMode.INSERT_NEW,
+                )
+                owner = {r["session_id"]: r["workspace_id"] for r in fresh}
+                workspaces = [owner[sid] for sid in numbers]
                 sessions = session_rows(self.warehouse, numbers, workspaces)
                 load(self.warehouse, "sessions", sessions, mode=LoadMode.UPSERT)
             orders = self._orders(fresh)
         self._remember(states)
         return StoreResult(len(rows), len(fresh), len(rows) - len(fresh), len(numbers), orders)
 
-    @staticmethod
-    def _workspace_of(rows: list[dict[str, Any]], session_id: str) -> str:
-        return next(r["workspace_id"] for r in rows if r["session_id"] == session_id)
-
     def _unknown(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not rows:
             return []
         incoming = ibis.memtable(
-            {"workspace_id": [r["workspace_id"] for r in rows],
-             "event_id": [r["event_id"] for r in rows]},
+            {
+                "workspace_id": [r["workspace_id"] for r in rows],
+                "event_id": [r["event_id"] for r in rows],
+            },
             schema={"workspace_id": "string", "event_id": "string"},
         )
         stored = self.warehouse.raw_table("events")
         known = incoming.semi_join(stored, ["workspace_id", "event_id"])
-        seen = {(r["workspace_id"], r["event_id"])
-                for r in self.warehouse.backend.to_pyarrow(known).to_pylist()}
+        seen = {
+            (r["workspace_id"], r["event_id"])
+            for r in self.warehouse.backend.to_pyarrow(known).to_pylist()
+        }
         return [r for r in rows if (r["workspace_id"], r["event_id"]) not in seen]
 
     def _remember(self, states: dict[VisitorKey, SessionState]) -> None:
@@ -97,23 +102,37 @@ class EventStore:
 
     def _orders(self, rows: list[dict[str, Any]]) -> int:
         """Tracker purchases become orders unless a shop import already has them."""
-        purchases = {r["order_id"]: r for r in rows if r["name"] == "purchase" and r.get("order_id")}
+        purchases = {
+            r["order_id"]: r for r in rows if r["name"] == "purchase" and r.get("order_id")
+        }
         if not purchases:
             return 0
         orders, items = [], []
         for order_id, row in purchases.items():
-            orders.append({
-                "workspace_id": row["workspace_id"], "order_id": order_id,
-                "source_system": TRACKER, "customer_id": row.get("customer_id"),
-                "visitor_id": row["visitor_id"], "session_id": row["session_id"],
-                "placed_at": row["ts"], "updated_at": row["ts"], "currency": row.get("currency"),
-                "gross": row.get("revenue"), "status": "placed",
-                "landing_site": row.get("url"),
-            })
+            orders.append(
+                {
+                    "workspace_id": row["workspace_id"],
+                    "order_id": order_id,
+                    "source_system": TRACKER,
+                    "customer_id": row.get("customer_id"),
+                    "visitor_id": row["visitor_id"],
+                    "session_id": row["session_id"],
+                    "placed_at": row["ts"],
+                    "updated_at": row["ts"],
+                    "currency": row.get("currency"),
+                    "gross": row.get("revenue"),
+                    "status": "placed",
+                    "landing_site": row.get("url"),
+                }
+            )
             items += _order_items(row)
-        result = load(self.warehouse, "orders", pa.Table.from_pylist(orders), mode=LoadMode.INSERT_NEW)
+        result = load(
+            self.warehouse, "orders", pa.Table.from_pylist(orders), mode=LoadMode.INSERT_NEW
+        )
         if items:
-            load(self.warehouse, "order_items", pa.Table.from_pylist(items), mode=LoadMode.INSERT_NEW)
+            load(
+                self.warehouse, "order_items", pa.Table.from_pylist(items), mode=LoadMode.INSERT_NEW
+            )
         return result.inserted
 
 
@@ -123,9 +142,12 @@ def _order_items(row: dict[str, Any]) -> list[dict[str, Any]]:
     listed = json.loads(row["properties"]).get("items") or []
     return [
         {
-            "workspace_id": row["workspace_id"], "order_id": row["order_id"],
-            "line_id": str(index), "sku": item.get("sku") or item.get("id"),
-            "product_id": item.get("id"), "title": item.get("name"),
+            "workspace_id": row["workspace_id"],
+            "order_id": row["order_id"],
+            "line_id": str(index),
+            "sku": item.get("sku") or item.get("id"),
+            "product_id": item.get("id"),
+            "title": item.get("name"),
             "quantity": int(item.get("quantity", 1)),
             "unit_price": Decimal(item["price"]) if item.get("price") is not None else None,
             "currency": row.get("currency"),

@@ -41,17 +41,25 @@ class Traffic:
     landing_pages: list[TrafficRow]
 
 
-def _rows(warehouse: ScopedWarehouse, window: ir.Table, column: str, limit: int | None = None) -> list[TrafficRow]:
-    grouped = window.group_by(window[column].fill_null("(none)").name("label")).aggregate(
-        sessions=window.count(),
-        engaged_sessions=window.is_engaged.ifelse(1, 0).sum(),
-        engaged_ms=window.engaged_ms.sum().coalesce(0),
-    ).order_by([ibis.desc("sessions"), "label"])
+def _rows(
+    warehouse: ScopedWarehouse, window: ir.Table, column: str, limit: int | None = None
+) -> list[TrafficRow]:
+    grouped = (
+        window.group_by(window[column].fill_null("(none)").name("label"))
+        .aggregate(
+            sessions=window.count(),
+            engaged_sessions=window.is_engaged.ifelse(1, 0).sum(),
+            engaged_ms=window.engaged_ms.sum().coalesce(0),
+        )
+        .order_by([ibis.desc("sessions"), "label"])
+    )
     if limit:
         grouped = grouped.limit(limit)
     frame = warehouse.execute(grouped)
     return [
-        TrafficRow(str(r.label), int(r.sessions), int(r.engaged_sessions or 0), int(r.engaged_ms or 0))
+        TrafficRow(
+            str(r.label), int(r.sessions), int(r.engaged_sessions or 0), int(r.engaged_ms or 0)
+        )
         for r in frame.itertuples()
     ]
 
@@ -60,16 +68,24 @@ def traffic(warehouse: ScopedWarehouse, start: datetime, end: datetime) -> Traff
     """Sessions that started in [start, end)."""
     sessions = warehouse.table("sessions")
     window = sessions.filter((sessions.started_at >= start) & (sessions.started_at < end))
-    totals = warehouse.execute(window.aggregate(
-        sessions=window.count(),
-        engaged_sessions=window.is_engaged.ifelse(1, 0).sum(),
-        engaged_ms=window.engaged_ms.sum(),
-    )).iloc[0]
-    total = TrafficRow("All", int(totals["sessions"]), int(totals["engaged_sessions"] or 0),
-                       int(totals["engaged_ms"] or 0))
+    totals = warehouse.execute(
+        window.aggregate(
+            sessions=window.count(),
+            engaged_sessions=window.is_engaged.ifelse(1, 0).sum(),
+            engaged_ms=window.engaged_ms.sum(),
+        )
+    ).iloc[0]
+    total = TrafficRow(
+        "All",
+        int(totals["sessions"]),
+        int(totals["engaged_sessions"] or 0),
+        int(totals["engaged_ms"] or 0),
+    )
     social = window.filter(window.social_platform.notnull())
     return Traffic(
-        start, end, total,
+        start,
+        end,
+        total,
         by_channel=_rows(warehouse, window, "channel"),
         by_social_platform=_rows(warehouse, social, "social_platform"),
         landing_pages=_rows(warehouse, window, "entry_path", TOP_PAGES),

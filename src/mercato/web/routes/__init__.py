@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from mercato.web.routes import api_root, cdp, collect, health, overview, session, tokens, traffic, vendor
+from mercato.web.routes import (
+    api_root,
+    cdp,
+    collect,
+    health,
+    overview,
+    session,
+    tokens,
+    traffic,
+    vendor,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,

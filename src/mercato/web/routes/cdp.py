@@ -29,12 +29,22 @@ def _sites(request: Request, workspace_id: str) -> list[SiteConfig]:
     services = request.app.state.services
     with services.catalog.session() as session:
         workspace = session.get(Workspace, workspace_id)
-        sites = session.query(Site).filter(Site.workspace_id == workspace_id).order_by(Site.created_at).all()
+        sites = (
+            session.query(Site)
+            .filter(Site.workspace_id == workspace_id)
+            .order_by(Site.created_at)
+            .all()
+        )
         return [
-            SiteConfig(site_id=s.id, workspace_id=s.workspace_id, domain=s.domain,
-                       identity_mode=s.identity_mode, respect_do_not_track=False,
-                       page_type_patterns=dict(s.page_type_patterns or {}),
-                       currency=workspace.currency if workspace else "USD")
+            SiteConfig(
+                site_id=s.id,
+                workspace_id=s.workspace_id,
+                domain=s.domain,
+                identity_mode=s.identity_mode,
+                respect_do_not_track=False,
+                page_type_patterns=dict(s.page_type_patterns or {}),
+                currency=workspace.currency if workspace else "USD",
+            )
             for s in sites
         ]
 
@@ -69,7 +79,9 @@ async def _intake(request: Request, principal: Principal, kind: str | None) -> R
                 messages = cdp.BatchRequest.model_validate(document).batch
             except ValidationError as error:
                 first = error.errors(include_url=False)[0]
-                raise ValidationFailed(first["msg"], location=error_location(tuple(first["loc"]))) from None
+                raise ValidationFailed(
+                    first["msg"], location=error_location(tuple(first["loc"]))
+                ) from None
         else:
             messages = [{**document, "type": kind}]
         sites = _sites(request, principal.workspace_id)
@@ -80,11 +92,16 @@ async def _intake(request: Request, principal: Principal, kind: str | None) -> R
             converted.append(cdp.convert(message, _site_for(message, sites), where))
         result = await collector_of(request).collect(converted)
     except ValidationFailed as exc:
-        return JSONResponse({"error": {"code": exc.code, "message": exc.message,
-                                       "location": exc.location}}, status_code=422)
+        return JSONResponse(
+            {"error": {"code": exc.code, "message": exc.message, "location": exc.location}},
+            status_code=422,
+        )
     except WalUnavailable as exc:
-        return JSONResponse({"error": {"code": "unavailable", "message": str(exc)}},
-                            status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"error": {"code": "unavailable", "message": str(exc)}},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
     return JSONResponse({"success": True, "accepted": result.accepted, "filtered": result.filtered})
 
 

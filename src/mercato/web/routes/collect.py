@@ -28,8 +28,10 @@ def collector_of(request: Request) -> Collector:
     return collector
 
 
-def site_config(services: Services, cache: dict[str, tuple[float, SiteConfig | None]], key: str) -> SiteConfig | None:
-    """The site behind a public key, cached briefly: collection must not hit the catalog per event."""
+def site_config(
+    services: Services, cache: dict[str, tuple[float, SiteConfig | None]], key: str
+) -> SiteConfig | None:
+    """The site behind a public key, cached briefly: no catalog query per event."""
     now = time.monotonic()
     cached = cache.get(key)
     if cached is not None and cached[0] > now:
@@ -40,8 +42,11 @@ def site_config(services: Services, cache: dict[str, tuple[float, SiteConfig | N
         if site is not None:
             workspace = session.get(Workspace, site.workspace_id)
             config = SiteConfig(
-                site_id=site.id, workspace_id=site.workspace_id, domain=site.domain,
-                identity_mode=site.identity_mode, respect_do_not_track=site.respect_do_not_track,
+                site_id=site.id,
+                workspace_id=site.workspace_id,
+                domain=site.domain,
+                identity_mode=site.identity_mode,
+                respect_do_not_track=site.respect_do_not_track,
                 page_type_patterns=dict(site.page_type_patterns or {}),
                 allowed_origins=tuple(site.allowed_origins or ()),
                 currency=workspace.currency if workspace else "USD",
@@ -100,13 +105,16 @@ def tracker_script() -> Response:
 @router.options("/api/collect", operation_id="collect_preflight")
 def collect_preflight(request: Request) -> Response:
     """Preflight for JSON posts; the real request is then checked against the site's origins."""
-    return Response(status_code=204, headers={
-        "Access-Control-Allow-Origin": request.headers.get("origin", "*"),
-        "Access-Control-Allow-Methods": "POST",
-        "Access-Control-Allow-Headers": "Content-Type",
-        "Access-Control-Max-Age": "86400",
-        "Vary": "Origin",
-    })
+    return Response(
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Origin": request.headers.get("origin", "*"),
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "86400",
+            "Vary": "Origin",
+        },
+    )
 
 
 @router.post("/api/collect", operation_id="collect_events", status_code=202)
@@ -129,7 +137,13 @@ async def collect_events(request: Request) -> Response:
         status = 413 if exc.location == "body" and "bytes" in exc.message else 422
         return _error(exc, status, _cors(origin, site))
     except WalUnavailable as exc:
-        return JSONResponse({"error": {"code": "unavailable", "message": str(exc)}},
-                            status_code=503, headers={"Retry-After": "5", **_cors(origin, site)})
-    return JSONResponse({"accepted": result.accepted, "filtered": result.filtered},
-                        status_code=202, headers=_cors(origin, site))
+        return JSONResponse(
+            {"error": {"code": "unavailable", "message": str(exc)}},
+            status_code=503,
+            headers={"Retry-After": "5", **_cors(origin, site)},
+        )
+    return JSONResponse(
+        {"accepted": result.accepted, "filtered": result.filtered},
+        status_code=202,
+        headers=_cors(origin, site),
+    )
