@@ -246,7 +246,7 @@ def classify(
     if click_type:
         implied_source, medium = CLICK_IDS[click_type]
         # A social referrer names the app better than the id does (fbclid from Instagram).
-        source = ref_source if ref_source and _platform(ref_source) else implied_source
+        source = (_platform(ref_source) if ref_source else None) or implied_source
         channel = ga4_channel(source, medium, "", "", click_type)
         return Acquisition(
             source,
@@ -259,7 +259,7 @@ def classify(
     if ref_source:
         category, platform = _category(ref_source)
         medium = "organic" if category is Category.SEARCH else "referral"
-        source = platform if platform and category is Category.SOCIAL else ref_source
+        source = platform or ref_source
         channel = ga4_channel(ref_source, medium, "")
         return Acquisition(
             source,
