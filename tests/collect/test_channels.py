@@ -301,11 +301,13 @@ def test_ga4_paid_medium_regex() -> None:
 IN_APP = [
     (INSTAGRAM_UA, "Instagram"),
     (
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 [FBAN/FBIOS;FBAV/440.0]",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 "
+        "[FBAN/FBIOS;FBAV/440.0]",
         "Facebook",
     ),
     (
-        "Mozilla/5.0 (Linux; Android 14; wv) Chrome/120 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/440.0;]",
+        "Mozilla/5.0 (Linux; Android 14; wv) Chrome/120 Mobile Safari/537.36 "
+        "[FB_IAB/FB4A;FBAV/440.0;]",
         "Facebook",
     ),
     (TIKTOK_UA, "TikTok"),
@@ -321,7 +323,8 @@ IN_APP = [
     ("Mozilla/5.0 (iPhone) Mobile/15E148 Twitter for iPhone", "X"),
     ("Mozilla/5.0 (iPhone) Mobile/15E148 Line/13.0.0", "Line"),
     (
-        "Mozilla/5.0 (Linux; Android 13; Pixel 7; wv) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 13; Pixel 7; wv) AppleWebKit/537.36 Chrome/120 "
+        "Mobile Safari/537.36",
         "Android WebView",
     ),
     (
@@ -350,7 +353,8 @@ def test_user_agent_parsing_and_bots() -> None:
     )
     assert (desktop.device, desktop.browser, desktop.os) == ("desktop", "Chrome", "Windows")
     ipad = parse_client(
-        "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Safari/604.1"
+        "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 "
+        "Safari/604.1"
     )
     assert ipad.device == "tablet"
     for bot in (

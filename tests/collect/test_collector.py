@@ -37,7 +37,8 @@ def test_single_event_as_text_plain_is_stored_with_channel(collect_server: Colle
         "product",
         "desktop",
     )
-    assert event["visitor_id"].startswith("h_") and event["identity_mode"] == "cookieless"
+    assert event["visitor_id"].startswith("h_")
+    assert event["identity_mode"] == "cookieless"
     assert "127.0.0.1" not in json.dumps(event, default=str)  # the IP is only ever hashed
     (session,) = collect_server.rows("sessions")
     assert (session["channel"], session["entry_page_type"], session["pageviews"]) == (
@@ -121,8 +122,10 @@ def test_cors_is_limited_to_the_site_origins(collect_server: CollectServer) -> N
         preflight = client.options(
             "/api/collect", headers={"origin": SHOP, "access-control-request-method": "POST"}
         )
-    assert allowed.status_code == 202 and allowed.headers["access-control-allow-origin"] == SHOP
-    assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+    assert allowed.status_code == 202
+    assert allowed.headers["access-control-allow-origin"] == SHOP
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
     assert preflight.status_code == 204
     collect_server.flush()
     assert len(collect_server.rows("events")) == 1
@@ -158,7 +161,8 @@ def test_consent_upgrades_cookieless_to_a_first_party_id(collect_server: Collect
         )
     collect_server.flush()
     rows = {r["event_id"]: r for r in collect_server.rows("events")}
-    assert rows["a"]["visitor_id"].startswith("h_") and rows["a"]["identity_mode"] == "cookieless"
+    assert rows["a"]["visitor_id"].startswith("h_")
+    assert rows["a"]["identity_mode"] == "cookieless"
     assert (rows["b"]["visitor_id"], rows["b"]["identity_mode"]) == ("vid-1", "first_party_id")
     assert rows["b"]["customer_id"] is None  # customer ids only in the site's identified mode
 

@@ -60,9 +60,9 @@
   function flush() { if (queue.length) { var events = queue; queue = []; drop(ss, "queue"); post(events); } }
 
   var lastUrl = null, referrer = d.referrer || null;
-  function send(name, fields, beacon) {
+  function send(name, fields, beacon, url) {
     if (!key || (dnt && tag.hasAttribute("data-respect-dnt"))) return;
-    var event = { name: name, url: loc.href, event_id: rid(), ts: Date.now(), consent: consent, dnt: dnt };
+    var event = { name: name, url: url || loc.href, event_id: rid(), ts: Date.now(), consent: consent, dnt: dnt };
     var vid = visitor(), att = attribution();
     if (vid) event.visitor_id = vid;
     if (customer && consent) event.customer_id = customer;
@@ -91,7 +91,8 @@
     tick();
     measure();
     if (lastUrl && (engaged >= 3000 || scroll > sentScroll || (sentScroll < 0 && engaged > 0))) {
-      send("engagement", { engaged_ms: engaged, scroll_pct: scroll }, true);
+      // Sent for the page it measured, even after an SPA navigation changed the address.
+      send("engagement", { engaged_ms: engaged, scroll_pct: scroll }, true, loc.origin + lastUrl);
       engaged = 0;
       sentScroll = scroll;
     }

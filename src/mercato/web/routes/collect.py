@@ -121,6 +121,7 @@ def collect_preflight(request: Request) -> Response:
 async def collect_events(request: Request) -> Response:
     """Single events or batches (JSON or text/plain); 202 once they are on disk."""
     origin = request.headers.get("origin")
+
     site: SiteConfig | None = None
     try:
         batch = parse_body(await _read_body(request))
