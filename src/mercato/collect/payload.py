@@ -129,3 +129,21 @@ def parse_body(raw: bytes) -> Batch:
         raise _raise_first(error) from None
     # A SingleHit is a TrackerEvent already validated: no second validation pass.
     return Batch.model_construct(key=hit.key, sent_at=hit.sent_at, events=[hit])
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema with its definitions inlined, for OpenAPI `openapi_extra`."""
+    schema = model.model_json_schema()
+    inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
+    return inlined

@@ -7,6 +7,7 @@ knows about HTTP. `start()`/`stop()` run in the app's lifespan.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,18 +38,31 @@ class Collector:
         self.store = EventStore(warehouse)
         self.loader = EventLoader(self.wal, self.store, interval_s=loader_interval_s)
         self.running = False
+        self._users = 0
+        self._users_lock = threading.Lock()
 
     def start(self) -> None:
-        """Open the WAL (a new segment) and start the loader, which first replays the rest."""
-        self.wal.directory.mkdir(parents=True, exist_ok=True)
-        self.wal.start()
-        self.loader.start()
-        self.running = True
+        """Open the WAL (a new segment) and start the loader, which first replays the rest.
+
+        Counted: an app whose lifespan runs more than once (test clients) shares one log.
+        """
+        with self._users_lock:
+            self._users += 1
+            if self._users > 1:
+                return
+            self.wal.directory.mkdir(parents=True, exist_ok=True)
+            self.wal.start()
+            self.loader.start()
+            self.running = True
 
     def stop(self) -> None:
-        self.running = False
-        self.wal.stop()
-        self.loader.stop()
+        with self._users_lock:
+            self._users = max(0, self._users - 1)
+            if self._users or not self.running:
+                return
+            self.running = False
+            self.wal.stop()
+            self.loader.stop()
 
     def prepare(
         self, events: list[tuple[TrackerEvent, SiteConfig, Hit]]

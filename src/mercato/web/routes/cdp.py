@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mercato.catalog.models import Site, Workspace
 from mercato.collect import cdp
 from mercato.collect.channels import host_of
 from mercato.collect.enrich import Hit, SiteConfig
-from mercato.collect.payload import TrackerEvent, error_location
+from mercato.collect.payload import TrackerEvent, error_location, inline_schema
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
@@ -21,6 +21,13 @@ from mercato.web.auth import Principal, Requires
 from mercato.web.routes.collect import collector_of
 
 router = APIRouter(prefix="/api/v1/cdp", tags=["cdp"])
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    content = {"application/json": {"schema": inline_schema(model)}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
 EventsWriter = Annotated[Principal, Depends(Requires(Scope.EVENTS_WRITE))]
 MAX_CDP_BODY = 512 * 1024
 
@@ -105,25 +112,25 @@ async def _intake(request: Request, principal: Principal, kind: str | None) -> R
     return JSONResponse({"success": True, "accepted": result.accepted, "filtered": result.filtered})
 
 
-@router.post("/track", operation_id="cdp_track")
+@router.post("/track", operation_id="cdp_track", openapi_extra=_body(cdp.Message))
 async def cdp_track(request: Request, principal: EventsWriter) -> Response:
     """A Segment `track` call: `{userId|anonymousId, event, properties, context, timestamp}`."""
     return await _intake(request, principal, "track")
 
 
-@router.post("/page", operation_id="cdp_page")
+@router.post("/page", operation_id="cdp_page", openapi_extra=_body(cdp.Message))
 async def cdp_page(request: Request, principal: EventsWriter) -> Response:
     """A Segment `page` call: a pageview of `context.page.url`."""
     return await _intake(request, principal, "page")
 
 
-@router.post("/identify", operation_id="cdp_identify")
+@router.post("/identify", operation_id="cdp_identify", openapi_extra=_body(cdp.Message))
 async def cdp_identify(request: Request, principal: EventsWriter) -> Response:
     """A Segment `identify` call: ties `anonymousId` to the customer `userId`."""
     return await _intake(request, principal, "identify")
 
 
-@router.post("/batch", operation_id="cdp_batch")
+@router.post("/batch", operation_id="cdp_batch", openapi_extra=_body(cdp.BatchRequest))
 async def cdp_batch(request: Request, principal: EventsWriter) -> Response:
     """A Segment `batch` call: `{batch: [message, ...]}`, each with its own `type`."""
     return await _intake(request, principal, None)

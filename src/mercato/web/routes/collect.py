@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from mercato.catalog.models import Site, Workspace
 from mercato.collect.enrich import Hit, SiteConfig
-from mercato.collect.payload import MAX_BODY_BYTES, parse_body
+from mercato.collect.payload import MAX_BODY_BYTES, Batch, SingleHit, inline_schema, parse_body
 from mercato.collect.pipeline import Collector
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
@@ -117,7 +117,15 @@ def collect_preflight(request: Request) -> Response:
     )
 
 
-@router.post("/api/collect", operation_id="collect_events", status_code=202)
+def _body_schema() -> dict[str, Any]:
+    schema = {"oneOf": [inline_schema(SingleHit), inline_schema(Batch)]}
+    content = {"application/json": {"schema": schema}, "text/plain": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+@router.post(
+    "/api/collect", operation_id="collect_events", status_code=202, openapi_extra=_body_schema()
+)
 async def collect_events(request: Request) -> Response:
     """Single events or batches (JSON or text/plain); 202 once they are on disk."""
     origin = request.headers.get("origin")
