@@ -178,9 +178,11 @@ def to_tracker_event(message: Message, site: SiteConfig) -> tuple[TrackerEvent, 
         items=_items(properties.get("products")),
     )
     mode = IDENTIFIED if message.userId else FIRST_PARTY_ID
-    received = utcnow()
-    # Without sentAt the sender's clock is trusted as is (server-side senders keep time).
-    sent_at = _ms(message.sentAt) or _ms(received)
+    now = utcnow()
+    received = now.replace(microsecond=now.microsecond // 1000 * 1000)  # whole milliseconds
+    # A CDP forwards the original `timestamp` from servers that keep time: it is trusted as
+    # is (within the collector's 7-day window), not shifted by `sentAt` like browser hits.
+    sent_at = _ms(received)
     return (
         event,
         replace(site, identity_mode=mode),
