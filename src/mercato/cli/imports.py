@@ -85,7 +85,7 @@ def events(
                 on_row=lambda: progress.advance(task),
             )
     for error in report.errors[:MAX_REPORTED_ERRORS]:
-        console.print(f"[red]{error}[/]", highlight=False)
+        console.print(f"[red]{error}[/]", highlight=False, soft_wrap=True)
     if len(report.errors) > MAX_REPORTED_ERRORS:
         console.print(f"... and {len(report.errors) - MAX_REPORTED_ERRORS} more bad rows")
     if report.errors and not skip_bad_rows:
@@ -96,5 +96,6 @@ def events(
     console.print(
         f"{report.files} file(s), {report.rows:,} rows: {report.imported:,} events imported, "
         f"{report.duplicates:,} already known, {report.filtered:,} bots, {report.skipped:,} "
-        f"unmapped skipped, {len(report.errors):,} bad; {report.sessions:,} sessions updated"
+        f"unmapped skipped, {len(report.errors):,} bad; {report.sessions:,} sessions updated",
+        soft_wrap=True,
     )

@@ -61,6 +61,10 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
+def _problem(error: ValidationFailed) -> str:
+    return error.message.removeprefix(f"{error.location}: ")
+
+
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line, record or None, why not) for each data row of a CSV or NDJSON file."""
     if path.suffix.lower() in (".ndjson", ".jsonl", ".json"):
@@ -263,7 +267,7 @@ def read_file(
         try:
             event, ts, agent = reader.event(record)
         except ValidationFailed as exc:
-            report.errors.append(RowError(str(path), line, exc.location or "row", exc.message))
+            report.errors.append(RowError(str(path), line, exc.location or "row", _problem(exc)))
             continue
         if event is None:
             report.skipped += 1
@@ -277,7 +281,7 @@ def read_file(
         try:
             rows.append(event_row(event, site, hit, salts))
         except ValidationFailed as exc:
-            report.errors.append(RowError(str(path), line, exc.location or "row", exc.message))
+            report.errors.append(RowError(str(path), line, exc.location or "row", _problem(exc)))
     return rows
 
 
