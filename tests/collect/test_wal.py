@@ -82,3 +82,25 @@ def test_appending_to_a_stopped_log_is_refused(tmp_path: Path) -> None:
     wal = WriteAheadLog(tmp_path)
     with pytest.raises(WalUnavailable):
         wal.append_blocking(b"[]")
+
+
+def test_daily_salts_are_discarded_after_48_hours(tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    from mercato.collect.identity import SaltStore, cookieless_visitor_id
+
+    salts = SaltStore(tmp_path / "salts.json")
+    monday = salts.salt_for(date(2026, 11, 16), datetime(2026, 11, 16, 0, 1))
+    assert salts.salt_for(date(2026, 11, 16), datetime(2026, 11, 16, 23, 0)) == monday
+    tuesday = salts.salt_for(date(2026, 11, 17), datetime(2026, 11, 17, 0, 1))
+    assert tuesday != monday
+    restarted = SaltStore(tmp_path / "salts.json")
+    assert restarted.salt_for(date(2026, 11, 17), datetime(2026, 11, 17, 5, 0)) == tuesday
+    salts.salt_for(date(2026, 11, 18), datetime(2026, 11, 18, 0, 2))
+    assert salts.known_days() == ["2026-11-17", "2026-11-18"]
+    assert monday not in (tmp_path / "salts.json").read_text()
+    a = cookieless_visitor_id(tuesday, "site", "10.0.0.1", "UA")
+    assert a == cookieless_visitor_id(tuesday, "site", "10.0.0.1", "UA")
+    assert a != cookieless_visitor_id(monday, "site", "10.0.0.1", "UA")
+    assert a != cookieless_visitor_id(tuesday, "other-site", "10.0.0.1", "UA")
+    assert "10.0.0.1" not in a

@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 
 from mercato.collect.channels import Acquisition, classify, query_params
 from mercato.collect.identity import SaltStore, cookieless_visitor_id
-from mercato.collect.pages import page_type
+from mercato.collect.pages import DEFAULT_PAGE_TYPES, PageTypes
 from mercato.collect.payload import ATTRIBUTION_PARAMS, TrackerEvent
 from mercato.collect.useragent import parse_client
 from mercato.core.errors import ValidationFailed
@@ -35,6 +35,14 @@ class SiteConfig:
     page_type_patterns: dict[str, Any] = field(default_factory=dict)
     allowed_origins: tuple[str, ...] = ()
     currency: str = "USD"
+    page_types: PageTypes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Compiled once per site config (the web layer caches configs), not once per event.
+        types = (
+            PageTypes(self.page_type_patterns) if self.page_type_patterns else DEFAULT_PAGE_TYPES
+        )
+        object.__setattr__(self, "page_types", types)
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,7 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
     visitor_id, mode = _identity(event, site, hit, salts)
     path = _path_of(event.url)
     items = event.items or []
-    return {
+    row = {
         "workspace_id": site.workspace_id,
         "event_id": event.event_id or new_id("ev"),
         "site_id": site.site_id,
@@ -139,7 +147,7 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
         "identity_mode": mode,
         "url": event.url,
         "path": path,
-        "page_type": page_type(path, site.page_type_patterns),
+        "page_type": site.page_types.classify(path),
         "referrer": event.referrer or None,
         "referrer_host": acquisition.referrer_host,
         "source": acquisition.source,
@@ -168,6 +176,8 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
         "gallery_id": event.gallery_id,
         "properties": _properties(event),
     }
+    # Absent columns are NULL in the warehouse: leaving them out halves the WAL record.
+    return {name: value for name, value in row.items() if value is not None}
 
 
 def should_drop(event: TrackerEvent, site: SiteConfig, hit: Hit) -> bool:

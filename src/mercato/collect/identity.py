@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import threading
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class SaltStore:
         self._path = path
         self._lock = threading.Lock()
         self._salts: dict[str, tuple[str, datetime]] = {}
+        self._today: tuple[str, str] | None = None  # (day, salt): the per-event fast path
         if path is not None and path.exists():
             self._read(path)
 
@@ -46,11 +48,17 @@ class SaltStore:
         os.replace(tmp, self._path)
 
     def salt_for(self, day: date, now: datetime | None = None) -> str:
-        now = now or utcnow()
         key = day.isoformat()
+        today = self._today
+        if today is not None and today[0] == key:
+            return today[1]
+        now = now or utcnow()
         with self._lock:
+            yesterday = (day - timedelta(days=1)).isoformat()
             expired = [
-                d for d, (_, created) in self._salts.items() if now - created > SALT_LIFETIME
+                d
+                for d, (_, created) in self._salts.items()
+                if now - created > SALT_LIFETIME or d < yesterday
             ]
             for old in expired:
                 del self._salts[old]
@@ -59,6 +67,8 @@ class SaltStore:
                 self._write()
             elif expired:
                 self._write()
+            # Only today's and yesterday's salts survive a change of day: none lives past 48 h.
+            self._today = (key, self._salts[key][0])
             return self._salts[key][0]
 
     def known_days(self) -> list[str]:
@@ -66,6 +76,7 @@ class SaltStore:
             return sorted(self._salts)
 
 
+@lru_cache(maxsize=8192)
 def cookieless_visitor_id(salt: str, site_id: str, ip: str, user_agent: str) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for part in (salt, site_id, ip, user_agent):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from fnmatch import fnmatchcase
+from fnmatch import translate
+from functools import lru_cache
 
 PAGE_TYPES = ("checkout", "cart", "product", "collection", "home")
 OTHER = "other"
@@ -18,13 +20,30 @@ DEFAULT_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def page_type(path: str, patterns: Mapping[str, Sequence[str]] | None = None) -> str:
+class PageTypes:
+    """A site's patterns compiled once; answers are cached (shops have few distinct paths)."""
+
+    def __init__(self, patterns: Mapping[str, Sequence[str] | str] | None = None) -> None:
+        compiled = []
+        for kind in PAGE_TYPES:
+            globs = (patterns or {}).get(kind) or DEFAULT_PATTERNS[kind]
+            if isinstance(globs, str):
+                globs = (globs,)
+            compiled.append((kind, re.compile("|".join(translate(g.lower()) for g in globs))))
+        self._compiled = tuple(compiled)
+        self.classify = lru_cache(maxsize=4096)(self._classify)
+
+    def _classify(self, path: str) -> str:
+        normalised = path.lower().rstrip("/") or "/"
+        for kind, pattern in self._compiled:
+            if pattern.match(normalised):
+                return kind
+        return OTHER
+
+
+DEFAULT_PAGE_TYPES = PageTypes()
+
+
+def page_type(path: str, patterns: Mapping[str, Sequence[str] | str] | None = None) -> str:
     """The first page type (in PAGE_TYPES order) whose patterns match `path`."""
-    normalised = path.lower().rstrip("/") or "/"
-    for kind in PAGE_TYPES:
-        globs = (patterns or {}).get(kind) or DEFAULT_PATTERNS[kind]
-        if isinstance(globs, str):
-            globs = (globs,)
-        if any(fnmatchcase(normalised, glob.lower()) for glob in globs):
-            return kind
-    return OTHER
+    return (PageTypes(patterns) if patterns else DEFAULT_PAGE_TYPES).classify(path)
