@@ -40,6 +40,7 @@ DURATION_S = float(os.environ.get("BENCH_COLLECT_SECONDS", "8"))
 CONCURRENCY = 32
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 LOADER_ROWS = 60_000
+CAMPAIGN = "utm_source=instagram&utm_medium=social"
 
 
 def bench_app() -> Any:
@@ -106,7 +107,7 @@ def _bodies(key: str, per_request: int, count: int) -> list[bytes]:
         events = [
             {
                 "name": "pageview",
-                "url": f"https://shop.example/products/p{i % 50}?utm_source=instagram&utm_medium=social",
+                "url": f"https://shop.example/products/p{i % 50}?{CAMPAIGN}",
                 "referrer": "https://l.instagram.com/",
                 "event_id": f"b{n}-{i}-{secrets.token_hex(4)}",
             }
@@ -251,7 +252,8 @@ def loader_bench() -> dict[str, float]:
 
 def main() -> None:
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; "
         f"{DURATION_S:.0f} s per run, {CONCURRENCY} requests in flight"
     )
     http = http_bench()

@@ -12,8 +12,8 @@ import json
 import os
 import secrets
 import threading
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from mercato.core.timeutil import utcnow
