@@ -250,12 +250,42 @@ def loader_bench() -> dict[str, float]:
     return results
 
 
+def cpu_bench(key: str = "pk_bench") -> dict[str, float]:
+    """Collector CPU per event (parse + validate + enrich + encode), without HTTP or fsync."""
+    import tempfile as tmp
+    from datetime import datetime as dt
+
+    from mercato.collect.payload import parse_body
+    from mercato.collect.pipeline import Collector
+
+    collector = Collector(Path(tmp.mkdtemp()) / "wal", Warehouse.open_duckdb(":memory:"))
+    site = SiteConfig("site_b", "ws_b", "shop.example")
+    results = {}
+    for label, bodies, size in (
+        ("single", _bodies(key, 1, 5000), 1),
+        ("batch100", _bodies(key, 100, 200), 100),
+    ):
+        started = time.process_time()
+        for body in bodies:
+            batch = parse_body(body)
+            hit = Hit("10.1.2.3", CHROME, dt.now(), batch.sent_at)
+            collector.prepare([(event, site, hit) for event in batch.events])
+        per_event = (time.process_time() - started) / (len(bodies) * size)
+        results[f"cpu_{label}_us_per_event"] = per_event * 1e6
+        print(
+            f"  collector CPU, {label:8s} {per_event * 1e6:6.1f} us/event "
+            f"= {1 / per_event:8.0f} events/s per core"
+        )
+    return results
+
+
 def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; "
         f"{DURATION_S:.0f} s per run, {CONCURRENCY} requests in flight"
     )
+    cpu_bench()
     http = http_bench()
     single_ratio = http["collect_single_rps"] / http["noop_single_rps"]
     batch_ratio = http["collect_batch100_rps"] / http["noop_batch100_rps"]

@@ -42,6 +42,7 @@ class SaltStore:
         if self._path is None:
             return
         payload = {day: [salt, created.isoformat()] for day, (salt, created) in self._salts.items()}
+        self._path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._path.with_suffix(".tmp")
         tmp.write_text(json.dumps(payload))
         tmp.chmod(0o600)
