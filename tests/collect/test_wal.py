@@ -104,3 +104,39 @@ def test_daily_salts_are_discarded_after_48_hours(tmp_path: Path) -> None:
     assert a != cookieless_visitor_id(monday, "site", "10.0.0.1", "UA")
     assert a != cookieless_visitor_id(tuesday, "other-site", "10.0.0.1", "UA")
     assert "10.0.0.1" not in a
+
+
+def test_a_failed_write_is_not_acknowledged_and_later_writes_land_cleanly(tmp_path: Path) -> None:
+    import pytest
+
+    from mercato.collect.wal import WalUnavailable
+
+    wal = WriteAheadLog(tmp_path)
+    wal.start()
+    wal.append_blocking(_rows("ok-1"))
+    real_file = wal._file
+    assert real_file is not None
+
+    class Broken:
+        def write(self, data: bytes) -> int:
+            real_file.write(data[: len(data) // 2])  # half a frame reaches the disk
+            raise OSError(28, "No space left on device")
+
+        def close(self) -> None:
+            real_file.close()
+
+    wal._file = Broken()  # type: ignore[assignment]
+    with pytest.raises(WalUnavailable):
+        wal.append_blocking(_rows("lost"))
+    wal.append_blocking(_rows("ok-2"))
+    wal.stop()
+    warehouse = Warehouse.open_duckdb(":memory:")
+    restarted = WriteAheadLog(tmp_path)
+    restarted.start()
+    loader = EventLoader(restarted, EventStore(warehouse), interval_s=0.05)
+    loader.start()
+    assert loader.wait_until_loaded(30)
+    loader.stop()
+    restarted.stop()
+    events = warehouse.backend.to_pyarrow(warehouse.raw_table("events"))
+    assert sorted(events["event_id"].to_pylist()) == ["ok-1", "ok-2"]

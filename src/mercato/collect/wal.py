@@ -156,6 +156,9 @@ class WriteAheadLog:
             self._write(group)
         except OSError as exc:  # disk full, I/O error: nothing in this group is acknowledged
             error = exc
+            # Later frames must not follow a half-written one: continue in a fresh segment.
+            with contextlib.suppress(OSError):
+                self._open_segment(self.durable.segment + 1)
         self._wake(group, error)
         if error is None:
             self.data_ready.set()
