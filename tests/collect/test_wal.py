@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 
 from mercato.collect.loader import EventLoader
@@ -37,7 +38,10 @@ def test_group_commit_acknowledges_every_writer(tmp_path: Path) -> None:
     async def many() -> None:
         await asyncio.gather(*(wal.append(_rows(f"e{i}")) for i in range(300)))
 
-    asyncio.run(many())
+    # A thread of its own: Playwright's sync API may hold this thread's event loop.
+    runner = threading.Thread(target=asyncio.run, args=(many(),))
+    runner.start()
+    runner.join(60)
     durable = wal.durable
     wal.stop()
     frames = list(read_frames(segment_path(tmp_path, durable.segment), 0, None))
