@@ -169,3 +169,31 @@ def test_workspace_switcher(services: Services, brand: Brand, live_server: str) 
         assert (me["workspace"], me["role"]) == ("second", "viewer")
         refused = client.post("/workspace", data={"slug": "nobody", "csrf_token": csrf})
         assert refused.status_code == 403
+
+
+def test_security_headers(live_server: str) -> None:
+    page = httpx.get(f"{live_server}/login")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    assert page.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+
+
+def test_password_guessing_is_throttled(brand: Brand, live_server: str) -> None:
+    with httpx.Client(base_url=live_server, follow_redirects=False) as client:
+        page = client.get("/login")
+        marker = 'name="csrf_token" value="'
+        start = page.text.index(marker) + len(marker)
+        csrf = page.text[start : page.text.index('"', start)]
+
+        def attempt(password: str) -> httpx.Response:
+            form = {"email": brand.email(), "password": password, "csrf_token": csrf}
+            return client.post("/login", data=form)
+
+        statuses = [attempt(f"guess-{i}").status_code for i in range(10)]
+        assert statuses == [401] * 10
+        locked = attempt(PASSWORD)  # even the right password waits now
+        assert locked.status_code == 429
+        assert "Too many failed attempts" in locked.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, demo, imports
+from mercato.cli import admin, attribution, demo, imports
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(admin.tokens_app, name="tokens")
 app.add_typer(demo.demo_app, name="demo")
 app.add_typer(imports.import_app, name="import")
 app.command("serve")(serve)
+app.command("attribution")(attribution.attribution)
 
 
 @app.command("version")

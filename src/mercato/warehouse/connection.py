@@ -85,6 +85,24 @@ class Warehouse:
                 raise
             self.backend.raw_sql("COMMIT")
 
+    def purge_workspace(self, workspace_id: str) -> dict[str, int]:
+        """Delete every warehouse row of one workspace (maintenance: re-seeding, offboarding).
+
+        Returns the rows deleted per table. The table names come from the registry, never
+        from input; the workspace id is a bound parameter.
+        """
+        deleted: dict[str, int] = {}
+        with self.lock:
+            existing = set(self.backend.list_tables())
+            for name in TABLES:
+                if name not in existing:
+                    continue
+                statement = f'DELETE FROM "{name}" WHERE workspace_id = ?'  # noqa: S608
+                cursor = self.backend.con.execute(statement, [workspace_id])
+                row = cursor.fetchone()
+                deleted[name] = int(row[0]) if row else 0
+        return deleted
+
     def close(self) -> None:
         self.backend.disconnect()
 

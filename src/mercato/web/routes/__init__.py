@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from mercato.web.routes import (
     api_root,
+    attribution,
     cdp,
     collect,
     health,
@@ -25,4 +26,6 @@ ROUTERS: list[APIRouter] = [
     collect.router,
     cdp.router,
     traffic.router,
+    attribution.router,
+    attribution.page_router,
 ]

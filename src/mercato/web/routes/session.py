@@ -20,6 +20,7 @@ from mercato.web.auth import (
     switch_workspace,
 )
 from mercato.web.templating import render
+from mercato.web.throttle import LoginThrottle
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 
@@ -55,10 +56,17 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     _check_form_csrf(request, csrf_token)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.retry_after(email)
+    if wait is not None:
+        message = f"Too many failed attempts. Try again in {wait // 60 + 1} minutes."
+        return render(request, "login.html", next=_safe_next(next), error=message,
+                      email=email, status_code=429)  # fmt: skip
     with services.catalog.session() as session:
         user = users.authenticate(session, email, password)
         user_id = user.id if user else None
     if user_id is None:
+        throttle.failed(email)
         return render(
             request,
             "login.html",
@@ -67,6 +75,7 @@ def login(
             email=email,
             status_code=401,
         )
+    throttle.succeeded(email)
     request.session.clear()  # a fresh session (and CSRF token) after login
     request.session[SESSION_USER] = user_id
     return RedirectResponse(_safe_next(next), status_code=303)

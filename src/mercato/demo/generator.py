@@ -1,0 +1,220 @@
+"""`seed_demo_brand`: the one orchestrator of the demo brand's stages.
+
+Each stage draws from its own random stream, `default_rng([seed, crc32(stage)])`, so a stage
+added later (UGC, galleries) never changes the data of the stages before it.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from mercato.catalog.db import Catalog
+from mercato.core.settings import Settings
+from mercato.demo.brand import BrandIds, reset_brand
+from mercato.demo.channels import ORGANIC_SOCIAL
+from mercato.demo.events import build_events
+from mercato.demo.orders import build_orders
+from mercato.demo.outcomes import draw_outcomes
+from mercato.demo.pages import build_pages, entry_pages
+from mercato.demo.paid import plan_ads, spend_table
+from mercato.demo.platforms import PLATFORM_NAMES
+from mercato.demo.products import DemoProducts, build_products
+from mercato.demo.site import Site, cart_products, platforms_of_devices, visitor_countries
+from mercato.demo.social import (
+    PlatformPosts,
+    generate_social,
+    post_metrics_table,
+    posts_table,
+)
+from mercato.demo.social_daily import account_daily_table
+from mercato.demo.tables import events_table, order_items_table, orders_table, sessions_table
+from mercato.demo.timeline import DAYS, conversion_lift, traffic_weights
+from mercato.demo.touches import resolve_touches
+from mercato.demo.traffic import plan_sessions
+from mercato.demo.truth import GroundTruth, build_truth
+from mercato.demo.writer import WarehouseWriter
+from mercato.warehouse.connection import Warehouse
+
+IntArray = npt.NDArray[np.int64]
+ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+SESSION_CHUNK = 100_000
+STAGES = ("catalog", "social", "traffic", "site", "orders", "social daily", "ad spend", "truth")
+TRUTH_FILE = Path("demo") / "ground_truth.json"
+
+
+class Stores(Protocol):
+    """What the generator needs of `mercato.web.services.Services` (demo sits beside web)."""
+
+    settings: Settings
+    catalog: Catalog
+    warehouse: Warehouse
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    workspace_id: str
+    seed: int
+    visitors: int
+    rows: dict[str, int]
+    truth: GroundTruth
+    truth_path: Path
+    seconds: float
+
+
+def stage_rng(seed: int, stage: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(stage.encode())])
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    del stage, done, total
+
+
+def seed_demo_brand(
+    services: Stores, *, seed: int, visitors: int, progress: ProgressCallback | None = None
+) -> DemoSummary:
+    """(Re)create the demo brand: catalog rows, 13 months of warehouse data, ground truth."""
+    if visitors < 1:
+        raise ValueError("visitors must be at least 1")
+    report = progress or _quiet
+    started = time.perf_counter()
+    products = build_products(stage_rng(seed, "products"))
+    with services.catalog.session() as session:
+        ids = reset_brand(session, products)
+    report("catalog", 1, 1)
+    writer = WarehouseWriter(services.warehouse)
+    with services.warehouse.transaction():
+        services.warehouse.purge_workspace(ids.workspace_id)
+        social = generate_social(stage_rng(seed, "social"), traffic_weights())
+        for done, platform in enumerate(social, start=1):
+            writer.write("social_posts", posts_table(ids.workspace_id, platform))
+            writer.write("social_post_metrics", post_metrics_table(ids.workspace_id, platform))
+            report("social", done, len(social))
+        site = _plan_site(seed, visitors, ids, products, social)
+        report("traffic", 1, 1)
+        engaged = _write_site(seed, site, writer, report)
+        writer.write("orders", orders_table(site))
+        writer.write("order_items", order_items_table(site))
+        report("orders", 1, 1)
+        _write_social_daily(seed, site, social, writer)
+        report("social daily", 1, 1)
+        _write_ad_spend(seed, site, writer)
+        report("ad spend", 1, 1)
+    truth = build_truth(
+        seed=seed,
+        visitors=visitors,
+        site=site,
+        engaged=engaged,
+        social=social,
+        lift=conversion_lift(),
+    )
+    truth.rows = dict(writer.rows)
+    path = truth.save(services.settings.data_dir / TRUTH_FILE)
+    report("truth", 1, 1)
+    return DemoSummary(
+        workspace_id=ids.workspace_id,
+        seed=seed,
+        visitors=visitors,
+        rows=dict(writer.rows),
+        truth=truth,
+        truth_path=path,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _plan_site(
+    seed: int,
+    visitors: int,
+    ids: BrandIds,
+    products: DemoProducts,
+    social: list[PlatformPosts],
+) -> Site:
+    rng = stage_rng(seed, "traffic")
+    journeys = plan_sessions(rng, visitors)
+    every_outcome = draw_outcomes(rng, journeys, conversion_lift())
+    in_window = journeys.day >= 0
+    sessions, outcomes = journeys.subset(in_window), every_outcome.subset(in_window)
+    ads = plan_ads(rng, [name for name in PLATFORM_NAMES if name != "x"])
+    touches = resolve_touches(rng, sessions, social, ads)
+    pages = build_pages(products)
+    entry = entry_pages(rng, pages, sessions.channel, products.popularity)
+    cart = cart_products(rng, pages, entry, products)
+    orders = build_orders(rng, sessions, outcomes, cart, products)
+    order_of_session = np.full(len(sessions), -1, np.int64)
+    order_of_session[orders.session] = np.arange(len(orders))
+    os, browser = platforms_of_devices(rng, sessions.device)
+    return Site(
+        workspace_id=ids.workspace_id,
+        site_id=ids.site_id,
+        journeys=journeys,
+        sessions=sessions,
+        outcomes=outcomes,
+        touches=touches,
+        pages=pages,
+        products=products,
+        entry_page=entry,
+        cart_product=cart,
+        orders=orders,
+        order_of_session=order_of_session,
+        country=visitor_countries(rng, sessions.visitor),
+        os=os,
+        browser=browser,
+        ads=ads,
+    )
+
+
+def _write_site(
+    seed: int, site: Site, writer: WarehouseWriter, report: ProgressCallback
+) -> npt.NDArray[np.bool_]:
+    """Events and sessions chunk by chunk; returns each session's GA4 engaged flag."""
+    rng = stage_rng(seed, "site")
+    total = len(site.sessions)
+    engaged = np.zeros(total, bool)
+    for lo in range(0, total, SESSION_CHUNK):
+        hi = min(lo + SESSION_CHUNK, total)
+        events = build_events(rng, site, lo, hi)
+        sessions = sessions_table(site, events, lo, hi)
+        engaged[lo:hi] = sessions.column("is_engaged").to_numpy()
+        writer.write("events", events_table(site, events))
+        writer.write("sessions", sessions)
+        report("site", hi, total)
+    return engaged
+
+
+def _by_day(day: IntArray, key: IntArray, width: int, weights: IntArray | None = None) -> IntArray:
+    """Sum of `weights` (or a count) per (day, key) as a DAYS * width matrix."""
+    flat = np.bincount(day * width + key, weights, DAYS * width)
+    return np.round(flat).astype(np.int64).reshape(DAYS, width)
+
+
+def _write_social_daily(
+    seed: int, site: Site, social: list[PlatformPosts], writer: WarehouseWriter
+) -> None:
+    rng = stage_rng(seed, "social daily")
+    s = site.sessions
+    organic = s.channel == ORGANIC_SOCIAL
+    per_day = _by_day(s.day[organic], s.platform[organic], len(PLATFORM_NAMES))
+    for code, platform in enumerate(social):
+        table = account_daily_table(rng, site.workspace_id, platform, per_day[:, code])
+        writer.write("social_account_daily", table)
+
+
+def _write_ad_spend(seed: int, site: Site, writer: WarehouseWriter) -> None:
+    rng = stage_rng(seed, "ad spend")
+    ad = site.touches.ad
+    paid = np.flatnonzero(ad >= 0)
+    width = len(site.ads.ad_id)
+    sessions = _by_day(site.sessions.day[paid], ad[paid], width)
+    bought = site.orders.session[ad[site.orders.session] >= 0]
+    order = site.order_of_session[bought]
+    orders = _by_day(site.sessions.day[bought], ad[bought], width)
+    revenue = _by_day(site.sessions.day[bought], ad[bought], width, site.orders.paid[order])
+    table = spend_table(rng, site.workspace_id, site.ads, sessions, orders, revenue)
+    writer.write("ad_spend", table)
