@@ -74,13 +74,16 @@ def summarise(visitor: str, number: int, bucket: list[dict[str, Any]]) -> dict[s
         "events": len(bucket),
         "pageviews": pageviews,
         "engaged_ms": engaged,
-        "leads": names.count("lead"),
+        "leads": names.count("generate_lead"),
         "add_to_carts": names.count("add_to_cart"),
         "orders": len(orders),
         "revenue": sum(orders.values()) if orders else None,
         "entry_path": bucket[0]["path"],
         "channel": bucket[0]["channel"],
-        "is_engaged": engaged > 10_000 or pageviews >= 2 or "lead" in names or bool(orders),
+        "is_engaged": engaged > 10_000
+        or pageviews >= 2
+        or "generate_lead" in names
+        or bool(orders),
     }
 
 

@@ -133,7 +133,7 @@ def test_paid_social_visit_browses_and_buys(
     rows = _wait_for_events(collect_server, 10)
     names = [r["name"] for r in sorted(rows, key=lambda r: r["ts"])]
     assert names.count("pageview") == 4, names  # /, /products/mug, /checkout, /checkout/thanks
-    for name in ("add_to_cart", "lead", "checkout_start", "purchase", "engagement"):
+    for name in ("add_to_cart", "generate_lead", "begin_checkout", "purchase", "engagement"):
         assert name in names, names
     assert {r["session_id"] for r in rows}
     assert len({r["session_id"] for r in rows}) == 1

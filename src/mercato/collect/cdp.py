@@ -26,12 +26,11 @@ MAX_BATCH_MESSAGES = 500
 SPEC_EVENT_NAMES = {
     "order completed": "purchase",
     "product added": "add_to_cart",
-    "checkout started": "checkout_start",
-    "lead": "lead",
-    "lead captured": "lead",
-    "generate_lead": "lead",
-    "signed up": "lead",
-    "form submitted": "lead",
+    "checkout started": "begin_checkout",
+    "lead": "generate_lead",
+    "lead captured": "generate_lead",
+    "signed up": "generate_lead",
+    "form submitted": "generate_lead",
     "product viewed": "view_item",
 }
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.:$ -]+")

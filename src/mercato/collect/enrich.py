@@ -18,6 +18,14 @@ from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
 
 MAX_CLOCK_SKEW = timedelta(days=7)
+# Stored names are GA4's recommended e-commerce names (kpis.md §3); the tracker's helper
+# names and common spellings are accepted for them.
+EVENT_ALIASES = {
+    "lead": "generate_lead",
+    "checkout_start": "begin_checkout",
+    "page_view": "pageview",
+    "$pageview": "pageview",
+}
 COOKIELESS = "cookieless"
 FIRST_PARTY_ID = "first_party_id"
 IDENTIFIED = "identified"
@@ -122,7 +130,7 @@ def _properties(event: TrackerEvent) -> str | None:
 
 
 def _check_commerce(event: TrackerEvent) -> None:
-    if event.name == "purchase" and not event.order_id:
+    if event.name == "purchase" and not event.order_id:  # purchases carry no alias
         raise ValidationFailed("a purchase needs an order_id", location="order_id")
 
 
@@ -141,7 +149,7 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
         "event_id": event.event_id or new_id("ev"),
         "site_id": site.site_id,
         "ts": event_time(event, hit).isoformat(),
-        "name": event.name,
+        "name": EVENT_ALIASES.get(event.name, event.name),
         "visitor_id": visitor_id,
         "customer_id": event.customer_id if mode == IDENTIFIED else None,
         "identity_mode": mode,

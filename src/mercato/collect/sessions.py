@@ -23,7 +23,7 @@ from mercato.warehouse.connection import Warehouse
 
 INACTIVITY = timedelta(minutes=30)
 ENGAGED_MS = 10_000
-KEY_EVENTS = ("lead", "purchase")
+KEY_EVENTS = ("generate_lead", "purchase")
 FIRST_TOUCH = (
     "site_id",
     "visitor_id",
@@ -151,9 +151,9 @@ def session_rows(
         events=events.count(),
         engaged_ms=events.engaged_ms.sum().coalesce(0),
         max_scroll_pct=events.scroll_pct.max(),
-        leads=_count(name == "lead"),
+        leads=_count(name == "generate_lead"),
         add_to_carts=_count(name == "add_to_cart"),
-        checkouts=_count(name == "checkout_start"),
+        checkouts=_count(name == "begin_checkout"),
         ugc_interactions=_count(events.ugc_id.notnull()),
     )
     purchases = events.filter((name == "purchase") & events.order_id.notnull())

@@ -129,9 +129,9 @@
     track: function (name, props) { send(name, { props: props }); },
     pageview: function () { lastUrl = null; pageview(); },
     add_to_cart: function (item) { send("add_to_cart", { items: items(item) }); },
-    checkout_start: function (o) { o = o || {}; send("checkout_start", { items: items(o.items), revenue: o.revenue, currency: o.currency }); },
+    checkout_start: function (o) { o = o || {}; send("begin_checkout", { items: items(o.items), revenue: o.revenue, currency: o.currency }); },
     purchase: function (o) { send("purchase", { order_id: o.order_id, revenue: o.revenue, currency: o.currency, items: items(o.items) }); },
-    lead: function (o) { send("lead", { form: typeof o == "string" ? o : o && o.form }); },
+    lead: function (o) { send("generate_lead", { form: typeof o == "string" ? o : o && o.form }); },
     consent: function (granted) {
       consent = !!granted || mode != "cookieless";
       if (granted) put(ls, "consent", 1); else { drop(ls, "consent"); drop(ls, "vid"); }
