@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import typing
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -241,3 +243,22 @@ def webhooks_meta_secret(
         target = workspaces.get_workspace(session, workspace)
         meta_webhooks.set_secrets(session, target.id, app_secret, verify_token)
         console.print(f"webhook URL: /hooks/meta/{target.slug}")
+
+
+def register_import_kinds(import_app: typer.Typer) -> None:
+    """One `mercato import <kind> FILE…` sub-command per export format, beside `events`."""
+    full = inspect.signature(import_command)
+    hints = typing.get_type_hints(import_command, include_extras=True)
+    parameters = [
+        p.replace(annotation=hints[name]) for name, p in full.parameters.items() if name != "kind"
+    ]
+    annotations = {p.name: p.annotation for p in parameters}
+    for kind in KINDS:
+
+        def command(*args: Any, _kind: str = kind, **kwargs: Any) -> None:
+            import_command(_kind, *args, **kwargs)
+
+        command.__signature__ = full.replace(parameters=parameters)  # type: ignore[attr-defined]
+        command.__annotations__ = annotations
+        command.__doc__ = f"Import {kind} files (validated first; a bad file writes nothing)."
+        import_app.command(kind)(command)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, attribution, connectors, demo, galleries, report, ugc
+from mercato.cli import admin, attribution, connectors, demo, galleries, imports, report, ugc
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -24,8 +24,9 @@ app.add_typer(report.goals_app, name="goals")
 app.add_typer(report.metrics_app, name="metrics")
 app.command("report")(report.report)
 app.add_typer(galleries.galleries_app, name="galleries")
+app.add_typer(imports.import_app, name="import")
 app.command("serve")(serve)
-app.command("import")(connectors.import_command)
+connectors.register_import_kinds(imports.import_app)
 app.command("sync")(connectors.sync_command)
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")

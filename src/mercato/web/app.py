@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mercato import __version__
 from mercato.catalog import workspaces
+from mercato.collect.pipeline import Collector
 from mercato.connectors.scheduler import SyncScheduler
 from mercato.core.errors import (
     ConflictError,
@@ -100,8 +101,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     owned = services is None
     opened = services or Services.open(settings)
 
+    collector = Collector(settings.wal_dir, opened.warehouse)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        collector.start()  # replays un-checkpointed WAL segments into the warehouse
         scheduler = None
         if settings.sync_interval_minutes > 0:
             scheduler = SyncScheduler(
@@ -109,11 +113,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             )
             scheduler.start()
         _app.state.sync_scheduler = scheduler
-        yield
-        if scheduler is not None:
-            scheduler.stop()
-        if owned:
-            opened.close()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            collector.stop()
+            if owned:
+                opened.close()
 
     app = FastAPI(
         title="Mercato",
@@ -125,6 +132,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = opened
+    app.state.collector = collector
+    app.state.collect_sites = {}
 
     def workspaces_of(user_id: str) -> list[tuple[Any, str]]:
         with opened.catalog.session() as session:

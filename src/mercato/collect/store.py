@@ -1,0 +1,157 @@
+"""Move enriched event rows into the warehouse: events, sessions and tracker orders, atomically."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from mercato.collect.sessions import SessionState, VisitorKey, assign, latest_sessions, session_rows
+from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.loader import LoadMode, load
+from mercato.warehouse.schemas import EVENTS
+
+EVENT_SCHEMA = pa.schema([f for f in EVENTS.schema.to_pyarrow() if f.name != "row_key"])
+CACHE_VISITORS = 200_000
+TRACKER = "tracker"
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    received: int
+    inserted: int
+    duplicates: int
+    sessions: int
+    orders: int
+
+
+def typed(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON-decoded row -> Python values Arrow stores exactly (datetime, Decimal)."""
+    if isinstance(row["ts"], str):
+        row["ts"] = datetime.fromisoformat(row["ts"])
+    if isinstance(row.get("revenue"), str):
+        row["revenue"] = Decimal(row["revenue"])
+    return row
+
+
+class EventStore:
+    """Keeps each visitor's current session in memory; the warehouse stays the truth."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self._visitors: OrderedDict[VisitorKey, SessionState] = OrderedDict()
+
+    def store(self, rows: list[dict[str, Any]]) -> StoreResult:
+        """Load `rows` once: known event ids are dropped, sessions are recomputed."""
+        unique = list({(r["workspace_id"], r["event_id"]): typed(r) for r in rows}.values())
+        with self.warehouse.transaction():
+            fresh = self._unknown(unique)
+            visitors = {(r["workspace_id"], r["visitor_id"]) for r in fresh}
+            known = {k: self._visitors[k] for k in visitors if k in self._visitors}
+            known.update(latest_sessions(self.warehouse, visitors - known.keys()))
+            states, numbers = assign(fresh, known)
+            if fresh:
+                load(
+                    self.warehouse,
+                    "events",
+                    pa.Table.from_pylist(fresh, schema=EVENT_SCHEMA),
+                    mode=LoadMode.INSERT_NEW,
+                )
+                owner = {r["session_id"]: r["workspace_id"] for r in fresh}
+                workspaces = [owner[sid] for sid in numbers]
+                sessions = session_rows(self.warehouse, numbers, workspaces)
+                load(self.warehouse, "sessions", sessions, mode=LoadMode.UPSERT)
+            orders = self._orders(fresh)
+        self._remember(states)
+        return StoreResult(len(rows), len(fresh), len(rows) - len(fresh), len(numbers), orders)
+
+    def _unknown(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not rows:
+            return []
+        incoming = ibis.memtable(
+            {
+                "workspace_id": [r["workspace_id"] for r in rows],
+                "event_id": [r["event_id"] for r in rows],
+            },
+            schema={"workspace_id": "string", "event_id": "string"},
+        )
+        stored = self.warehouse.raw_table("events")
+        known = incoming.semi_join(stored, ["workspace_id", "event_id"])
+        seen = {
+            (r["workspace_id"], r["event_id"])
+            for r in self.warehouse.backend.to_pyarrow(known).to_pylist()
+        }
+        return [r for r in rows if (r["workspace_id"], r["event_id"]) not in seen]
+
+    def _remember(self, states: dict[VisitorKey, SessionState]) -> None:
+        for key, state in states.items():
+            self._visitors[key] = state
+            self._visitors.move_to_end(key)
+        while len(self._visitors) > CACHE_VISITORS:
+            self._visitors.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop the cache (after a failed load, the warehouse may differ from it)."""
+        self._visitors.clear()
+
+    def _orders(self, rows: list[dict[str, Any]]) -> int:
+        """Tracker purchases become orders unless a shop import already has them."""
+        purchases = {
+            r["order_id"]: r for r in rows if r["name"] == "purchase" and r.get("order_id")
+        }
+        if not purchases:
+            return 0
+        orders, items = [], []
+        for order_id, row in purchases.items():
+            orders.append(
+                {
+                    "workspace_id": row["workspace_id"],
+                    "order_id": order_id,
+                    "source_system": TRACKER,
+                    "customer_id": row.get("customer_id"),
+                    "visitor_id": row["visitor_id"],
+                    "session_id": row["session_id"],
+                    "placed_at": row["ts"],
+                    "updated_at": row["ts"],
+                    "currency": row.get("currency"),
+                    "gross": row.get("revenue"),
+                    "status": "placed",
+                    "landing_site": row.get("url"),
+                }
+            )
+            items += _order_items(row)
+        result = load(
+            self.warehouse, "orders", pa.Table.from_pylist(orders), mode=LoadMode.INSERT_NEW
+        )
+        if items:
+            load(
+                self.warehouse, "order_items", pa.Table.from_pylist(items), mode=LoadMode.INSERT_NEW
+            )
+        return result.inserted
+
+
+def _order_items(row: dict[str, Any]) -> list[dict[str, Any]]:
+    if not row.get("properties"):
+        return []
+    listed = json.loads(row["properties"]).get("items") or []
+    return [
+        {
+            "workspace_id": row["workspace_id"],
+            "order_id": row["order_id"],
+            "line_id": str(index),
+            "sku": item.get("sku") or item.get("id"),
+            "product_id": item.get("id"),
+            "title": item.get("name"),
+            "quantity": int(item.get("quantity", 1)),
+            "unit_price": Decimal(item["price"]) if item.get("price") is not None else None,
+            "currency": row.get("currency"),
+        }
+        for index, item in enumerate(listed, start=1)
+        if isinstance(item, dict)
+    ]

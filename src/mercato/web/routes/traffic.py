@@ -1,0 +1,127 @@
+"""The Traffic page and its JSON API: sessions and engagement by channel, platform, page."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from mercato.collect.traffic import Traffic, TrafficRow, traffic
+from mercato.core.timeutil import local_day_bounds_utc, zone
+from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
+from mercato.web.services import Services
+from mercato.web.templating import NAVIGATION, render
+
+router = APIRouter()
+DEFAULT_DAYS = 30
+if ("/traffic", "Traffic") not in NAVIGATION:
+    NAVIGATION.append(("/traffic", "Traffic"))
+
+
+class TrafficRowPublic(BaseModel):
+    label: str
+    sessions: int
+    engaged_sessions: int
+    engagement_rate: float | None
+    engaged_ms: int
+    average_engaged_s: float | None
+
+
+class TrafficPublic(BaseModel):
+    start: date
+    end: date
+    total: TrafficRowPublic
+    by_channel: list[TrafficRowPublic]
+    by_social_platform: list[TrafficRowPublic]
+    landing_pages: list[TrafficRowPublic]
+
+
+def _public(row: TrafficRow) -> TrafficRowPublic:
+    return TrafficRowPublic(
+        label=row.label,
+        sessions=row.sessions,
+        engaged_sessions=row.engaged_sessions,
+        engagement_rate=row.engagement_rate,
+        engaged_ms=row.engaged_ms,
+        average_engaged_s=row.average_engaged_s,
+    )
+
+
+def _report(
+    services: Services, principal: Principal, start: date | None, end: date | None
+) -> tuple[Traffic, date, date]:
+    end = end or date.today()
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if end < start:
+        start, end = end, start
+    begin_utc, end_utc = local_day_bounds_utc(start, end, zone(principal.workspace.time_zone))
+    return (
+        traffic(services.warehouse.for_workspace(principal.workspace_id), begin_utc, end_utc),
+        start,
+        end,
+    )
+
+
+@router.get("/traffic", include_in_schema=False, operation_id="traffic_page")
+def traffic_page(
+    request: Request,
+    services: ServicesDep,
+    principal: AnalyticsPage,
+    start: date | None = None,
+    end: date | None = None,
+) -> HTMLResponse:
+    report, start, end = _report(services, principal, start, end)
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "name": "Sessions",
+                "x": [r.label for r in report.by_channel],
+                "y": [r.sessions for r in report.by_channel],
+            },
+            {
+                "type": "bar",
+                "name": "Engaged sessions",
+                "x": [r.label for r in report.by_channel],
+                "y": [r.engaged_sessions for r in report.by_channel],
+            },
+        ],
+        "layout": {
+            "title": {"text": "Sessions by channel"},
+            "barmode": "group",
+            "margin": {"t": 40, "r": 10, "b": 80, "l": 50},
+            "legend": {"orientation": "h"},
+        },
+    }
+    return render(
+        request,
+        "traffic.html",
+        principal,
+        report=report,
+        start=start,
+        end=end,
+        figure_json=json.dumps(figure),
+    )
+
+
+@router.get("/api/v1/traffic", operation_id="get_traffic", response_model=TrafficPublic)
+def get_traffic(
+    services: ServicesDep,
+    principal: AnalyticsReader,
+    start: date | None = None,
+    end: date | None = None,
+) -> TrafficPublic:
+    """Sessions, engaged sessions and engaged time by channel, social platform and landing page
+    for local days `start`..`end` (default: the last 30 days)."""
+    report, start, end = _report(services, principal, start, end)
+    return TrafficPublic(
+        start=start,
+        end=end,
+        total=_public(report.total),
+        by_channel=[_public(r) for r in report.by_channel],
+        by_social_platform=[_public(r) for r in report.by_social_platform],
+        landing_pages=[_public(r) for r in report.landing_pages],
+    )

@@ -1,0 +1,153 @@
+"""`mercato import events`: mapping files, drift tolerance, bad rows, atomicity, idempotence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mercato.cli.main import app as cli
+from mercato.web.services import Services
+from tests.support.brands import Brand
+
+MAPPING = """
+optional = ["referrer", "revenue", "order_id", "currency"]
+[columns]
+event_id = "uuid"
+ts = ["timestamp", "time"]
+name = "event"
+url = "current_url"
+referrer = "referrer"
+visitor_id = ["distinct_id", "anonymous_id"]
+order_id = "properties.order_id"
+revenue = "properties.revenue"
+currency = "properties.currency"
+[events]
+pageview = ["$pageview", "page_view"]
+purchase = ["purchase", "Order Completed"]
+[properties]
+column = "properties"
+"""
+
+CSV_JANUARY = (
+    "uuid,timestamp,event,current_url,referrer,distinct_id,properties\n"
+    "u1,2026-01-10T10:00:00Z,$pageview,"
+    "https://acme.example/?utm_source=pinterest&utm_medium=social,,d1,{}\n"
+    "u2,2026-01-10T10:05:00Z,purchase,https://acme.example/checkout/thanks,"
+    'https://checkout.stripe.com/,d1,"{""order_id"": ""A-1"", ""revenue"": ""30.00"", '
+    '""currency"": ""EUR""}"\n'
+)
+# February's export renamed two columns and dropped `referrer`; the mapping allows both.
+NDJSON_FEBRUARY = [
+    {
+        "uuid": "u3",
+        "time": 1770717600000,
+        "event": "page_view",
+        "current_url": "https://acme.example/p/1",
+        "anonymous_id": "d2",
+        "properties": {"plan": "gold"},
+    },
+    {
+        "uuid": "u4",
+        "time": 1770718000000,
+        "event": "Order Completed",
+        "current_url": "https://acme.example/t",
+        "anonymous_id": "d2",
+        "properties": {"order_id": "B-2", "revenue": 12.5, "currency": "USD"},
+    },
+]
+
+
+def _files(tmp_path: Path, february: list[dict[str, object]] = NDJSON_FEBRUARY) -> list[str]:
+    (tmp_path / "map.toml").write_text(MAPPING)
+    (tmp_path / "jan.csv").write_text(CSV_JANUARY)
+    (tmp_path / "feb.ndjson").write_text("\n".join(json.dumps(r) for r in february) + "\n")
+    return [str(tmp_path / "jan.csv"), str(tmp_path / "feb.ndjson")]
+
+
+def _run(services: Services, brand: Brand, args: list[str], monkeypatch: object) -> tuple[int, str]:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    settings = services.settings
+    monkeypatch.setenv("MERCATO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("MERCATO_SECRET_KEY", str(settings.secret_key))
+    services.warehouse.close()  # DuckDB: one writing process (the CLI opens its own)
+    result = CliRunner().invoke(
+        cli, ["import", "events", *args, "--workspace", brand.slug], catch_exceptions=False
+    )
+    return result.exit_code, result.output
+
+
+def _reopen(services: Services) -> list[dict[str, object]]:
+    from mercato.warehouse.connection import Warehouse
+
+    warehouse = Warehouse.open_duckdb(services.settings.resolved_warehouse_path)
+    events = warehouse.backend.to_pyarrow(warehouse.raw_table("events")).to_pylist()
+    sessions = warehouse.backend.to_pyarrow(warehouse.raw_table("sessions")).to_pylist()
+    warehouse.close()
+    return events + [{"session": s} for s in sessions]
+
+
+def test_import_with_drift_is_idempotent(
+    services: Services, brand: Brand, tmp_path: Path, monkeypatch: object
+) -> None:
+    files = _files(tmp_path)
+    mapping = ["--mapping", str(tmp_path / "map.toml")]
+    code, output = _run(services, brand, [*files, *mapping], monkeypatch)
+    assert code == 0, output
+    assert "4 events imported" in output
+    code, output = _run(services, brand, [*files, *mapping], monkeypatch)
+    assert "0 events imported, 4 already known" in output
+    stored = _reopen(services)
+    events = {r["event_id"]: r for r in stored if "event_id" in r}
+    assert set(events) == {"u1", "u2", "u3", "u4"}
+    assert events["u2"]["name"] == "purchase"
+    assert str(events["u2"]["revenue"]) == "30.00"
+    assert events["u4"]["name"] == "purchase"
+    assert events["u4"]["order_id"] == "B-2"
+    assert str(events["u3"]["ts"]) == "2026-02-10 10:00:00"
+    assert json.loads(str(events["u3"]["properties"])) == {"plan": "gold"}
+    sessions = [r["session"] for r in stored if "session" in r]
+    first = next(s for s in sessions if s["visitor_id"] == "d1")  # type: ignore[index]
+    assert first["channel"] == "Organic Social"
+    assert first["orders"] == 1
+
+
+def test_bad_rows_are_reported_and_nothing_is_written(
+    services: Services, brand: Brand, tmp_path: Path, monkeypatch: object
+) -> None:
+    february = [
+        *NDJSON_FEBRUARY,
+        {"uuid": "u5", "time": "yesterday", "event": "page_view", "anonymous_id": "d3"},
+    ]
+    files = _files(tmp_path, february)
+    (tmp_path / "feb.ndjson").write_text((tmp_path / "feb.ndjson").read_text() + "{not json\n")
+    code, output = _run(
+        services, brand, [*files, "--mapping", str(tmp_path / "map.toml")], monkeypatch
+    )
+    assert code == 2
+    assert "feb.ndjson:3:ts: not a timestamp: 'yesterday'" in output
+    assert "feb.ndjson:4:row: not valid JSON" in output
+    assert "nothing was imported" in output
+    assert [r for r in _reopen(services) if "event_id" in r] == []
+
+
+def test_missing_column_needs_the_mapping_to_allow_it(
+    services: Services, brand: Brand, tmp_path: Path, monkeypatch: object
+) -> None:
+    files = _files(tmp_path)
+    (tmp_path / "strict.toml").write_text(
+        MAPPING.replace('optional = ["referrer", ', "optional = [")
+    )
+    (tmp_path / "jan.csv").write_text(
+        CSV_JANUARY.replace(",referrer", "")
+        .replace(",,d1", ",d1")
+        .replace(",https://checkout.stripe.com/", "")
+    )
+    code, output = _run(
+        services, brand, [files[0], "--mapping", str(tmp_path / "strict.toml")], monkeypatch
+    )
+    assert code == 2
+    assert "jan.csv:1:referrer: column missing" in output
