@@ -19,6 +19,9 @@ KEY_SEPARATOR = "\x1f"
 class LoadMode(StrEnum):
     UPSERT = "upsert"  # a row with a known key replaces the stored row
     INSERT_NEW = "insert_new"  # a row with a known key is dropped (events: first one wins)
+    # Bulk path for rows whose keys cannot be stored yet (a freshly purged workspace, e.g. the
+    # demo re-seed): no lookup against stored rows, but a batch with a repeated key is refused.
+    APPEND = "append"
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,20 @@ def load(
 ) -> LoadResult:
     """Load `batch` into `table_name`; loading the same batch twice changes nothing."""
     spec = TABLES[table_name]
+    if mode is LoadMode.APPEND:
+        return _append(warehouse, spec, conform(spec, batch))
     rows = _keep_last_per_key(conform(spec, batch))
     with warehouse.lock:
         return _store(warehouse, table_name, rows, batch.num_rows, mode)
+
+
+def _append(warehouse: Warehouse, spec: TableSpec, rows: pa.Table) -> LoadResult:
+    if rows.num_rows and pc.count_distinct(rows.column("row_key")).as_py() != rows.num_rows:
+        raise ValidationFailed("a batch appended in bulk repeats a natural key", location=spec.name)
+    if rows.num_rows:
+        with warehouse.lock:
+            warehouse.backend.insert(spec.name, ibis.memtable(rows))
+    return LoadResult(spec.name, rows.num_rows, rows.num_rows, 0, 0)
 
 
 def _store(
