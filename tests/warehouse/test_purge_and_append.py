@@ -63,3 +63,15 @@ def test_append_inserts_without_lookup_and_refuses_repeated_keys(warehouse: Ware
     with pytest.raises(ValidationFailed, match="repeats a natural key"):
         load(warehouse, "orders", _orders("ws_a", ["3", "3"]), mode=LoadMode.APPEND)
     assert _count(warehouse, "orders", "ws_a") == 2
+
+
+@pytest.mark.parametrize("mode", list(LoadMode))
+def test_loads_release_their_staged_arrow_data(warehouse: Warehouse, mode: LoadMode) -> None:
+    """Ibis would keep each memtable registered until exit: memory grew with every load."""
+    views = "SELECT count(*) FROM duckdb_views() WHERE NOT internal"
+    before = warehouse.backend.con.execute(views).fetchone()
+    for batch in range(3):
+        load(warehouse, "orders", _orders("ws_a", [f"{batch}-1", f"{batch}-2"]), mode=mode)
+    load(warehouse, "orders", _orders("ws_a", ["0-1"]), mode=LoadMode.UPSERT)
+    assert warehouse.backend.con.execute(views).fetchone() == before
+    assert _count(warehouse, "orders", "ws_a") == 6
