@@ -75,3 +75,17 @@ def test_loads_release_their_staged_arrow_data(warehouse: Warehouse, mode: LoadM
     load(warehouse, "orders", _orders("ws_a", ["0-1"]), mode=LoadMode.UPSERT)
     assert warehouse.backend.con.execute(views).fetchone() == before
     assert _count(warehouse, "orders", "ws_a") == 6
+
+
+def test_append_inside_a_transaction_does_not_hold_loaded_batches(warehouse: Warehouse) -> None:
+    """DuckDB keeps a view's Arrow data until COMMIT; APPEND must not stage through views."""
+    import gc
+
+    baseline = pa.total_allocated_bytes()
+    with warehouse.transaction():
+        for batch in range(3):
+            ids = [f"{batch}-{n}" for n in range(20_000)]
+            load(warehouse, "orders", _orders("ws_a", ids), mode=LoadMode.APPEND)
+            gc.collect()
+            assert pa.total_allocated_bytes() - baseline < 1_000_000
+    assert _count(warehouse, "orders", "ws_a") == 60_000
