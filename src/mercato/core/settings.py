@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = Field(
         default=False, description="Mark the login cookie Secure (set true behind HTTPS)."
     )
+    sync_interval_minutes: int = Field(
+        default=0,
+        ge=0,
+        description="Sync every social account this often from `mercato serve`; 0 = off.",
+    )
 
     @field_validator("time_zone")
     @classmethod

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mercato import __version__
 from mercato.catalog import workspaces
+from mercato.connectors.scheduler import SyncScheduler
 from mercato.core.errors import (
     ConflictError,
     MercatoError,
@@ -101,7 +102,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if settings.sync_interval_minutes > 0:
+            scheduler = SyncScheduler(
+                opened.catalog, opened.warehouse, settings.sync_interval_minutes * 60
+            )
+            scheduler.start()
+        _app.state.sync_scheduler = scheduler
         yield
+        if scheduler is not None:
+            scheduler.stop()
         if owned:
             opened.close()
 

@@ -15,7 +15,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
-NAVIGATION: list[tuple[str, str]] = [("/", "Overview")]
+NAVIGATION: list[tuple[str, str]] = [("/", "Overview"), ("/attribution", "Attribution")]
 
 
 def render(

@@ -2,6 +2,13 @@
 so Alembic and `Base.metadata` see every table."""
 
 from mercato.catalog.models.candidates import UgcCandidate
+from mercato.catalog.models.connectors import (
+    AccountConnection,
+    ShopRefund,
+    ShopWebhookSecret,
+    SyncCursor,
+    SyncRun,
+)
 from mercato.catalog.models.core import (
     ApiToken,
     Base,
@@ -12,15 +19,40 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.ugc import (
+    Collection,
+    CollectionItem,
+    Creator,
+    ProductTag,
+    RightsEvent,
+    UgcEmbedding,
+    UgcItem,
+    UgcMedia,
+    UgcSettings,
+)
 
 __all__ = [
+    "AccountConnection",
     "ApiToken",
     "Base",
+    "Collection",
+    "CollectionItem",
+    "Creator",
     "Membership",
     "Product",
+    "ProductTag",
+    "RightsEvent",
+    "ShopRefund",
+    "ShopWebhookSecret",
     "Site",
     "SocialAccount",
+    "SyncCursor",
+    "SyncRun",
     "UgcCandidate",
+    "UgcEmbedding",
+    "UgcItem",
+    "UgcMedia",
+    "UgcSettings",
     "User",
     "Workspace",
 ]

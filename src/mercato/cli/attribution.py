@@ -1,0 +1,141 @@
+"""`mercato attribution`: attributed conversions and revenue, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mercato.catalog import workspaces
+from mercato.catalog.models import Workspace
+from mercato.cli.context import console, fail, opened_services
+from mercato.core.errors import MercatoError
+from mercato.web.auth import Principal
+from mercato.web.routes.attribution import AttributionPublic, CreditPublic, public, run_report
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def _workspace(session: Session, slug: str | None) -> Workspace:
+    if slug is not None:
+        return workspaces.get_workspace(session, slug)
+    every = list(session.scalars(select(Workspace).limit(2)))
+    if len(every) != 1:
+        raise fail("there is not exactly one workspace: name it with --workspace SLUG")
+    return every[0]
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def attribution(
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace slug or id (default: the only one).")
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="markov, shapley, first_touch, last_touch, "
+            "last_non_direct, linear, position_based, time_decay"
+        ),
+    ] = "markov",
+    order: Annotated[int, typer.Option(help="Markov order, 1 to 4.")] = 1,
+    by: Annotated[
+        str, typer.Option(help="channel, platform, campaign, content or ugc.")
+    ] = "channel",
+    window: Annotated[str, typer.Option(help="Lookback window: 30d, 2w, 12h.")] = "30d",
+    credit: Annotated[
+        str, typer.Option(help="Markov credit: pooled, per_journey, per_journey_distinct.")
+    ] = "pooled",
+    conversion: Annotated[
+        str, typer.Option(help="What ends a journey: any (purchase or lead), purchase, lead.")
+    ] = "any",
+    identity: Annotated[
+        str, typer.Option(help="customer (join a customer's visitors) or visitor.")
+    ] = "customer",
+    first_day: Annotated[
+        str | None, typer.Option("--from", help="First local day (YYYY-MM-DD).")
+    ] = None,
+    last_day: Annotated[str | None, typer.Option("--to", help="Last local day, inclusive.")] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table, json or csv.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Attribute conversions and revenue to channels, platforms, campaigns or UGC."""
+    start, end = _day(first_day, "--from"), _day(last_day, "--to")
+    with opened_services() as services:
+        with services.catalog.session() as session:
+            ws = _workspace(session, workspace)
+            session.expunge(ws)
+        principal = Principal(workspace=ws, scopes=frozenset())
+        try:
+            report = run_report(
+                services, principal, start, end, model=model, by=by, window=window,
+                order=order, credit=credit, conversion=conversion, identity=identity,
+            )  # fmt: skip
+        except MercatoError as exc:
+            raise fail(str(exc)) from None
+        body = public(report, ws.currency)
+    _emit(body, output)
+
+
+def _emit(body: AttributionPublic, output: OutputFormat) -> None:
+    if output is OutputFormat.JSON:
+        print(body.model_dump_json(indent=2))
+    elif output is OutputFormat.CSV:
+        print(_csv(body.rows), end="")
+    else:
+        _print_table(body.model_label, body.by, body.currency, body.rows, body.notices)
+        console.print(
+            f"{body.journeys:,} journeys, {body.conversions:,} conversions, "
+            f"revenue {body.revenue:,.2f} {body.currency}"
+        )
+
+
+def _csv(rows: list[CreditPublic]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["label", "conversions", "revenue", "spend", "roas"])
+    for row in rows:
+        record = row.model_dump()
+        writer.writerow([record[name] if record[name] is not None else "" for name in
+                         ("label", "conversions", "revenue", "spend", "roas")])  # fmt: skip
+    return buffer.getvalue()
+
+
+def _print_table(
+    title: str, by: str, currency: str, rows: list[CreditPublic], notices: list[str]
+) -> None:
+    for notice in notices:
+        console.print(f"[yellow]note:[/] {notice}", highlight=False)
+    table = Table(title=title)
+    table.add_column(by)
+    for name in ("conversions", f"revenue ({currency})", "spend", "ROAS"):
+        table.add_column(name, justify="right")
+    for row in rows:
+        record = row.model_dump()
+        table.add_row(
+            record["label"],
+            f"{record['conversions']:.2f}",
+            f"{record['revenue']:,.2f}",
+            "—" if record["spend"] is None else f"{record['spend']:,.2f}",
+            "—" if record["roas"] is None else f"{record['roas']:.2f}",
+        )
+    console.print(table)

@@ -1,0 +1,152 @@
+"""`mercato ugc ...`: intake, review import, add by URL, moderation, rights, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import func, select
+
+from mercato.catalog import workspaces
+from mercato.catalog.models import UgcCandidate
+from mercato.cli.context import console, fail, opened_services
+from mercato.ugc import curation, embedding, rights
+from mercato.ugc.embedding import AI_MISSING_NOTICE
+from mercato.ugc.intake import IntakeSummary
+from mercato.ugc.items import get_item, set_status
+from mercato.ugc.search import UgcQuery, search
+from mercato.ugc.service import add_url, import_reviews, intake_candidates, intake_context
+
+ugc_app = typer.Typer(help="The UGC library.", no_args_is_help=True)
+Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]
+
+
+def _summary(summary: IntakeSummary) -> None:
+    console.print(
+        f"added [bold]{summary.added}[/], already in the library {summary.skipped}, "
+        f"with media errors {summary.media_errors}"
+    )
+    if not embedding.ai_available():
+        console.print(f"[yellow]{AI_MISSING_NOTICE}[/]")
+
+
+@ugc_app.command("intake")
+def ugc_intake(workspace: Workspace) -> None:
+    """Turn new connector candidates into library items (embeds and suggests products)."""
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        pending = session.scalar(
+            select(func.count()).where(
+                UgcCandidate.workspace_id == ws.id, UgcCandidate.consumed_at.is_(None)
+            )
+        )
+        with Progress(console=console) as progress:
+            task = progress.add_task("intake", total=pending or 0)
+            summary = intake_candidates(
+                session,
+                intake_context(services.settings, ws.id),
+                progress=lambda n: progress.advance(task, n),
+            )
+        _summary(summary)
+
+
+@ugc_app.command("import-reviews")
+def ugc_import_reviews(path: Path, workspace: Workspace) -> None:
+    """Import a review CSV (product_sku, rating, title, text, photo_urls, author, date)."""
+    if not path.is_file():
+        raise fail(f"{path}: no such file")
+    content = path.read_text(encoding="utf-8", errors="replace")
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        context = intake_context(services.settings, ws.id)
+        with console.status(f"importing {path.name}"):
+            summary = import_reviews(session, context, path.name, content)
+        _summary(summary)
+
+
+@ugc_app.command("add-url")
+def ugc_add_url(url: str, workspace: Workspace) -> None:
+    """Add a post by its URL (its Open Graph image and text, or the image itself)."""
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        summary = add_url(session, intake_context(services.settings, ws.id), url)
+        _summary(summary)
+        for item_id in summary.item_ids:
+            item = get_item(session, ws.id, item_id)
+            console.print(
+                f"item {item.id}" + (f": [red]{item.media_error}[/]" if item.media_error else "")
+            )
+
+
+def _set(workspace: str, item_ids: list[str], status: str) -> None:
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        console.print(f"{set_status(session, ws.id, item_ids, status)} item(s) {status}")
+
+
+@ugc_app.command("approve")
+def ugc_approve(item_ids: list[str], workspace: Workspace) -> None:
+    """Approve items."""
+    _set(workspace, item_ids, "approved")
+
+
+@ugc_app.command("reject")
+def ugc_reject(item_ids: list[str], workspace: Workspace) -> None:
+    """Reject items."""
+    _set(workspace, item_ids, "rejected")
+
+
+@ugc_app.command("request-rights")
+def ugc_request_rights(
+    item_id: str,
+    workspace: Workspace,
+    channel: Annotated[str, typer.Option(help="comment, dm or email")] = "comment",
+) -> None:
+    """Record a rights request and print the text to post."""
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        event = rights.record_request(
+            session, get_item(session, ws.id, item_id), ws.slug, channel=channel
+        )
+        console.print(event.text, highlight=False, markup=False)
+
+
+@ugc_app.command("rescore")
+def ugc_rescore(workspace: Workspace) -> None:
+    """Recompute curation scores from quality, engagement and on-site events."""
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        count = curation.rescore(session, services.warehouse.for_workspace(ws.id), ws.id)
+        console.print(f"scored {count} item(s)")
+
+
+@ugc_app.command("search")
+def ugc_search(
+    workspace: Workspace,
+    text: Annotated[str, typer.Option(help="Full-text words.")] = "",
+    semantic: Annotated[str, typer.Option(help="Describe the picture.")] = "",
+    status: Annotated[str | None, typer.Option()] = None,
+    rights_status: Annotated[str | None, typer.Option("--rights")] = None,
+    sort: Annotated[str, typer.Option()] = "recent",
+    limit: Annotated[int, typer.Option()] = 20,
+) -> None:
+    """Search the library."""
+    query = UgcQuery(
+        text=text, semantic=semantic, status=status, rights=rights_status, sort=sort, limit=limit
+    )
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        result = search(session, ws.id, query, embedding.load_embedder() if semantic else None)
+        if result.notice:
+            console.print(f"[yellow]{result.notice}[/]")
+        table = Table("id", "platform", "status", "rights", "caption")
+        for item in result.items:
+            table.add_row(
+                item.id, item.platform, item.status, item.rights_status, Text(item.caption[:80])
+            )
+        console.print(table)
+        console.print(f"{result.total} match(es)")

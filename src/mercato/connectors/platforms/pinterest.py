@@ -1,0 +1,180 @@
+"""Pinterest API v5: follower count, daily account analytics and pins with their analytics.
+
+Days whose `data_status` is not `READY` are stored as NULL with `data_not_ready`; a later
+sync overwrites them. Pin metrics are the pin's totals over the last 90 days (the furthest
+Pinterest reports back), so `vendor_metric` says so.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from mercato.connectors.parsing import parse_timestamp
+from mercato.connectors.platforms.client import ApiClient
+from mercato.connectors.platforms.context import SyncContext
+from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
+from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
+
+PLATFORM = "pinterest"
+BASE_URL = "https://api.pinterest.com"
+VERSION = "v5"
+METRICS = {
+    "IMPRESSION": "views",
+    "SAVE": "saves",
+    "PIN_CLICK": "pin_clicks",
+    "OUTBOUND_CLICK": "link_clicks",
+    "ENGAGEMENT": "interactions",
+}
+WINDOW_DAYS = 90
+
+
+def classify(response: httpx.Response, body: Any) -> PlatformError | None:
+    if response.status_code < 400:
+        return None
+    message = str(body.get("message") if isinstance(body, dict) else response.text[:200])
+    code = str(body.get("code") if isinstance(body, dict) else "")
+    if response.status_code == 401:
+        return TokenRejected(message, account_status="token_invalid", status=401, code=code)
+    if response.status_code == 403:
+        return TokenRejected(message, account_status="missing_permission", status=403, code=code)
+    if response.status_code == 429:
+        wait = float(response.headers.get("retry-after") or 60)
+        return RateLimited(message, retry_after_s=wait, status=429, code=code)
+    return PlatformError(message, status=response.status_code, code=code)
+
+
+def sync(ctx: SyncContext) -> None:
+    client = ApiClient(
+        ctx.connection.api_base_url or BASE_URL,
+        {"Authorization": f"Bearer {ctx.account.access_token}"},
+        classify,
+        ctx.policy,
+    )
+    try:
+        account = client.request("GET", "/v5/user_account")
+        followers = account.get("follower_count")
+        ctx.store(
+            days=[
+                AccountDay(
+                    PLATFORM,
+                    ctx.account.id,
+                    ctx.now.date(),
+                    VERSION,
+                    (
+                        MetricValue("followers", float(followers), "follower_count")
+                        if followers is not None
+                        else MetricValue.missing("followers", "follower_count", Missing.EMPTY),
+                    ),
+                )
+            ]
+        )
+        sync_account_days(ctx, client)
+        sync_pins(ctx, client)
+    finally:
+        client.close()
+
+
+def _window(ctx: SyncContext) -> tuple[date, date]:
+    end = ctx.now.date() - timedelta(days=1)
+    return end - timedelta(days=WINDOW_DAYS - 1), end
+
+
+def sync_account_days(ctx: SyncContext, client: ApiClient) -> None:
+    cursor, _ = ctx.load_cursor("account_days")
+    first, end = _window(ctx)
+    # Re-read the last few days each time: they may still have been PROCESSING.
+    start = max(first, date.fromisoformat(cursor) - timedelta(days=3)) if cursor else first
+    body = client.request(
+        "GET",
+        "/v5/user_account/analytics",
+        params={
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "metric_types": ",".join(METRICS),
+            "from_claimed_content": "BOTH",
+            "pin_format": "ALL",
+            "app_types": "ALL",
+        },
+    )
+    days = []
+    for point in (body.get("all") or {}).get("daily_metrics") or []:
+        ready = point.get("data_status") == "READY"
+        metrics = point.get("metrics") or {}
+        days.append(
+            AccountDay(
+                PLATFORM,
+                ctx.account.id,
+                date.fromisoformat(point["date"]),
+                VERSION,
+                [
+                    MetricValue(n, float(metrics[v]), v)
+                    if ready and metrics.get(v) is not None
+                    else MetricValue.missing(
+                        n, v, Missing.NOT_READY if not ready else Missing.EMPTY
+                    )
+                    for v, n in METRICS.items()
+                ],
+            )
+        )
+    ctx.store(days=days)
+    ctx.save_cursor("account_days", end.isoformat(), {})
+
+
+def sync_pins(ctx: SyncContext, client: ApiClient) -> None:
+    bookmark, state = ctx.load_cursor("pins")
+    if not state.get("pass_started_at"):
+        state = {"pass_started_at": ctx.now.isoformat()}
+    captured_at = datetime.fromisoformat(state["pass_started_at"])
+    while True:
+        body = client.request(
+            "GET",
+            "/v5/pins",
+            params={"page_size": 100, **({"bookmark": bookmark} if bookmark else {})},
+        )
+        ctx.store(
+            snapshots=[
+                pin_snapshot(ctx, client, pin, captured_at) for pin in body.get("items") or []
+            ]
+        )
+        bookmark = body.get("bookmark")
+        ctx.save_cursor("pins", bookmark, state if bookmark else {})
+        if not bookmark:
+            return
+
+
+def pin_snapshot(
+    ctx: SyncContext, client: ApiClient, pin: dict[str, Any], captured_at: datetime
+) -> PostSnapshot:
+    start, end = _window(ctx)
+    body = client.request(
+        "GET",
+        f"/v5/pins/{pin['id']}/analytics",
+        params={
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "metric_types": ",".join(METRICS),
+            "app_types": "ALL",
+            "split_field": "NO_SPLIT",
+        },
+    )
+    summary = (body.get("all") or {}).get("summary_metrics") or {}
+    values = [
+        MetricValue(n, float(summary[v]), f"{v} (90d)")
+        if summary.get(v) is not None
+        else MetricValue.missing(n, f"{v} (90d)", Missing.EMPTY_INSIGHT_SET)
+        for v, n in METRICS.items()
+    ]
+    created = pin.get("created_at")
+    post = Post(
+        PLATFORM,
+        ctx.account.id,
+        str(pin["id"]),
+        parse_timestamp(str(created)) if created else None,
+        "pin",
+        str(pin.get("title") or pin.get("description") or ""),
+        str(pin.get("link") or ""),
+    )
+    return PostSnapshot(post, captured_at, VERSION, values)

@@ -1,0 +1,47 @@
+"""Background syncs for `mercato serve`: one daemon thread that syncs every active account
+every `sync_interval_minutes` (0 turns it off). A failing account never stops the others."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from mercato.catalog.db import Catalog
+from mercato.connectors.sync import accounts_to_sync, sync_account
+from mercato.warehouse.connection import Warehouse
+
+log = logging.getLogger(__name__)
+
+
+class SyncScheduler:
+    def __init__(self, catalog: Catalog, warehouse: Warehouse, interval_s: float) -> None:
+        self.catalog = catalog
+        self.warehouse = warehouse
+        self.interval_s = interval_s
+        self.rounds = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mercato-sync", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout=timeout_s)
+
+    def run_once(self) -> None:
+        for account_id in accounts_to_sync(self.catalog, None):
+            if self._stop.is_set():
+                return
+            try:
+                outcome = sync_account(self.catalog, self.warehouse, account_id)
+            except Exception:  # one broken account must not end the scheduler
+                log.exception("scheduled sync of %s failed", account_id)
+                continue
+            log.info("synced %s %s: %s", outcome.platform, outcome.handle, outcome.status)
+        self.rounds += 1
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.run_once()
+            self._stop.wait(self.interval_s)

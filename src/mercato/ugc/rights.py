@@ -1,0 +1,171 @@
+"""Usage rights: the request text, approval detected from the author's reply, consent from
+the upload form, revocation and expiry. Every step is written to the item's rights log with
+its evidence (text, time, terms version)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import Creator, RightsEvent, UgcItem, UgcSettings
+from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import utcnow
+from mercato.ugc.items import ugc_settings
+from mercato.ugc.rewards import issue_coupon
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A reply synced from the platform: who wrote it, what, when."""
+
+    author: str
+    text: str
+    at: datetime
+
+
+def approval_hashtag(settings: UgcSettings, workspace_slug: str) -> str:
+    tag = settings.approval_hashtag.strip().lstrip("#")
+    return "#" + (tag or f"Yes{workspace_slug.replace('-', '').title()}")
+
+
+def request_text(item: UgcItem, creator: Creator | None, settings: UgcSettings, slug: str) -> str:
+    """The comment or DM asking the author for rights, with the key hashtag and terms link."""
+    hello = f"Hi @{creator.handle}! " if creator else "Hi! "
+    terms = f" ({settings.terms_url})" if settings.terms_url else ""
+    return (
+        f"{hello}We love this post and would like to feature it on our site and social "
+        f"channels. If you agree to our terms{terms}, reply {approval_hashtag(settings, slug)}. "
+        "Thank you!"
+    )
+
+
+def _expiry(settings: UgcSettings, granted_at: datetime) -> datetime | None:
+    return granted_at + timedelta(days=settings.rights_days) if settings.rights_days else None
+
+
+def record_request(
+    session: Session, item: UgcItem, slug: str, *, channel: str = "comment", actor: str = ""
+) -> RightsEvent:
+    if channel not in ("comment", "dm", "email"):
+        raise ValidationFailed("channel must be comment, dm or email", location="channel")
+    settings = ugc_settings(session, item.workspace_id)
+    creator = session.get(Creator, item.creator_id) if item.creator_id else None
+    event = RightsEvent(
+        item_id=item.id,
+        kind="requested",
+        channel=channel,
+        text=request_text(item, creator, settings, slug),
+        terms_url=settings.terms_url,
+        terms_version=settings.terms_version,
+        actor=actor,
+    )
+    session.add(event)
+    if item.rights_status in ("none", "revoked", "expired"):
+        item.rights_status = "requested"
+    return event
+
+
+def grant(
+    session: Session,
+    item: UgcItem,
+    *,
+    channel: str,
+    evidence: str,
+    at: datetime | None = None,
+    expires_at: datetime | None = None,
+    actor: str = "",
+) -> RightsEvent:
+    """Record a grant with its evidence; the terms version in force is kept with it."""
+    settings = ugc_settings(session, item.workspace_id)
+    moment = at or utcnow()
+    until = expires_at or _expiry(settings, moment)
+    event = RightsEvent(
+        item_id=item.id,
+        kind="granted",
+        channel=channel,
+        text=evidence,
+        terms_url=settings.terms_url,
+        terms_version=settings.terms_version,
+        actor=actor,
+        at=moment,
+        expires_at=until,
+    )
+    session.add(event)
+    item.rights_status = "granted"
+    item.rights_granted_at = moment
+    item.rights_expires_at = until
+    item.rights_terms_version = settings.terms_version
+    creator = session.get(Creator, item.creator_id) if item.creator_id else None
+    if creator is not None:
+        issue_coupon(session, creator)
+    return event
+
+
+def revoke(session: Session, item: UgcItem, reason: str, actor: str = "") -> RightsEvent:
+    event = RightsEvent(item_id=item.id, kind="revoked", channel="manual", text=reason, actor=actor)
+    session.add(event)
+    item.rights_status = "revoked"
+    return event
+
+
+def approval_in(comments: Sequence[Comment], author: str, hashtag: str) -> Comment | None:
+    """The author's first reply containing the key hashtag as a whole tag (case-insensitive)."""
+    wanted = re.compile(rf"(?<!\w){re.escape(hashtag)}(?!\w)", re.IGNORECASE)
+    handle = author.lstrip("@").lower()
+    for comment in sorted(comments, key=lambda c: c.at):
+        if comment.author.lstrip("@").lower() == handle and wanted.search(comment.text):
+            return comment
+    return None
+
+
+def detect_approval(
+    session: Session, item: UgcItem, comments: Sequence[Comment], slug: str
+) -> RightsEvent | None:
+    """Grant rights when the item's author replied with the approval hashtag."""
+    if item.rights_status == "granted" or item.creator_id is None:
+        return None
+    creator = session.get(Creator, item.creator_id)
+    if creator is None:
+        return None
+    settings = ugc_settings(session, item.workspace_id)
+    asked_at = session.scalar(
+        select(func.max(RightsEvent.at)).where(
+            RightsEvent.item_id == item.id, RightsEvent.kind == "requested"
+        )
+    )
+    # A reply only answers a request made before it (an old #YesBrand is not consent).
+    answers = [c for c in comments if asked_at is None or c.at >= asked_at]
+    reply = approval_in(answers, creator.handle, approval_hashtag(settings, slug))
+    if reply is None:
+        return None
+    return grant(session, item, channel="comment_reply", evidence=reply.text, at=reply.at)
+
+
+def expire_due(session: Session, workspace_id: str, now: datetime | None = None) -> int:
+    """Mark grants past their expiry (the gate already hides them; this keeps the log honest)."""
+    moment = now or utcnow()
+    due = session.scalars(
+        select(UgcItem).where(
+            UgcItem.workspace_id == workspace_id,
+            UgcItem.rights_status == "granted",
+            UgcItem.rights_expires_at.is_not(None),
+            UgcItem.rights_expires_at <= moment,
+        )
+    ).all()
+    for item in due:
+        item.rights_status = "expired"
+        session.add(RightsEvent(item_id=item.id, kind="expired", channel="system", at=moment))
+    return len(due)
+
+
+def rights_log(session: Session, item_id: str) -> list[RightsEvent]:
+    return list(
+        session.scalars(
+            select(RightsEvent).where(RightsEvent.item_id == item_id).order_by(RightsEvent.at)
+        )
+    )

@@ -1,0 +1,225 @@
+"""Library search: filters, full-text (SQLite FTS5 / PostgreSQL tsvector), semantic search
+over stored embeddings (numpy cosine), and sorting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import CollectionItem, Creator, Product, ProductTag, UgcItem
+from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import utcnow
+from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder
+from mercato.ugc.publishable import publishable_condition
+from mercato.ugc.vectors import workspace_vectors
+
+FILTERED_FIELDS = (
+    "product_id",
+    "product_type",
+    "product_line",
+    "category",
+    "content_type",
+    "platform",
+    "source",
+    "creator",
+    "posted_from",
+    "posted_to",
+    "status",
+    "rights",
+    "collection_id",
+)
+SORTS = ("recent", "engagement", "performance", "curation", "relevance")
+RIGHTS = ("none", "requested", "granted", "revoked", "expired", "publishable")
+FTS = table("ugc_items_fts", column("item_id"), column("rank"))
+ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
+
+
+@dataclass
+class UgcQuery:
+    text: str = ""
+    semantic: str = ""
+    product_id: str | None = None
+    product_type: str | None = None
+    product_line: str | None = None
+    category: str | None = None
+    content_type: str | None = None
+    platform: str | None = None
+    source: str | None = None
+    creator: str | None = None
+    posted_from: datetime | None = None
+    posted_to: datetime | None = None
+    status: str | None = None
+    rights: str | None = None
+    tagged: bool | None = None
+    collection_id: str | None = None
+    sort: str = "recent"
+    limit: int = 48
+    offset: int = 0
+
+
+@dataclass
+class SearchResult:
+    items: list[UgcItem]
+    total: int
+    notice: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def fts5_query(text: str) -> str:
+    """User words as quoted FTS5 terms (all must match); operators in the input are inert."""
+    return " ".join(f'"{word}"' for word in re.findall(r"\w+", text, re.UNICODE))
+
+
+def _product_filter(query: UgcQuery) -> ColumnElement[bool] | None:
+    conditions: list[ColumnElement[bool]] = []
+    if query.product_id:
+        conditions.append(ProductTag.product_id == query.product_id)
+    for name in ("product_type", "product_line", "category"):
+        value = getattr(query, name)
+        if value:
+            conditions.append(getattr(Product, name) == value)
+    if not conditions:
+        return None
+    sub = (
+        select(ProductTag.item_id)
+        .join(Product, Product.id == ProductTag.product_id)
+        .where(ProductTag.item_id == UgcItem.id, ProductTag.status == "accepted", *conditions)
+    )
+    return exists(sub)
+
+
+def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
+    where: list[Any] = [UgcItem.workspace_id == workspace_id]
+    for name in ("content_type", "platform", "source", "status"):
+        value = getattr(query, name)
+        if value:
+            where.append(getattr(UgcItem, name) == value)
+    if query.creator:
+        handle = query.creator.lstrip("@")
+        where.append(
+            UgcItem.creator_id.in_(
+                select(Creator.id).where(
+                    Creator.workspace_id == workspace_id,
+                    (Creator.handle == handle) | (Creator.id == query.creator),
+                )
+            )
+        )
+    if query.posted_from:
+        where.append(UgcItem.posted_at >= query.posted_from)
+    if query.posted_to:
+        where.append(UgcItem.posted_at < query.posted_to)
+    if query.rights == "publishable":
+        where.append(publishable_condition(utcnow()))
+    elif query.rights:
+        where.append(UgcItem.rights_status == query.rights)
+    if (product := _product_filter(query)) is not None:
+        where.append(product)
+    if query.collection_id:
+        where.append(
+            UgcItem.id.in_(
+                select(CollectionItem.item_id).where(
+                    CollectionItem.collection_id == query.collection_id
+                )
+            )
+        )
+    if query.tagged is not None:
+        tagged = exists(
+            select(ProductTag.item_id).where(
+                ProductTag.item_id == UgcItem.id, ProductTag.status == "accepted"
+            )
+        )
+        where.append(tagged if query.tagged else ~tagged)
+    return where
+
+
+def _full_text(statement: Any, session: Session, text: str) -> tuple[Any, Any]:
+    """Restrict to full-text matches; returns the statement and its relevance order."""
+    if session.get_bind().dialect.name == "sqlite":
+        terms = fts5_query(text)
+        if not terms:
+            return statement, None
+        matches = (
+            select(FTS.c.item_id, FTS.c.rank)
+            .where(literal_column("ugc_items_fts").op("MATCH")(terms))
+            .subquery("fts")
+        )
+        joined = statement.join(matches, matches.c.item_id == UgcItem.id)
+        return joined, matches.c.rank.asc()
+    vector = func.to_tsvector(ENGLISH, UgcItem.search_text)
+    tsquery = func.websearch_to_tsquery(ENGLISH, text)
+    return statement.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
+
+
+def _order(query: UgcQuery, relevance: Any) -> list[Any]:
+    recent = [UgcItem.posted_at.desc().nulls_last(), UgcItem.id.desc()]
+    if query.sort == "relevance" and relevance is not None:
+        return [relevance, *recent]
+    if query.sort == "engagement":
+        return [UgcItem.engagement.desc(), *recent]
+    if query.sort == "performance":
+        return [UgcItem.site_performance.desc().nulls_last(), *recent]
+    if query.sort == "curation":
+        return [UgcItem.curation_score.desc().nulls_last(), *recent]
+    return recent
+
+
+def search(
+    session: Session, workspace_id: str, query: UgcQuery, embedder: Embedder | None = None
+) -> SearchResult:
+    if query.sort not in SORTS:
+        raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", location="sort")
+    if query.rights and query.rights not in RIGHTS:
+        raise ValidationFailed(f"rights must be one of {', '.join(RIGHTS)}", location="rights")
+    notice = None
+    text = query.text
+    if query.semantic:
+        if embedder is not None:
+            return _semantic(session, workspace_id, query, embedder)
+        notice, text = AI_MISSING_NOTICE, " ".join(filter(None, [text, query.semantic]))
+    statement = select(UgcItem).where(*_filters(workspace_id, query))
+    relevance = None
+    if text.strip():
+        statement, relevance = _full_text(statement, session, text)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = statement.order_by(*_order(query, relevance)).limit(query.limit).offset(query.offset)
+    return SearchResult(list(session.scalars(page)), int(total), notice)
+
+
+def _semantic(
+    session: Session, workspace_id: str, query: UgcQuery, embedder: Embedder
+) -> SearchResult:
+    """Cosine similarity of the query to the stored vectors of the items the filters keep."""
+    snapshot = workspace_vectors(session, workspace_id)
+    filtered = (
+        any(getattr(query, name) for name in FILTERED_FIELDS)
+        or query.tagged is not None
+        or bool(query.text.strip())
+    )
+    ids, matrix = snapshot.ids, snapshot.matrix
+    if filtered and len(ids):
+        statement = select(UgcItem.id).where(*_filters(workspace_id, query))
+        if query.text.strip():
+            statement, _ = _full_text(statement, session, query.text)
+        keep = snapshot.rows_of(session.scalars(statement))
+        ids, matrix = ids[keep], matrix[keep]
+    if not len(ids):
+        return SearchResult([], 0)
+    scores = matrix @ embedder.embed([query.semantic])[0]
+    wanted = min(len(scores), query.offset + query.limit)
+    # Partial selection first: only the requested page is fully sorted.
+    best = np.argpartition(-scores, wanted - 1)[:wanted]
+    top = best[np.argsort(-scores[best])][query.offset :]
+    chosen = [str(ids[i]) for i in top]
+    found = session.scalars(select(UgcItem).where(UgcItem.id.in_(chosen)))
+    by_id = {item.id: item for item in found}
+    return SearchResult(
+        [by_id[i] for i in chosen if i in by_id],
+        len(ids),
+        scores={str(ids[i]): round(float(scores[i]), 4) for i in top},
+    )

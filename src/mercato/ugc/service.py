@@ -1,0 +1,156 @@
+"""What the CLI and the web routes call: each intake path followed by enrichment
+(embeddings + product suggestions), and the item detail view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import (
+    Creator,
+    Product,
+    ProductTag,
+    RightsEvent,
+    UgcItem,
+    UgcMedia,
+    Workspace,
+)
+from mercato.core.settings import Settings
+from mercato.ugc import embedding, intake, reviews, rights
+from mercato.ugc.embedding import Embedder
+from mercato.ugc.fetch import SafeFetcher
+from mercato.ugc.intake import IntakeSummary
+from mercato.ugc.items import IntakeContext, get_item, ugc_settings
+from mercato.ugc.tagging import tags_of
+
+EmbedderSource = Callable[[], Embedder | None]
+
+
+def intake_context(
+    settings: Settings, workspace_id: str, fetcher: SafeFetcher | None = None
+) -> IntakeContext:
+    return IntakeContext(
+        workspace_id=workspace_id, media_dir=settings.media_dir, fetcher=fetcher or SafeFetcher()
+    )
+
+
+def _enriched(
+    session: Session,
+    context: IntakeContext,
+    summary: IntakeSummary,
+    embedder: EmbedderSource | None,
+) -> IntakeSummary:
+    if summary.item_ids:
+        # Looked up at call time, so an install without the [ai] extra (or a test) decides.
+        source = embedder or embedding.load_embedder
+        intake.enrich(session, context.workspace_id, summary.item_ids, source())
+    return summary
+
+
+def intake_candidates(
+    session: Session,
+    context: IntakeContext,
+    embedder: EmbedderSource | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> IntakeSummary:
+    summary = intake.intake_candidates(session, context, progress=progress)
+    return _enriched(session, context, summary, embedder)
+
+
+def import_reviews(
+    session: Session,
+    context: IntakeContext,
+    name: str,
+    content: str,
+    embedder: EmbedderSource | None = None,
+) -> IntakeSummary:
+    return _enriched(
+        session, context, reviews.import_reviews(session, context, name, content), embedder
+    )
+
+
+def add_url(
+    session: Session, context: IntakeContext, url: str, embedder: EmbedderSource | None = None
+) -> IntakeSummary:
+    summary = IntakeSummary()
+    item = intake.intake_url(session, context, url)
+    if item is None:
+        summary.skipped = 1
+    else:
+        summary.added, summary.item_ids = 1, [item.id]
+        summary.media_errors = 1 if item.media_error else 0
+    return _enriched(session, context, summary, embedder)
+
+
+def upload(
+    session: Session,
+    context: IntakeContext,
+    workspace: Workspace,
+    *,
+    files: Sequence[bytes],
+    caption: str,
+    email: str,
+    handle: str,
+    consent: bool,
+    embedder: EmbedderSource | None = None,
+) -> UgcItem:
+    item = intake.intake_upload(
+        session,
+        context,
+        slug=workspace.slug,
+        files=files,
+        caption=caption,
+        email=email,
+        handle=handle,
+        consent=consent,
+    )
+    summary = IntakeSummary(added=1, item_ids=[item.id])
+    _enriched(session, context, summary, embedder)
+    return item
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: UgcItem
+    creator: Creator | None
+    media: list[UgcMedia]
+    tags: list[tuple[ProductTag, Product]]
+    rights_log: list[RightsEvent]
+    request_preview: str
+
+
+def item_detail(session: Session, workspace: Workspace, item_id: str) -> ItemDetail:
+    item = get_item(session, workspace.id, item_id)
+    creator = session.get(Creator, item.creator_id) if item.creator_id else None
+    media = list(
+        session.scalars(
+            select(UgcMedia).where(UgcMedia.item_id == item.id).order_by(UgcMedia.position)
+        )
+    )
+    settings = ugc_settings(session, workspace.id)
+    return ItemDetail(
+        item=item,
+        creator=creator,
+        media=media,
+        tags=tags_of(session, item.id),
+        rights_log=rights.rights_log(session, item.id),
+        request_preview=rights.request_text(item, creator, settings, workspace.slug),
+    )
+
+
+def first_media(session: Session, item_ids: Sequence[str]) -> dict[str, UgcMedia]:
+    """The cover media of each item (position 0), for grids."""
+    rows = session.scalars(
+        select(UgcMedia).where(UgcMedia.item_id.in_(list(item_ids)), UgcMedia.position == 0)
+    )
+    return {media.item_id: media for media in rows}
+
+
+def creators_by_id(session: Session, creator_ids: Sequence[str | None]) -> dict[str, Creator]:
+    wanted = [c for c in creator_ids if c]
+    if not wanted:
+        return {}
+    return {c.id: c for c in session.scalars(select(Creator).where(Creator.id.in_(wanted)))}

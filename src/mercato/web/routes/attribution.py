@@ -1,0 +1,220 @@
+"""Attribution: `GET /api/v1/attribution` (JSON) and the `/attribution` comparison page."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from mercato.attribution.service import AttributionReport, attribution_report, make_request
+from mercato.catalog.models import Site
+from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import local_day_bounds_utc, zone
+from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
+from mercato.web.services import Services
+from mercato.web.templating import render
+
+router = APIRouter(tags=["attribution"])
+page_router = APIRouter(include_in_schema=False)
+
+
+class CreditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    label: str
+    conversions: float
+    revenue: Decimal
+    spend: Decimal | None
+    roas: float | None
+
+
+class ComparisonPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    label: str
+    conversions: dict[str, float]
+
+
+class PathPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    path: str
+    conversions: int
+    revenue: Decimal
+
+
+class DistributionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    buckets: list[str]
+    counts: list[int]
+    median: float | None
+
+
+class AttributionPublic(BaseModel):
+    model: str
+    model_label: str
+    by: str
+    window_days: float
+    conversion: str
+    identity: str
+    credit: str | None
+    order: int | None
+    currency: str
+    start: datetime | None
+    end: datetime | None
+    journeys: int
+    conversions: int
+    revenue: Decimal
+    rows: list[CreditPublic]
+    comparison_models: list[str]
+    comparison: list[ComparisonPublic]
+    top_paths: list[PathPublic]
+    time_to_conversion: DistributionPublic
+    sessions_to_conversion: DistributionPublic
+    removal_effects: dict[str, float] | None
+    conversion_probability: float | None
+    notices: list[str]
+
+
+def public(report: AttributionReport, currency: str) -> AttributionPublic:
+    request = report.request
+    is_markov = request.model.value == "markov"
+    return AttributionPublic.model_validate(
+        {
+            **{name: getattr(report, name) for name in _PLAIN_FIELDS},
+            "model": request.model.value,
+            "by": request.by.value,
+            "window_days": request.window.total_seconds() / 86_400,
+            "conversion": request.conversion.value,
+            "identity": request.identity.value,
+            "credit": request.options.credit.value if is_markov else None,
+            "order": request.options.order if is_markov else None,
+            "currency": currency,
+            "start": request.start,
+            "end": request.end,
+        },
+        from_attributes=True,
+    )
+
+
+_PLAIN_FIELDS = (
+    "model_label", "journeys", "conversions", "revenue", "rows", "comparison_models",
+    "comparison", "top_paths", "time_to_conversion", "sessions_to_conversion",
+    "removal_effects", "conversion_probability", "notices",
+)  # fmt: skip
+
+
+def site_identity_modes(services: Services, workspace_id: str) -> list[str]:
+    with services.catalog.session() as session:
+        query = select(Site.identity_mode).where(Site.workspace_id == workspace_id)
+        return list(session.scalars(query))
+
+
+def run_report(
+    services: Services,
+    principal: Principal,
+    first_day: date | None,
+    last_day: date | None,
+    **parameters: Any,
+) -> AttributionReport:
+    """Local days (inclusive) in the workspace's time zone → the report."""
+    start = end = None
+    if first_day is not None or last_day is not None:
+        tz = zone(principal.workspace.time_zone)
+        start, end = local_day_bounds_utc(
+            first_day or date(1970, 1, 1), last_day or date(9999, 12, 30), tz
+        )
+    request = make_request(start=start, end=end, **parameters)
+    return attribution_report(
+        services.warehouse.for_workspace(principal.workspace_id),
+        request,
+        site_identity_modes(services, principal.workspace_id),
+    )
+
+
+@router.get("/api/v1/attribution", operation_id="attribution_report")
+def attribution_api(
+    services: ServicesDep,
+    principal: AnalyticsReader,
+    model: str = "markov",
+    by: str = "channel",
+    window: str = "30d",
+    order: Annotated[int, Query(ge=1, le=4)] = 1,
+    credit: str = "pooled",
+    half_life_days: Annotated[float, Query(gt=0)] = 7.0,
+    conversion: str = "any",
+    identity: str = "customer",
+    first_day: Annotated[date | None, Query(alias="from")] = None,
+    last_day: Annotated[date | None, Query(alias="to")] = None,
+) -> AttributionPublic:
+    """Attributed conversions and revenue per label, with every model side by side."""
+    report = run_report(
+        services, principal, first_day, last_day, model=model, by=by, window=window,
+        order=order, credit=credit, half_life_days=half_life_days, conversion=conversion,
+        identity=identity,
+    )  # fmt: skip
+    return public(report, principal.workspace.currency)
+
+
+def _local_day(text: str, field: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
+
+
+def comparison_figure(report: AttributionReport) -> dict[str, Any]:
+    labels = [row.label for row in report.comparison]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": model,
+                "x": labels,
+                "y": [row.conversions[model] for row in report.comparison],
+            }
+            for model in report.comparison_models
+        ],
+        "layout": {
+            "barmode": "group",
+            "title": {"text": "Attributed conversions by model"},
+            "margin": {"t": 40, "r": 10, "b": 80, "l": 50},
+            "legend": {"orientation": "h"},
+        },
+    }
+
+
+@page_router.get("/attribution", operation_id="attribution_page")
+def attribution_page(
+    request: Request,
+    services: ServicesDep,
+    principal: AnalyticsPage,
+    model: str = "markov",
+    by: str = "channel",
+    window: str = "30d",
+    order: int = 1,
+    credit: str = "pooled",
+    conversion: str = "any",
+    start: str = "",
+    end: str = "",
+) -> HTMLResponse:
+    """The form sends empty dates when a field is blank: blank means unbounded."""
+    form = {"model": model, "by": by, "window": window, "order": order, "credit": credit,
+            "conversion": conversion, "start": start, "end": end}  # fmt: skip
+    report = run_report(
+        services, principal, _local_day(start, "start"), _local_day(end, "end"), model=model,
+        by=by, window=window, order=order, credit=credit, conversion=conversion,
+    )  # fmt: skip
+    return render(
+        request,
+        "attribution.html",
+        principal,
+        report=report,
+        form=form,
+        figure_json=json.dumps(comparison_figure(report)),
+    )

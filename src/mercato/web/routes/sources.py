@@ -1,0 +1,80 @@
+"""The Sources page: social accounts and their last sync, recent imports, and an upload form
+for export files (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from mercato.connectors import accounts
+from mercato.connectors.imports import KINDS
+from mercato.connectors.service import import_files, import_options
+from mercato.core.errors import MercatoError
+from mercato.web.auth import AdminPage, ServicesDep
+from mercato.web.templating import NAVIGATION, render
+
+router = APIRouter(include_in_schema=False)
+if ("/sources", "Sources") not in NAVIGATION:
+    NAVIGATION.append(("/sources", "Sources"))
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def _page(
+    request: Request,
+    services: ServicesDep,
+    principal: AdminPage,
+    status_code: int = 200,
+    **extra: object,
+) -> HTMLResponse:
+    with services.catalog.session() as session:
+        listed = accounts.list_accounts(session, principal.workspace_id)
+        runs = accounts.recent_runs(session, principal.workspace_id)
+    return render(
+        request,
+        "sources.html",
+        principal,
+        status_code=status_code,
+        accounts=listed,
+        runs=runs,
+        kinds=KINDS,
+        **extra,
+    )
+
+
+@router.get("/sources", operation_id="sources_page")
+def sources_page(request: Request, services: ServicesDep, principal: AdminPage) -> HTMLResponse:
+    return _page(request, services, principal)
+
+
+@router.post("/sources/upload", operation_id="sources_upload")
+async def sources_upload(
+    request: Request,
+    services: ServicesDep,
+    principal: AdminPage,
+    kind: Annotated[str, Form()],
+    file: UploadFile,
+    account: Annotated[str, Form()] = "",
+    platform: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return _page(request, services, principal, 413, error="the file is larger than 200 MB")
+    try:
+        options = import_options(
+            services.catalog,
+            principal.workspace_id,
+            account=account or None,
+            platform=platform or None,
+        )
+        summary = import_files(
+            services.catalog,
+            services.warehouse,
+            kind,
+            [(file.filename or "upload.csv", data)],
+            options,
+        )
+    except MercatoError as exc:
+        return _page(request, services, principal, 422, error=str(exc))
+    return _page(request, services, principal, result=summary)

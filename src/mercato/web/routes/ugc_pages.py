@@ -1,0 +1,224 @@
+"""UGC library pages: grid with filters, item detail, moderation queue, creators, media."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from mercato.catalog.models import UgcItem, UgcMedia
+from mercato.core.errors import NotFoundError
+from mercato.core.scopes import Scope
+from mercato.ugc import embedding, rights
+from mercato.ugc.items import set_status
+from mercato.ugc.rewards import creator_summaries
+from mercato.ugc.search import SORTS, UgcQuery, search
+from mercato.ugc.service import creators_by_id, first_media, item_detail
+from mercato.ugc.tagging import set_tag, workspace_products
+from mercato.web.auth import Principal, Requires, ServicesDep
+from mercato.web.templating import NAVIGATION, render
+
+UgcPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
+UgcWritePage = Annotated[Principal, Depends(Requires(Scope.UGC_WRITE, page=True))]
+
+router = APIRouter(include_in_schema=False)
+NAVIGATION.extend(
+    [("/ugc", "UGC library"), ("/ugc/moderation", "Moderation"), ("/ugc/creators", "Creators")]
+)
+FILTER_FIELDS = (
+    "product_id",
+    "product_type",
+    "product_line",
+    "category",
+    "content_type",
+    "platform",
+    "source",
+    "creator",
+    "status",
+    "rights",
+)
+
+
+def _date(raw: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def query_from(request: Request) -> UgcQuery:
+    """Filters from the page's query string; unknown values are ignored, never a 500."""
+    params = request.query_params
+    sort = params.get("sort", "recent")
+    query = UgcQuery(
+        text=params.get("text", ""),
+        semantic=params.get("semantic", ""),
+        sort=sort if sort in SORTS else "recent",
+    )
+    for name in FILTER_FIELDS:
+        if params.get(name):
+            setattr(query, name, params[name])
+    query.posted_from = _date(params.get("from"))
+    until = _date(params.get("to"))
+    query.posted_to = until + timedelta(days=1) if until else None  # the "to" day is included
+    tagged = params.get("tagged")
+    query.tagged = True if tagged == "yes" else False if tagged == "no" else None
+    return query
+
+
+@router.get("/ugc", operation_id="ugc_library_page")
+def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage) -> HTMLResponse:
+    query = query_from(request)
+    embedder = embedding.load_embedder() if query.semantic else None
+    with services.catalog.session() as session:
+        if query.rights and query.rights not in (
+            "none",
+            "requested",
+            "granted",
+            "revoked",
+            "expired",
+            "publishable",
+        ):
+            query.rights = None
+        result = search(session, principal.workspace_id, query, embedder)
+        ids = [item.id for item in result.items]
+        return render(
+            request,
+            "ugc_library.html",
+            principal,
+            result=result,
+            query=query,
+            params=request.query_params,
+            media=first_media(session, ids),
+            creators=creators_by_id(session, [i.creator_id for i in result.items]),
+            products=workspace_products(session, principal.workspace_id),
+        )
+
+
+@router.get("/ugc/items/{item_id}", operation_id="ugc_item_page")
+def ugc_item_page(
+    request: Request, item_id: str, services: ServicesDep, principal: UgcPage
+) -> HTMLResponse:
+    with services.catalog.session() as session:
+        detail = item_detail(session, principal.workspace, item_id)
+        products = workspace_products(session, principal.workspace_id)
+        return render(request, "ugc_item.html", principal, detail=detail, products=products)
+
+
+@router.post("/ugc/items/{item_id}/status", operation_id="ugc_item_status_form")
+def ugc_item_status_form(
+    item_id: str, services: ServicesDep, principal: UgcWritePage, status: Annotated[str, Form()]
+) -> Response:
+    with services.catalog.session() as session:
+        set_status(session, principal.workspace_id, [item_id], status)
+    return RedirectResponse(f"/ugc/items/{item_id}", status_code=303)
+
+
+@router.post("/ugc/items/{item_id}/rights", operation_id="ugc_item_rights_form")
+def ugc_item_rights_form(
+    item_id: str,
+    services: ServicesDep,
+    principal: UgcWritePage,
+    action: Annotated[str, Form()],
+    channel: Annotated[str, Form()] = "comment",
+) -> Response:
+    with services.catalog.session() as session:
+        item = session.get(UgcItem, item_id)
+        if item is None or item.workspace_id != principal.workspace_id:
+            raise NotFoundError(f"no UGC item {item_id!r} in this workspace")
+        actor = principal.user_email or ""
+        if action == "revoke":
+            rights.revoke(session, item, "revoked by a library user", actor=actor)
+        else:
+            rights.record_request(
+                session, item, principal.workspace.slug, channel=channel, actor=actor
+            )
+    return RedirectResponse(f"/ugc/items/{item_id}", status_code=303)
+
+
+@router.post("/ugc/items/{item_id}/tags", operation_id="ugc_item_tag_form")
+def ugc_item_tag_form(
+    item_id: str,
+    services: ServicesDep,
+    principal: UgcWritePage,
+    product_id: Annotated[str, Form()],
+    status: Annotated[str, Form()],
+) -> Response:
+    with services.catalog.session() as session:
+        item = session.get(UgcItem, item_id)
+        if item is None or item.workspace_id != principal.workspace_id:
+            raise NotFoundError(f"no UGC item {item_id!r} in this workspace")
+        set_tag(session, item, product_id, status)
+    return RedirectResponse(f"/ugc/items/{item_id}", status_code=303)
+
+
+@router.get("/ugc/moderation", operation_id="ugc_moderation_page")
+def ugc_moderation_page(
+    request: Request, services: ServicesDep, principal: UgcPage
+) -> HTMLResponse:
+    with services.catalog.session() as session:
+        result = search(
+            session, principal.workspace_id, UgcQuery(status="new", limit=100, sort="recent")
+        )
+        ids = [item.id for item in result.items]
+        return render(
+            request,
+            "ugc_moderation.html",
+            principal,
+            result=result,
+            media=first_media(session, ids),
+            creators=creators_by_id(session, [i.creator_id for i in result.items]),
+        )
+
+
+@router.post("/ugc/moderation", operation_id="ugc_moderation_bulk_form")
+async def ugc_moderation_bulk_form(
+    request: Request, services: ServicesDep, principal: UgcWritePage
+) -> Response:
+    form = await request.form()
+    item_ids = [str(v) for v in form.getlist("item_id")]
+    status = str(form.get("status", ""))
+    with services.catalog.session() as session:
+        set_status(session, principal.workspace_id, item_ids, status)
+    return RedirectResponse("/ugc/moderation", status_code=303)
+
+
+@router.get("/ugc/creators", operation_id="ugc_creators_page")
+def ugc_creators_page(request: Request, services: ServicesDep, principal: UgcPage) -> HTMLResponse:
+    with services.catalog.session() as session:
+        summaries = creator_summaries(
+            session,
+            services.warehouse.for_workspace(principal.workspace_id),
+            principal.workspace_id,
+        )
+        return render(request, "ugc_creators.html", principal, summaries=summaries)
+
+
+@router.get("/ugc/media/{media_id}", operation_id="ugc_media_file")
+def ugc_media_file(
+    media_id: str, services: ServicesDep, principal: UgcPage, thumb: bool = False
+) -> Response:
+    """Media for the library (any status): library users may see what is not yet public."""
+    with services.catalog.session() as session:
+        row = session.execute(
+            select(UgcMedia, UgcItem.workspace_id)
+            .join(UgcItem, UgcItem.id == UgcMedia.item_id)
+            .where(UgcMedia.id == media_id)
+        ).first()
+    if row is None or row[1] != principal.workspace_id:
+        raise NotFoundError("no such media")
+    media = row[0]
+    name = media.thumb_path if thumb and media.thumb_path else media.path
+    if not name:
+        raise NotFoundError("this media could not be stored; see the item's error")
+    return FileResponse(services.settings.media_dir / name, headers=MEDIA_HEADERS)
+
+
+# Media are served as files, never as pages: no sniffing into HTML, no scripts.
+MEDIA_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
