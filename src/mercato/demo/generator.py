@@ -92,11 +92,7 @@ def seed_demo_brand(
     writer = WarehouseWriter(services.warehouse)
     with services.warehouse.transaction():
         services.warehouse.purge_workspace(ids.workspace_id)
-        social = generate_social(stage_rng(seed, "social"), traffic_weights())
-        for done, platform in enumerate(social, start=1):
-            writer.write("social_posts", posts_table(ids.workspace_id, platform))
-            writer.write("social_post_metrics", post_metrics_table(ids.workspace_id, platform))
-            report("social", done, len(social))
+        social = _write_social(seed, ids.workspace_id, writer, report)
         site = _plan_site(seed, visitors, ids, products, social)
         report("traffic", 1, 1)
         engaged = _write_site(seed, site, writer, report)
@@ -127,6 +123,17 @@ def seed_demo_brand(
         truth_path=path,
         seconds=time.perf_counter() - started,
     )
+
+
+def _write_social(
+    seed: int, workspace_id: str, writer: WarehouseWriter, report: ProgressCallback
+) -> list[PlatformPosts]:
+    social = generate_social(stage_rng(seed, "social"), traffic_weights())
+    for done, platform in enumerate(social, start=1):
+        writer.write("social_posts", posts_table(workspace_id, platform))
+        writer.write("social_post_metrics", post_metrics_table(workspace_id, platform))
+        report("social", done, len(social))
+    return social
 
 
 def _plan_site(

@@ -14,7 +14,8 @@ BATCH_ROWS = 500_000
 
 @dataclass
 class WarehouseWriter:
-    """Counts what it wrote; re-seeding purges first, so every row is new (INSERT_NEW)."""
+    """Counts what it wrote. Re-seeding purges the workspace first and every generated key is
+    unique, so batches are appended without looking up stored keys (LoadMode.APPEND)."""
 
     warehouse: Warehouse
     rows: dict[str, int] = field(default_factory=dict)
@@ -23,7 +24,7 @@ class WarehouseWriter:
         for start in range(0, max(batch.num_rows, 1), BATCH_ROWS):
             part = batch.slice(start, BATCH_ROWS)
             if part.num_rows:
-                result = load(self.warehouse, table, part, mode=LoadMode.INSERT_NEW)
+                result = load(self.warehouse, table, part, mode=LoadMode.APPEND)
                 self.rows[table] = self.rows.get(table, 0) + result.inserted
             else:
                 self.rows.setdefault(table, 0)
