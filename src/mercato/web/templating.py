@@ -15,10 +15,17 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
+# The dashboard's navigation, in funnel order: measure, then curate and sell, then sources.
 NAVIGATION: list[tuple[str, str]] = [
     ("/", "Overview"),
     ("/funnel", "Full funnel"),
+    ("/traffic", "Traffic"),
     ("/attribution", "Attribution"),
+    ("/ugc", "UGC library"),
+    ("/ugc/moderation", "Moderation"),
+    ("/ugc/creators", "Creators"),
+    ("/galleries", "Galleries"),
+    ("/sources", "Sources"),
 ]
 
 

@@ -20,11 +20,10 @@ from mercato.metrics.ugc_performance import ugc_performance
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
-from mercato.web.templating import NAVIGATION, render
+from mercato.web.templating import render
 
 GalleriesPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
 router = APIRouter(include_in_schema=False)
-NAVIGATION.append(("/galleries", "Galleries"))
 DEFAULT_DAYS = 30
 ATTRIBUTION_MODEL = "linear"  # every touch of a converting journey shares its revenue equally
 

@@ -13,11 +13,9 @@ from mercato.connectors.imports import KINDS
 from mercato.connectors.service import import_files, import_options
 from mercato.core.errors import MercatoError
 from mercato.web.auth import AdminPage, ServicesDep
-from mercato.web.templating import NAVIGATION, render
+from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-if ("/sources", "Sources") not in NAVIGATION:
-    NAVIGATION.append(("/sources", "Sources"))
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 

@@ -13,12 +13,10 @@ from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import local_day_bounds_utc, zone
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.services import Services
-from mercato.web.templating import NAVIGATION, render
+from mercato.web.templating import render
 
 router = APIRouter()
 DEFAULT_DAYS = 30
-if ("/traffic", "Traffic") not in NAVIGATION:
-    NAVIGATION.append(("/traffic", "Traffic"))
 
 
 class TrafficRowPublic(BaseModel):

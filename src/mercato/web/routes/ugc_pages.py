@@ -20,15 +20,12 @@ from mercato.ugc.search import SORTS, UgcQuery, search
 from mercato.ugc.service import creators_by_id, first_media, item_detail
 from mercato.ugc.tagging import set_tag, workspace_products
 from mercato.web.auth import Principal, Requires, ServicesDep
-from mercato.web.templating import NAVIGATION, render
+from mercato.web.templating import render
 
 UgcPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
 UgcWritePage = Annotated[Principal, Depends(Requires(Scope.UGC_WRITE, page=True))]
 
 router = APIRouter(include_in_schema=False)
-NAVIGATION.extend(
-    [("/ugc", "UGC library"), ("/ugc/moderation", "Moderation"), ("/ugc/creators", "Creators")]
-)
 FILTER_FIELDS = (
     "product_id",
     "product_type",
