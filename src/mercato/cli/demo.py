@@ -18,6 +18,7 @@ from rich.table import Table
 from mercato.cli.context import console, opened_services
 from mercato.demo.accounts import DEMO_EMAIL, DEMO_PASSWORD
 from mercato.demo.generator import STAGES, DemoSummary, seed_demo_brand
+from mercato.ugc.embedding import load_embedder
 
 demo_app = typer.Typer(help="The demo brand.", no_args_is_help=True)
 
@@ -43,7 +44,13 @@ def seed(
             def report(stage: str, done: int, total: int) -> None:
                 progress.update(tasks[stage], completed=done, total=total)
 
-            summary = seed_demo_brand(services, seed=seed, visitors=visitors, progress=report)
+            summary = seed_demo_brand(
+                services,
+                seed=seed,
+                visitors=visitors,
+                progress=report,
+                embedder=load_embedder(),  # semantic search and AI tag suggestions, if [ai]
+            )
         console.print(summary_table(summary))
         console.print(f"ground truth: {summary.truth_path}")
         console.print(f"demo login: [bold]{DEMO_EMAIL}[/] / [bold]{DEMO_PASSWORD}[/]")
@@ -55,6 +62,10 @@ def summary_table(summary: DemoSummary) -> Table:
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("visitors", f"{summary.visitors:,}")
+    if summary.library is not None:
+        library = summary.library
+        table.add_row("UGC items (published)", f"{library.items:,} ({library.published:,})")
+        table.add_row("galleries", f"{library.galleries:,}")
     for name, rows in summary.rows.items():
         table.add_row(f"{name} rows", f"{rows:,}")
     table.add_row("gross revenue (USD)", f"{float(truth.totals['gross']):,.2f}")

@@ -10,14 +10,33 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Product, Site, SocialAccount, UgcCandidate
+from mercato.catalog.models import (
+    Collection,
+    Creator,
+    Gallery,
+    Product,
+    ShopPage,
+    Site,
+    SocialAccount,
+    UgcCandidate,
+    UgcItem,
+)
 from mercato.demo.accounts import ensure_demo_workspace
 from mercato.demo.products import DemoProducts, write_products
 from mercato.demo.social import write_accounts
 
 IDENTITY_MODE = "first_party_id"  # multi-session journeys need a consented first-party id
 # Catalog content the demo owns, deleted before re-seeding (children before parents).
-DEMO_CONTENT = (UgcCandidate, SocialAccount, Product)
+DEMO_CONTENT = (
+    ShopPage,
+    Gallery,
+    Collection,
+    UgcItem,
+    Creator,
+    UgcCandidate,
+    SocialAccount,
+    Product,
+)
 
 
 @dataclass(frozen=True)

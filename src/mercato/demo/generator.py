@@ -40,13 +40,27 @@ from mercato.demo.timeline import DAYS, conversion_lift, traffic_weights
 from mercato.demo.touches import resolve_touches
 from mercato.demo.traffic import plan_sessions
 from mercato.demo.truth import GroundTruth, build_truth
+from mercato.demo.ugc_library import DemoLibrary, seed_library
 from mercato.demo.writer import WarehouseWriter
+from mercato.ugc.embedding import Embedder
+from mercato.ugc.items import IntakeContext
 from mercato.warehouse.connection import Warehouse
 
 IntArray = npt.NDArray[np.int64]
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 SESSION_CHUNK = 100_000
-STAGES = ("catalog", "social", "traffic", "site", "orders", "social daily", "ad spend", "truth")
+STAGES = (
+    "catalog",
+    "social",
+    "traffic",
+    "site",
+    "orders",
+    "social daily",
+    "ad spend",
+    "ugc library",
+    "truth",
+)
+DEMO_UGC_ITEMS = 60
 TRUTH_FILE = Path("demo") / "ground_truth.json"
 
 
@@ -67,6 +81,7 @@ class DemoSummary:
     truth: GroundTruth
     truth_path: Path
     seconds: float
+    library: DemoLibrary | None = None
 
 
 def stage_rng(seed: int, stage: str) -> np.random.Generator:
@@ -78,7 +93,13 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 
 def seed_demo_brand(
-    services: Stores, *, seed: int, visitors: int, progress: ProgressCallback | None = None
+    services: Stores,
+    *,
+    seed: int,
+    visitors: int,
+    progress: ProgressCallback | None = None,
+    ugc_items: int = DEMO_UGC_ITEMS,
+    embedder: Embedder | None = None,
 ) -> DemoSummary:
     """(Re)create the demo brand: catalog rows, 13 months of warehouse data, ground truth."""
     if visitors < 1:
@@ -103,6 +124,16 @@ def seed_demo_brand(
         report("social daily", 1, 1)
         _write_ad_spend(seed, site, writer)
         report("ad spend", 1, 1)
+    library = None
+    if ugc_items:
+        context = IntakeContext(
+            workspace_id=ids.workspace_id, media_dir=services.settings.media_dir
+        )
+        with services.catalog.session() as session:
+            library = seed_library(
+                session, context, stage_rng(seed, "ugc"), count=ugc_items, embedder=embedder
+            )
+    report("ugc library", 1, 1)
     truth = build_truth(
         seed=seed,
         visitors=visitors,
@@ -122,6 +153,7 @@ def seed_demo_brand(
         truth=truth,
         truth_path=path,
         seconds=time.perf_counter() - started,
+        library=library,
     )
 
 

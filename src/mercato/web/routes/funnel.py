@@ -24,6 +24,7 @@ from mercato.web.kpi_reports import (
     run_report,
     workspace_benchmarks,
 )
+from mercato.web.routes.overview import default_range
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -114,7 +115,7 @@ def funnel_page(
 ) -> HTMLResponse:
     workspace = principal.workspace
     today = datetime.now(zone(workspace.time_zone)).date()
-    end = end or today
+    end = end or default_range(services, principal)[1]  # the last day that has data
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     start, end = min(start, end), max(start, end)
     drill = drill if drill in DRILLS else "platform"

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from mercato.core.timeutil import local_day_bounds_utc, zone
 from mercato.metrics.overview import data_bounds, overview
-from mercato.web.auth import AnalyticsPage, ServicesDep
+from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
+from mercato.web.services import Services
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 30
 
 
-def default_range(services: ServicesDep, principal: AnalyticsPage) -> tuple[date, date]:
+def default_range(services: Services, principal: Principal) -> tuple[date, date]:
     """The last 30 days that have data (the demo brand's data ends when it was seeded)."""
     bounds = data_bounds(services.warehouse.for_workspace(principal.workspace_id))
     last = bounds[1].date() if bounds else date.today()

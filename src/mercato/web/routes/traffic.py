@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import local_day_bounds_utc, zone
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
+from mercato.web.routes.overview import default_range
 from mercato.web.services import Services
 from mercato.web.templating import render
 
@@ -51,7 +52,7 @@ def _public(row: TrafficRow) -> TrafficRowPublic:
 def _report(
     services: Services, principal: Principal, start: date | None, end: date | None
 ) -> tuple[Traffic, date, date]:
-    end = end or date.today()
+    end = end or default_range(services, principal)[1]  # the last day that has data
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         start, end = end, start

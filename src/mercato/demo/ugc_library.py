@@ -1,0 +1,169 @@
+"""The demo brand's UGC library and galleries: customers' posts with locally drawn photos,
+creators, moderation outcomes, rights, product tags, two galleries and a link-in-bio page.
+
+Photos are generated with Pillow (nothing is downloaded). Everything goes through the same
+UGC and gallery services the app uses, so the rights gate decides what the galleries show.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import Product, SocialAccount
+from mercato.galleries.definitions import GalleryDraft, create_gallery
+from mercato.galleries.shop import create_shop_page
+from mercato.ugc import intake, rights, tagging
+from mercato.ugc.embedding import Embedder
+from mercato.ugc.items import (
+    IntakeContext,
+    NewItem,
+    add_item,
+    get_item,
+    refresh_search_text,
+    set_status,
+)
+
+WINDOW_START = datetime(2025, 10, 1)
+WINDOW_DAYS = 396
+CREATORS = [f"{first}.{last}" for first in ("ana", "bo", "cruz", "dee", "eli", "fay")
+            for last in ("wears", "styles", "outdoors", "daily")]  # fmt: skip
+MOODS = ("Obsessed with", "Finally got", "Living in", "Can't stop wearing", "Weekend in")
+PLACES = ("on the beach", "in the city", "on the trail", "at the lake", "at brunch")
+
+
+@dataclass(frozen=True)
+class DemoLibrary:
+    items: int
+    published: int
+    galleries: int
+
+
+def photo(rng: np.random.Generator, hue: tuple[int, int, int]) -> bytes:
+    """A 480 x 600 JPEG: a tinted gradient with random shapes, distinct per draw."""
+    base = np.linspace(0.55, 1.0, 600)[:, None, None] * np.array(hue)[None, None, :]
+    pixels = np.repeat(base, 480, axis=1).astype(np.uint8)
+    image = Image.fromarray(pixels, "RGB")
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y = (int(v) for v in rng.integers(0, 420, size=2))
+        size = int(rng.integers(40, 200))
+        colour = tuple(int(v) for v in rng.integers(0, 255, size=3))
+        draw.ellipse((x, y, x + size, y + size), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _caption(rng: np.random.Generator, product: Product) -> str:
+    mood = MOODS[int(rng.integers(len(MOODS)))]
+    place = PLACES[int(rng.integers(len(PLACES)))]
+    line = product.product_line.lower().replace(" ", "")
+    return f"{mood} my {product.title} {place} 😍 #northwind #{line}"
+
+
+def _add_items(
+    session: Session, context: IntakeContext, rng: np.random.Generator, products: list[Product],
+    count: int,
+) -> list[tuple[str, Product]]:  # fmt: skip
+    added = []
+    for index in range(count):
+        product = products[int(rng.integers(len(products)))]
+        platform = "instagram" if rng.random() < 0.7 else "tiktok"
+        hue = tuple(int(v) for v in rng.integers(60, 255, size=3))
+        item = add_item(
+            session,
+            context,
+            NewItem(
+                source="mention" if rng.random() < 0.6 else "hashtag",
+                platform=platform,
+                external_id=f"demo-ugc-{index}",
+                caption=_caption(rng, product),
+                permalink=f"https://www.{platform}.com/p/demo{index}",
+                posted_at=WINDOW_START + timedelta(days=float(rng.uniform(0, WINDOW_DAYS))),
+                metrics={
+                    "likes": int(rng.poisson(240)),
+                    "comments": int(rng.poisson(14)),
+                    "shares": int(rng.poisson(6)),
+                },
+                creator_handle=CREATORS[int(rng.integers(len(CREATORS)))],
+                media_files=[photo(rng, (hue[0], hue[1], hue[2]))],
+            ),
+        )
+        if item is not None:
+            added.append((item.id, product))
+    return added
+
+
+def _curate(
+    session: Session, workspace_id: str, rng: np.random.Generator,
+    added: list[tuple[str, Product]],
+) -> int:  # fmt: skip
+    """Moderation outcomes, rights and product tags; returns how many items are publishable."""
+    published = 0
+    for item_id, product in added:
+        roll = rng.random()
+        if roll < 0.12:
+            set_status(session, workspace_id, [item_id], "rejected")
+            continue
+        if roll < 0.25:
+            continue  # still waiting in the moderation queue
+        set_status(session, workspace_id, [item_id], "approved")
+        item = get_item(session, workspace_id, item_id)
+        tagging.set_tag(session, item, product.id, "accepted")
+        if rng.random() < 0.85:
+            rights.grant(
+                session,
+                item,
+                channel="comment_reply",
+                evidence="Yes, happy for Northwind to share this! #yesnorthwind",
+                at=(item.posted_at or WINDOW_START) + timedelta(days=2),
+            )
+            published += 1
+        refresh_search_text(session, item)
+    return published
+
+
+def _galleries(session: Session, workspace_id: str) -> int:
+    create_gallery(session, workspace_id, GalleryDraft(name="Home — community favourites"))
+    create_gallery(
+        session,
+        workspace_id,
+        GalleryDraft(name="Shop the look", layout="strip", placement="product", max_items=8),
+    )
+    instagram = session.scalars(
+        select(SocialAccount).where(
+            SocialAccount.workspace_id == workspace_id, SocialAccount.platform == "instagram"
+        )
+    ).first()
+    if instagram is not None:
+        create_shop_page(session, workspace_id, instagram.id, instagram.handle, "Shop our feed")
+    return 2
+
+
+def seed_library(
+    session: Session,
+    context: IntakeContext,
+    rng: np.random.Generator,
+    *,
+    count: int,
+    embedder: Embedder | None,
+) -> DemoLibrary:
+    products = list(
+        session.scalars(
+            select(Product)
+            .where(Product.workspace_id == context.workspace_id)
+            .order_by(Product.sku)
+        )
+    )
+    added = _add_items(session, context, rng, products, count)
+    published = _curate(session, context.workspace_id, rng, added)
+    intake.enrich(session, context.workspace_id, [item_id for item_id, _ in added], embedder)
+    galleries = _galleries(session, context.workspace_id)
+    return DemoLibrary(items=len(added), published=published, galleries=galleries)
