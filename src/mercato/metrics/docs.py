@@ -35,10 +35,12 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   `mercato goals list|set|delete`; `mercato metrics docs` regenerates this file.
 - **API**: `GET /api/v1/kpis?start=&end=&compare=&by=&filter=&grain=&kpi=&format=json|csv`,
   benchmark overrides under `/api/v1/kpi-benchmarks`, goals under `/api/v1/kpi-goals`, revenue
-  forecasts under `/api/v1/revenue-forecasts` (see api.md).
+  forecasts under `/api/v1/revenue-forecasts`, `GET /api/v1/sessions-before-purchase` and
+  `GET /api/v1/page-outliers` (see api.md).
 - **Page**: *Full funnel* (`/funnel`): awareness → consideration → purchase, each KPI with value,
   delta, benchmark badge (source, year, method) and a sparkline; drill-down by platform and
-  campaign; the goals panel.
+  campaign; the goals panel; in the consideration section, sessions before purchase by
+  first-touch channel and the page-type outliers.
 - **Python**: `mercato.metrics.report.build_report(warehouse.for_workspace(id), Slice(...))`.
 
 ## Conventions
@@ -59,6 +61,28 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   period end for sums and counts, the current value for rates.
 - **Attribution** for revenue by channel/platform: the session the order was placed in (last
   session touch). Multi-touch models are in attribution.md.
+"""
+
+JOURNEYS = """### Sessions before purchase by first-touch channel
+
+The tiles above group purchasers by the channel of the purchasing session. This table
+(`mercato.metrics.journeys.sessions_before_purchase`, `GET /api/v1/sessions-before-purchase`, and
+the *Full funnel* page's consideration section) groups them by the channel of the visitor's
+**first** session (lowest session number, earliest start on ties, whenever it happened; `(none)`
+without a channel). A purchaser is a visitor with a purchasing session (orders > 0) that started
+in the period; their count is the session number of the first such session, so the purchasing
+session is included. Per first-touch channel: purchasers, the distribution over 1, 2, 3, 4 and 5+
+sessions, the median (interpolated) and the mean.
+
+### Page-type outliers
+
+`mercato.metrics.journeys.page_outliers`, `GET /api/v1/page-outliers`, and a table on the *Full
+funnel* page. Per page (page type, path; `(none)` without a page type), engaged time per page
+view = Σ `engaged_ms` of the page's events in the period (the tracker's `engagement` events carry
+the page's path) ÷ its `pageview` events. Pages with fewer than `min_pageviews` views (default 20)
+are left out. Per page type, with the median and the MAD (median absolute deviation) of its
+pages' values, a page is an outlier when |value - median| > 2 x MAD (with a MAD of 0, any page
+off the median), reported with its direction (above/below), farthest first.
 """
 
 ENGINES = """## Engines
@@ -115,5 +139,7 @@ def render_docs() -> str:
         parts.append(f"## {stage.value.title()}\n")
         for kpi in (k for k in KPIS if k.stage is stage):
             parts.extend(_kpi_section(kpi))
+        if stage is Stage.CONSIDERATION:
+            parts.append(JOURNEYS)
     parts.append(ENGINES)
     return "\n".join(parts)

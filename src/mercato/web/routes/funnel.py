@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from mercato.core.timeutil import zone
+from mercato.core.timeutil import local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.compiler import Slice
+from mercato.metrics.journeys import BUCKETS, page_outliers, sessions_before_purchase
 from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
@@ -131,6 +132,7 @@ def funnel_page(
         )
         for stage in Stage
     ]
+    begin_utc, end_utc = local_day_bounds_utc(start, end, zone(workspace.time_zone))
     drilled = run_report(services, workspace, ReportRequest(start, end, dimensions=(drill,)))
     return render(
         request,
@@ -144,5 +146,8 @@ def funnel_page(
         drill=_drill(drilled, drill),
         drills=DRILLS,
         goals=goals_progress(services, workspace, today),
+        journeys=sessions_before_purchase(scoped, begin_utc, end_utc),
+        buckets=BUCKETS,
+        outliers=page_outliers(scoped, begin_utc, end_utc),
         format_value=format_value,
     )
