@@ -34,12 +34,16 @@ def serve_app(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def csrf_in(html: str) -> str:
+    """The CSRF token a rendered page carries in its hidden form field."""
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
 def login(client: httpx.Client, email: str, password: str) -> None:
     """Log in through the real form (CSRF token included), as a browser would."""
-    page = client.get("/login")
-    marker = 'name="csrf_token" value="'
-    start = page.text.index(marker) + len(marker)
-    csrf = page.text[start : page.text.index('"', start)]
+    csrf = csrf_in(client.get("/login").text)
     response = client.post(
         "/login", data={"email": email, "password": password, "csrf_token": csrf, "next": "/"}
     )
@@ -47,7 +51,4 @@ def login(client: httpx.Client, email: str, password: str) -> None:
 
 
 def csrf_of(client: httpx.Client) -> str:
-    page = client.get("/")
-    marker = 'name="csrf_token" value="'
-    start = page.text.index(marker) + len(marker)
-    return page.text[start : page.text.index('"', start)]
+    return csrf_in(client.get("/").text)

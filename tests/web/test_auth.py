@@ -10,7 +10,7 @@ from mercato.web.app import create_app
 from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.routes import walk
-from tests.support.server import csrf_of, login
+from tests.support.server import csrf_in, csrf_of, login
 
 
 def test_every_route_is_public_or_requires_a_scope(services: Services) -> None:
@@ -50,9 +50,7 @@ def test_anonymous_and_wrong_scope_are_rejected(
 def test_wrong_password_is_a_clear_message(brand: Brand, live_server: str) -> None:
     with httpx.Client(base_url=live_server, follow_redirects=False) as client:
         page = client.get("/login")
-        marker = 'name="csrf_token" value="'
-        start = page.text.index(marker) + len(marker)
-        csrf = page.text[start : page.text.index('"', start)]
+        csrf = csrf_in(page.text)
         response = client.post(
             "/login",
             data={"email": brand.email(), "password": "nope-nope", "csrf_token": csrf},
@@ -89,9 +87,7 @@ def test_open_redirect_after_login_is_refused(brand: Brand, live_server: str) ->
     with httpx.Client(base_url=live_server, follow_redirects=False) as client:
         page = client.get("/login?next=https://evil.example/")
         assert "https://evil.example" not in page.text
-        marker = 'name="csrf_token" value="'
-        start = page.text.index(marker) + len(marker)
-        csrf = page.text[start : page.text.index('"', start)]
+        csrf = csrf_in(page.text)
         response = client.post(
             "/login",
             data={
@@ -184,9 +180,7 @@ def test_security_headers(live_server: str) -> None:
 def test_password_guessing_is_throttled(brand: Brand, live_server: str) -> None:
     with httpx.Client(base_url=live_server, follow_redirects=False) as client:
         page = client.get("/login")
-        marker = 'name="csrf_token" value="'
-        start = page.text.index(marker) + len(marker)
-        csrf = page.text[start : page.text.index('"', start)]
+        csrf = csrf_in(page.text)
 
         def attempt(password: str) -> httpx.Response:
             form = {"email": brand.email(), "password": password, "csrf_token": csrf}

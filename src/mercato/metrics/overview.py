@@ -48,16 +48,12 @@ class Overview:
 
 
 def _as_date(value: object) -> date:
-    """Engines hand dates back as date, datetime or pandas Timestamp."""
+    """Engines hand dates back as date, datetime or pandas Timestamp (a datetime)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    to_pydatetime = getattr(value, "to_pydatetime", None)
-    if to_pydatetime is None:
-        raise TypeError(f"not a date: {value!r}")
-    result: datetime = to_pydatetime()
-    return result.date()
+    raise TypeError(f"not a date: {value!r}")
 
 
 def data_bounds(warehouse: ScopedWarehouse) -> tuple[datetime, datetime] | None:
