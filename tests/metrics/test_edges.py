@@ -16,7 +16,7 @@ from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.metrics.timebuckets import Grain
 from tests.metrics import edge
-from tests.metrics.conftest import Engine, spark_budget
+from tests.metrics.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
 
 EDGE_EXPECTED = {
@@ -63,7 +63,6 @@ def test_hand_checked_workspace(engine: Engine) -> None:
 
 
 def test_no_data_gives_zeros_for_counts_and_na_for_rates(engine: Engine) -> None:
-    spark_budget(engine)
     results = evaluate(engine.scoped(edge.EMPTY), Slice(FIRST, LAST), executor=engine.executor)
     values = {kpi_id: r.total.value for kpi_id, r in results.items()}  # type: ignore[union-attr]
     assert values["transactions"] == 0
@@ -97,7 +96,6 @@ def test_daily_buckets_follow_local_midnight_across_dst(
 
 
 def test_weekly_and_monthly_buckets(engine: Engine, tables: dict[str, pa.Table]) -> None:
-    spark_budget(engine)
     weeks = evaluate(
         engine.scoped(WORKSPACE),
         Slice(FIRST, LAST, TIME_ZONE, Grain.WEEK),

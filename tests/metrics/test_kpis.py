@@ -14,7 +14,7 @@ from mercato.metrics.evaluate import KpiResult, KpiValue, evaluate
 from mercato.metrics.registry import KPIS
 from mercato.metrics.spec import Agg, EntityRate
 from tests.metrics import reference as ref
-from tests.metrics.conftest import Engine, spark_budget
+from tests.metrics.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
 
 # Every KPI except the one that needs a workspace parameter has a reference here.
@@ -73,8 +73,6 @@ DIMENSIONS = [(), ("platform",), ("channel",)]
 def test_every_kpi_matches_the_reference(
     engine: Engine, tables: dict[str, pa.Table], dims: tuple[str, ...]
 ) -> None:
-    if dims == ("channel",):
-        spark_budget(engine)
     slice_ = Slice(FIRST, LAST, TIME_ZONE, dimensions=dims)
     results = evaluate(engine.scoped(WORKSPACE), slice_, executor=engine.executor)
     wanted = expected(tables, list(dims))
