@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from tests.metrics import edge, fixture
-from tests.metrics.engines import Engine, Engines
+from tests.metrics.engines import ENGINES, Engine, Engines
 
 # The KPI suite's shared dataset: the fixture workspaces plus the hand-checked edge cases.
 KPI_DATASET = "kpis"
@@ -31,14 +31,6 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
     loaded = Engines(tmp_path_factory.mktemp("engines"))
     yield loaded
     loaded.close()
-
-
-# Parametrise an engine-dependent fixture with these (Spark tests carry the spark marker).
-ENGINES = [
-    "duckdb",
-    pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow]),
-    "clickhouse",
-]
 
 
 @pytest.fixture(params=ENGINES)

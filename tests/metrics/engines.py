@@ -52,6 +52,13 @@ SPARK_CONFIG = {
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
 }
 
+# Parametrise an engine-dependent fixture with these (Spark tests carry the spark marker).
+ENGINES = [
+    "duckdb",
+    pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow]),
+    "clickhouse",
+]
+
 
 @dataclass(frozen=True)
 class Engine:

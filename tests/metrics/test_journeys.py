@@ -1,9 +1,9 @@
-"""Sessions before purchase by first-touch channel and page-type outliers, against pandas."""
+"""Sessions before purchase by first-touch channel and page-type outliers, against pandas, on
+every engine (the API and page test runs on the app's DuckDB)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,15 +11,21 @@ from typing import Any
 import httpx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from mercato.catalog import workspaces
 from mercato.core.scopes import Role, Scope
 from mercato.core.timeutil import local_day_bounds_utc, zone
-from mercato.metrics.journeys import BUCKETS, page_outliers, sessions_before_purchase
-from mercato.warehouse.connection import ScopedWarehouse, Warehouse
+from mercato.metrics.journeys import (
+    BUCKETS,
+    PageOutlier,
+    page_outliers,
+    sessions_before_purchase,
+)
 from mercato.warehouse.loader import load
 from mercato.web.services import Services
+from tests.metrics.engines import ENGINES, Engine, Engines
 from tests.metrics.fixture import arrow
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import login
@@ -83,13 +89,13 @@ def frames() -> dict[str, list[dict[str, Any]]]:
     return {"sessions": _sessions(rng), "events": _events(rng)}
 
 
-@pytest.fixture(scope="module")
-def scoped(frames: dict[str, list[dict[str, Any]]]) -> Iterator[ScopedWarehouse]:
-    warehouse = Warehouse.open_duckdb(":memory:")
-    for name, rows in frames.items():
-        load(warehouse, name, arrow(name, rows))
-    yield warehouse.for_workspace(WORKSPACE)
-    warehouse.close()
+@pytest.fixture(params=ENGINES)
+def journeys(
+    request: pytest.FixtureRequest, engines: Engines, frames: dict[str, list[dict[str, Any]]]
+) -> Engine:
+    """This module's dataset on each engine (loaded once per engine for the whole run)."""
+    tables: dict[str, pa.Table] = {name: arrow(name, rows) for name, rows in frames.items()}
+    return engines.load(request.param, "journeys", tables)
 
 
 def _own(rows: list[dict[str, Any]], table: str) -> pd.DataFrame:
@@ -97,7 +103,7 @@ def _own(rows: list[dict[str, Any]], table: str) -> pd.DataFrame:
 
 
 def test_sessions_before_purchase_by_first_touch(
-    scoped: ScopedWarehouse, frames: dict[str, list[dict[str, Any]]]
+    journeys: Engine, frames: dict[str, list[dict[str, Any]]]
 ) -> None:
     sessions = _own(frames["sessions"], "sessions").dropna(subset=["visitor_id"])
     ordered = sessions.sort_values(["session_number", "started_at", "session_id"])
@@ -110,7 +116,7 @@ def test_sessions_before_purchase_by_first_touch(
     counts["channel"] = first.reindex(counts.index).fillna("(none)")
     counts["bucket"] = counts.n.clip(upper=5).map(lambda n: "5+" if n >= 5 else str(n))
 
-    actual = sessions_before_purchase(scoped, START, END)
+    actual = sessions_before_purchase(journeys.scoped(WORKSPACE), START, END, journeys.executor)
     assert sum(row.purchasers for row in actual) == len(counts) > 20
     assert {row.first_touch_channel for row in actual} == set(counts.channel)
     assert any(row.distribution["5+"] for row in actual)  # the late-history visitors count
@@ -122,13 +128,15 @@ def test_sessions_before_purchase_by_first_touch(
         assert math.isclose(row.mean, float(group.n.mean()))
 
 
-def test_no_purchasers_gives_no_rows(scoped: ScopedWarehouse) -> None:
-    assert sessions_before_purchase(scoped, datetime(2020, 1, 1), datetime(2020, 2, 1)) == []
+def test_no_purchasers_gives_no_rows(journeys: Engine) -> None:
+    scoped = journeys.scoped(WORKSPACE)
+    before = datetime(2020, 1, 1), datetime(2020, 2, 1)
+    assert sessions_before_purchase(scoped, *before, journeys.executor) == []
 
 
 @pytest.mark.parametrize("min_pageviews", [1, 20])
 def test_page_outliers_match_pandas(
-    scoped: ScopedWarehouse, frames: dict[str, list[dict[str, Any]]], min_pageviews: int
+    journeys: Engine, frames: dict[str, list[dict[str, Any]]], min_pageviews: int
 ) -> None:
     events = _own(frames["events"], "events").dropna(subset=["path"])
     events = events[(events.ts >= START) & (events.ts < END)]
@@ -147,7 +155,13 @@ def test_page_outliers_match_pandas(
         direction=np.where(wanted.value > median[wanted.index], "above", "below"),
     )
 
-    actual = page_outliers(scoped, START, END, min_pageviews=min_pageviews)
+    actual = page_outliers(
+        journeys.scoped(WORKSPACE),
+        START,
+        END,
+        min_pageviews=min_pageviews,
+        executor=journeys.executor,
+    )
     assert {(o.page_type, o.path) for o in actual} == set(
         zip(wanted.page_type, wanted.path, strict=True)
     )
@@ -165,11 +179,14 @@ def test_page_outliers_match_pandas(
     assert next(o for o in actual if o.path == "/p/20").direction == "below"
 
 
-def test_page_outliers_threshold_drops_small_pages(scoped: ScopedWarehouse) -> None:
-    everything = page_outliers(scoped, START, END, min_pageviews=1)
-    assert all(o.pageviews >= 30 for o in page_outliers(scoped, START, END, min_pageviews=30))
-    assert len(page_outliers(scoped, START, END, min_pageviews=10_000)) == 0
-    assert everything
+def test_page_outliers_threshold_drops_small_pages(journeys: Engine) -> None:
+    def outliers(min_pageviews: int) -> list[PageOutlier]:
+        scoped = journeys.scoped(WORKSPACE)
+        return page_outliers(scoped, START, END, min_pageviews, executor=journeys.executor)
+
+    assert outliers(1)
+    assert all(o.pageviews >= 30 for o in outliers(30))
+    assert outliers(10_000) == []
 
 
 def test_api_and_funnel_page(

@@ -1,4 +1,5 @@
-"""Comparisons, deltas, goals, benchmarks and presentation (DuckDB; pure logic around it)."""
+"""Comparisons, deltas, goals, benchmarks and presentation: numbers on every engine, pure logic
+once."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from mercato.metrics.report import (
     delta,
     internal_benchmark,
 )
-from mercato.warehouse.connection import Warehouse
+from tests.metrics.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
 
 
@@ -43,18 +44,20 @@ def test_deltas_handle_zero_and_missing_bases() -> None:
     assert delta(None, 3).absolute is None
 
 
-def test_report_compares_with_last_year(duckdb_warehouse: Warehouse) -> None:
-    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+def test_report_compares_with_last_year(engine: Engine) -> None:
+    scoped = engine.scoped(WORKSPACE)
     report = build_report(
         scoped,
         Slice(FIRST, LAST, TIME_ZONE),
         Compare.YOY,
         ["transactions", "conversion_rate", "revenue_gross"],
+        executor=engine.executor,
     )
     base = evaluate(
         scoped,
         Slice(date(2023, 2, 26), date(2023, 3, 12), TIME_ZONE),
         ["transactions", "revenue_gross"],
+        executor=engine.executor,
     )
     line = report.line("transactions")
     assert line is not None
@@ -66,17 +69,22 @@ def test_report_compares_with_last_year(duckdb_warehouse: Warehouse) -> None:
     assert isinstance(revenue.delta.absolute, Decimal)
 
 
-def test_internal_benchmark_is_the_median_of_monthly_values(duckdb_warehouse: Warehouse) -> None:
-    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+def test_internal_benchmark_is_the_median_of_monthly_values(engine: Engine) -> None:
+    scoped = engine.scoped(WORKSPACE)
     slice_ = Slice(date(2024, 3, 1), date(2024, 3, 31), TIME_ZONE)
     # Trailing 12 months = Mar 2023 .. Feb 2024; only Mar 2023 and Feb 2024 have data (months
     # without any data are left out: missing history is not a zero).
-    months = [
-        evaluate(scoped, Slice(date(2023, 3, 1), date(2023, 3, 31), TIME_ZONE), ["transactions"]),
-        evaluate(scoped, Slice(date(2024, 2, 1), date(2024, 2, 29), TIME_ZONE), ["transactions"]),
+    values = [
+        evaluate(scoped, Slice(first, last, TIME_ZONE), ["transactions"], executor=engine.executor)[
+            "transactions"
+        ].total.value  # type: ignore[union-attr]
+        for first, last in [
+            (date(2023, 3, 1), date(2023, 3, 31)),
+            (date(2024, 2, 1), date(2024, 2, 29)),
+        ]
     ]
-    values = [m["transactions"].total.value for m in months]  # type: ignore[union-attr]
-    assert internal_benchmark(scoped, slice_, "transactions") == sum(values) / 2  # type: ignore[arg-type]
+    found = internal_benchmark(scoped, slice_, "transactions", executor=engine.executor)
+    assert found == sum(values) / 2  # type: ignore[arg-type]
 
 
 def test_benchmarks_resolve_override_then_default() -> None:
@@ -100,8 +108,8 @@ def test_benchmarks_resolve_override_then_default() -> None:
     assert len(bm.catalogue([mine])) == len(bm.DEFAULT_BENCHMARKS)
 
 
-def test_goal_progress_and_linear_forecast(duckdb_warehouse: Warehouse) -> None:
-    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+def test_goal_progress_and_linear_forecast(engine: Engine) -> None:
+    scoped = engine.scoped(WORKSPACE)
     goal = SimpleNamespace(
         id="g1",
         kpi_id="transactions",
@@ -110,9 +118,12 @@ def test_goal_progress_and_linear_forecast(duckdb_warehouse: Warehouse) -> None:
         target=Decimal(40),
         platform=None,
     )
-    found = progress(scoped, goal, date(2024, 3, 10), TIME_ZONE)
+    found = progress(scoped, goal, date(2024, 3, 10), TIME_ZONE, executor=engine.executor)
     actual = evaluate(
-        scoped, Slice(date(2024, 3, 1), date(2024, 3, 10), TIME_ZONE), ["transactions"]
+        scoped,
+        Slice(date(2024, 3, 1), date(2024, 3, 10), TIME_ZONE),
+        ["transactions"],
+        executor=engine.executor,
     )["transactions"].total.value  # type: ignore[union-attr]
     assert found.actual == actual
     assert found.forecast == pytest.approx(actual / 10 * 31)  # type: ignore[operator]
@@ -123,33 +134,36 @@ def test_goal_progress_and_linear_forecast(duckdb_warehouse: Warehouse) -> None:
     assert linear_forecast(KPI_BY_ID["revenue_gross"], Decimal("100.00"), 10, 30) == Decimal(
         "300.00"
     )
-    future = progress(scoped, goal, date(2024, 2, 1), TIME_ZONE)
+    future = progress(scoped, goal, date(2024, 2, 1), TIME_ZONE, executor=engine.executor)
     assert future.actual is None
     assert future.on_track is None
 
 
-def test_social_revenue_target_scales_the_share(duckdb_warehouse: Warehouse) -> None:
-    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+def test_social_revenue_target_scales_the_share(engine: Engine) -> None:
     found = evaluate(
-        scoped,
+        engine.scoped(WORKSPACE),
         Slice(FIRST, LAST, TIME_ZONE),
         ["social_revenue_share", "social_revenue_target"],
         {"revenue_forecast": Decimal("10000.00")},
+        executor=engine.executor,
     )
     share = found["social_revenue_share"].total.value  # type: ignore[union-attr]
     target = found["social_revenue_target"].total.value  # type: ignore[union-attr]
     assert target == (Decimal(str(share)) * Decimal("10000.00")).quantize(Decimal("0.01"))
 
 
-def test_presentation_shows_na_and_units(duckdb_warehouse: Warehouse) -> None:
+def test_values_show_na_and_units() -> None:
     assert format_value(KPI_BY_ID["conversion_rate"], 0.01234) == "1.23%"
     assert format_value(KPI_BY_ID["revenue_gross"], Decimal("1234.5")) == "1,234.50"
     assert format_value(KPI_BY_ID["roas"], None) == "n/a"
-    scoped = duckdb_warehouse.for_workspace(WORKSPACE)
+
+
+def test_report_rows_carry_benchmarks(engine: Engine) -> None:
     report = build_report(
-        scoped,
+        engine.scoped(WORKSPACE),
         Slice(FIRST, LAST, TIME_ZONE, dimensions=("platform",)),
         kpi_ids=["engagement_rate_by_followers", "cart_abandonment_rate"],
+        executor=engine.executor,
     )
     marks = {(b.kpi_id, b.platform): b for b in bm.DEFAULT_BENCHMARKS}
     rows = records(report, marks)

@@ -23,6 +23,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 
+from mercato.metrics.evaluate import Executor
 from mercato.warehouse.connection import ScopedWarehouse
 
 BUCKETS = ("1", "2", "3", "4", "5+")
@@ -114,10 +115,14 @@ def sessions_before_purchase_expr(
 
 
 def sessions_before_purchase(
-    warehouse: ScopedWarehouse, start: datetime, end: datetime
+    warehouse: ScopedWarehouse,
+    start: datetime,
+    end: datetime,
+    executor: Executor | None = None,
 ) -> list[SessionsBeforePurchase]:
     """Per first-touch channel, purchasers of [start, end) (naive UTC), most purchasers first."""
-    frame = warehouse.execute(sessions_before_purchase_expr(warehouse, start, end))
+    run = executor or warehouse.execute
+    frame = run(sessions_before_purchase_expr(warehouse, start, end))
     return [
         SessionsBeforePurchase(
             first_touch_channel=str(row.first_touch_channel),
@@ -162,9 +167,11 @@ def page_outliers(
     end: datetime,
     min_pageviews: int = 20,
     k: float = 2.0,
+    executor: Executor | None = None,
 ) -> list[PageOutlier]:
     """Pages of [start, end) far from their type's median; the farthest (in MADs) first."""
-    frame = warehouse.execute(page_engagement_expr(warehouse, start, end, min_pageviews))
+    run = executor or warehouse.execute
+    frame = run(page_engagement_expr(warehouse, start, end, min_pageviews))
     found: list[tuple[float, PageOutlier]] = []
     for page_type, group in frame.groupby("page_type", sort=True):
         values = group["value"].to_numpy(dtype=float)

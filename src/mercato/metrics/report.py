@@ -151,6 +151,10 @@ def internal_benchmarks(
 
 
 def internal_benchmark(
-    warehouse: ScopedWarehouse, slice_: Slice, kpi_id: str, months: int = 12
+    warehouse: ScopedWarehouse,
+    slice_: Slice,
+    kpi_id: str,
+    months: int = 12,
+    executor: Executor | None = None,
 ) -> float | None:
-    return internal_benchmarks(warehouse, slice_, [get_kpi(kpi_id).id], months)[kpi_id]
+    return internal_benchmarks(warehouse, slice_, [get_kpi(kpi_id).id], months, executor)[kpi_id]
