@@ -76,7 +76,9 @@ def _full(tables: Dataset) -> dict[str, pa.Table]:
     for name, spec in TABLES.items():
         schema = spec.schema.to_pyarrow()
         table = tables.get(name)
-        found[name] = schema.empty_table() if table is None else table.select(schema.names)
+        found[name] = (
+            schema.empty_table() if table is None else table.select(schema.names).cast(schema)
+        )
     return found
 
 

@@ -1,4 +1,5 @@
-"""On the demo brand, the report reproduces the generator's recorded ground truth."""
+"""On the demo brand, the report reproduces the generator's recorded ground truth, on every
+engine (the seeded warehouse's tables loaded into each)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from mercato.demo.timeline import END_DAY, START_DAY
 from mercato.metrics.compiler import Slice
 from mercato.metrics.evaluate import evaluate
 from mercato.metrics.timebuckets import Grain
+from mercato.warehouse.schemas import TABLES
 from tests.demo.conftest import Seeded, seed_into
+from tests.metrics.engines import ENGINES, Engine, Engines
 
 # ground-truth field → (KPI, which part of it)
 MONTHLY = {
@@ -34,10 +38,25 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     brand.services.close()
 
 
-def test_monthly_funnel_matches_the_ground_truth(demo: Seeded) -> None:
-    scoped = demo.services.warehouse.for_workspace(demo.workspace_id)
+@pytest.fixture(scope="module")
+def demo_tables(demo: Seeded) -> dict[str, pa.Table]:
+    warehouse = demo.services.warehouse
+    return {name: warehouse.raw_table(name).to_pyarrow() for name in TABLES}
+
+
+@pytest.fixture(params=ENGINES)
+def demo_engine(
+    request: pytest.FixtureRequest, engines: Engines, demo_tables: dict[str, pa.Table]
+) -> Engine:
+    """The seeded warehouse's tables on each engine."""
+    return engines.load(request.param, "demo", demo_tables)
+
+
+def test_monthly_funnel_matches_the_ground_truth(demo: Seeded, demo_engine: Engine) -> None:
+    scoped = demo_engine.scoped(demo.workspace_id)
     kpis = sorted({kpi for kpi, _part in MONTHLY.values()})
-    results = evaluate(scoped, Slice(START_DAY, END_DAY, "UTC", Grain.MONTH), kpis)
+    slice_ = Slice(START_DAY, END_DAY, "UTC", Grain.MONTH)
+    results = evaluate(scoped, slice_, kpis, executor=demo_engine.executor)
     truth = demo.summary.truth.months
     assert truth
     mismatches = []
@@ -52,12 +71,13 @@ def test_monthly_funnel_matches_the_ground_truth(demo: Seeded) -> None:
     assert mismatches == []
 
 
-def test_engagement_rate_by_followers_matches_the_ground_truth(demo: Seeded) -> None:
-    scoped = demo.services.warehouse.for_workspace(demo.workspace_id)
+def test_engagement_rate_by_followers_matches_the_ground_truth(
+    demo: Seeded, demo_engine: Engine
+) -> None:
+    scoped = demo_engine.scoped(demo.workspace_id)
     slice_ = Slice(START_DAY, END_DAY, "UTC", dimensions=("platform",))
-    result = evaluate(scoped, slice_, ["engagement_rate_by_followers"])[
-        "engagement_rate_by_followers"
-    ]
+    kpi = "engagement_rate_by_followers"
+    result = evaluate(scoped, slice_, [kpi], executor=demo_engine.executor)[kpi]
     for platform, truth in demo.summary.truth.engagement.items():
         value = result.values[(platform,)]
         assert value.value == pytest.approx(truth.median_engagement_rate_by_followers, rel=1e-9), (
