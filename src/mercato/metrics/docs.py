@@ -87,16 +87,37 @@ off the median), reported with its direction (above/below), farthest first.
 
 ENGINES = """## Engines
 
-| engine | how it is checked | notes |
+Every test that computes KPI numbers runs on all three engines over the same fixture data and
+must give the same numbers; no test is marked as unsupported on any engine:
+
+- every KPI against the independent pandas reference, in total, by platform and by channel;
+- the hand-checked edge cases (refunds larger than sales, missing platform metrics, zero
+  denominators shown as n/a), a workspace without data, and day, week and month buckets across
+  DST and a leap day;
+- comparisons with last year, internal benchmarks (trailing monthly median), goal progress and
+  linear forecast, the social revenue target, report rows with their benchmarks;
+- sessions before purchase by first-touch channel and page-type outliers;
+- the demo brand's recorded ground truth (monthly funnel, per-post engagement-rate medians).
+
+| engine | how it runs | notes |
 |---|---|---|
-| DuckDB | the whole KPI suite | embedded default |
-| Apache Spark | the KPI suite in local mode (`pytest -m spark`) | `ibis.pyspark.connect(spark)` |
-| ClickHouse | the compiled SQL of every KPI, run on chDB over the same fixtures | see below |
+| DuckDB | embedded, in process | the product's engine: the API, CLI and pages run on it |
+| Apache Spark | local mode, in `make test` (marker `spark`) | `ibis.pyspark.connect(spark)` |
+| ClickHouse | the SQL Ibis compiles for ClickHouse, executed on chDB | settings below |
+
+The API, CLI and page tests (`GET /api/v1/kpis`, `mercato report`, the Full funnel page) run
+on DuckDB only, because the web app and the CLI open a DuckDB warehouse; the numbers they show
+come from the same functions checked above on every engine.
 
 ClickHouse needs the session settings `join_use_nulls = 1` (otherwise unmatched LEFT JOIN
 columns read as '' or 0 instead of NULL, and missing metrics would count as zeros) and
 `session_timezone = 'UTC'` (timestamps are naive UTC). Medians compile to
 `quantileExactExclusive`, which interpolates like DuckDB's and Spark's `median`.
+
+Spark's session time zone must be UTC (Ibis sets it on connect). The tests run Spark tuned for
+kilobytes of data, where fixed per-query costs dominate: one partition per shuffle, adaptive
+execution and code generation off, and the JVM's quick compiler only (tests/metrics/engines.py).
+These change speed, not results; on real data keep Spark's defaults.
 """
 
 
