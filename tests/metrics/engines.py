@@ -88,26 +88,32 @@ class Engines:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._loaded: dict[tuple[str, str], Engine] = {}
+        self._datasets: dict[str, dict[str, pa.Table]] = {}
         self._spark: Any = None
         self._chdb_sessions: list[Any] = []
 
     def load(self, engine: str, dataset: str, tables: Dataset) -> Engine:
         """`tables` as `dataset` on `engine` ("duckdb", "spark" or "clickhouse")."""
+        full = _full(tables)
+        known = self._datasets.setdefault(dataset, full)
+        if any(not known[name].equals(table) for name, table in full.items()):
+            raise ValueError(f"dataset {dataset!r} was loaded before with other tables")
         key = (engine, dataset)
         if key not in self._loaded:
             if engine == "duckdb":
-                self._loaded[key] = Engine(engine, self._duckdb(tables))
+                self._loaded[key] = Engine(engine, self._duckdb(full))
             elif engine == "spark":
-                self._loaded[key] = Engine(engine, self._spark_warehouse(tables))
+                self._loaded[key] = Engine(engine, self._spark_warehouse(full))
             else:
                 catalog = self.load("duckdb", dataset, tables).warehouse
-                self._loaded[key] = Engine(engine, catalog, self._chdb(dataset, tables))
+                self._loaded[key] = Engine(engine, catalog, self._chdb(dataset, full))
         return self._loaded[key]
 
     def _duckdb(self, tables: Dataset) -> Warehouse:
-        warehouse = Warehouse.open_duckdb(":memory:")
+        warehouse = Warehouse.open_duckdb(":memory:")  # creates every table
         for name, table in tables.items():
-            load(warehouse, name, table)
+            if table.num_rows:
+                load(warehouse, name, table)
         return warehouse
 
     def spark(self) -> Any:
@@ -128,7 +134,7 @@ class Engines:
         from ibis.backends.pyspark.datatypes import PySparkSchema
 
         session = self.spark().newSession()  # own temporary views, same JVM
-        for name, table in _full(tables).items():
+        for name, table in tables.items():
             schema = PySparkSchema.from_ibis(TABLES[name].schema)
             # From Arrow the rows land in the JVM as a local relation: no Python round trip
             # per scan, so there is nothing to cache.
@@ -142,7 +148,7 @@ class Engines:
         db = chdb_session.Session(str(self.folder / "chdb"))
         self._chdb_sessions.append(db)
         db.query(f"CREATE DATABASE {dataset}")
-        for name, table in _full(tables).items():
+        for name, table in tables.items():
             path = self.folder / f"{dataset}-{name}.parquet"
             pq.write_table(table, path)
             db.query(
