@@ -62,6 +62,9 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   benchmark is the median of the brand's own monthly values over the 12 months before.
 - **Goals**: a target per KPI and period; progress = actual ÷ target; forecast = linear to the
   period end for sums and counts, the current value for rates.
+- **Compiled once**: the SQL of a report query is kept per workspace and slice, so a repeated
+  report (a reload, the API polled) only runs it again; the rows are always read afresh
+  (ADR 0502).
 - **Attribution** for revenue by channel/platform: the session the order was placed in (last
   session touch). Multi-touch models are in attribution.md.
 """
