@@ -47,7 +47,6 @@ class DailySessions:
 
 @dataclass(frozen=True)
 class Overview:
-    slice_: Slice
     total: Figures
     by_channel: list[ChannelRow]
     daily: list[DailySessions]
@@ -117,4 +116,4 @@ def overview(
         if (sessions := _sessions(daily_results, (channel, day)))
     ]
     daily.sort(key=lambda row: (row.day, row.channel))
-    return Overview(whole, total, rows, daily)
+    return Overview(total, rows, daily)
