@@ -1,7 +1,7 @@
 """The overview page's numbers, read from the KPI registry (the same as /funnel and the API).
 
-Sessions are the registry's `sessions` measure: the denominator `conversion_rate` divides by.
-Transactions, conversion rate and gross revenue are the registry KPIs of those names, so orders
+Sessions, transactions, conversion rate and gross revenue are the registry KPIs of those names
+(conversion rate = transactions ÷ sessions), so orders
 count by `placed_at` in the workspace time zone and carry the channel of the session they were
 placed in (orders without one are "(none)", as in every KPI drill-down).
 """
@@ -17,9 +17,9 @@ from mercato.metrics.evaluate import Key, KpiResult, KpiValue, evaluate
 from mercato.metrics.timebuckets import Grain
 from mercato.warehouse.connection import ScopedWarehouse
 
-TRANSACTIONS, CONVERSION, REVENUE = "transactions", "conversion_rate", "revenue_gross"
-HEADLINE_KPIS = (TRANSACTIONS, CONVERSION, REVENUE)
-SESSIONS_KPI = CONVERSION  # sessions are its denominator
+SESSIONS, TRANSACTIONS = "sessions", "transactions"
+CONVERSION, REVENUE = "conversion_rate", "revenue_gross"
+HEADLINE_KPIS = (SESSIONS, TRANSACTIONS, CONVERSION, REVENUE)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def _value(results: dict[str, KpiResult], kpi_id: str, key: Key) -> KpiValue:
 
 
 def _sessions(results: dict[str, KpiResult], key: Key) -> int:
-    return int(_value(results, SESSIONS_KPI, key).denominator or 0)
+    return int(_value(results, SESSIONS, key).value or 0)
 
 
 def _evaluate(
@@ -109,7 +109,7 @@ def overview(
     rows = [ChannelRow(key[0], _figures(by_channel, key)) for key in _keys(by_channel)]
     rows.sort(key=lambda row: (-row.figures.revenue, row.channel))
     daily_slice = Slice(first_day, last_day, time_zone, Grain.DAY, ("channel",))
-    daily_results = _evaluate(warehouse, daily_slice, (SESSIONS_KPI,))
+    daily_results = _evaluate(warehouse, daily_slice, (SESSIONS,))
     daily = [
         DailySessions(date.fromisoformat(day), channel, sessions)
         for channel, day in _keys(daily_results)

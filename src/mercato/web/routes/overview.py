@@ -14,16 +14,15 @@ from mercato.metrics.overview import (
     CONVERSION,
     HEADLINE_KPIS,
     REVENUE,
-    SESSIONS_KPI,
+    SESSIONS,
     TRANSACTIONS,
     DailySessions,
     Figures,
     data_bounds,
     overview,
 )
-from mercato.metrics.present import format_unit, format_value
+from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
-from mercato.metrics.spec import Unit
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -43,7 +42,7 @@ def default_range(services: Services, principal: Principal) -> tuple[date, date]
 def cells(figures: Figures) -> dict[str, str]:
     """Display strings, formatted as the funnel page and the API format the same KPIs."""
     return {
-        "sessions": format_unit(Unit.COUNT, figures.sessions),
+        SESSIONS: format_value(KPI_BY_ID[SESSIONS], figures.sessions),
         TRANSACTIONS: format_value(KPI_BY_ID[TRANSACTIONS], figures.transactions),
         CONVERSION: format_value(KPI_BY_ID[CONVERSION], figures.conversion_rate),
         REVENUE: format_value(KPI_BY_ID[REVENUE], figures.revenue),
@@ -54,14 +53,7 @@ def headline(figures: Figures, start: date, end: date, currency: str) -> list[di
     """One tile per number, each linking to its KPI (formula, benchmark) on the funnel page."""
     shown = cells(figures)
     funnel = "/funnel?" + urlencode({"start": start.isoformat(), "end": end.isoformat()})
-    sessions = {
-        "id": "kpi-sessions",
-        "label": "Sessions",
-        "value": shown["sessions"],
-        "href": f"{funnel}#kpi-{SESSIONS_KPI}",
-        "title": f"The sessions {KPI_BY_ID[SESSIONS_KPI].name.lower()} divides by",
-    }
-    kpis = [
+    return [
         {
             "id": f"kpi-{kpi_id}",
             "label": KPI_BY_ID[kpi_id].name + (f" ({currency})" if kpi_id == REVENUE else ""),
@@ -71,7 +63,6 @@ def headline(figures: Figures, start: date, end: date, currency: str) -> list[di
         }
         for kpi_id in HEADLINE_KPIS
     ]
-    return [sessions, *kpis]
 
 
 def sessions_figure(daily: list[DailySessions]) -> dict[str, Any]:
