@@ -197,7 +197,16 @@ def measure(events: int) -> dict[str, Any]:
     con.execute(SYNTHESIS.format(**params))
     synthesis = time.perf_counter() - started
     scoped = warehouse.for_workspace(WS)
-    mercato_s, results = _timed(lambda: evaluate(scoped, Slice(FIRST, LAST, "UTC")))
+    slice_ = Slice(FIRST, LAST, "UTC")
+
+    def cold() -> Any:  # the first report of a fresh process: schemas looked up, SQL compiled
+        warehouse.clear_caches()
+        return evaluate(scoped, slice_)
+
+    cold_s, results = _timed(cold)
+    # A repeated report (page reload, API polled): the compiled SQL is reused, the data re-read.
+    mercato_s, warm_results = _timed(lambda: evaluate(scoped, slice_))
+    assert warm_results == results
     compile_s, sql = _timed(lambda: compiled_sql(scoped))
     # The compiled SQL alone, executed like the baseline: the engine-side cost of Mercato's SQL.
     execute_s, _rows = _timed(lambda: [con.execute(q).fetchall() for q in sql])
@@ -207,6 +216,8 @@ def measure(events: int) -> dict[str, Any]:
     warehouse.close()
     return {
         "compile_s": compile_s,
+        "cold_s": cold_s,
+        "cold_ratio": cold_s / baseline_s,
         "execute_s": execute_s,
         "events": events,
         "synthesis_s": synthesis,
@@ -218,11 +229,11 @@ def measure(events: int) -> dict[str, Any]:
 
 def compiled_sql(scoped: Any) -> list[str]:
     """Mercato's fixed cost: building and compiling the Ibis expressions, without running them."""
+    scoped.warehouse.clear_caches()
     tables = TableMemo(scoped)
     slice_ = Slice(FIRST, LAST, "UTC")
-    return [
-        ibis.to_sql(compile_query(tables, q, slice_), dialect="duckdb") for q in plan(list(KPIS))
-    ]
+    queries = plan(list(KPIS), slice_)
+    return [ibis.to_sql(compile_query(tables, q, slice_), dialect="duckdb") for q in queries]
 
 
 def _check(results: dict[str, Any], rows: dict[str, tuple[Any, ...]]) -> None:
@@ -245,11 +256,11 @@ def main() -> None:
     found = [measure(size) for size in SIZES]
     for row in found:
         print(
-            f"{row['events']:>11,} events: Mercato {row['mercato_s']:.2f}s, hand-written SQL "
-            f"{row['baseline_s']:.2f}s, ratio {row['ratio']:.2f}x, of which Ibis compilation "
-            f"{row['compile_s']:.2f}s; its SQL alone {row['execute_s']:.2f}s = "
-            f"{row['execute_s'] / row['baseline_s']:.2f}x "
-            f"(synthesis {row['synthesis_s']:.0f}s)"
+            f"{row['events']:>11,} events: hand-written SQL {row['baseline_s']:.3f}s; Mercato "
+            f"repeated report {row['mercato_s']:.3f}s = {row['ratio']:.2f}x, first report "
+            f"{row['cold_s']:.3f}s = {row['cold_ratio']:.2f}x (build + compile "
+            f"{row['compile_s']:.3f}s); its SQL alone {row['execute_s']:.3f}s = "
+            f"{row['execute_s'] / row['baseline_s']:.2f}x (synthesis {row['synthesis_s']:.0f}s)"
         )
     growth = found[-1]["mercato_s"] / found[0]["mercato_s"]
     size_growth = SIZES[-1] / SIZES[0]

@@ -206,6 +206,7 @@ def session_kpis(ref: Reference, first: date, last: date, dims: list[str]) -> Re
     out: Result = {
         name: {}
         for name in (
+            "sessions",
             "social_sessions",
             "lead_capture_rate",
             "engaged_time_per_session",
@@ -228,6 +229,7 @@ def session_kpis(ref: Reference, first: date, last: date, dims: list[str]) -> Re
         g = groups.get(key, s.iloc[0:0])
         n, t = counts.get(key, 0), txns.get(key, 0)
         gr, nt = gross.get(key, Decimal("0.00")), net.get(key, Decimal("0.00"))
+        out["sessions"][key] = n
         out["social_sessions"][key] = int(_social(g).sum())
         out["lead_capture_rate"][key] = ratio(g.leads.sum(), n)
         ems = ratio(g.engaged_ms.sum(), n)

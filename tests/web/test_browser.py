@@ -30,8 +30,23 @@ def _sessions(services: Services, brand: Brand) -> None:
                 "session_id": [f"s{i}" for i in range(rows)],
                 "started_at": [start + timedelta(hours=7 * i) for i in range(rows)],
                 "channel": [channels[i % 4] for i in range(rows)],
-                "orders": [1 if i % 5 == 0 else 0 for i in range(rows)],
-                "revenue": [Decimal("25.00") if i % 5 == 0 else Decimal(0) for i in range(rows)],
+            }
+        ),
+    )
+    buyers = range(0, rows, 5)  # every fifth session places an order 10 minutes in
+    money = pa.array([Decimal("25.00")] * len(buyers), pa.decimal128(18, 2))
+    load(
+        services.warehouse,
+        "orders",
+        pa.table(
+            {
+                "workspace_id": [brand.workspace_id] * len(buyers),
+                "order_id": [f"o{i}" for i in buyers],
+                "session_id": [f"s{i}" for i in buyers],
+                "placed_at": [start + timedelta(hours=7 * i, minutes=10) for i in buyers],
+                "gross": money,
+                "net": money,
+                "currency": ["USD"] * len(buyers),
             }
         ),
     )
@@ -55,6 +70,9 @@ def test_login_and_see_the_chart(
         page.goto(f"{live_server}/?start=2026-05-01&end=2026-05-31")
         page.wait_for_selector("#sessions-chart .main-svg", timeout=15_000)
         assert page.locator("#kpi-sessions").inner_text() == "40"
+        assert page.locator("#kpi-transactions").inner_text() == "8"
+        assert page.locator("#kpi-conversion_rate").inner_text() == "20.00%"
+        assert page.locator("#kpi-revenue_gross").inner_text() == "200.00"
         legend = page.locator("#sessions-chart .legendtext").all_text_contents()
         assert sorted(legend) == ["Direct", "Email", "Organic Social", "Paid Social"]
         page.screenshot(path=str(artifacts_dir / "overview.png"), full_page=True)

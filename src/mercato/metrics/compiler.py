@@ -45,6 +45,11 @@ class Slice:
     def filtered_dimensions(self) -> set[str]:
         return {name for name, _values in self.filters}
 
+    @property
+    def cut(self) -> bool:
+        """Whether dimensions or filters split the slice (else a total is the slice itself)."""
+        return bool(self.dimensions or self.filters)
+
 
 @dataclass
 class SourceQuery:
@@ -54,6 +59,13 @@ class SourceQuery:
     total: bool = False  # ignore dimensions and filters (denominators of shares)
     measures: dict[str, Measure] = field(default_factory=dict)
     rates: dict[str, EntityRate] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> tuple[object, ...]:
+        """Everything the compiled expression depends on besides the slice and the tenant."""
+        measures = tuple(sorted(self.measures.items()))
+        rates = tuple(sorted(self.rates.items()))
+        return (self.source.name, self.total, measures, rates)
 
 
 def measures_of(kpi: Kpi) -> list[Measure]:
@@ -88,8 +100,8 @@ def unsupported_reason(kpi: Kpi, slice_: Slice) -> str | None:
     return None
 
 
-def plan(kpis: list[Kpi]) -> list[SourceQuery]:
-    """Group every measure the KPIs need by (source, total)."""
+def plan(kpis: list[Kpi], slice_: Slice) -> list[SourceQuery]:
+    """Group every measure the KPIs need by (source, total); an uncut slice needs no totals."""
     queries: dict[tuple[str, bool], SourceQuery] = {}
 
     def query(source: str, total: bool) -> SourceQuery:
@@ -104,7 +116,8 @@ def plan(kpis: list[Kpi]) -> list[SourceQuery]:
             continue
         for measure in measures_of(kpi):
             total = (
-                isinstance(formula, Ratio)
+                slice_.cut
+                and isinstance(formula, Ratio)
                 and formula.denominator_total
                 and (measure.name == formula.denominator)
             )
@@ -208,7 +221,7 @@ def compile_query(warehouse: Tables, query: SourceQuery, slice_: Slice) -> ir.Ta
 def compile_kpi(warehouse: ScopedWarehouse, kpi_id: str, slice_: Slice) -> list[ir.Table]:
     """The Ibis expressions one KPI needs (for engines checked outside the product)."""
     tables = TableMemo(warehouse)
-    return [compile_query(tables, query, slice_) for query in plan([get_kpi(kpi_id)])]
+    return [compile_query(tables, query, slice_) for query in plan([get_kpi(kpi_id)], slice_)]
 
 
 def parse_dimensions(names: list[str], location: str) -> tuple[str, ...]:

@@ -37,10 +37,13 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   benchmark overrides under `/api/v1/kpi-benchmarks`, goals under `/api/v1/kpi-goals`, revenue
   forecasts under `/api/v1/revenue-forecasts`, `GET /api/v1/sessions-before-purchase` and
   `GET /api/v1/page-outliers` (see api.md).
-- **Page**: *Full funnel* (`/funnel`): awareness → consideration → purchase, each KPI with value,
+- **Pages**: *Full funnel* (`/funnel`): awareness → consideration → purchase, each KPI with value,
   delta, benchmark badge (source, year, method) and a sparkline; drill-down by platform and
   campaign; the goals panel; in the consideration section, sessions before purchase by
-  first-touch channel and the page-type outliers.
+  first-touch channel and the page-type outliers. *Overview* (`/`) is a view over the same
+  registry: `transactions`, `conversion_rate` and `revenue_gross`, with sessions as the
+  denominator of `conversion_rate`, in total and by `channel`, and daily sessions by channel
+  (grain day) for the chosen local days; each tile links to its KPI on the funnel page.
 - **Python**: `mercato.metrics.report.build_report(warehouse.for_workspace(id), Slice(...))`.
 
 ## Conventions
@@ -59,6 +62,9 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   benchmark is the median of the brand's own monthly values over the 12 months before.
 - **Goals**: a target per KPI and period; progress = actual ÷ target; forecast = linear to the
   period end for sums and counts, the current value for rates.
+- **Compiled once**: the SQL of a report query is kept per workspace and slice, so a repeated
+  report (a reload, the API polled) only runs it again; the rows are always read afresh
+  (ADR 0502).
 - **Attribution** for revenue by channel/platform: the session the order was placed in (last
   session touch). Multi-touch models are in attribution.md.
 """

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from mercato.metrics.compiler import BUCKET, Slice, SourceQuery, compile_query, plan, sources_of
 from mercato.metrics.compiler import unsupported_reason as reason_for
@@ -79,9 +80,16 @@ def _key_part(value: Any) -> str:
     return str(value)
 
 
-def _rows(frame: Any, keys: list[str]) -> dict[Key, dict[str, Any]]:
+def _records(result: Any) -> list[dict[str, Any]]:
+    """Rows of an Arrow table (compiled SQL) or a pandas DataFrame (an executor's answer)."""
+    if isinstance(result, pa.Table):
+        return result.to_pylist()  # type: ignore[no-any-return]
+    return result.to_dict("records")  # type: ignore[no-any-return]
+
+
+def _rows(result: Any, keys: list[str]) -> dict[Key, dict[str, Any]]:
     rows: dict[Key, dict[str, Any]] = {}
-    for record in frame.to_dict("records"):
+    for record in _records(result):
         key = tuple(_key_part(record[name]) for name in keys)
         rows[key] = {name: _clean(value) for name, value in record.items()}
     return rows
@@ -95,6 +103,7 @@ class Fetched:
     by_query: dict[tuple[str, bool], dict[Key, dict[str, Any]]]
 
     def row(self, source: str, key: Key, total: bool = False) -> dict[str, Any]:
+        total = total and self.slice_.cut  # plan() folds totals of an uncut slice into it
         rows = self.by_query.get((source, total), {})
         if total:
             key = key[len(self.slice_.dimensions) :]
@@ -129,7 +138,8 @@ def fetch(
     slice_: Slice,
     executor: Executor | None = None,
 ) -> Fetched:
-    run = executor or warehouse.execute
+    """Each query's rows. The warehouse runs its SQL compiled once per (slice, query); an
+    executor (another engine) is handed the Ibis expression itself."""
     tables = TableMemo(warehouse)
     by_query = {}
     for query in queries:
@@ -138,8 +148,15 @@ def fetch(
             if query.total and slice_.grain
             else ([] if query.total else slice_.key_columns)
         )
-        frame = run(compile_query(tables, query, slice_))
-        by_query[(query.source.name, query.total)] = _rows(frame, keys)
+
+        def build(query: SourceQuery = query) -> ir.Table:
+            return compile_query(tables, query, slice_)
+
+        if executor is None:
+            result = warehouse.run_compiled((slice_, query.signature), build)
+        else:
+            result = executor(build())
+        by_query[(query.source.name, query.total)] = _rows(result, keys)
     return Fetched(slice_, by_query)
 
 
@@ -227,7 +244,7 @@ def evaluate(
     kpis = [get_kpi(kpi_id) for kpi_id in kpi_ids] if kpi_ids is not None else list(KPIS)
     reasons = {kpi.id: reason_for(kpi, slice_) for kpi in kpis}
     runnable = [kpi for kpi in kpis if reasons[kpi.id] is None]
-    fetched = fetch(warehouse, plan(runnable), slice_, executor)
+    fetched = fetch(warehouse, plan(runnable, slice_), slice_, executor)
     results = {}
     for kpi in kpis:
         if reasons[kpi.id] is not None:

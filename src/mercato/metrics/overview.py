@@ -1,27 +1,41 @@
-"""The overview page's numbers: sessions, conversion rate and revenue by channel."""
+"""The overview page's numbers, read from the KPI registry (the same as /funnel and the API).
+
+Sessions, transactions, conversion rate and gross revenue are the registry KPIs of those names
+(conversion rate = transactions ÷ sessions), so orders
+count by `placed_at` in the workspace time zone and carry the channel of the session they were
+placed in (orders without one are "(none)", as in every KPI drill-down).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-import ibis
-from ibis import _
-
+from mercato.metrics.compiler import Slice
+from mercato.metrics.evaluate import Key, KpiResult, KpiValue, evaluate
+from mercato.metrics.timebuckets import Grain
 from mercato.warehouse.connection import ScopedWarehouse
-from mercato.warehouse.timezones import with_local_time
 
-UTC_ZONE = ZoneInfo("UTC")
+SESSIONS, TRANSACTIONS = "sessions", "transactions"
+CONVERSION, REVENUE = "conversion_rate", "revenue_gross"
+HEADLINE_KPIS = (SESSIONS, TRANSACTIONS, CONVERSION, REVENUE)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One cell of the registry: the headline, one channel, or one channel on one day."""
+
+    sessions: int
+    transactions: int
+    conversion_rate: float | None  # None = no sessions ("n/a")
+    revenue: Decimal
 
 
 @dataclass(frozen=True)
 class ChannelRow:
     channel: str
-    sessions: int
-    orders: int
-    revenue: Decimal
+    figures: Figures
 
 
 @dataclass(frozen=True)
@@ -33,30 +47,13 @@ class DailySessions:
 
 @dataclass(frozen=True)
 class Overview:
-    start: datetime
-    end: datetime
-    sessions: int
-    orders: int
-    revenue: Decimal
+    total: Figures
     by_channel: list[ChannelRow]
     daily: list[DailySessions]
 
-    @property
-    def conversion_rate(self) -> float | None:
-        """Orders ÷ sessions; None (shown "n/a") when there were no sessions."""
-        return self.orders / self.sessions if self.sessions else None
-
-
-def _as_date(value: object) -> date:
-    """Engines hand dates back as date, datetime or pandas Timestamp (a datetime)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raise TypeError(f"not a date: {value!r}")
-
 
 def data_bounds(warehouse: ScopedWarehouse) -> tuple[datetime, datetime] | None:
+    """First and last session start (naive UTC): where the default date range ends."""
     sessions = warehouse.table("sessions")
     row = warehouse.execute(
         sessions.aggregate(first=sessions.started_at.min(), last=sessions.started_at.max())
@@ -67,48 +64,56 @@ def data_bounds(warehouse: ScopedWarehouse) -> tuple[datetime, datetime] | None:
     return first.to_pydatetime(), last.to_pydatetime()
 
 
+def _value(results: dict[str, KpiResult], kpi_id: str, key: Key) -> KpiValue:
+    return results[kpi_id].values.get(key) or KpiValue(None)
+
+
+def _sessions(results: dict[str, KpiResult], key: Key) -> int:
+    return int(_value(results, SESSIONS, key).value or 0)
+
+
+def _evaluate(
+    warehouse: ScopedWarehouse, slice_: Slice, kpi_ids: tuple[str, ...]
+) -> dict[str, KpiResult]:
+    results = evaluate(warehouse, slice_, kpi_ids)
+    for result in results.values():
+        if result.unsupported:  # these KPIs support channel and day on every engine
+            raise RuntimeError(f"{result.kpi.id}: {result.unsupported}")
+    return results
+
+
+def _figures(results: dict[str, KpiResult], key: Key) -> Figures:
+    conversion = _value(results, CONVERSION, key).value
+    transactions = _value(results, TRANSACTIONS, key).value
+    revenue = _value(results, REVENUE, key).value
+    return Figures(
+        sessions=_sessions(results, key),
+        transactions=int(transactions or 0),
+        conversion_rate=None if conversion is None else float(conversion),
+        revenue=Decimal(str(revenue or 0)),
+    )
+
+
+def _keys(results: dict[str, KpiResult]) -> list[Key]:
+    return sorted({key for result in results.values() for key in result.values})
+
+
 def overview(
-    warehouse: ScopedWarehouse, start: datetime, end: datetime, tz: ZoneInfo = UTC_ZONE
+    warehouse: ScopedWarehouse, first_day: date, last_day: date, time_zone: str
 ) -> Overview:
-    """Sessions started in [start, end) (naive UTC) and their orders and revenue;
-    daily series by local day in `tz`."""
-    sessions = warehouse.table("sessions")
-    window = sessions.filter((sessions.started_at >= start) & (sessions.started_at < end))
-    labelled = window.mutate(channel=window.channel.fill_null("Unassigned"))
-    by_channel = (
-        labelled.group_by("channel")
-        .aggregate(sessions=_.count(), orders=_.orders.sum(), revenue=_.revenue.sum())
-        .order_by(ibis.desc("revenue"), "channel")
-    )
-    rows = warehouse.execute(by_channel).to_dict("records")
-    channel_rows = [
-        ChannelRow(
-            channel=row["channel"],
-            sessions=int(row["sessions"]),
-            orders=int(row["orders"] or 0),
-            revenue=Decimal(row["revenue"] or 0),
-        )
-        for row in rows
-    ]
-    daily_expr = (
-        with_local_time(labelled, "started_at", tz, start, end, "local_start")
-        .mutate(day=_.local_start.date())
-        .group_by(["day", "channel"])
-        .aggregate(sessions=_.count())
-        .order_by(["day", "channel"])
-    )
+    """Local days first_day..last_day in `time_zone`: totals, by channel, and daily sessions."""
+    whole = Slice(first_day, last_day, time_zone)
+    total = _figures(_evaluate(warehouse, whole, HEADLINE_KPIS), ())
+    by_channel_slice = Slice(first_day, last_day, time_zone, dimensions=("channel",))
+    by_channel = _evaluate(warehouse, by_channel_slice, HEADLINE_KPIS)
+    rows = [ChannelRow(key[0], _figures(by_channel, key)) for key in _keys(by_channel)]
+    rows.sort(key=lambda row: (-row.figures.revenue, row.channel))
+    daily_slice = Slice(first_day, last_day, time_zone, Grain.DAY, ("channel",))
+    daily_results = _evaluate(warehouse, daily_slice, (SESSIONS,))
     daily = [
-        DailySessions(
-            day=_as_date(row["day"]), channel=row["channel"], sessions=int(row["sessions"])
-        )
-        for row in warehouse.execute(daily_expr).to_dict("records")
+        DailySessions(date.fromisoformat(day), channel, sessions)
+        for channel, day in _keys(daily_results)
+        if (sessions := _sessions(daily_results, (channel, day)))
     ]
-    return Overview(
-        start=start,
-        end=end,
-        sessions=sum(r.sessions for r in channel_rows),
-        orders=sum(r.orders for r in channel_rows),
-        revenue=sum((r.revenue for r in channel_rows), Decimal(0)),
-        by_channel=channel_rows,
-        daily=daily,
-    )
+    daily.sort(key=lambda row: (row.day, row.channel))
+    return Overview(total, rows, daily)

@@ -16,17 +16,22 @@ NA = "n/a"
 
 
 def format_value(kpi: Kpi, value: Number | None) -> str:
+    return format_unit(kpi.unit, value)
+
+
+def format_unit(unit: Unit, value: Number | None) -> str:
+    """A number in a KPI unit, for numbers that are a KPI's part (e.g. its denominator)."""
     if value is None:
         return NA
-    if kpi.unit is Unit.PERCENT:
+    if unit is Unit.PERCENT:
         return f"{float(value) * 100:.2f}%"
-    if kpi.unit is Unit.MONEY:
+    if unit is Unit.MONEY:
         return f"{Decimal(str(value)):,.2f}"
-    if kpi.unit is Unit.RATIO:
+    if unit is Unit.RATIO:
         return f"{float(value):.2f}x"
-    if kpi.unit is Unit.SECONDS:
+    if unit is Unit.SECONDS:
         return f"{float(value):.1f} s"
-    if kpi.unit is Unit.SESSIONS:
+    if unit is Unit.SESSIONS:
         return f"{float(value):.1f}"
     return f"{int(value):,}"
 

@@ -206,6 +206,17 @@ KPIS: tuple[Kpi, ...] = (
     ),
     # Consideration
     Kpi(
+        "sessions",
+        "Sessions",
+        _C,
+        Value("sessions"),
+        Unit.COUNT,
+        _UP,
+        "Site sessions (visits) started in the period, from every channel.",
+        "count of sessions",
+        additive=True,
+    ),
+    Kpi(
         "social_sessions",
         "Social sessions",
         _C,

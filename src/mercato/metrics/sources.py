@@ -197,6 +197,15 @@ def _account_pivot(warehouse: Tables) -> ir.Table:
     )
 
 
+def _followers(warehouse: Tables) -> ir.Table:
+    """Followers per account and day (the ER-by-followers denominator of that day's posts)."""
+    daily = warehouse.table("social_account_daily")
+    reported = daily.filter(daily.metric == "followers")
+    return reported.group_by(["platform", "account_id", "day"]).aggregate(
+        followers=reported.value.max()
+    )
+
+
 def _term(post: ir.Table, part: Part) -> ir.Value:
     value = (
         ibis.coalesce(*[post[name] for name in part.names])
@@ -229,11 +238,14 @@ def _posts(warehouse: Tables) -> ir.Table:
     pivot = snapshots.group_by(["platform", "post_id"]).aggregate(
         **{name: _.value.max(where=_.metric == name) for name in POST_METRICS}
     )
-    posts = warehouse.table("social_posts")
+    stored = warehouse.table("social_posts")
+    posts = stored.select(
+        "platform", "account_id", "post_id", "posted_at", "campaign", "content_type"
+    )
     joined = posts.left_join(pivot, ["platform", "post_id"]).select(
         posts, *[pivot[name] for name in POST_METRICS]
     )
-    followers = _account_pivot(warehouse).select("platform", "account_id", "day", "followers")
+    followers = _followers(warehouse)
     with_day = joined.mutate(_posted_day=joined.posted_at.date())
     full = with_day.left_join(
         followers,

@@ -1,15 +1,28 @@
-"""The overview page: sessions, conversion and revenue by channel for a date range."""
+"""The overview page: registry KPIs (sessions, transactions, conversion, revenue) by channel."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from mercato.core.timeutil import local_day_bounds_utc, zone
-from mercato.metrics.overview import data_bounds, overview
+from mercato.metrics.overview import (
+    CONVERSION,
+    HEADLINE_KPIS,
+    REVENUE,
+    SESSIONS,
+    TRANSACTIONS,
+    DailySessions,
+    Figures,
+    data_bounds,
+    overview,
+)
+from mercato.metrics.present import format_value
+from mercato.metrics.registry import KPI_BY_ID
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -26,27 +39,38 @@ def default_range(services: Services, principal: Principal) -> tuple[date, date]
     return last - timedelta(days=DEFAULT_DAYS - 1), last
 
 
-@router.get("/", operation_id="overview_page")
-def overview_page(
-    request: Request,
-    services: ServicesDep,
-    principal: AnalyticsPage,
-    start: date | None = None,
-    end: date | None = None,
-) -> HTMLResponse:
-    if start is None or end is None:
-        start, end = default_range(services, principal)
-    if end < start:
-        start, end = end, start
-    tz = zone(principal.workspace.time_zone)
-    begin_utc, end_utc = local_day_bounds_utc(start, end, tz)
-    report = overview(
-        services.warehouse.for_workspace(principal.workspace_id), begin_utc, end_utc, tz
-    )
-    channels = sorted({row.channel for row in report.daily})
-    days = sorted({row.day for row in report.daily})
-    counts = {(row.day, row.channel): row.sessions for row in report.daily}
-    figure = {
+def cells(figures: Figures) -> dict[str, str]:
+    """Display strings, formatted as the funnel page and the API format the same KPIs."""
+    return {
+        SESSIONS: format_value(KPI_BY_ID[SESSIONS], figures.sessions),
+        TRANSACTIONS: format_value(KPI_BY_ID[TRANSACTIONS], figures.transactions),
+        CONVERSION: format_value(KPI_BY_ID[CONVERSION], figures.conversion_rate),
+        REVENUE: format_value(KPI_BY_ID[REVENUE], figures.revenue),
+    }
+
+
+def headline(figures: Figures, start: date, end: date, currency: str) -> list[dict[str, Any]]:
+    """One tile per number, each linking to its KPI (formula, benchmark) on the funnel page."""
+    shown = cells(figures)
+    funnel = "/funnel?" + urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    return [
+        {
+            "id": f"kpi-{kpi_id}",
+            "label": KPI_BY_ID[kpi_id].name + (f" ({currency})" if kpi_id == REVENUE else ""),
+            "value": shown[kpi_id],
+            "href": f"{funnel}#kpi-{kpi_id}",
+            "title": KPI_BY_ID[kpi_id].formula_text,
+        }
+        for kpi_id in HEADLINE_KPIS
+    ]
+
+
+def sessions_figure(daily: list[DailySessions]) -> dict[str, Any]:
+    """Stacked daily sessions per channel (days without a channel's sessions read 0)."""
+    channels = sorted({row.channel for row in daily})
+    days = sorted({row.day for row in daily})
+    counts = {(row.day, row.channel): row.sessions for row in daily}
+    return {
         "data": [
             {
                 "type": "scatter",
@@ -64,12 +88,29 @@ def overview_page(
             "legend": {"orientation": "h"},
         },
     }
+
+
+@router.get("/", operation_id="overview_page")
+def overview_page(
+    request: Request,
+    services: ServicesDep,
+    principal: AnalyticsPage,
+    start: date | None = None,
+    end: date | None = None,
+) -> HTMLResponse:
+    if start is None or end is None:
+        start, end = default_range(services, principal)
+    if end < start:
+        start, end = end, start
+    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    report = overview(scoped, start, end, principal.workspace.time_zone)
     return render(
         request,
         "overview.html",
         principal,
-        report=report,
+        tiles=headline(report.total, start, end, principal.workspace.currency),
+        channels=[(row.channel, cells(row.figures)) for row in report.by_channel],
         start=start,
         end=end,
-        figure_json=json.dumps(figure),
+        figure_json=json.dumps(sessions_figure(report.daily)),
     )
