@@ -50,7 +50,6 @@ def test_toml_file_is_read_and_env_wins(monkeypatch: pytest.MonkeyPatch, tmp_pat
     [
         ("MERCATO_TIME_ZONE", "Mars/Olympus_Mons", "time_zone"),
         ("MERCATO_IDENTITY_MODE", "fingerprint", "identity_mode"),
-        ("MERCATO_WAREHOUSE_ENGINE", "oracle", "warehouse_engine"),
         ("MERCATO_SECRET_KEY", "short", "secret_key"),
         ("MERCATO_SESSION_COOKIE_SECURE", "maybe", "session_cookie_secure"),
     ],

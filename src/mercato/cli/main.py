@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from mercato import __version__
-from mercato.cli import admin, attribution, connectors, demo, galleries, imports, report, ugc
+from mercato.cli import (
+    admin,
+    attribution,
+    connectors,
+    demo,
+    galleries,
+    imports,
+    report,
+    ugc,
+    warehouse,
+)
 from mercato.cli.serve import serve
 
 app = typer.Typer(
@@ -31,6 +41,7 @@ app.command("sync")(connectors.sync_command)
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
+app.add_typer(warehouse.warehouse_app, name="warehouse")
 
 
 @app.command("version")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -20,6 +22,8 @@ from mercato.metrics.docs import DOCS_PATH, render_docs
 from mercato.metrics.present import format_value, records, to_csv
 from mercato.metrics.report import Compare
 from mercato.metrics.timebuckets import Grain
+from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.lake import open_spark
 from mercato.web.kpi_reports import (
     KNOWN_KPIS,
     ReportRequest,
@@ -28,6 +32,7 @@ from mercato.web.kpi_reports import (
     run_report,
     workspace_benchmarks,
 )
+from mercato.web.services import Services
 
 goals_app = typer.Typer(help="KPI goals: a target per KPI and period.", no_args_is_help=True)
 metrics_app = typer.Typer(help="The KPI registry.", no_args_is_help=True)
@@ -37,6 +42,11 @@ class Format(StrEnum):
     TABLE = "table"
     CSV = "csv"
     JSON = "json"
+
+
+class ReportEngine(StrEnum):
+    DUCKDB = "duckdb"  # the warehouse itself
+    SPARK = "spark"  # a Parquet export of it (`mercato warehouse export`)
 
 
 WorkspaceOption = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]
@@ -59,13 +69,23 @@ def report(
     grain: Annotated[Grain | None, typer.Option(help="day, week or month.")] = None,
     kpi: Annotated[list[str] | None, typer.Option(help="Only these KPI ids.")] = None,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
+    engine: Annotated[
+        ReportEngine, typer.Option(help="duckdb (the warehouse) or spark (needs --lake).")
+    ] = ReportEngine.DUCKDB,
+    lake: Annotated[
+        Path | None, typer.Option(help="With --engine spark: a `mercato warehouse export` folder.")
+    ] = None,
+    spark_master: Annotated[
+        str | None, typer.Option(help="Spark master URL; default: the spark_master setting.")
+    ] = None,
 ) -> None:
     """The full-funnel report for a date range, optionally compared and cut by dimensions."""
     first, last = _date(start, "--from"), _date(end, "--to")
     unknown = sorted(set(kpi or []) - KNOWN_KPIS)
     if unknown:
         raise fail(f"--kpi: unknown KPI(s) {', '.join(unknown)}")
-    with opened_services() as services:
+    _check_engine_options(engine, lake, spark_master)
+    with opened_services() as services, _numbers_from(services, lake, spark_master) as numbers:
         try:
             request = ReportRequest(
                 first,
@@ -81,7 +101,7 @@ def report(
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
-        result = run_report(services, target, request)
+        result = run_report(services, target, request, numbers)
         rows = records(result, benchmark_map(workspace_benchmarks(services, target.id)))
     if output is Format.JSON:
         print(json.dumps(rows, indent=2, default=str))
@@ -91,6 +111,31 @@ def report(
         _print_table(rows, list(request.dimensions), compare is not None)
     for kpi_id, reason in result.unsupported.items():
         console.print(f"[dim]{kpi_id}: not available for this cut ({reason})[/]")
+
+
+def _check_engine_options(engine: ReportEngine, lake: Path | None, master: str | None) -> None:
+    if engine is ReportEngine.SPARK and lake is None:
+        raise fail(
+            "--engine spark reads a Parquet export: add --lake DIR "
+            "(write one with `mercato warehouse export DIR`)"
+        )
+    if engine is ReportEngine.DUCKDB and (lake is not None or master is not None):
+        raise fail("--lake and --spark-master are for --engine spark")
+
+
+@contextmanager
+def _numbers_from(
+    services: Services, lake: Path | None, master: str | None
+) -> Iterator[Warehouse | None]:
+    """Where the report's numbers come from: the lake on Spark, or (None) the warehouse."""
+    if lake is None:
+        yield None
+        return
+    warehouse = open_spark(lake, master or services.settings.spark_master)
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
 
 
 def _print_table(rows: list[dict[str, object]], dims: list[str], compared: bool) -> None:

@@ -32,11 +32,6 @@ class IdentityMode(StrEnum):
     IDENTIFIED = "identified"
 
 
-class WarehouseEngine(StrEnum):
-    DUCKDB = "duckdb"
-    SPARK = "spark"
-
-
 def _config_file() -> Path:
     return Path(os.environ.get("MERCATO_CONFIG", "mercato.toml"))
 
@@ -50,9 +45,6 @@ class Settings(BaseSettings):
     catalog_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the catalog; default sqlite file in data_dir.",
-    )
-    warehouse_engine: WarehouseEngine = Field(
-        default=WarehouseEngine.DUCKDB, description="Engine that runs warehouse queries."
     )
     warehouse_path: Path | None = Field(
         default=None, description="DuckDB warehouse file; default warehouse.duckdb in data_dir."
@@ -68,6 +60,10 @@ class Settings(BaseSettings):
     )
     session_cookie_secure: bool = Field(
         default=False, description="Mark the login cookie Secure (set true behind HTTPS)."
+    )
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master for `mercato report --engine spark` (e.g. spark://host:7077).",
     )
     sync_interval_minutes: int = Field(
         default=0,

@@ -15,16 +15,19 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends.sql.datatypes import DuckDBType
 
-from mercato.core.errors import DataDirError
+from mercato.core.errors import DataDirError, MercatoError
 from mercato.warehouse.schemas import TABLES
 
 
 class Warehouse:
     """An Ibis backend holding the warehouse tables. Built by the app factory or CLI entry."""
 
-    def __init__(self, backend: Any, engine: str) -> None:
+    def __init__(self, backend: Any, engine: str, *, read_only: bool = False) -> None:
         self.backend = backend
         self.engine = engine
+        # A read-only warehouse (a Parquet export on Spark) serves reports; writes and DDL
+        # belong to the DuckDB store the collector and imports write to.
+        self.read_only = read_only
         # One DuckDB connection is not safe for concurrent use; web threads take turns.
         self.lock = threading.RLock()
         # Bound tables by name: asking the engine for a schema costs a query each time.
@@ -50,6 +53,7 @@ class Warehouse:
 
     def ensure_tables(self) -> None:
         """Create missing tables; add columns a newer Mercato declares (always nullable)."""
+        self.require_writable("creating warehouse tables")
         existing = set(self.backend.list_tables())
         for spec in TABLES.values():
             if spec.name not in existing:
@@ -66,7 +70,17 @@ class Warehouse:
         self._tables.clear()
         self.compiled.clear()
 
+    def require_writable(self, action: str) -> None:
+        """Refuse `action` on a read-only warehouse, saying where it can be done instead."""
+        if self.read_only:
+            raise MercatoError(
+                f"{action} is not possible on the read-only {self.engine} warehouse (a Parquet "
+                "export, for reports): it writes to the DuckDB warehouse",
+                code="warehouse_read_only",
+            )
+
     def _add_column(self, table: str, column: str, dtype: dt.DataType) -> None:
+        self.require_writable("adding a warehouse column")
         # Schema evolution is DDL, not a query: one of the maintenance exceptions of ADR 0002.
         type_sql = DuckDBType.to_string(dtype)
         self.backend.raw_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {type_sql}')
@@ -98,6 +112,7 @@ class Warehouse:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All loads inside commit together or not at all (imports are atomic)."""
+        self.require_writable("a warehouse transaction")
         with self.lock:
             self.backend.raw_sql("BEGIN TRANSACTION")
             try:
@@ -113,6 +128,7 @@ class Warehouse:
         Returns the rows deleted per table. The table names come from the registry, never
         from input; the workspace id is a bound parameter.
         """
+        self.require_writable("purging a workspace")
         deleted: dict[str, int] = {}
         with self.lock:
             existing = set(self.backend.list_tables())

@@ -89,6 +89,7 @@ def load(
     mode: LoadMode = LoadMode.UPSERT,
 ) -> LoadResult:
     """Load `batch` into `table_name`; loading the same batch twice changes nothing."""
+    warehouse.require_writable(f"loading {table_name}")
     spec = TABLES[table_name]
     if mode is LoadMode.APPEND:
         return _append(warehouse, spec, conform(spec, batch))

@@ -14,6 +14,7 @@ from mercato.metrics.goals import GoalProgress, progress
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.metrics.report import Compare, Report, build_report, comparison_window
 from mercato.metrics.timebuckets import Grain
+from mercato.warehouse.connection import Warehouse
 from mercato.web.services import Services
 
 FORECAST = "revenue_forecast"
@@ -47,7 +48,15 @@ def forecast_parameters(
     return {FORECAST: amount} if amount is not None else {}
 
 
-def run_report(services: Services, workspace: Workspace, request: ReportRequest) -> Report:
+def run_report(
+    services: Services,
+    workspace: Workspace,
+    request: ReportRequest,
+    warehouse: Warehouse | None = None,
+) -> Report:
+    """The report's numbers from `warehouse` (default: the services' own DuckDB warehouse;
+    e.g. a Spark warehouse over a Parquet export); settings and forecasts from the catalog."""
+    source = warehouse or services.warehouse
     slice_ = Slice(
         request.first,
         request.last,
@@ -61,7 +70,7 @@ def run_report(services: Services, workspace: Workspace, request: ReportRequest)
         base = comparison_window(request.first, request.last, request.compare)
         base_parameters = forecast_parameters(services, workspace.id, *base)
     return build_report(
-        services.warehouse.for_workspace(workspace.id),
+        source.for_workspace(workspace.id),
         slice_,
         request.compare,
         request.kpi_ids,
