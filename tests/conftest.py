@@ -10,6 +10,7 @@ import pytest
 
 from mercato.core.settings import Settings
 from mercato.web.services import Services
+from tests.metrics.engines import Engines
 from tests.support.brands import Brand, make_brand
 from tests.support.network import block_network
 from tests.support.postgres import postgres_server
@@ -51,6 +52,15 @@ def make_settings(data_dir: Path, catalog_url: str | None = None) -> Settings:
         secret_key=secrets.token_urlsafe(40),
         time_zone="UTC",
     )
+
+
+@pytest.fixture(scope="session")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
+    """The engines of the run (tests/metrics/engines.py), shared by every area, so one test
+    run starts at most one SparkSession (with the settings tuned for tiny data)."""
+    loaded = Engines(tmp_path_factory.mktemp("engines"))
+    yield loaded
+    loaded.close()
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
 """One KPI suite, three engines: DuckDB (the embedded default), Spark in local mode, and the
 ClickHouse SQL Ibis compiles, executed on chDB. Every engine sees the same fixture tables;
-tests with a dataset of their own load it with `engines.load` (see tests/metrics/engines.py)."""
+tests with a dataset of their own load it with `engines.load` (see tests/metrics/engines.py).
+The `engines` fixture itself lives in tests/conftest.py: one SparkSession per test run."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pyarrow as pa
 import pytest
@@ -24,13 +23,6 @@ def tables() -> dict[str, pa.Table]:
         name: pa.concat_tables([table, extra[name]]) if name in extra else table
         for name, table in built.items()
     }
-
-
-@pytest.fixture(scope="session")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
-    loaded = Engines(tmp_path_factory.mktemp("engines"))
-    yield loaded
-    loaded.close()
 
 
 @pytest.fixture(params=ENGINES)
