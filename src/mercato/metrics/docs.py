@@ -107,13 +107,28 @@ must give the same numbers; no test is marked as unsupported on any engine:
 
 | engine | how it runs | notes |
 |---|---|---|
-| DuckDB | embedded, in process | the product's engine: the API, CLI and pages run on it |
-| Apache Spark | local mode, in `make test` (marker `spark`) | `ibis.pyspark.connect(spark)` |
+| DuckDB | embedded, in process | the store; the API, pages and CLI run on it |
+| Apache Spark | local mode, in `make test` (marker `spark`) | `ibis.pyspark.connect`; see below |
 | ClickHouse | the SQL Ibis compiles for ClickHouse, executed on chDB | settings below |
 
-The API, CLI and page tests (`GET /api/v1/kpis`, `mercato report`, the Full funnel page) run
-on DuckDB only, because the web app and the CLI open a DuckDB warehouse; the numbers they show
-come from the same functions checked above on every engine.
+The API and page tests (`GET /api/v1/kpis`, the Full funnel page) run on DuckDB only, because
+the web app opens the DuckDB warehouse; the numbers they show come from the same functions
+checked above on every engine.
+
+### Reports on Spark
+
+When a workspace's data outgrows one machine, the report can run on Spark
+([ADR 0503](adr/0503-spark-reports-over-a-parquet-export.md)). The warehouse stays DuckDB (the
+collector and imports write there); `mercato warehouse export DIR [--workspace W]` writes every
+table to `DIR/<table>.parquet` (atomically: a new folder replaces the old one whole), and
+
+    mercato report --workspace W --from D --to D --engine spark --lake DIR [--spark-master URL]
+
+registers those files as Spark views and runs the same compiled KPI expressions there, with
+the tenant filter added as on DuckDB. The Parquet files can be copied to wherever the Spark
+cluster reads from. A test checks that the JSON report (by platform, compared with the previous
+period) from Spark over the export is identical to DuckDB's. The Spark warehouse is read-only:
+loads, purges, transactions and schema changes refuse with a message.
 
 ClickHouse needs the session settings `join_use_nulls = 1` (otherwise unmatched LEFT JOIN
 columns read as '' or 0 instead of NULL, and missing metrics would count as zeros) and
