@@ -6,15 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from mercato.cli.main import app
 from mercato.warehouse.lake import table_path
+from mercato.warehouse.loader import load
 from mercato.warehouse.schemas import TABLES
 from mercato.web.services import Services
 from tests.conftest import make_settings
+from tests.metrics import fixture
 from tests.metrics.engines import Engines
 from tests.metrics.test_surfaces import RANGE, seed
 from tests.support.brands import make_brand
@@ -25,11 +29,20 @@ CUT = ("--by", "platform", "--compare", "previous", "--format", "json")
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the KPI fixture's rows in workspace `kpibrand`, and an empty brand."""
+    """A data dir with the KPI fixture's rows: its workspace as `kpibrand`, the other
+    tenant's rows as `otherbrand`."""
     data = tmp_path_factory.mktemp("engines-cli") / "data"
     services = Services.open(make_settings(data), upgrade=True)
     seed(services, make_brand(services, "kpibrand"))
-    make_brand(services, "otherbrand")
+    other = make_brand(services, "otherbrand")
+    for name, table in fixture.build().items():  # the other tenant's row in every table
+        theirs = table.filter(pc.equal(table["workspace_id"], fixture.OTHER))
+        ids = pa.array([other.workspace_id] * theirs.num_rows)
+        load(
+            services.warehouse,
+            name,
+            theirs.set_column(theirs.schema.get_field_index("workspace_id"), "workspace_id", ids),
+        )
     services.close()
     return data
 
@@ -61,9 +74,12 @@ def test_export_prints_rows_per_table(data_dir: Path, tmp_path: Path) -> None:
     orders = pq.read_metadata(table_path(tmp_path / "lake", "orders")).num_rows
     assert orders > 0
     assert f"orders {orders} " in _flat(output)
-    code, output = mercato("warehouse", "export", tmp_path / "empty", "--workspace", "otherbrand")
+    code, output = mercato("warehouse", "export", tmp_path / "other", "--workspace", "otherbrand")
     assert code == 0, output
-    assert pq.read_metadata(table_path(tmp_path / "empty", "orders")).num_rows == 0
+    assert pq.read_metadata(table_path(tmp_path / "other", "orders")).num_rows == 1
+    code, output = mercato("warehouse", "export", tmp_path / "all")
+    assert code == 0, output
+    assert pq.read_metadata(table_path(tmp_path / "all", "orders")).num_rows == orders + 1
     code, output = mercato("warehouse", "export", tmp_path / "x", "--workspace", "nope")
     assert code == 2
     assert "no workspace 'nope'" in output
@@ -100,7 +116,8 @@ def test_spark_report_over_the_export_equals_the_duckdb_report(
     data_dir: Path, tmp_path: Path, engines: Engines
 ) -> None:
     running = engines.spark()  # the run's one session: the CLI must use it and leave it running
-    assert mercato("warehouse", "export", tmp_path / "lake", "--workspace", "kpibrand")[0] == 0
+    # Both tenants exported: the Spark report must apply the tenant filter itself.
+    assert mercato("warehouse", "export", tmp_path / "lake")[0] == 0
     code, on_duckdb = mercato(*REPORT, *CUT)
     assert code == 0, on_duckdb
     code, on_spark = mercato(*REPORT, *CUT, "--engine", "spark", "--lake", tmp_path / "lake")

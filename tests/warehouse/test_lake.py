@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import ibis
@@ -120,3 +121,12 @@ def test_a_read_only_warehouse_refuses_writes(stored: dict[str, pa.Table]) -> No
         with pytest.raises(MercatoError, match="read-only spark warehouse") as caught:
             refused()
         assert caught.value.code == "warehouse_read_only"
+
+
+def test_spark_without_the_extra_names_it(
+    warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export_lake(warehouse, tmp_path / "lake")
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if it were not installed
+    with pytest.raises(LakeError, match=r"install the \[spark\] extra"):
+        open_spark(tmp_path / "lake")

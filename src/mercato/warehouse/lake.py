@@ -139,7 +139,14 @@ def open_spark(lake_dir: Path, master: str = DEFAULT_SPARK_MASTER) -> LakeWareho
     paths = _lake_files(lake_dir)
     spark_session, context = _pyspark()
     owns_session = context._active_spark_context is None  # no public probe for "running"
-    root = spark_session.builder.master(master).appName("mercato-reports").getOrCreate()
+    builder = spark_session.builder
+    if owns_session:  # a running session keeps its master and settings
+        builder = builder.master(master).appName("mercato-reports")
+        # Spark's stage progress bar would interleave with the command's own output.
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+    root = builder.getOrCreate()
+    if owns_session:
+        root.sparkContext.setLogLevel("ERROR")
     session = root.newSession()
     from ibis.backends.pyspark.datatypes import PySparkSchema
 
