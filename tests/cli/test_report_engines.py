@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mercato.cli.main import app
-from mercato.warehouse.lake import table_path
+from mercato.core.errors import MercatoError
+from mercato.warehouse.lake import LakeError, open_spark, table_path
 from mercato.warehouse.loader import load
 from mercato.warehouse.schemas import TABLES
 from mercato.web.services import Services
@@ -110,6 +111,14 @@ def test_lake_without_a_table_names_the_file(data_dir: Path, tmp_path: Path) -> 
     assert "lake/sessions.parquet: re-export it" in output.replace("\n", "")
 
 
+def test_lake_of_another_workspace_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    assert mercato("warehouse", "export", lake, "--workspace", "otherbrand")[0] == 0
+    code, output = mercato(*REPORT, "--engine", "spark", "--lake", lake)
+    assert code == 2
+    assert "holds only workspace" in _flat(output)
+
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_report_over_the_export_equals_the_duckdb_report(
@@ -127,3 +136,19 @@ def test_spark_report_over_the_export_equals_the_duckdb_report(
     assert any(row["delta_relative"] is not None for row in rows)
     assert on_spark == on_duckdb
     assert running.range(3).count() == 3
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_lake_is_for_reports_only(data_dir: Path, tmp_path: Path, engines: Engines) -> None:
+    running = engines.spark()
+    assert mercato("warehouse", "export", tmp_path / "lake", "--workspace", "kpibrand")[0] == 0
+    lake = open_spark(tmp_path / "lake")
+    assert not lake.owns_session
+    kpis = fixture.build()
+    with pytest.raises(MercatoError, match="read-only spark warehouse"):
+        load(lake, "orders", kpis["orders"])
+    with pytest.raises(LakeError, match="holds only workspace"):
+        lake.for_workspace("ws_someone_else")
+    lake.close()
+    assert running.range(2).count() == 2  # a session it did not start is left running

@@ -23,7 +23,7 @@ from mercato.metrics.present import format_value, records, to_csv
 from mercato.metrics.report import Compare
 from mercato.metrics.timebuckets import Grain
 from mercato.warehouse.connection import Warehouse
-from mercato.warehouse.lake import open_spark
+from mercato.warehouse.lake import check_holds, exported_workspace, open_spark
 from mercato.web.kpi_reports import (
     KNOWN_KPIS,
     ReportRequest,
@@ -85,7 +85,7 @@ def report(
     if unknown:
         raise fail(f"--kpi: unknown KPI(s) {', '.join(unknown)}")
     _check_engine_options(engine, lake, spark_master)
-    with opened_services() as services, _numbers_from(services, lake, spark_master) as numbers:
+    with opened_services() as services:
         try:
             request = ReportRequest(
                 first,
@@ -101,7 +101,8 @@ def report(
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
-        result = run_report(services, target, request, numbers)
+        with _numbers_from(services, target.id, lake, spark_master) as numbers:
+            result = run_report(services, target, request, numbers)
         rows = records(result, benchmark_map(workspace_benchmarks(services, target.id)))
     if output is Format.JSON:
         print(json.dumps(rows, indent=2, default=str))
@@ -125,12 +126,14 @@ def _check_engine_options(engine: ReportEngine, lake: Path | None, master: str |
 
 @contextmanager
 def _numbers_from(
-    services: Services, lake: Path | None, master: str | None
+    services: Services, workspace_id: str, lake: Path | None, master: str | None
 ) -> Iterator[Warehouse | None]:
     """Where the report's numbers come from: the lake on Spark, or (None) the warehouse."""
     if lake is None:
         yield None
         return
+    if lake.is_dir():  # before Spark starts (seconds); open_spark explains a missing lake
+        check_holds(exported_workspace(lake), workspace_id)
     warehouse = open_spark(lake, master or services.settings.spark_master)
     try:
         yield warehouse

@@ -128,7 +128,8 @@ registers those files as Spark views and runs the same compiled KPI expressions 
 the tenant filter added as on DuckDB. The Parquet files can be copied to wherever the Spark
 cluster reads from. A test checks that the JSON report (by platform, compared with the previous
 period) from Spark over the export is identical to DuckDB's. The Spark warehouse is read-only:
-loads, purges, transactions and schema changes refuse with a message.
+loads, purges, transactions and schema changes refuse with a message, and a lake exported with
+`--workspace` refuses reports on any other workspace (they would show zeros).
 
 ClickHouse needs the session settings `join_use_nulls = 1` (otherwise unmatched LEFT JOIN
 columns read as '' or 0 instead of NULL, and missing metrics would count as zeros) and

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from mercato.core.errors import MercatoError
 from mercato.core.timeutil import utcnow
-from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.connection import ScopedWarehouse, Warehouse
 from mercato.warehouse.schemas import TABLES
 
 # Written last into every export: marks a folder as a Mercato lake (a re-export may replace
@@ -118,10 +118,17 @@ def _swap_in(staging: Path, target: Path) -> None:
 class LakeWarehouse(Warehouse):
     """A read-only warehouse over a lake's Parquet files, on Spark: for reports only."""
 
-    def __init__(self, backend: Any, session: Any, owns_session: bool) -> None:
+    def __init__(
+        self, backend: Any, session: Any, owns_session: bool, only_workspace: str | None
+    ) -> None:
         super().__init__(backend, "spark", read_only=True)
         self.session = session
         self.owns_session = owns_session
+        self.only_workspace = only_workspace  # the export's --workspace, if it had one
+
+    def for_workspace(self, workspace_id: str) -> ScopedWarehouse:
+        check_holds(self.only_workspace, workspace_id)
+        return super().for_workspace(workspace_id)
 
     def close(self) -> None:
         # A session that was running before (a notebook's, the test run's) is not ours to stop.
@@ -155,7 +162,30 @@ def open_spark(lake_dir: Path, master: str = DEFAULT_SPARK_MASTER) -> LakeWareho
         # timestamps exactly as the rest of Mercato's Spark path does.
         schema = PySparkSchema.from_ibis(TABLES[name].schema)
         session.read.schema(schema).parquet(str(path)).createOrReplaceTempView(name)
-    return LakeWarehouse(ibis.pyspark.connect(session), session, owns_session)
+    backend = ibis.pyspark.connect(session)
+    return LakeWarehouse(backend, session, owns_session, exported_workspace(lake_dir))
+
+
+def check_holds(only_workspace: str | None, workspace_id: str) -> None:
+    """Refuse to report on a workspace whose rows the lake lacks: it would show zeros."""
+    if only_workspace is not None and workspace_id != only_workspace:
+        raise LakeError(
+            f"the lake holds only workspace {only_workspace}'s rows, not {workspace_id}'s: "
+            "export that workspace (or every one) first"
+        )
+
+
+def exported_workspace(lake_dir: Path) -> str | None:
+    """The one workspace the lake was exported for; None: every workspace (or no manifest,
+    e.g. files another tool wrote)."""
+    manifest = lake_dir / MANIFEST
+    if not manifest.is_file():
+        return None
+    try:
+        found = json.loads(manifest.read_text()).get("workspace_id")
+    except (ValueError, AttributeError):
+        raise LakeError(f"{manifest} is not a Mercato lake manifest") from None
+    return None if found is None else str(found)
 
 
 def _lake_files(lake_dir: Path) -> dict[str, Path]:
