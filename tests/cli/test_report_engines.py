@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -21,7 +19,7 @@ from mercato.web.services import Services
 from tests.conftest import make_settings
 from tests.metrics import fixture
 from tests.metrics.engines import Engines
-from tests.metrics.test_surfaces import RANGE, seed
+from tests.metrics.test_surfaces import RANGE, load_fixture_rows, seed
 from tests.support.brands import make_brand
 
 REPORT = ("report", "--workspace", "kpibrand", "--from", RANGE["start"], "--to", RANGE["end"])
@@ -36,14 +34,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     services = Services.open(make_settings(data), upgrade=True)
     seed(services, make_brand(services, "kpibrand"))
     other = make_brand(services, "otherbrand")
-    for name, table in fixture.build().items():  # the other tenant's row in every table
-        theirs = table.filter(pc.equal(table["workspace_id"], fixture.OTHER))
-        ids = pa.array([other.workspace_id] * theirs.num_rows)
-        load(
-            services.warehouse,
-            name,
-            theirs.set_column(theirs.schema.get_field_index("workspace_id"), "workspace_id", ids),
-        )
+    load_fixture_rows(services, fixture.OTHER, other.workspace_id)
     services.close()
     return data
 

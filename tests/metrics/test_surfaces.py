@@ -26,17 +26,22 @@ from tests.support.server import csrf_of, login
 RANGE = {"start": "2024-02-26", "end": "2024-03-12"}
 
 
-def seed(services: Services, brand: Brand) -> None:
-    with services.catalog.session() as session:
-        workspaces.get_workspace(session, brand.slug).time_zone = fixture.TIME_ZONE
+def load_fixture_rows(services: Services, source: str, workspace_id: str) -> None:
+    """The KPI fixture's rows of workspace `source`, stored as `workspace_id`'s."""
     for name, table in fixture.build().items():
-        mine = table.filter(pc.equal(table["workspace_id"], fixture.WORKSPACE))
-        column = pa.array([brand.workspace_id] * mine.num_rows)
+        rows = table.filter(pc.equal(table["workspace_id"], source))
+        column = pa.array([workspace_id] * rows.num_rows)
         load(
             services.warehouse,
             name,
-            mine.set_column(mine.schema.get_field_index("workspace_id"), "workspace_id", column),
+            rows.set_column(rows.schema.get_field_index("workspace_id"), "workspace_id", column),
         )
+
+
+def seed(services: Services, brand: Brand) -> None:
+    with services.catalog.session() as session:
+        workspaces.get_workspace(session, brand.slug).time_zone = fixture.TIME_ZONE
+    load_fixture_rows(services, fixture.WORKSPACE, brand.workspace_id)
 
 
 def _client(live_server: str, token: str) -> httpx.Client:
