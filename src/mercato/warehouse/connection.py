@@ -90,7 +90,8 @@ class Warehouse:
         if name not in TABLES:
             raise KeyError(f"unknown warehouse table {name!r}")
         if name not in self._tables:
-            self._tables[name] = self.backend.table(name)
+            with self.lock:  # binding asks the connection for the schema
+                self._tables[name] = self.backend.table(name)
         return self._tables[name]
 
     def for_workspace(self, workspace_id: str) -> ScopedWarehouse:
