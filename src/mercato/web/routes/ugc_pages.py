@@ -16,7 +16,7 @@ from mercato.metrics.ugc_performance import performance_by_item
 from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries
-from mercato.ugc.search import SORTS, UgcQuery, search
+from mercato.ugc.search import RIGHTS, SORTS, UgcQuery, search
 from mercato.ugc.service import creators_by_id, first_media, item_detail
 from mercato.ugc.tagging import set_tag, workspace_products
 from mercato.web.auth import Principal, Requires, ServicesDep
@@ -64,6 +64,8 @@ def query_from(request: Request) -> UgcQuery:
     query.posted_to = until + timedelta(days=1) if until else None  # the "to" day is included
     tagged = params.get("tagged")
     query.tagged = True if tagged == "yes" else False if tagged == "no" else None
+    if query.rights not in RIGHTS:
+        query.rights = None
     return query
 
 
@@ -72,15 +74,6 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
     query = query_from(request)
     embedder = embedding.load_embedder() if query.semantic else None
     with services.catalog.session() as session:
-        if query.rights and query.rights not in (
-            "none",
-            "requested",
-            "granted",
-            "revoked",
-            "expired",
-            "publishable",
-        ):
-            query.rights = None
         result = search(session, principal.workspace_id, query, embedder)
         ids = [item.id for item in result.items]
         return render(
