@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import AccountConnection, SocialAccount, SyncCursor, UgcCandidate
-from mercato.connectors.platforms.client import ClientPolicy
+from mercato.connectors.platforms.client import ApiClient, Classifier, ClientPolicy
 from mercato.connectors.results import ImportSummary
 from mercato.connectors.social import AccountDay, PostSnapshot, store_social
 from mercato.core.timeutil import utcnow
@@ -55,6 +55,16 @@ class SyncContext:
 
     def option(self, name: str, default: Any = None) -> Any:
         return (self.connection.options or {}).get(name, default)
+
+    def bearer_client(self, default_base_url: str, classify: Classifier) -> ApiClient:
+        """A client on the connection's base URL (a fake platform in tests) or the platform's,
+        authorised by the account's bearer token."""
+        return ApiClient(
+            self.connection.api_base_url or default_base_url,
+            {"Authorization": f"Bearer {self.account.access_token or ''}"},
+            classify,
+            self.policy,
+        )
 
     @property
     def refresh_horizon(self) -> datetime:

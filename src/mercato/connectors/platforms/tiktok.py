@@ -86,13 +86,7 @@ def classify_business(response: httpx.Response, body: Any) -> PlatformError | No
 
 
 def sync(ctx: SyncContext) -> None:
-    token = ctx.account.access_token or ""
-    client = ApiClient(
-        ctx.connection.api_base_url or DISPLAY_BASE_URL,
-        {"Authorization": f"Bearer {token}"},
-        classify_display,
-        ctx.policy,
-    )
+    client = ctx.bearer_client(DISPLAY_BASE_URL, classify_display)
     try:
         sync_user(ctx, client)
         sync_videos(ctx, client)
@@ -101,7 +95,7 @@ def sync(ctx: SyncContext) -> None:
     if ctx.option("business_id"):
         business = ApiClient(
             ctx.option("business_base_url") or ctx.connection.api_base_url or BUSINESS_BASE_URL,
-            {"Access-Token": ctx.option("business_token") or token},
+            {"Access-Token": ctx.option("business_token") or ctx.account.access_token or ""},
             classify_business,
             ctx.policy,
         )

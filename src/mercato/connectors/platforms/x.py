@@ -57,12 +57,7 @@ def classify(response: httpx.Response, body: Any) -> PlatformError | None:
 
 
 def sync(ctx: SyncContext) -> None:
-    client = ApiClient(
-        ctx.connection.api_base_url or BASE_URL,
-        {"Authorization": f"Bearer {ctx.account.access_token}"},
-        classify,
-        ctx.policy,
-    )
+    client = ctx.bearer_client(BASE_URL, classify)
     try:
         me = client.request("GET", "/2/users/me", params={"user.fields": "public_metrics"})
         user = me.get("data") or {}
