@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast
-from mercato.core.errors import NotFoundError, ValidationFailed
+from mercato.catalog.owned import get_owned
+from mercato.core.errors import ValidationFailed
 
 
 def _check_kpi(kpi_id: str, known: Collection[str], where: str) -> None:
@@ -71,10 +72,7 @@ def set_benchmark(
 
 
 def delete_benchmark(session: Session, workspace_id: str, benchmark_id: str) -> None:
-    row = session.get(KpiBenchmark, benchmark_id)
-    if row is None or row.workspace_id != workspace_id:
-        raise NotFoundError(f"no benchmark {benchmark_id!r}")
-    session.delete(row)
+    session.delete(get_owned(session, KpiBenchmark, workspace_id, benchmark_id, "benchmark"))
 
 
 def list_goals(session: Session, workspace_id: str) -> list[KpiGoal]:
@@ -111,10 +109,7 @@ def create_goal(
 
 
 def delete_goal(session: Session, workspace_id: str, goal_id: str) -> None:
-    goal = session.get(KpiGoal, goal_id)
-    if goal is None or goal.workspace_id != workspace_id:
-        raise NotFoundError(f"no goal {goal_id!r}")
-    session.delete(goal)
+    session.delete(get_owned(session, KpiGoal, workspace_id, goal_id, "goal"))
 
 
 def list_forecasts(session: Session, workspace_id: str) -> list[RevenueForecast]:
@@ -145,10 +140,9 @@ def set_forecast(
 
 
 def delete_forecast(session: Session, workspace_id: str, forecast_id: str) -> None:
-    forecast = session.get(RevenueForecast, forecast_id)
-    if forecast is None or forecast.workspace_id != workspace_id:
-        raise NotFoundError(f"no revenue forecast {forecast_id!r}")
-    session.delete(forecast)
+    session.delete(
+        get_owned(session, RevenueForecast, workspace_id, forecast_id, "revenue forecast")
+    )
 
 
 def forecast_for(session: Session, workspace_id: str, first: date, last: date) -> Decimal | None:

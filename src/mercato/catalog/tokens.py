@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import ApiToken, Workspace
-from mercato.core.errors import NotFoundError
+from mercato.catalog.owned import get_owned
 from mercato.core.scopes import Scope
 from mercato.core.security import new_token_secret, token_digest
 from mercato.core.timeutil import utcnow
@@ -57,9 +57,7 @@ def resolve_token(session: Session, secret: str) -> ApiToken | None:
 
 
 def revoke_token(session: Session, workspace_id: str, token_id: str) -> ApiToken:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.workspace_id != workspace_id:
-        raise NotFoundError(f"no token {token_id!r} in this workspace")
+    token = get_owned(session, ApiToken, workspace_id, token_id, "token")
     token.revoked_at = utcnow()
     return token
 

@@ -10,7 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Gallery, GalleryItem, UgcItem
-from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
+from mercato.catalog.owned import get_owned
+from mercato.core.errors import ConflictError, ValidationFailed
 
 LAYOUTS = ("grid", "carousel", "strip", "lookbook")
 PLACEMENTS = ("home", "product", "collection")
@@ -85,10 +86,7 @@ def validate(draft: GalleryDraft) -> GalleryDraft:
 
 
 def get_gallery(session: Session, workspace_id: str, gallery_id: str) -> Gallery:
-    found = session.get(Gallery, gallery_id)
-    if found is None or found.workspace_id != workspace_id:
-        raise NotFoundError(f"no gallery {gallery_id!r}")
-    return found
+    return get_owned(session, Gallery, workspace_id, gallery_id, "gallery")
 
 
 def list_galleries(session: Session, workspace_id: str) -> list[Gallery]:

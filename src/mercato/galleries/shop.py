@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Product, ShopPage, SocialAccount, UgcItem
+from mercato.catalog.owned import get_owned
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.galleries.render import item_cards, product_card
@@ -59,9 +60,7 @@ def create_shop_page(
     handle = handle.strip().lstrip("@").lower()
     if not HANDLE.match(handle):
         raise ValidationFailed("use 1-64 of a-z, 0-9, '.', '_', '-'", location="handle")
-    account = session.get(SocialAccount, account_id)
-    if account is None or account.workspace_id != workspace_id:
-        raise NotFoundError(f"no social account {account_id!r} in this workspace")
+    get_owned(session, SocialAccount, workspace_id, account_id, "social account")
     if session.scalar(select(ShopPage.id).where(ShopPage.handle == handle)):
         raise ConflictError(f"the shop handle {handle!r} is taken")
     page = ShopPage(workspace_id=workspace_id, account_id=account_id, handle=handle, title=title)
@@ -76,10 +75,7 @@ def list_shop_pages(session: Session, workspace_id: str) -> list[ShopPage]:
 
 
 def delete_shop_page(session: Session, workspace_id: str, page_id: str) -> None:
-    page = session.get(ShopPage, page_id)
-    if page is None or page.workspace_id != workspace_id:
-        raise NotFoundError(f"no shop page {page_id!r}")
-    session.delete(page)
+    session.delete(get_owned(session, ShopPage, workspace_id, page_id, "shop page"))
 
 
 def _caption_products(post: ShopPost, products: Sequence[Product]) -> list[Product]:

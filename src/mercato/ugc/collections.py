@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Collection, CollectionItem
-from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
+from mercato.catalog.owned import get_owned
+from mercato.core.errors import ConflictError, ValidationFailed
 from mercato.ugc.items import get_item
 
 
@@ -30,10 +31,7 @@ def create_collection(session: Session, workspace_id: str, name: str) -> Collect
 
 
 def get_collection(session: Session, workspace_id: str, collection_id: str) -> Collection:
-    found = session.get(Collection, collection_id)
-    if found is None or found.workspace_id != workspace_id:
-        raise NotFoundError(f"no collection {collection_id!r} in this workspace")
-    return found
+    return get_owned(session, Collection, workspace_id, collection_id, "collection")
 
 
 def add_to_collection(

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Creator, Product, ProductTag, UgcItem, UgcMedia, UgcSettings
-from mercato.core.errors import NotFoundError, ValidationFailed
+from mercato.catalog.owned import get_owned
+from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc.fetch import FetchError, SafeFetcher
 from mercato.ugc.media import (
@@ -241,10 +242,7 @@ def refresh_search_text(session: Session, item: UgcItem) -> None:
 
 
 def get_item(session: Session, workspace_id: str, item_id: str) -> UgcItem:
-    item = session.get(UgcItem, item_id)
-    if item is None or item.workspace_id != workspace_id:
-        raise NotFoundError(f"no UGC item {item_id!r} in this workspace")
-    return item
+    return get_owned(session, UgcItem, workspace_id, item_id, "UGC item")
 
 
 def set_status(session: Session, workspace_id: str, item_ids: Sequence[str], status: str) -> int:
