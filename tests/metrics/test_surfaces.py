@@ -147,6 +147,15 @@ def test_benchmark_goal_and_forecast_crud_with_scopes(
             },
         )
         assert forecast.status_code == 201, forecast.text
+        assert client.get("/api/v1/revenue-forecasts").json() == [
+            {
+                "id": forecast.json()["id"],
+                "period_start": "2024-02-26",
+                "period_end": "2024-03-12",
+                "amount": "5000.00",
+                "currency": "USD",
+            }
+        ]
         report = client.get(
             "/api/v1/kpis",
             params={**RANGE, "kpi": ["social_revenue_share", "social_revenue_target"]},

@@ -9,9 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from mercato.catalog import kpi_settings
-from mercato.catalog.models import KpiGoal, RevenueForecast
 from mercato.core.timeutil import zone
-from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.web.auth import Admin, AnalyticsReader, ServicesDep
 from mercato.web.kpi_reports import KNOWN_KPIS, goals_progress, workspace_benchmarks
@@ -64,27 +62,14 @@ class ForecastPublic(ForecastCreate):
     id: str
 
 
-def _benchmark(b: Benchmark) -> BenchmarkPublic:
-    return BenchmarkPublic(
-        kpi_id=b.kpi_id,
-        value=b.value,
-        method=b.method,
-        source=b.source,
-        report_year=b.report_year,
-        platform=b.platform,
-        data_year=b.data_year,
-        industry=b.industry,
-        url=b.url,
-        origin=b.origin,
-        label=b.label,
-    )
-
-
 @router.get("/kpi-benchmarks", operation_id="list_kpi_benchmarks")
 def list_kpi_benchmarks(services: ServicesDep, principal: AnalyticsReader) -> list[BenchmarkPublic]:
     """Benchmarks in force: shipped defaults, replaced by the workspace's overrides."""
     overrides = workspace_benchmarks(services, principal.workspace_id)
-    return [_benchmark(b) for b in benchmark_catalogue(overrides)]
+    return [
+        BenchmarkPublic.model_validate(b, from_attributes=True)
+        for b in benchmark_catalogue(overrides)
+    ]
 
 
 @router.put("/kpi-benchmarks", operation_id="set_kpi_benchmark")
@@ -105,18 +90,6 @@ def delete_kpi_benchmark(benchmark_id: str, services: ServicesDep, principal: Ad
     """Remove an override; the shipped default applies again."""
     with services.catalog.session() as session:
         kpi_settings.delete_benchmark(session, principal.workspace_id, benchmark_id)
-
-
-def _goal(goal: KpiGoal) -> GoalPublic:
-    return GoalPublic(
-        id=goal.id,
-        kpi_id=goal.kpi_id,
-        period_start=goal.period_start,
-        period_end=goal.period_end,
-        target=goal.target,
-        platform=goal.platform,
-        note=goal.note,
-    )
 
 
 @router.get("/kpi-goals", operation_id="list_kpi_goals")
@@ -148,7 +121,7 @@ def create_kpi_goal(body: GoalCreate, services: ServicesDep, principal: Admin) -
         goal = kpi_settings.create_goal(
             session, principal.workspace_id, known=KNOWN_KPIS, **body.model_dump()
         )
-        return _goal(goal)
+        return GoalPublic.model_validate(goal, from_attributes=True)
 
 
 @router.delete("/kpi-goals/{goal_id}", operation_id="delete_kpi_goal", status_code=204)
@@ -157,22 +130,13 @@ def delete_kpi_goal(goal_id: str, services: ServicesDep, principal: Admin) -> No
         kpi_settings.delete_goal(session, principal.workspace_id, goal_id)
 
 
-def _forecast(row: RevenueForecast) -> ForecastPublic:
-    return ForecastPublic(
-        id=row.id,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        amount=row.amount,
-        currency=row.currency,
-    )
-
-
 @router.get("/revenue-forecasts", operation_id="list_revenue_forecasts")
 def list_revenue_forecasts(
     services: ServicesDep, principal: AnalyticsReader
 ) -> list[ForecastPublic]:
     with services.catalog.session() as session:
-        return [_forecast(f) for f in kpi_settings.list_forecasts(session, principal.workspace_id)]
+        forecasts = kpi_settings.list_forecasts(session, principal.workspace_id)
+        return [ForecastPublic.model_validate(f, from_attributes=True) for f in forecasts]
 
 
 @router.post("/revenue-forecasts", operation_id="create_revenue_forecast", status_code=201)
@@ -182,7 +146,7 @@ def create_revenue_forecast(
     """A revenue forecast for a period; the social revenue target uses it pro rata by days."""
     with services.catalog.session() as session:
         row = kpi_settings.set_forecast(session, principal.workspace_id, **body.model_dump())
-        return _forecast(row)
+        return ForecastPublic.model_validate(row, from_attributes=True)
 
 
 @router.delete(
