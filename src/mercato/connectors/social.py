@@ -41,6 +41,15 @@ class MetricValue:
     def missing(cls, metric: str, vendor_metric: str, reason: str) -> MetricValue:
         return cls(metric, None, vendor_metric, reason)
 
+    @classmethod
+    def reported(
+        cls, metric: str, value: float | None, vendor_metric: str, reason_if_missing: str
+    ) -> MetricValue:
+        """What the platform returned, or the metric marked missing with why (ADR 0200)."""
+        if value is None:
+            return cls.missing(metric, vendor_metric, reason_if_missing)
+        return cls(metric, float(value), vendor_metric)
+
 
 @dataclass(frozen=True)
 class Post:

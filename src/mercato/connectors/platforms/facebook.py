@@ -94,9 +94,7 @@ def post_snapshot(
         post.get("permalink_url") or "",
     )
     values = [
-        MetricValue(neutral, count, vendor)
-        if count is not None
-        else MetricValue.missing(neutral, vendor, "not_returned")
+        MetricValue.reported(neutral, count, vendor, "not_returned")
         for vendor, neutral, count in (
             ("reactions", "reactions", _summary_count(post, "reactions")),
             ("comments", "comments", _summary_count(post, "comments")),

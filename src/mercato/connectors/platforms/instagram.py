@@ -99,11 +99,7 @@ def sync_profile(ctx: SyncContext, client: ApiClient, version: str) -> None:
         params={"fields": "id,username,followers_count,follows_count,media_count"},
     )
     value = profile.get("followers_count")
-    metric = (
-        MetricValue("followers", float(value), "followers_count")
-        if value is not None
-        else MetricValue.missing("followers", "followers_count", Missing.EMPTY)
-    )
+    metric = MetricValue.reported("followers", value, "followers_count", Missing.EMPTY)
     ctx.store(
         days=[
             AccountDay(
@@ -186,9 +182,9 @@ def media_insights(client: ApiClient, path: str, wanted: list[str]) -> list[Metr
             continue
         found = {row["name"]: _insight_value(row) for row in body.get("data") or []}
         return missing + [
-            MetricValue(MEDIA_METRICS.get(m, m), found[m], m)
-            if found.get(m) is not None
-            else MetricValue.missing(MEDIA_METRICS.get(m, m), m, Missing.EMPTY_INSIGHT_SET)
+            MetricValue.reported(
+                MEDIA_METRICS.get(m, m), found.get(m), m, Missing.EMPTY_INSIGHT_SET
+            )
             for m in wanted
         ]
     return missing
@@ -240,9 +236,7 @@ def account_day(ctx: SyncContext, client: ApiClient, version: str, day: date) ->
     )
     found = {row["name"]: _insight_value(row) for row in body.get("data") or []}
     values = [
-        MetricValue(neutral, found[vendor], vendor)
-        if found.get(vendor) is not None
-        else MetricValue.missing(neutral, vendor, Missing.EMPTY_INSIGHT_SET)
+        MetricValue.reported(neutral, found.get(vendor), vendor, Missing.EMPTY_INSIGHT_SET)
         for vendor, neutral in ACCOUNT_METRICS.items()
     ]
     return AccountDay(PLATFORM, ctx.account.id, day, api_version(client, version), values)

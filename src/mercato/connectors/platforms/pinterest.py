@@ -59,9 +59,9 @@ def sync(ctx: SyncContext) -> None:
                     ctx.now.date(),
                     VERSION,
                     (
-                        MetricValue("followers", float(followers), "follower_count")
-                        if followers is not None
-                        else MetricValue.missing("followers", "follower_count", Missing.EMPTY),
+                        MetricValue.reported(
+                            "followers", followers, "follower_count", Missing.EMPTY
+                        ),
                     ),
                 )
             ]
@@ -105,11 +105,9 @@ def sync_account_days(ctx: SyncContext, client: ApiClient) -> None:
                 date.fromisoformat(point["date"]),
                 VERSION,
                 [
-                    MetricValue(n, float(metrics[v]), v)
-                    if ready and metrics.get(v) is not None
-                    else MetricValue.missing(
-                        n, v, Missing.NOT_READY if not ready else Missing.EMPTY
-                    )
+                    MetricValue.reported(n, metrics.get(v), v, Missing.EMPTY)
+                    if ready
+                    else MetricValue.missing(n, v, Missing.NOT_READY)
                     for v, n in METRICS.items()
                 ],
             )
@@ -157,9 +155,7 @@ def pin_snapshot(
     )
     summary = (body.get("all") or {}).get("summary_metrics") or {}
     values = [
-        MetricValue(n, float(summary[v]), f"{v} (90d)")
-        if summary.get(v) is not None
-        else MetricValue.missing(n, f"{v} (90d)", Missing.EMPTY_INSIGHT_SET)
+        MetricValue.reported(n, summary.get(v), f"{v} (90d)", Missing.EMPTY_INSIGHT_SET)
         for v, n in METRICS.items()
     ]
     created = pin.get("created_at")

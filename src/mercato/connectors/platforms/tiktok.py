@@ -115,11 +115,7 @@ def sync_user(ctx: SyncContext, client: ApiClient) -> None:
     )
     user = (body.get("data") or {}).get("user") or {}
     value = user.get("follower_count")
-    metric = (
-        MetricValue("followers", float(value), "follower_count")
-        if value is not None
-        else MetricValue.missing("followers", "follower_count", "scope_user_info_stats")
-    )
+    metric = MetricValue.reported("followers", value, "follower_count", "scope_user_info_stats")
     ctx.store(
         days=[AccountDay(PLATFORM, ctx.account.id, ctx.now.date(), DISPLAY_VERSION, (metric,))]
     )
@@ -170,9 +166,7 @@ def video_snapshot(ctx: SyncContext, video: dict[str, Any], captured_at: datetim
         video.get("share_url") or "",
     )
     values = [
-        MetricValue(neutral, float(video[vendor]), vendor)
-        if video.get(vendor) is not None
-        else MetricValue.missing(neutral, vendor, Missing.EMPTY)
+        MetricValue.reported(neutral, video.get(vendor), vendor, Missing.EMPTY)
         for vendor, neutral in VIDEO_METRICS.items()
     ]
     return PostSnapshot(post, captured_at, DISPLAY_VERSION, values)
@@ -210,9 +204,7 @@ def sync_business_days(ctx: SyncContext, client: ApiClient) -> None:
                 day,
                 BUSINESS_VERSION,
                 [
-                    MetricValue(neutral, float(row[vendor]), vendor)
-                    if row.get(vendor) is not None
-                    else MetricValue.missing(neutral, vendor, Missing.EMPTY)
+                    MetricValue.reported(neutral, row.get(vendor), vendor, Missing.EMPTY)
                     for vendor, neutral in BUSINESS_METRICS.items()
                 ],
             )

@@ -70,9 +70,9 @@ def sync(ctx: SyncContext) -> None:
                     ctx.now.date(),
                     VERSION,
                     (
-                        MetricValue("followers", float(followers), "followers_count")
-                        if followers is not None
-                        else MetricValue.missing("followers", "followers_count", Missing.EMPTY),
+                        MetricValue.reported(
+                            "followers", followers, "followers_count", Missing.EMPTY
+                        ),
                     ),
                 )
             ]
@@ -119,12 +119,7 @@ def snapshot(ctx: SyncContext, tweet: dict[str, Any], captured_at: datetime) -> 
     created = _created(tweet)
     public = tweet.get("public_metrics") or {}
     private = tweet.get("non_public_metrics")
-    values = [
-        MetricValue(n, float(public[v]), v)
-        if public.get(v) is not None
-        else MetricValue.missing(n, v, Missing.EMPTY)
-        for v, n in PUBLIC.items()
-    ]
+    values = [MetricValue.reported(n, public.get(v), v, Missing.EMPTY) for v, n in PUBLIC.items()]
     too_old = created is not None and ctx.now - created > PRIVATE_WINDOW
     for vendor, neutral in NON_PUBLIC.items():
         if private and private.get(vendor) is not None:
