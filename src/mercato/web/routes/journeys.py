@@ -3,15 +3,19 @@ the pages far from their page type's median engaged time."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from mercato.core.timeutil import local_day_bounds_utc, zone
-from mercato.metrics.journeys import page_outliers, sessions_before_purchase
+from mercato.metrics.journeys import (
+    PageOutlier,
+    SessionsBeforePurchase,
+    page_outliers,
+    sessions_before_purchase,
+)
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
 from mercato.web.routes.overview import default_range
 from mercato.web.services import Services
@@ -19,29 +23,11 @@ from mercato.web.services import Services
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 
 
-class SessionsBeforePurchaseRow(BaseModel):
-    first_touch_channel: str
-    purchasers: int
-    distribution: dict[str, int]
-    median: float
-    mean: float
-
-
 class SessionsBeforePurchasePublic(BaseModel):
     start: date
     end: date
     time_zone: str
-    rows: list[SessionsBeforePurchaseRow]
-
-
-class PageOutlierPublic(BaseModel):
-    path: str
-    page_type: str
-    pageviews: int
-    engaged_ms_per_pageview: float
-    type_median: float
-    type_mad: float
-    direction: Literal["above", "below"]
+    rows: list[SessionsBeforePurchase]
 
 
 class PageOutliersPublic(BaseModel):
@@ -49,7 +35,7 @@ class PageOutliersPublic(BaseModel):
     end: date
     time_zone: str
     min_pageviews: int
-    rows: list[PageOutlierPublic]
+    rows: list[PageOutlier]
 
 
 def utc_window(
@@ -84,7 +70,7 @@ def get_sessions_before_purchase(
         start=start,
         end=end,
         time_zone=principal.workspace.time_zone,
-        rows=[SessionsBeforePurchaseRow(**asdict(row)) for row in rows],
+        rows=rows,
     )
 
 
@@ -106,5 +92,5 @@ def get_page_outliers(
         end=end,
         time_zone=principal.workspace.time_zone,
         min_pageviews=min_pageviews,
-        rows=[PageOutlierPublic(**asdict(row)) for row in rows],
+        rows=rows,
     )
