@@ -16,7 +16,7 @@ import ibis
 from mercato.metrics.compiler import Slice, compile_query, plan
 from mercato.metrics.evaluate import evaluate
 from mercato.metrics.registry import KPIS
-from mercato.metrics.sources import TableMemo
+from mercato.metrics.sources import POST_METRICS, TableMemo
 from mercato.warehouse.connection import Warehouse
 
 WS = "bench"
@@ -97,20 +97,6 @@ POST_RATES = {
     "mix": ("weighted", "views"),
     "ctr": ("link_clicks", "views"),
 }
-METRICS = (
-    "views",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "reactions",
-    "replies",
-    "reposts",
-    "quotes",
-    "link_clicks",
-    "engagement",
-)
 
 
 def _rate_sql(name: str, num: str, den: str) -> str:
@@ -126,7 +112,7 @@ def _rate_sql(name: str, num: str, den: str) -> str:
 def baseline_queries() -> dict[str, str]:
     """The same numbers as the registry's measures, written by hand for DuckDB."""
     ws = f"workspace_id = '{WS}'"
-    pivot = ", ".join(f"max(value) FILTER (WHERE metric = '{m}') \"{m}\"" for m in METRICS)
+    pivot = ", ".join(f"max(value) FILTER (WHERE metric = '{m}') \"{m}\"" for m in POST_METRICS)
     rates = ", ".join(_rate_sql(name, num, den) for name, (num, den) in POST_RATES.items())
     return {
         "sessions": f"""SELECT count(*), count(*) FILTER (WHERE channel IN ('Organic Social',
