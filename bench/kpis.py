@@ -251,6 +251,7 @@ def main() -> None:
     growth = found[-1]["mercato_s"] / found[0]["mercato_s"]
     size_growth = SIZES[-1] / SIZES[0]
     print(
-        f"growth 1M -> 10M: {growth:.1f}x time for {size_growth:.0f}x events "
+        f"growth {SIZES[0]:,} -> {SIZES[-1]:,} events: {growth:.1f}x time for "
+        f"{size_growth:.0f}x events "
         f"({'no worse than' if growth <= size_growth else 'worse than'} linear)"
     )
