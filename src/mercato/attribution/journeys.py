@@ -80,6 +80,14 @@ class Journeys:
         return int(self.paths.converted.sum())
 
 
+def _earlier(moment: datetime, window: timedelta) -> datetime:
+    """`moment - window`, or the earliest datetime when that falls before the year 1."""
+    try:
+        return moment - window
+    except OverflowError:
+        return datetime.min
+
+
 def _touch_label(sessions: ir.Table, by: Granularity) -> ir.StringValue:
     channel = sessions.channel.fill_null(UNASSIGNED)
     in_brackets = "(" + channel + ")"
@@ -110,7 +118,7 @@ def session_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     """One row per session in range, with its person, journey number and journey end."""
     sessions = warehouse.table("sessions")
     if query.start is not None:
-        sessions = sessions.filter(sessions.started_at >= query.start - query.window)
+        sessions = sessions.filter(sessions.started_at >= _earlier(query.start, query.window))
     if query.end is not None:
         sessions = sessions.filter(sessions.started_at < query.end)
     people = _people(warehouse, sessions, query.identity)

@@ -112,6 +112,9 @@ _PLAIN_FIELDS = (
 )  # fmt: skip
 
 
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+
+
 def site_identity_modes(services: Services, workspace_id: str) -> list[str]:
     with services.catalog.session() as session:
         query = select(Site.identity_mode).where(Site.workspace_id == workspace_id)
@@ -129,9 +132,11 @@ def run_report(
     start = end = None
     if first_day is not None or last_day is not None:
         tz = zone(principal.workspace.time_zone)
-        start, end = local_day_bounds_utc(
-            first_day or date(1970, 1, 1), last_day or date(9999, 12, 30), tz
-        )
+        # A day away from the calendar's ends, so shifting by the zone (or the one-day end
+        # bound) stays a datetime: the years 1 and 9999 are ranges, not 500s.
+        first = min(max(first_day or date(1970, 1, 1), FIRST_DAY), LAST_DAY)
+        last = min(max(last_day or LAST_DAY, FIRST_DAY), LAST_DAY)
+        start, end = local_day_bounds_utc(first, last, tz)
     request = make_request(start=start, end=end, **parameters)
     return attribution_report(
         services.warehouse.for_workspace(principal.workspace_id),
