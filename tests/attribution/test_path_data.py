@@ -120,6 +120,10 @@ def test_cli_paths_reports_a_bad_row_or_missing_file_without_a_traceback(tmp_pat
     missing = mercato(tmp_path, "attribution", "--paths", str(tmp_path / "no.csv"), PYTHONPATH=SRC)
     assert missing.returncode == 2
     assert "no.csv" in missing.stderr
+    ranged = mercato(tmp_path, "attribution", "--paths", str(file), "--from", "2026-01-01",
+                     PYTHONPATH=SRC)  # fmt: skip
+    assert ranged.returncode == 2
+    assert "--from and --to do not apply" in ranged.stderr
 
 
 @pytest.fixture

@@ -101,6 +101,10 @@ def attribution(
 ) -> None:
     """Attribute conversions and revenue to channels, platforms, campaigns or UGC."""
     if paths is not None:
+        if workspace is not None or first_day is not None or last_day is not None:
+            raise fail(
+                "--paths attributes the file alone: --workspace, --from and --to do not apply"
+            )
         _emit_paths(_attribute_path_file(paths, order), output)
         return
     start, end = _day(first_day, "--from"), _day(last_day, "--to")
