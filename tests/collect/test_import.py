@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -97,9 +98,11 @@ def test_import_with_drift_is_idempotent(
     mapping = ["--mapping", str(tmp_path / "map.toml")]
     code, output = _run(services, brand, [*files, *mapping], monkeypatch)
     assert code == 0, output
-    assert "4 events imported" in output
+    assert "4 rows read" in output
+    assert re.search(r"4  stored\n", output), output
     code, output = _run(services, brand, [*files, *mapping], monkeypatch)
-    assert "0 events imported, 4 already known" in output
+    assert re.search(r"4  merged \(duplicates\)\n", output), output
+    assert "stored" not in output
     stored = _reopen(services)
     events = {r["event_id"]: r for r in stored if "event_id" in r}
     assert set(events) == {"u1", "u2", "u3", "u4"}

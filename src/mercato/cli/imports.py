@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from mercato.catalog import workspaces
+from mercato.catalog import quality, workspaces
 from mercato.catalog.models import Site
 from mercato.cli.context import console, fail, opened_services
+from mercato.cli.quality import print_quality
 from mercato.collect.enrich import SiteConfig
 from mercato.collect.importer import MAX_REPORTED_ERRORS, import_events
 from mercato.collect.mapping import load_mapping
@@ -84,18 +85,19 @@ def events(
                 skip_bad_rows=skip_bad_rows,
                 on_row=lambda: progress.advance(task),
             )
+        quality.record_quality(services.catalog, target.workspace_id, report.quality)
     for error in report.errors[:MAX_REPORTED_ERRORS]:
         console.print(f"[red]{error}[/]", highlight=False, soft_wrap=True)
     if len(report.errors) > MAX_REPORTED_ERRORS:
         console.print(f"... and {len(report.errors) - MAX_REPORTED_ERRORS} more bad rows")
+    print_quality(report.quality)
     if report.errors and not skip_bad_rows:
         raise fail(
             f"{len(report.errors)} bad row(s); nothing was imported "
             "(fix them, or pass --skip-bad-rows)"
         )
     console.print(
-        f"{report.files} file(s), {report.rows:,} rows: {report.imported:,} events imported, "
-        f"{report.duplicates:,} already known, {report.filtered:,} bots, {report.skipped:,} "
-        f"unmapped skipped, {len(report.errors):,} bad; {report.sessions:,} sessions updated",
+        f"{report.files} file(s): {report.sessions:,} sessions updated, "
+        f"{report.orders:,} orders written",
         soft_wrap=True,
     )
