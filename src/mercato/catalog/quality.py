@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import QualityEntry
+from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 
 MAX_PROBLEMS = 50  # an entry keeps the first bad rows; the count says how many there were
@@ -90,24 +91,50 @@ class QualityReport:
 def record_quality(
     catalog: Catalog, workspace_id: str, report: QualityReport, *, at: datetime | None = None
 ) -> str:
-    """Persist one run's report (its own unit of work); returns the entry id."""
+    """Persist one run's report in its own unit of work; returns the entry id.
+
+    The collector's loader calls this for a batch it sets aside, e.g.
+    `QualityReport("collector", "wal segment 42", rows_read=n, outcomes=Counter(
+    {REJECTED_BATCH: n}), problems=[Problem("wal/rejected.ndjson", 0, "batch", why)],
+    status="rejected")`."""
     with catalog.session() as session:
-        entry = QualityEntry(
-            workspace_id=workspace_id,
-            source=report.source[:64],
-            subject=report.subject,
-            status=report.status,
-            rows_read=report.rows_read,
-            outcomes=dict(report.outcomes),
-            flags=dict(report.flags),
-            problems=[vars(p) for p in report.problems[:MAX_PROBLEMS]],
-            recorded_at=at or utcnow(),
-        )
-        if len(report.problems) > MAX_PROBLEMS:
-            entry.flags = {**entry.flags, "bad_rows_not_listed": len(report.problems) - MAX_PROBLEMS}
-        session.add(entry)
-        session.flush()
-        return entry.id
+        return add_quality_entry(session, workspace_id, report, at=at)
+
+
+def add_quality_entry(
+    session: Session, workspace_id: str, report: QualityReport, *, at: datetime | None = None
+) -> str:
+    """As `record_quality`, inside the caller's transaction (it commits with their rows)."""
+    flags = dict(report.flags)
+    if len(report.problems) > MAX_PROBLEMS:
+        flags["bad_rows_not_listed"] = len(report.problems) - MAX_PROBLEMS
+    entry = QualityEntry(
+        workspace_id=workspace_id,
+        source=report.source[:64],
+        subject=report.subject,
+        status=report.status,
+        rows_read=report.rows_read,
+        outcomes=dict(report.outcomes),
+        flags=flags,
+        problems=[vars(p) for p in report.problems[:MAX_PROBLEMS]],
+        recorded_at=at or utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry.id
+
+
+def record_refused(
+    catalog: Catalog, workspace_id: str, source: str, subject: str, error: ValidationFailed
+) -> str:
+    """A run a bad cell stopped before writing anything: the entry says where it stopped."""
+    report = QualityReport(source, subject[:2000], status="refused")
+    where = (error.location or "").split(":")
+    line = int(where[1]) if len(where) > 1 and where[1].isdigit() else 0
+    report.problems.append(
+        Problem(where[0], line, where[2] if len(where) > 2 else "", error.reason or error.message)
+    )
+    return record_quality(catalog, workspace_id, report)
 
 
 @dataclass(frozen=True)
@@ -143,7 +170,9 @@ def daily_totals(entries: list[QualityEntry]) -> list[DayTotals]:
     """Entries added up per UTC day, oldest day first."""
     days: dict[date, tuple[int, int, Counter[str], Counter[str]]] = {}
     for entry in entries:
-        count, rows, outcomes, flags = days.get(entry.recorded_at.date(), (0, 0, Counter(), Counter()))
+        count, rows, outcomes, flags = days.get(
+            entry.recorded_at.date(), (0, 0, Counter(), Counter())
+        )
         outcomes.update({k: int(v) for k, v in entry.outcomes.items()})
         flags.update({k: int(v) for k, v in entry.flags.items()})
         days[entry.recorded_at.date()] = (count + 1, rows + entry.rows_read, outcomes, flags)

@@ -158,7 +158,9 @@ def _row(path: Path, line: int, record: dict[str, Any], run: RunContext) -> dict
         return None
     mode = IDENTIFIED if event.customer_id else FIRST_PARTY_ID
     site = replace(run.reader.site, identity_mode=mode, respect_do_not_track=False)
-    hit = Hit(ip="", user_agent=str(values.get("user_agent") or ""), received_at=ts, server_side=True)
+    hit = Hit(
+        ip="", user_agent=str(values.get("user_agent") or ""), received_at=ts, server_side=True
+    )
     if should_drop(event, site, hit):
         quality.add(q.BOTS)
         return None

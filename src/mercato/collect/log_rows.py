@@ -107,7 +107,9 @@ class RowReader:
                 raise ValidationFailed("required value is missing", location=name)
         return values
 
-    def event(self, record: dict[str, Any], values: dict[str, Any]) -> tuple[TrackerEvent | None, datetime]:
+    def event(
+        self, record: dict[str, Any], values: dict[str, Any]
+    ) -> tuple[TrackerEvent | None, datetime]:
         """The event (None: an event name the mapping does not keep) and its UTC time."""
         try:
             ts = parse_time(values["ts"], self.mapping.time_format)

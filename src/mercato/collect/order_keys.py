@@ -1,68 +1,34 @@
-"""Colliding order ids: the same id from two different buyers is two orders.
+"""Tracker purchases whose order id another buyer already holds get their own order id.
 
-Real shop exports reuse order ids (two stores behind one tracker, a reset counter, a test
-order). The orders table stays keyed by `(workspace_id, order_id)` (ADR 0003), so a purchase
-whose id is already taken by another buyer is stored under `<id>~<digest of its buyer>`:
-both orders keep their revenue, and the same buyer sending the same id again lands on the
-same key (re-imports stay idempotent). The id as sent stays in the event's properties.
-
-Two purchases are the same buyer's unless the ids they carry contradict each other: both
-carry a customer id and they differ, or (without both customer ids) both carry a visitor id
-and they differ. A shop order not yet linked to a visit (no visitor) never collides.
+The rule and the key live in `warehouse.order_keys` (shared with the shop imports). The
+event's order id is rewritten before it is stored, so events, sessions and orders agree;
+the id as sent stays in the event's properties (`order_id_sent`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import ibis
 
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.order_keys import Buyer, claim, kept_apart_id
 
-SEPARATOR = "~"
-
-
-@dataclass(frozen=True)
-class Buyer:
-    visitor_id: str | None
-    customer_id: str | None
-
-    def same_as(self, other: Buyer) -> bool:
-        if self.customer_id and other.customer_id:
-            return self.customer_id == other.customer_id
-        if self.visitor_id and other.visitor_id:
-            return self.visitor_id == other.visitor_id
-        return True
-
-    @property
-    def key(self) -> str:
-        return self.customer_id or self.visitor_id or ""
-
-
-def kept_apart_id(order_id: str, buyer: Buyer) -> str:
-    digest = hashlib.blake2b(buyer.key.encode(), digest_size=4).hexdigest()
-    return f"{order_id}{SEPARATOR}{digest}"
+TRACKER = "tracker"
 
 
 def _stored_buyers(warehouse: Warehouse, workspace_id: str, ids: set[str]) -> dict[str, Buyer]:
     orders = warehouse.for_workspace(workspace_id).table("orders")
     wanted = ibis.memtable({"order_id": sorted(ids)}, schema={"order_id": "string"})
-    found = orders.semi_join(wanted, "order_id").select("order_id", "visitor_id", "customer_id")
+    found = orders.semi_join(wanted, "order_id").select(
+        "order_id", "visitor_id", "customer_id", "source_system"
+    )
     rows = warehouse.backend.to_pyarrow(found).to_pylist()
-    return {r["order_id"]: Buyer(r["visitor_id"], r["customer_id"]) for r in rows}
-
-
-def _resolve(order_id: str, buyer: Buyer, taken: dict[str, Buyer]) -> str:
-    owner = taken.get(order_id)
-    if owner is None or owner.same_as(buyer):
-        taken.setdefault(order_id, buyer)
-        return order_id
-    apart = kept_apart_id(order_id, buyer)
-    taken.setdefault(apart, buyer)
-    return apart
+    return {
+        r["order_id"]: Buyer(r["visitor_id"], r["customer_id"], r["source_system"] or "")
+        for r in rows
+    }
 
 
 def keep_colliding_orders_apart(warehouse: Warehouse, rows: list[dict[str, Any]]) -> int:
@@ -78,7 +44,7 @@ def keep_colliding_orders_apart(warehouse: Warehouse, rows: list[dict[str, Any]]
         ids |= {kept_apart_id(r["order_id"], _buyer(r)) for r in mine}
         taken = _stored_buyers(warehouse, workspace_id, ids)
         for row in mine:
-            resolved = _resolve(row["order_id"], _buyer(row), taken)
+            resolved = claim(row["order_id"], _buyer(row), taken)
             if resolved != row["order_id"]:
                 _remember_sent_id(row)
                 row["order_id"] = resolved
@@ -87,7 +53,7 @@ def keep_colliding_orders_apart(warehouse: Warehouse, rows: list[dict[str, Any]]
 
 
 def _buyer(row: dict[str, Any]) -> Buyer:
-    return Buyer(row.get("visitor_id"), row.get("customer_id"))
+    return Buyer(row.get("visitor_id"), row.get("customer_id"), TRACKER)
 
 
 def _remember_sent_id(row: dict[str, Any]) -> None:

@@ -30,7 +30,9 @@ class QualityEntry(Base):
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # sums to rows_read
     flags: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kept apart, derived ids, ...
-    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{file, line, field, message}]
+    problems: Mapped[list[Any]] = mapped_column(
+        JSON, default=list
+    )  # [{file, line, field, message}]
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
