@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +13,13 @@ from mercato.catalog import quality, workspaces
 from mercato.catalog.models import Site
 from mercato.cli.context import console, fail, opened_services
 from mercato.cli.quality import print_quality
-from mercato.collect.enrich import SiteConfig
+from mercato.collect.enrich import IDENTIFIED, SiteConfig
 from mercato.collect.importer import MAX_REPORTED_ERRORS, import_events
 from mercato.collect.mapping import load_mapping
 from mercato.core.errors import MercatoError
 from mercato.web.services import Services
 
+HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 import_app = typer.Typer(help="Import data files.", no_args_is_help=True)
 
 
@@ -31,8 +33,17 @@ def _site(services: Services, workspace: str, domain: str | None) -> SiteConfig:
             .all()
         )
         chosen = next((s for s in sites if domain is None or s.domain == domain.lower()), None)
+        if chosen is None and domain and not sites:
+            if not HOSTNAME.fullmatch(domain.lower()):
+                raise fail(f"--site: {domain!r} is not a host name like shop.example")
+            # A fresh workspace: the log's site is its first one (what a new user imports into).
+            chosen = workspaces.add_site(session, found, domain=domain, identity_mode=IDENTIFIED)
+            console.print(f"added site {chosen.domain} to workspace {found.slug}")
         if chosen is None:
-            raise fail(f"workspace {workspace!r} has no site {domain or ''}".strip())
+            raise fail(
+                f"workspace {workspace!r} has no site {domain or ''}".strip()
+                + ("" if sites else " (pass --site DOMAIN to add its first site)")
+            )
         return SiteConfig(
             site_id=chosen.id,
             workspace_id=found.id,
@@ -57,7 +68,10 @@ def events(
     files: Annotated[list[Path], typer.Argument(help="CSV or NDJSON event logs.")],
     mapping: Annotated[Path, typer.Option("--mapping", help="TOML mapping file.")],
     workspace: Annotated[str, typer.Option(help="Workspace slug or id.")],
-    site: Annotated[str | None, typer.Option(help="Site domain (default: the first site).")] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(help="Site domain (default: the first; added if the workspace has none)."),
+    ] = None,
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Import the good rows, report the bad.")
     ] = False,
