@@ -216,11 +216,16 @@ def build_event_log(directory: Path, now: datetime, seed: int = 13) -> EventLog:
     log = EventLog([], directory / "ga4.toml", first_day, writer.rows)
     log.mapping.write_text(MAPPING)
     for name, columns in (("a.csv", FIRST_COLUMNS), ("b.csv", SECOND_COLUMNS)):
-        log.files.append(_write_csv(directory / name, columns, [r for r in writer.rows if r.file == name]))
+        log.files.append(
+            _write_csv(directory / name, columns, [r for r in writer.rows if r.file == name])
+        )
     ndjson = directory / "c.ndjson"
     with open(ndjson, "w") as handle:
         for row in (r for r in writer.rows if r.file == "c.ndjson"):
-            record = {"uuid": row.values["id"], **{k: v for k, v in row.values.items() if k != "id"}}
+            record = {
+                "uuid": row.values["id"],
+                **{k: v for k, v in row.values.items() if k != "id"},
+            }
             record.pop("transaction_id", None)  # this export has no order id at all
             handle.write(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
     log.files.append(ndjson)

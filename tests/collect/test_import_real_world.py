@@ -54,9 +54,11 @@ def _expected_kpis(events: pd.DataFrame) -> dict[str, Decimal | int]:
     sessions = int((gap.isna() | (gap > INACTIVITY)).sum())
     purchases = events[events["event_name"] == "purchase"]
     # An order is one (order id, visitor); a purchase without an order id is its own order.
-    key = purchases["transaction_id"].fillna("derived:" + purchases["id"]) + "|" + purchases[
-        "user_pseudo_id"
-    ]
+    key = (
+        purchases["transaction_id"].fillna("derived:" + purchases["id"])
+        + "|"
+        + purchases["user_pseudo_id"]
+    )
     orders = purchases.assign(key=key).drop_duplicates("key")
     revenue = sum((Decimal(v) for v in orders["purchase_revenue"]), Decimal("0"))
     return {
