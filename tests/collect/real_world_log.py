@@ -15,7 +15,7 @@ import csv
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,7 @@ class EventLog:
 def _stamp(moment: datetime, rng: random.Random) -> str:
     """ISO 8601 with microseconds, in one of several UTC offsets."""
     offset = rng.choice(OFFSETS)
-    local = moment.replace(tzinfo=timezone.utc).astimezone(timezone(offset))
+    local = moment.replace(tzinfo=UTC).astimezone(timezone(offset))
     return local.isoformat(timespec="microseconds")
 
 
@@ -185,7 +185,7 @@ def _oddities(writer: _Writer, first_day: datetime) -> None:
             day = 1 + index * 3  # files a and b
             moment = first_day + timedelta(days=day, hours=12 + len(visitor) % 3)
             writer.purchase(_file_of(day), moment, visitor, order_id, Decimal(revenue))
-    for index in range(12):
+    for _index in range(12):
         day = rng.randrange(14)
         row = writer.event(_file_of(day), first_day + timedelta(days=day, hours=9), "page_view", "")
         row.kind = "empty_visitor"

@@ -104,7 +104,9 @@ def test_upload_keeps_colliding_orders_and_reports_every_row(
         assert len(stored) == 3
         assert sum(Decimal(str(o["gross"])) for o in stored) == _expected_gross(data)
         ids = [o["order_id"] for o in stored]
-        assert ids[0] == "1001" and ids[1].startswith("1001~") and ids[2] == "1002"
+        assert ids[0] == "1001"
+        assert ids[1].startswith("1001~")
+        assert ids[2] == "1002"
 
         bad = _upload(client, importer, data.replace(b"12.50,,C-3", b"12.5x,,C-3"))
         assert bad.status_code == 422, bad.text
@@ -121,9 +123,11 @@ def test_upload_keeps_colliding_orders_and_reports_every_row(
         statuses = [e["status"] for e in body["entries"]]
         assert statuses == ["refused", "ok", "ok"]
         refused = body["entries"][0]["problems"][0]
-        assert refused["line"] == 5 and refused["field"] == "Amount"
+        assert refused["line"] == 5
+        assert refused["field"] == "Amount"
         (day,) = body["days"]
-        assert day["entries"] == 3 and day["rows_read"] == 8
+        assert day["entries"] == 3
+        assert day["rows_read"] == 8
         assert day["outcomes"] == {"stored": 3, "updated": 3, "merged": 2}
         assert day["flags"]["kept_apart"] == 2
         today = datetime.now(UTC).date()
@@ -155,7 +159,8 @@ def test_viewer_finds_the_data_quality_page(
         page.wait_for_url(f"{live_server}/data-quality")
         entry = page.locator("#quality-entries tr.entry").first
         assert HOSTILE_NAME in entry.inner_text()  # shown as text, never run
-        assert "stored 3" in entry.inner_text() and "kept apart 1" in entry.inner_text()
+        assert "stored 3" in entry.inner_text()
+        assert "kept apart 1" in entry.inner_text()
         assert page.locator("#quality-days tbody tr").count() == 1
         assert dialogs == []
     finally:

@@ -121,7 +121,8 @@ def test_cli_import_with_mapping_from_an_empty_data_dir(
 
     entries = json.loads(_mercato("data-quality", "-w", "shop", "--format", "json").stdout)
     latest, first, refusal = entries["entries"]
-    assert refusal["status"] == "refused" and refusal["problems"][0]["line"] == 2
+    assert refusal["status"] == "refused"
+    assert refusal["problems"][0]["line"] == 2
     assert first["outcomes"] == {"stored": expected["distinct"], "merged": expected["duplicates"]}
     assert first["flags"]["duplicates_in_file"] == expected["duplicates"]
     assert latest["outcomes"] == {"merged": expected["rows"]}
@@ -150,12 +151,14 @@ def test_api_import_with_mapping_creates_flagged_products(
     result = done.json()
     expected = _expected(_reviews())
     assert result["added"] == expected["distinct"]
-    assert result["duplicates"] == expected["duplicates"] and result["skipped"] == 0
+    assert result["duplicates"] == expected["duplicates"]
+    assert result["skipped"] == 0
     assert sorted(result["products_created"]) == ["BT-7", "DR-1", "HT-2"]
     with services.catalog.session() as session:
         products = {p.sku: p for p in session.scalars(select(Product))}
         flagged = {f.product_id for f in session.scalars(select(FlaggedProduct))}
         tags = session.scalars(select(ProductTag)).all()
-    assert products["DR-1"].title == "Linen dress" and products["HT-2"].title == "HT-2"
+    assert products["DR-1"].title == "Linen dress"
+    assert products["HT-2"].title == "HT-2"
     assert flagged == {p.id for p in products.values()}
     assert len(tags) == expected["distinct"]
