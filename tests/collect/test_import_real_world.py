@@ -105,6 +105,7 @@ def test_two_week_log_from_an_empty_data_dir(
     args = ["import", "events", *files, "--mapping", str(log.mapping), "--workspace", "shop"]
     output = mercato(*args, "--site", "shop.example", "--skip-bad-rows")
     assert re.search(r"a\.csv:\d+:ts: not a timestamp: '31/12/2026 25:61'", output), output
+    assert "ts: not a timestamp: '[/] yesterday'" in output  # file text is never markup
 
     events, outcomes = _frame(log, now)
     entry = _last_entry()
@@ -116,6 +117,10 @@ def test_two_week_log_from_an_empty_data_dir(
     assert flags["kept_apart"] == 3  # three order ids, each shared by two visitors
     purchases_without_id = events[(events.event_name == "purchase") & (events.file == "c.ndjson")]
     assert flags["derived_order_ids"] == len(purchases_without_id) > 0
+
+    table = mercato("data-quality", "--workspace", "shop")
+    assert "a.csv, b.csv, c.ndjson" in table
+    assert "empty_visitor_id 12" in table
 
     expected = _expected_kpis(events)
     reported = _report(log)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
+from rich.text import Text
 
 from mercato.catalog import quality, workspaces
 from mercato.catalog.models import Site
@@ -101,7 +102,7 @@ def events(
             )
         quality.record_quality(services.catalog, target.workspace_id, report.quality)
     for error in report.errors[:MAX_REPORTED_ERRORS]:
-        console.print(f"[red]{error}[/]", highlight=False, soft_wrap=True)
+        console.print(Text(str(error), style="red"), soft_wrap=True)  # file text, not markup
     if len(report.errors) > MAX_REPORTED_ERRORS:
         console.print(f"... and {len(report.errors) - MAX_REPORTED_ERRORS} more bad rows")
     print_quality(report.quality)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from mercato.catalog import quality, workspaces
 from mercato.cli.context import console, fail, opened_services
@@ -87,7 +88,7 @@ def _print_entries(rows: list[dict[str, object]]) -> None:
             str(row["status"]),
             f"{row['rows_read']:,}",
             ", ".join(f"{k} {v:,}" for k, v in sorted(outcomes.items())),
-            str(row["subject"])[:60],
+            Text(str(row["subject"])[:60]),  # file names are the user's text, not markup
         )
     console.print(table)
 
