@@ -14,8 +14,10 @@ import httpx
 import pandas as pd
 import pytest
 
+from mercato.connectors.service import import_files, import_options
 from mercato.core.scopes import Role, Scope
 from mercato.web.services import Services
+from tests.connectors import samples
 from tests.support.brands import PASSWORD, Brand, make_token
 
 MAPPING = {
@@ -165,3 +167,39 @@ def test_viewer_finds_the_data_quality_page(
         assert dialogs == []
     finally:
         page.close()
+
+
+def test_merged_shopify_exports_keep_a_reused_order_name_apart(
+    services: Services, brand: Brand
+) -> None:
+    """Two shops' exports in one file, without the `Id` column: `#1001` is two orders."""
+    rows = samples.shopify_order(
+        "#1001",
+        "",
+        "2026-09-12 14:03:22.250000 -0400",
+        [("A-1", 1, "60.00"), ("A-2", 1, "10.00")],
+        subtotal="70.00",
+        email="ann@example.com",
+    ) + samples.shopify_order(
+        "#1001",
+        "",
+        "2026-09-13 09:00:00 +0000",
+        [("B-1", 2, "20.00")],
+        subtotal="40.00",
+        email="Bob@Example.com",
+    )
+    data = samples.csv_bytes(samples.SHOPIFY_ORDER_HEADER, rows, bom=True)
+    options = import_options(services.catalog, brand.slug)
+    for _run in range(2):  # the second run lands on the same keys
+        summary = import_files(
+            services.catalog, services.warehouse, "orders-shopify", [("merged.csv", data)], options
+        )
+    assert summary.quality is not None
+    assert summary.quality.rows_read == 3
+    assert dict(summary.quality.outcomes) == {"updated": 2, "merged": 1}
+    assert summary.quality.flags["kept_apart"] == 1
+    stored = _stored(services, brand)
+    ids = [o["order_id"] for o in stored]
+    assert ids[0] == "#1001"
+    assert ids[1].startswith("#1001~")
+    assert sorted(Decimal(str(o["gross"])) for o in stored) == [Decimal("40.00"), Decimal("70.00")]
