@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,11 @@ import httpx
 import pandas as pd
 import pytest
 
+from mercato.connectors.csvfile import read_table
+from mercato.connectors.orders import store_orders
+from mercato.connectors.results import ImportSummary
 from mercato.connectors.service import import_files, import_options
+from mercato.connectors.shopify_orders import parse_shopify_orders
 from mercato.core.scopes import Role, Scope
 from mercato.web.services import Services
 from tests.connectors import samples
@@ -203,3 +208,23 @@ def test_merged_shopify_exports_keep_a_reused_order_name_apart(
     assert ids[0] == "#1001"
     assert ids[1].startswith("#1001~")
     assert sorted(Decimal(str(o["gross"])) for o in stored) == [Decimal("40.00"), Decimal("70.00")]
+
+
+def test_a_shopify_webhook_after_the_export_updates_the_same_order(
+    services: Services, brand: Brand
+) -> None:
+    """The export names the customer by e-mail, the webhook by numeric id: not a collision."""
+    rows = samples.shopify_order(
+        "#1001", "5001", "2026-09-12 14:03:22 -0400", [("A-1", 1, "60.00")], subtotal="60.00"
+    )
+    data = samples.csv_bytes(samples.SHOPIFY_ORDER_HEADER, rows, bom=True)
+    options = import_options(services.catalog, brand.slug)
+    import_files(services.catalog, services.warehouse, "orders-shopify", [("o.csv", data)], options)
+    (exported,) = parse_shopify_orders(read_table(data, "o.csv"))
+    webhook = replace(exported, customer_id="115310627314723954", refunds=Decimal("10.00"))
+    summary = ImportSummary(kind="webhook")
+    store_orders(services.catalog, services.warehouse, brand.workspace_id, [webhook], summary)
+    assert "kept_apart" not in summary.flags
+    (stored,) = _stored(services, brand)
+    assert stored["order_id"] == "5001"
+    assert stored["customer_id"] == "115310627314723954"

@@ -26,6 +26,7 @@ from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.order_keys import Buyer, claim
 
 ZERO = Decimal("0.00")
+CSV_SYSTEM = "csv"  # orders from `orders-csv` (generic_orders)
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,13 @@ def products_by_sku(session: Session, workspace_id: str, skus: Iterable[str]) ->
 def keep_colliding_orders_apart(
     warehouse: Warehouse, workspace_id: str, orders: Sequence[Order]
 ) -> list[Order]:
-    """Orders whose id a stored order of another customer (same shop system) holds get
-    their own id; a tracker order with the id is the same order, which the import replaces."""
-    ids = sorted({o.order_id for o in orders})
+    """Generic CSV orders whose id a stored CSV order of another customer holds get their
+    own id; a tracker order with the id is the same order, which the import replaces.
+
+    Only `csv` orders are checked against stored ones: Shopify names one customer by e-mail
+    in its export and by numeric id in webhooks, so its stored customer ids do not compare
+    (its exports are checked within the file, where they do)."""
+    ids = sorted({o.order_id for o in orders if o.source_system == CSV_SYSTEM})
     if not ids:
         return list(orders)
     stored = warehouse.for_workspace(workspace_id).table("orders")
@@ -102,8 +107,8 @@ def keep_colliding_orders_apart(
     kept: list[Order] = []
     for order in orders:
         owner = taken.get(order.order_id)
-        if owner is not None and owner.system != order.source_system:
-            kept.append(order)  # the tracker's copy of this order: replaced, not kept apart
+        if order.source_system != CSV_SYSTEM or (owner and owner.system != CSV_SYSTEM):
+            kept.append(order)  # not compared, or the tracker's copy: replaced, not kept apart
             continue
         resolved = claim(order.order_id, Buyer(None, order.customer_id, order.source_system), taken)
         kept.append(order if resolved == order.order_id else apart(order, resolved))
