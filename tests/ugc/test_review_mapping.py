@@ -154,6 +154,10 @@ def test_api_import_with_mapping_creates_flagged_products(
     assert result["duplicates"] == expected["duplicates"]
     assert result["skipped"] == 0
     assert sorted(result["products_created"]) == ["BT-7", "DR-1", "HT-2"]
+    assert result["quality"]["outcomes"] == {
+        "stored": expected["distinct"],
+        "merged": expected["duplicates"],
+    }
     with services.catalog.session() as session:
         products = {p.sku: p for p in session.scalars(select(Product))}
         flagged = {f.product_id for f in session.scalars(select(FlaggedProduct))}

@@ -24,6 +24,7 @@ from mercato.ugc.service import (
     intake_candidates,
     intake_context,
     item_detail,
+    review_quality,
 )
 from mercato.ugc.tagging import set_tag
 from mercato.web.auth import Principal, Requires, ServicesDep
@@ -130,6 +131,7 @@ class ReviewsResult(BaseModel):
     rows_read: int
     duplicates: int = Field(description="Reviews repeated within the file.")
     products_created: list[str]
+    quality: dict[str, Any] = Field(description="Each row's outcome (adds up to rows_read).")
 
 
 class UrlCreate(BaseModel):
@@ -314,6 +316,7 @@ def import_ugc_reviews(
         rows_read=summary.rows_read,
         duplicates=summary.duplicates,
         products_created=summary.products_created,
+        quality=review_quality(body.name, summary).as_dict(),
     )
 
 
