@@ -21,6 +21,7 @@ from mercato.catalog.models.core import (
 )
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
+from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
 from mercato.catalog.models.ugc import (
     Collection,
     CollectionItem,
@@ -40,6 +41,7 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "FlaggedProduct",
     "Gallery",
     "GalleryItem",
     "KpiBenchmark",
@@ -47,6 +49,7 @@ __all__ = [
     "Membership",
     "Product",
     "ProductTag",
+    "QualityEntry",
     "RevenueForecast",
     "RightsEvent",
     "ShopPage",
