@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="Sync every social account this often from `mercato serve`; 0 = off.",
     )
 
+    outbound_allow_private: list[str] = Field(
+        default_factory=list,
+        description="Private addresses, networks (CIDR) or host names server-side requests "
+        "may reach anyway (a local test platform); everything else must be public.",
+    )
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
