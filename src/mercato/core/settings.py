@@ -77,6 +77,19 @@ class Settings(BaseSettings):
         "may reach anyway (a local test platform); everything else must be public.",
     )
 
+    webhook_replay_window_minutes: int = Field(
+        default=2880,
+        ge=1,
+        description="Webhook deliveries whose signed time (updated_at, created_at) is older "
+        "than this are refused as replays; delivery ids are remembered this long.",
+    )
+    hooks_rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Webhook requests per minute per client address."
+    )
+    upload_rate_limit_per_minute: int = Field(
+        default=20, ge=1, description="UGC upload form posts per minute per client address."
+    )
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -20,6 +20,7 @@ from mercato.catalog.models.core import (
     Workspace,
 )
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
+from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.ugc import (
     Collection,
@@ -44,6 +45,7 @@ __all__ = [
     "GalleryItem",
     "KpiBenchmark",
     "KpiGoal",
+    "LoginSession",
     "Membership",
     "Product",
     "ProductTag",
@@ -62,5 +64,6 @@ __all__ = [
     "UgcMedia",
     "UgcSettings",
     "User",
+    "WebhookDelivery",
     "Workspace",
 ]
