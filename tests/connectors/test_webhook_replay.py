@@ -4,7 +4,6 @@ deliveries. Each check here failed before deliveries were deduplicated and bodie
 from __future__ import annotations
 
 import json
-import select
 import socket
 import time
 from typing import Any
@@ -17,6 +16,7 @@ from mercato.connectors import meta_webhooks
 from mercato.web.services import Services
 from tests.connectors.test_web import SECRET, _order_payload, _set_secret, shop_time
 from tests.support.brands import Brand
+from tests.support.streaming import stream_until_answer
 
 APP_SECRET = "meta-app-secret-0123456789"
 
@@ -151,39 +151,11 @@ def test_meta_replays_are_applied_once_and_old_ones_refused(
 
         first, second, ancient = post(body), post(body), post(old)
         broken = post(b'{"entry": "x"}')
-    assert first.status_code == 200 and "duplicate" not in first.json()
+    assert first.status_code == 200
+    assert "duplicate" not in first.json()
     assert second.json() == {"ok": True, "duplicate": True}
     assert ancient.status_code == 409
     assert broken.status_code == 422
-
-
-def _stream_until_answer(base: str, path: str, total: int) -> tuple[int, bytes]:
-    """Send a chunked body of `total` bytes, stopping as soon as the server answers:
-    (bytes sent, the response's first bytes)."""
-    parts = urlsplit(base)
-    sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80))
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
-        "Transfer-Encoding: chunked\r\nX-Shopify-Topic: orders/create\r\n\r\n"
-    )
-    sock.sendall(head.encode())
-    chunk, sent = b"[" * 65536, 0
-    frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
-    try:
-        while sent < total:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if readable:
-                break
-            sock.sendall(frame)
-            sent += len(chunk)
-        else:
-            sock.sendall(b"0\r\n\r\n")
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    sock.settimeout(30)
-    answer = sock.recv(200)
-    sock.close()
-    return sent, answer
 
 
 def test_oversized_bodies_are_refused_while_streaming(
@@ -195,7 +167,8 @@ def test_oversized_bodies_are_refused_while_streaming(
         (f"/hooks/shopify/{brand.slug}", 5 << 20),
         (f"/hooks/meta/{brand.slug}", 1 << 20),
     ):
-        sent, answer = _stream_until_answer(live_server, path, total)
+        headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create"}
+        sent, answer = stream_until_answer(live_server, path, headers, b"[", b"[" * 65536, total)
         assert answer.startswith(b"HTTP/1.1 413"), answer
         # The answer came while the client was still sending: far less than the whole body.
         assert sent < limit + 24 * 1024 * 1024, (path, sent)
