@@ -135,6 +135,8 @@ async def read_form(
 
 
 def _callbacks(collector: _Collector) -> dict[str, Callable[..., None]]:
-    names = ("part_begin", "header_field", "header_value", "header_end", "headers_finished")
-    names += ("part_data", "part_end")
+    names = (
+        "part_begin", "header_field", "header_value", "header_end", "headers_finished",
+        "part_data", "part_end",
+    )  # fmt: skip
     return {f"on_{name}": getattr(collector, f"on_{name}") for name in names}
