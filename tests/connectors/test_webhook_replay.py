@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pandas as pd
+import pytest
 
 from mercato.connectors import meta_webhooks
 from mercato.web.services import Services
@@ -158,6 +159,7 @@ def test_meta_replays_are_applied_once_and_old_ones_refused(
     assert broken.status_code == 422
 
 
+@pytest.mark.slow
 def test_oversized_bodies_are_refused_while_streaming(
     services: Services, brand: Brand, live_server: str
 ) -> None:

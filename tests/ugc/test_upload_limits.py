@@ -9,6 +9,7 @@ import socket
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from mercato.web.services import Services
 from tests.support.brands import Brand
@@ -49,6 +50,7 @@ def _post_streamed(base: str, slug: str, cookie: str, csrf: str) -> tuple[int, b
     return stream_until_answer(base, f"/u/{slug}", headers, _preamble(csrf), FILLER, TOTAL)
 
 
+@pytest.mark.slow
 def test_a_forged_upload_is_refused_before_its_file_is_read(
     services: Services, brand: Brand, live_server: str
 ) -> None:
@@ -60,6 +62,7 @@ def test_a_forged_upload_is_refused_before_its_file_is_read(
         assert sent < 24 * 1024 * 1024, sent  # answered while the 64 MB file was still coming
 
 
+@pytest.mark.slow
 def test_oversized_files_and_bodies_are_refused_while_streaming(
     services: Services, brand: Brand, live_server: str
 ) -> None:

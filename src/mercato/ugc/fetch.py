@@ -1,7 +1,8 @@
 """Fetch remote media without becoming a proxy into the brand's own network (SSRF).
 
-Every hop goes through `core.outbound`'s guard (resolve, check every address, connect to the
-checked address). Redirects are followed by hand so each hop is checked again and counted.
+Every request goes through `core.outbound`'s guarded transport (resolve, check every
+address, connect to the checked address). Redirects are followed by hand, so each hop is
+checked again, counted, and its size limited.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from urllib.parse import urljoin
 import httpx
 
 from mercato.core.errors import MercatoError
-from mercato.core.outbound import OutboundGuard, OutboundRefused, installed_guard
+from mercato.core.outbound import (
+    GuardedTransport,
+    OutboundGuard,
+    OutboundRefused,
+    installed_guard,
+)
 
 MAX_REDIRECTS = 5
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -45,7 +51,9 @@ class SafeFetcher:
     def fetch(self, url: str) -> FetchedMedia:
         current = url
         with httpx.Client(
-            timeout=self.timeout_s, follow_redirects=False, transport=self.transport
+            timeout=self.timeout_s,
+            follow_redirects=False,
+            transport=GuardedTransport(self.guard, self.transport),
         ) as client:
             for _hop in range(MAX_REDIRECTS + 1):
                 response_or_next = self._one_hop(client, current)
@@ -56,15 +64,7 @@ class SafeFetcher:
 
     def _one_hop(self, client: httpx.Client, url: str) -> FetchedMedia | str:
         try:
-            target = httpx.URL(url)
-            pinned, extensions = self.guard.pinned(target)
-        except OutboundRefused as exc:
-            raise FetchError(exc.message) from None
-        except httpx.InvalidURL:
-            raise FetchError(f"not a URL: {url[:200]!r}") from None
-        headers = {"Host": target.netloc.decode("ascii"), "User-Agent": "Mercato-UGC/1"}
-        try:
-            with client.stream("GET", pinned, headers=headers, extensions=extensions) as response:
+            with client.stream("GET", url, headers={"User-Agent": "Mercato-UGC/1"}) as response:
                 if response.is_redirect:
                     location = response.headers.get("location", "")
                     if not location:
@@ -75,6 +75,10 @@ class SafeFetcher:
                 body = self._read_limited(response.iter_bytes(), url)
                 content_type = response.headers.get("content-type", "").split(";")[0].strip()
                 return FetchedMedia(url, body, content_type)
+        except OutboundRefused as exc:
+            raise FetchError(exc.message) from None
+        except httpx.InvalidURL:
+            raise FetchError(f"not a URL: {url[:200]!r}") from None
         except httpx.TimeoutException:
             raise FetchError(f"{url} did not answer within {self.timeout_s:g} s") from None
         except httpx.HTTPError as exc:
