@@ -191,5 +191,8 @@ def test_hooks_are_rate_limited_per_client(
     services.settings = services.settings.model_copy(update={"hooks_rate_limit_per_minute": 3})
     with httpx.Client(base_url=live_server) as client:
         answers = [client.post(f"/hooks/shopify/{brand.slug}", content=b"{}") for _ in range(4)]
-    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+        # One budget per client across the hooks, the Meta handshake included.
+        answers.append(client.get(f"/hooks/meta/{brand.slug}", params={"hub.mode": "subscribe"}))
+        answers.append(client.post(f"/hooks/meta/{brand.slug}", content=b"{}"))
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429, 429]
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60

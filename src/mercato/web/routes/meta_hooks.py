@@ -36,6 +36,10 @@ def _secrets(services: ServicesDep, workspace: str) -> tuple[str, str, str] | No
 
 @router.get("/hooks/meta/{workspace}", operation_id="meta_webhook_verify")
 def meta_webhook_verify(workspace: str, request: Request, services: ServicesDep) -> Response:
+    per_minute = services.settings.hooks_rate_limit_per_minute
+    busy = rate_limited(limiter(request, "hooks", per_minute), request)
+    if busy is not None:  # the verify token must not be guessable at full speed either
+        return busy
     found = _secrets(services, workspace)
     params = request.query_params
     token = params.get("hub.verify_token", "")
