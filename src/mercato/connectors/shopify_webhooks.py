@@ -207,20 +207,18 @@ def handle_webhook(
             for refund in refunds_sent:  # the ledger keeps even a stale delivery's refunds
                 _record_refund(session, workspace_id, order.order_id, refund, order.currency)
             refunds = _refund_total(session, workspace_id, order.order_id)
-        if _is_stale(order, stored):
-            summary.skip(
-                f"stale update: the stored order changed at {stored and stored['updated_at']}"
-            )
+        if stored is not None and _is_stale(order, stored):
+            summary.skip(f"stale update: the stored order changed at {stored['updated_at']} UTC")
             return summary
         store_orders(catalog, warehouse, workspace_id, [replace(order, refunds=refunds)], summary)
         return summary
     return _apply_refund(catalog, warehouse, workspace_id, payload, summary)
 
 
-def _is_stale(order: Order, stored: Mapping[str, Any] | None) -> bool:
+def _is_stale(order: Order, stored: Mapping[str, Any]) -> bool:
     """Older than what is stored: equal times are the same state again (Shopify sends
     `orders/create` and `orders/updated` with one `updated_at`), so they are applied."""
-    known = stored.get("updated_at") if stored else None
+    known = stored.get("updated_at")
     return isinstance(known, datetime) and order.updated_at is not None and order.updated_at < known
 
 
