@@ -20,6 +20,7 @@ from mercato.catalog.models.core import (
     Workspace,
 )
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
+from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
 from mercato.catalog.models.ugc import (
@@ -46,6 +47,7 @@ __all__ = [
     "GalleryItem",
     "KpiBenchmark",
     "KpiGoal",
+    "LoginSession",
     "Membership",
     "Product",
     "ProductTag",
@@ -65,5 +67,6 @@ __all__ = [
     "UgcMedia",
     "UgcSettings",
     "User",
+    "WebhookDelivery",
     "Workspace",
 ]
