@@ -176,9 +176,11 @@ def journey_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     kept = touches.filter(touches.touch_time >= touches.ends_at - query.window)
     if query.start is not None:
         kept = kept.filter(kept.ends_at >= query.start)
+    # Whole seconds: epoch_seconds() is typed int32, and a microsecond timestamp (as the
+    # tracker sends them) would otherwise fail the conversion and the page with it.
     epoch = kept.mutate(
-        touch_time=kept.touch_time.epoch_seconds(),
-        ends_at=kept.ends_at.epoch_seconds(),
+        touch_time=kept.touch_time.truncate("s").epoch_seconds(),
+        ends_at=kept.ends_at.truncate("s").epoch_seconds(),
         journey_revenue=kept.journey_revenue.cast("float64"),
     )
     return epoch.order_by(["person", "journey_no", "touch_time", ibis.desc("is_session"), "label"])
