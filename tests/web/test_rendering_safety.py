@@ -112,6 +112,7 @@ def test_every_html_response_carries_the_security_headers(
         missing = client.get("/nowhere", headers={"Accept": "text/html"})
         fragment = client.get(f"/g/{shop.home}.html")
         data = client.get(f"/g/{shop.home}.json")
+        api_docs = client.get("/api/v1/docs")
     policy = first.headers["content-security-policy"]
     nonce = re.search(r"'nonce-([^']+)'", policy)
     assert nonce
@@ -130,6 +131,8 @@ def test_every_html_response_carries_the_security_headers(
     assert "default-src 'none'" in framing
     assert "x-frame-options" not in fragment.headers  # it may be framed by the shop
     assert data.headers["x-content-type-options"] == "nosniff"
+    assert "https://cdn.jsdelivr.net" in api_docs.headers["content-security-policy"]
+    assert api_docs.headers["x-frame-options"] == "DENY"
 
 
 def _nonce_of(policy: str) -> str:

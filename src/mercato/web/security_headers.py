@@ -64,6 +64,16 @@ def fragment_policy(framing_origins: Iterable[str]) -> str:
     )
 
 
+# FastAPI's interactive API docs page is FastAPI's markup (an inline boot script and Swagger
+# UI from its CDN) and shows only Mercato's own OpenAPI schema, no stored data.
+API_DOCS_PATH = "/api/v1/docs"
+API_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
 def csp_nonce(request: Request) -> str:
     """This request's nonce ("" outside the middleware, e.g. a bare test app)."""
     return str(getattr(request.state, NONCE_STATE, ""))
@@ -85,7 +95,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                _add_headers(MutableHeaders(scope=message), nonce)
+                headers = MutableHeaders(scope=message)
+                if scope["path"] == API_DOCS_PATH:
+                    headers.setdefault("Content-Security-Policy", API_DOCS_POLICY)
+                _add_headers(headers, nonce)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
