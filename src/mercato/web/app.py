@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         https_only=settings.session_cookie_secure,
     )
     _install_error_handlers(app)
-    app.add_middleware(SecurityHeaders)  # outermost: error pages get the headers too
+    app.add_middleware(SecurityHeaders)  # outside the session: every answer gets the headers
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
