@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Product, ProductTag
 from mercato.core.errors import NotFoundError, ValidationFailed
+from mercato.core.urls import checked_link
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import IntakeContext, NewItem, add_item, refresh_search_text
 from mercato.ugc.tagging import product_by_sku
@@ -73,12 +74,8 @@ def _parse_row(
         ) from None
     if not 1 <= rating <= 5:
         raise ValidationFailed(f"rating {rating} is outside 1..5", location=where("rating"))
-    urls = [u for u in (row.get("photo_urls") or "").replace("|", " ").split() if u]
-    for url in urls:
-        if not url.startswith(("http://", "https://")):
-            raise ValidationFailed(
-                f"photo URL {url[:100]!r} is not http(s)", location=where("photo_urls")
-            )
+    raw_urls = (row.get("photo_urls") or "").replace("|", " ").split()
+    urls = [checked_link(url, where("photo_urls")) for url in raw_urls]
     return ReviewRow(
         line=line,
         product=product,
