@@ -27,6 +27,7 @@ from mercato.core.errors import (
 from mercato.core.settings import Settings, load_settings
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.routes import ROUTERS
+from mercato.web.security_headers import SecurityHeaders
 from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
 
@@ -75,25 +76,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ValidationFailed) and exc.location:
             body["location"] = exc.location
         return JSONResponse({"error": body}, status_code=_error_status(exc))
-
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
-
-
-def _install_security_headers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            # Dashboard pages are never framed by other sites (clickjacking); public pages
-            # that are meant to be embedded set their own policy first.
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -152,7 +134,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         https_only=settings.session_cookie_secure,
     )
     _install_error_handlers(app)
-    _install_security_headers(app)
+    app.add_middleware(SecurityHeaders)  # outside the session: every answer gets the headers
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -9,10 +9,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from mercato.core.urls import safe_link
 from mercato.web.auth import Principal, csrf_token
+from mercato.web.security_headers import csp_nonce
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# `{{ url|safe_link }}` is the URL when it is http(s) (or a same-origin path), else None.
+templates.env.filters["safe_link"] = lambda url: safe_link(url, relative=True)
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
 # The dashboard's navigation, in funnel order: measure, then curate and sell, then sources.
@@ -46,6 +50,7 @@ def render(
         {
             "principal": principal,
             "csrf_token": csrf_token(request),
+            "csp_nonce": csp_nonce(request),
             "navigation": NAVIGATION,
             "workspaces": workspaces,
             **context,
