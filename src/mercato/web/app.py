@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mercato import __version__
 from mercato.catalog import workspaces
+from mercato.catalog.site_activity import ActivityRecorder
 from mercato.collect.pipeline import Collector
 from mercato.connectors.scheduler import SyncScheduler
 from mercato.core.errors import (
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = opened
     app.state.collector = collector
     app.state.collect_sites = {}
+    app.state.site_activity = ActivityRecorder(opened.catalog)
 
     def workspaces_of(user_id: str) -> list[tuple[Any, str]]:
         with opened.catalog.session() as session:

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from mercato.core.scopes import Scope
 from mercato.web.auth import Principal, csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -27,6 +28,12 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/galleries", "Galleries"),
     ("/sources", "Sources"),
 ]
+# Shown only to callers holding the admin scope (base.html checks it).
+ADMIN_NAVIGATION: list[tuple[str, str]] = [("/settings", "Settings")]
+
+
+def _is_admin(principal: Principal | None) -> bool:
+    return principal is not None and Scope.ADMIN in principal.scopes
 
 
 def render(
@@ -45,7 +52,7 @@ def render(
         {
             "principal": principal,
             "csrf_token": csrf_token(request),
-            "navigation": NAVIGATION,
+            "navigation": NAVIGATION + (ADMIN_NAVIGATION if _is_admin(principal) else []),
             "workspaces": workspaces,
             **context,
         },

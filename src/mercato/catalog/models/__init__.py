@@ -21,6 +21,7 @@ from mercato.catalog.models.core import (
 )
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
+from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
     CollectionItem,
@@ -42,6 +43,7 @@ __all__ = [
     "Creator",
     "Gallery",
     "GalleryItem",
+    "Invitation",
     "KpiBenchmark",
     "KpiGoal",
     "Membership",
@@ -53,6 +55,7 @@ __all__ = [
     "ShopRefund",
     "ShopWebhookSecret",
     "Site",
+    "SiteOriginActivity",
     "SocialAccount",
     "SyncCursor",
     "SyncRun",

@@ -6,9 +6,10 @@ from typing import Annotated
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from mercato.catalog import users
+from mercato.catalog.setup import needs_setup
 from mercato.core.errors import NotFoundError
 from mercato.core.security import constant_time_equal
 from mercato.web.auth import (
@@ -35,14 +36,17 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _check_form_csrf(request: Request, sent: str) -> None:
+def check_form_csrf(request: Request, sent: str) -> None:
     expected = request.session.get(SESSION_CSRF)
     if not isinstance(expected, str) or not constant_time_equal(expected, sent):
         raise Forbidden("missing or invalid CSRF token")
 
 
 @router.get("/login", operation_id="login_form")
-def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+def login_form(request: Request, services: ServicesDep, next: str | None = None) -> Response:
+    with services.catalog.session() as session:
+        if needs_setup(session):  # a new install: first create the workspace and its owner
+            return RedirectResponse("/setup", status_code=303)
     return render(request, "login.html", next=_safe_next(next), error=None)
 
 
@@ -55,7 +59,7 @@ def login(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    _check_form_csrf(request, csrf_token)
+    check_form_csrf(request, csrf_token)
     throttle: LoginThrottle = request.app.state.login_throttle
     wait = throttle.retry_after(email)
     if wait is not None:
@@ -83,7 +87,7 @@ def login(
 
 @router.post("/logout", operation_id="logout")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    _check_form_csrf(request, csrf_token)
+    check_form_csrf(request, csrf_token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
