@@ -13,6 +13,8 @@ from mercato.cli import (
     galleries,
     imports,
     report,
+    settings,
+    sites,
     ugc,
     warehouse,
 )
@@ -42,6 +44,9 @@ app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
 app.add_typer(warehouse.warehouse_app, name="warehouse")
+app.add_typer(sites.sites_app, name="sites")
+app.add_typer(settings.team_app, name="team")
+app.add_typer(settings.settings_app, name="settings")
 
 
 @app.command("version")
