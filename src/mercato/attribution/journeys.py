@@ -176,9 +176,11 @@ def journey_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     kept = touches.filter(touches.touch_time >= touches.ends_at - query.window)
     if query.start is not None:
         kept = kept.filter(kept.ends_at >= query.start)
+    # Ibis types epoch_seconds as int32, but DuckDB answers fractional seconds for the
+    # tracker's microsecond timestamps: a float64 cast keeps them (and the int32 cast fails).
     epoch = kept.mutate(
-        touch_time=kept.touch_time.epoch_seconds(),
-        ends_at=kept.ends_at.epoch_seconds(),
+        touch_time=kept.touch_time.epoch_seconds().cast("float64"),
+        ends_at=kept.ends_at.epoch_seconds().cast("float64"),
         journey_revenue=kept.journey_revenue.cast("float64"),
     )
     return epoch.order_by(["person", "journey_no", "touch_time", ibis.desc("is_session"), "label"])

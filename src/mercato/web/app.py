@@ -27,6 +27,7 @@ from mercato.core.errors import (
 from mercato.core.settings import Settings, load_settings
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.routes import ROUTERS
+from mercato.web.routes.setup import needs_setup as needs_first_run
 from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
 
@@ -56,6 +57,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
         if exc.page:
+            if needs_first_run(request.app.state.services):  # an empty install: set it up
+                return RedirectResponse("/setup", status_code=303)
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return JSONResponse(
             {"error": {"code": "not_authenticated", "message": "log in or send a valid token"}},

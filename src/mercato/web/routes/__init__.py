@@ -63,6 +63,7 @@ ROUTERS: list[APIRouter] = [
     galleries_api.router,
     galleries_pages.router,
     setup.router,
+    setup.site_router,
     sites_api.router,
     sites_pages.router,
     settings_pages.router,

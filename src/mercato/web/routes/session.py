@@ -45,9 +45,8 @@ def check_form_csrf(request: Request, sent: str) -> None:
 @router.get("/login", operation_id="login_form")
 def login_form(request: Request, services: ServicesDep, next: str | None = None) -> Response:
     with services.catalog.session() as session:
-        if needs_setup(session):  # a new install: first create the workspace and its owner
-            return RedirectResponse("/setup", status_code=303)
-    return render(request, "login.html", next=_safe_next(next), error=None)
+        first_run = needs_setup(session)  # a new install: the form links to /setup
+    return render(request, "login.html", next=_safe_next(next), error=None, first_run=first_run)
 
 
 @router.post("/login", operation_id="login")

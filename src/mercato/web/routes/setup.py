@@ -18,6 +18,7 @@ from mercato.web.services import Services
 from mercato.web.templating import render
 
 router = APIRouter(tags=["public"], include_in_schema=False)
+site_router = APIRouter(include_in_schema=False)
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "JPY", "BRL", "INR")
 
 
@@ -69,7 +70,7 @@ def setup_submit(
     return RedirectResponse("/setup/site", status_code=303)
 
 
-@router.get("/setup/site", operation_id="setup_site_form")
+@site_router.get("/setup/site", operation_id="setup_site_form")
 def setup_site_form(request: Request, services: ServicesDep, principal: AdminPage) -> Response:
     """The last step: the shop's domain, then its snippet on Settings → Sites."""
     return sites_page(request, services, principal, template="setup_site.html")
