@@ -147,9 +147,7 @@ def _clicks(api: httpx.Client, gallery_id: str, today: str) -> int:
     return sum(r["clicks"] for r in rows if r["key"] == gallery_id)
 
 
-def test_go_live_from_an_empty_data_dir(
-    tmp_path: Path, browser: Any, artifacts_dir: Path
-) -> None:
+def test_go_live_from_an_empty_data_dir(tmp_path: Path, browser: Any, artifacts_dir: Path) -> None:
     pages: dict[str, str] = {}
     log = artifacts_dir / "go_live_serve.log"
     with mercato_serve(tmp_path / "data", log) as mercato, shop_server(pages) as shop:

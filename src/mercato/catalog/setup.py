@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -35,8 +36,9 @@ def needs_setup(session: Session) -> bool:
 
 
 def slug_for(name: str) -> str:
-    """`Acme & Co.` -> `acme-co`: the workspace's slug when none is given."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:63].strip("-")
+    """`Café Acme & Co.` -> `cafe-acme-co`: the workspace's slug when none is given."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:63].strip("-")
     return slug if len(slug) >= 2 else "brand"
 
 

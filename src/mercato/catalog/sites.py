@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +40,15 @@ def normalise_domain(raw: str) -> str:
     return text
 
 
+def _valid_host(host: str) -> bool:
+    if ":" in host:  # an IPv6 literal
+        try:
+            return ipaddress.ip_address(host).version == 6
+        except ValueError:
+            return False
+    return bool(_HOST.match(host))
+
+
 def normalise_origin(raw: str, location: str = "site.allowed_origins") -> str:
     """`HTTPS://Shop.Example:443/` -> `https://shop.example`: what browsers send as Origin."""
     text = raw.strip()
@@ -51,7 +61,7 @@ def normalise_origin(raw: str, location: str = "site.allowed_origins") -> str:
     host = (parts.hostname or "").lower()
     if (
         scheme not in ("http", "https")
-        or not host
+        or not _valid_host(host)
         or port == -1
         or parts.path not in ("", "/")
         or parts.query
