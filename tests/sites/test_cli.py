@@ -20,10 +20,21 @@ def test_sites_commands(tmp_path: Path) -> None:
     empty = mercato(data, "sites", "list", "--workspace", "acme")
     assert "acme has no site yet" in empty.stdout
     added = mercato(
-        data, "sites", "add", "Shop.Acme.example", "--workspace", "acme",
-        "--origin", "http://127.0.0.1:8080", "--origin", "https://www.acme.example/",
-        "--identity-mode", "first_party_id", "--base-url", "https://stats.acme.example/",
-    )  # fmt: skip
+        data,
+        "sites",
+        "add",
+        "Shop.Acme.example",
+        "--workspace",
+        "acme",
+        "--origin",
+        "http://127.0.0.1:8080",
+        "--origin",
+        "https://www.acme.example/",
+        "--identity-mode",
+        "first_party_id",
+        "--base-url",
+        "https://stats.acme.example/",
+    )
     assert added.returncode == 0, added.stderr
     key = re.search(r"key:\s+(pk_[\w-]+)", added.stdout)
     assert key is not None
@@ -39,10 +50,20 @@ def test_sites_commands(tmp_path: Path) -> None:
     assert key.group(1) in listed.stdout
     assert 'src="http://127.0.0.1:8000/tracker.js"' in listed.stdout
     updated = mercato(
-        data, "sites", "update", "shop.acme.example", "--workspace", "acme",
-        "--add-origin", "https://m.acme.example", "--remove-origin", "http://127.0.0.1:8080",
-        "--page-types", '{"product": ["/p/*"]}', "--ignore-dnt",
-    )  # fmt: skip
+        data,
+        "sites",
+        "update",
+        "shop.acme.example",
+        "--workspace",
+        "acme",
+        "--add-origin",
+        "https://m.acme.example",
+        "--remove-origin",
+        "http://127.0.0.1:8080",
+        "--page-types",
+        '{"product": ["/p/*"]}',
+        "--ignore-dnt",
+    )
     assert updated.returncode == 0, updated.stderr
     assert (
         "https://shop.acme.example, https://www.acme.example, https://m.acme.example"
@@ -67,11 +88,31 @@ def test_sites_commands(tmp_path: Path) -> None:
 def test_team_and_settings_commands(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _workspace(data)
-    owner = mercato(data, "users", "create", "owner@acme.example", "--workspace", "acme",
-                    "--role", "owner", "--password", "long-enough-pw")  # fmt: skip
+    owner = mercato(
+        data,
+        "users",
+        "create",
+        "owner@acme.example",
+        "--workspace",
+        "acme",
+        "--role",
+        "owner",
+        "--password",
+        "long-enough-pw",
+    )
     assert owner.returncode == 0, owner.stderr
-    invited = mercato(data, "team", "invite", "Sam@Acme.example", "--workspace", "acme",
-                      "--role", "analyst", "--base-url", "https://mercato.acme.example")  # fmt: skip
+    invited = mercato(
+        data,
+        "team",
+        "invite",
+        "Sam@Acme.example",
+        "--workspace",
+        "acme",
+        "--role",
+        "analyst",
+        "--base-url",
+        "https://mercato.acme.example",
+    )
     assert invited.returncode == 0, invited.stderr
     link = invited.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"https://mercato\.acme\.example/invite/inv_[\w-]+", link), link
@@ -84,22 +125,56 @@ def test_team_and_settings_commands(tmp_path: Path) -> None:
     )
     assert last.returncode == 2
     assert "last owner" in last.stderr
-    ugc = mercato(data, "settings", "ugc", "--workspace", "acme", "--approval-hashtag", "#YesAcme",
-                  "--reward-discount-pct", "20")  # fmt: skip
+    ugc = mercato(
+        data,
+        "settings",
+        "ugc",
+        "--workspace",
+        "acme",
+        "--approval-hashtag",
+        "#YesAcme",
+        "--reward-discount-pct",
+        "20",
+    )
     assert ugc.returncode == 0, ugc.stderr
     assert "approval_hashtag: #YesAcme" in ugc.stdout
     assert "reward_discount_pct: 20.00" in ugc.stdout
     shown = mercato(data, "settings", "ugc", "--workspace", "acme")
     assert "approval_hashtag: #YesAcme" in shown.stdout
-    figure = mercato(data, "settings", "benchmark-set", "engagement_rate_by_followers",
-                     "--workspace", "acme", "--value", "0.02", "--method", "median",
-                     "--source", "Our agency", "--platform", "instagram")  # fmt: skip
+    figure = mercato(
+        data,
+        "settings",
+        "benchmark-set",
+        "engagement_rate_by_followers",
+        "--workspace",
+        "acme",
+        "--value",
+        "0.02",
+        "--method",
+        "median",
+        "--source",
+        "Our agency",
+        "--platform",
+        "instagram",
+    )
     assert figure.returncode == 0, figure.stderr
     benchmark_id = figure.stdout.split()[1].rstrip(":")
     table = mercato(data, "settings", "benchmarks", "--workspace", "acme")
     assert benchmark_id in table.stdout
-    unknown = mercato(data, "settings", "benchmark-set", "no_such_kpi", "--workspace", "acme",
-                      "--value", "1", "--method", "m", "--source", "s")  # fmt: skip
+    unknown = mercato(
+        data,
+        "settings",
+        "benchmark-set",
+        "no_such_kpi",
+        "--workspace",
+        "acme",
+        "--value",
+        "1",
+        "--method",
+        "m",
+        "--source",
+        "s",
+    )
     assert unknown.returncode == 2
     assert "no_such_kpi" in unknown.stderr
     deleted = mercato(data, "settings", "benchmark-delete", benchmark_id, "--workspace", "acme")

@@ -190,7 +190,8 @@ def test_go_live_from_an_empty_data_dir(tmp_path: Path, browser: Any, artifacts_
 def _reports(page: Any, mercato: str, today: str, out: Path) -> None:
     def converted() -> bool:
         response = page.goto(f"{mercato}/attribution?start={today}&end={today}")
-        assert response is not None and response.status == 200, page.content()[:3000]
+        assert response is not None
+        assert response.status == 200, page.content()[:3000]
         return page.locator("#kpi-conversions").inner_text() == "1"
 
     _until("the purchase in Attribution", converted)

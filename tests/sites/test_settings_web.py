@@ -111,8 +111,12 @@ def test_team_api(services: Services, brand: Brand, live_server: str) -> None:
     assert api.delete(f"/api/v1/team/members/{viewer['user_id']}").status_code == 204
     assert len(api.get("/api/v1/team/members").json()) == 3
     reader = make_token(services, brand, [Scope.ANALYTICS_READ, Scope.CATALOG_READ])
-    assert httpx.get(f"{live_server}/api/v1/team/members",
-                     headers={"Authorization": f"Bearer {reader}"}).status_code == 403  # fmt: skip
+    assert (
+        httpx.get(
+            f"{live_server}/api/v1/team/members", headers={"Authorization": f"Bearer {reader}"}
+        ).status_code
+        == 403
+    )
     api.close()
 
 
@@ -158,12 +162,24 @@ def test_site_forms_add_origin_and_refuse_bad_input(brand: Brand, live_server: s
     bad = admin.post(f"{action}/origins", data={"origin": "<script>x</script>", "csrf_token": csrf})
     assert bad.status_code == 422
     assert "&lt;script&gt;x&lt;/script&gt;" in bad.text
-    patterns = admin.post(action, data={"identity_mode": "first_party_id", "csrf_token": csrf,
-                                        "page_type_patterns": "product: /p/*, /item/*\nblog /b"})  # fmt: skip
+    patterns = admin.post(
+        action,
+        data={
+            "identity_mode": "first_party_id",
+            "csrf_token": csrf,
+            "page_type_patterns": "product: /p/*, /item/*\nblog /b",
+        },
+    )
     assert patterns.status_code == 422
     assert "page_type_patterns line 2" in patterns.text
-    saved = admin.post(action, data={"identity_mode": "first_party_id", "csrf_token": csrf,
-                                     "page_type_patterns": "product: /p/*, /item/*"})  # fmt: skip
+    saved = admin.post(
+        action,
+        data={
+            "identity_mode": "first_party_id",
+            "csrf_token": csrf,
+            "page_type_patterns": "product: /p/*, /item/*",
+        },
+    )
     assert saved.status_code == 303
     page = admin.get("/settings/sites").text
     assert "product: /p/*, /item/*" in page
@@ -181,10 +197,17 @@ def test_site_forms_add_origin_and_refuse_bad_input(brand: Brand, live_server: s
 def test_ugc_benchmarks_and_accounts_forms(brand: Brand, live_server: str) -> None:
     admin = _logged_in(live_server, brand.email(Role.ADMIN))
     csrf = csrf_in(admin.get("/settings/ugc").text)
-    saved = admin.post("/settings/ugc", data={
-        "approval_hashtag": "#YesAcme", "terms_url": "https://acme.example/ugc-terms",
-        "terms_version": "2026-11", "rights_days": "365", "reward_discount_pct": "12.5",
-        "csrf_token": csrf})  # fmt: skip
+    saved = admin.post(
+        "/settings/ugc",
+        data={
+            "approval_hashtag": "#YesAcme",
+            "terms_url": "https://acme.example/ugc-terms",
+            "terms_version": "2026-11",
+            "rights_days": "365",
+            "reward_discount_pct": "12.5",
+            "csrf_token": csrf,
+        },
+    )
     assert saved.status_code == 200
     assert 'value="#YesAcme"' in saved.text
     assert 'value="12.50"' in saved.text
@@ -193,10 +216,18 @@ def test_ugc_benchmarks_and_accounts_forms(brand: Brand, live_server: str) -> No
     assert "ugc.terms_url" in bad.text
     api = httpx.Client(base_url=live_server, cookies=admin.cookies)
     assert api.get("/api/v1/ugc/settings").json()["approval_hashtag"] == "#YesAcme"
-    figure = admin.post("/settings/benchmarks", data={
-        "kpi_id": "engagement_rate_by_followers", "value": "0.0123", "method": "median per post",
-        "source": "Agency <b>report</b>", "report_year": "2025", "platform": "instagram",
-        "csrf_token": csrf})  # fmt: skip
+    figure = admin.post(
+        "/settings/benchmarks",
+        data={
+            "kpi_id": "engagement_rate_by_followers",
+            "value": "0.0123",
+            "method": "median per post",
+            "source": "Agency <b>report</b>",
+            "report_year": "2025",
+            "platform": "instagram",
+            "csrf_token": csrf,
+        },
+    )
     assert figure.status_code == 303, figure.text[:300]
     listed = api.get("/api/v1/kpi-benchmarks").json()
     mine = [b for b in listed if b["origin"] == "workspace"]
@@ -204,9 +235,16 @@ def test_ugc_benchmarks_and_accounts_forms(brand: Brand, live_server: str) -> No
         ("engagement_rate_by_followers", "instagram", 0.0123)
     ]
     assert "Agency &lt;b&gt;report&lt;/b&gt;" in admin.get("/settings/benchmarks").text
-    nan = admin.post("/settings/benchmarks", data={
-        "kpi_id": "engagement_rate_by_followers", "value": "nan", "method": "m", "source": "s",
-        "csrf_token": csrf})  # fmt: skip
+    nan = admin.post(
+        "/settings/benchmarks",
+        data={
+            "kpi_id": "engagement_rate_by_followers",
+            "value": "nan",
+            "method": "m",
+            "source": "s",
+            "csrf_token": csrf,
+        },
+    )
     assert nan.status_code == 422
     account = admin.post(
         "/settings/accounts",
@@ -218,8 +256,10 @@ def test_ugc_benchmarks_and_accounts_forms(brand: Brand, live_server: str) -> No
     assert ">missing<" in page
     account_id = re.search(r'data-account-id="([\w-]+)"', page)
     assert account_id is not None
-    token = admin.post(f"/settings/accounts/{account_id.group(1)}/token",
-                       data={"access_token": "EAAB-secret", "csrf_token": csrf})  # fmt: skip
+    token = admin.post(
+        f"/settings/accounts/{account_id.group(1)}/token",
+        data={"access_token": "EAAB-secret", "csrf_token": csrf},
+    )
     assert token.status_code == 303
     page = admin.get("/settings/accounts").text
     assert ">set<" in page

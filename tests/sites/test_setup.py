@@ -52,8 +52,10 @@ def test_first_run_creates_workspace_and_owner_once(services: Services, live_ser
     with services.catalog.session() as session:
         workspace = session.scalars(select(Workspace)).one()
         assert (workspace.name, workspace.time_zone, workspace.currency) == (
-            "Café Ünïcode & Co <b>", "America/Sao_Paulo", "BRL",
-        )  # fmt: skip
+            "Café Ünïcode & Co <b>",
+            "America/Sao_Paulo",
+            "BRL",
+        )
         assert session.scalars(select(User.email)).all() == ["owner@cafe.example"]
 
 

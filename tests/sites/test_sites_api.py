@@ -12,7 +12,10 @@ from mercato.core.scopes import Scope
 from mercato.web.services import Services
 from tests.support.brands import Brand, make_token
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+CHROME = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36"
+)
 SHOP = "http://127.0.0.1:47123"
 
 
@@ -47,9 +50,13 @@ def test_sites_crud_scopes_origins_and_install_check(
     )
     created = admin.post(
         "/api/v1/sites",
-        json={"domain": "Shop.Acme.example", "allowed_origins": [SHOP + "/"],
-              "identity_mode": "first_party_id", "page_type_patterns": {"product": ["/p/*"]}},
-    )  # fmt: skip
+        json={
+            "domain": "Shop.Acme.example",
+            "allowed_origins": [SHOP + "/"],
+            "identity_mode": "first_party_id",
+            "page_type_patterns": {"product": ["/p/*"]},
+        },
+    )
     assert created.status_code == 201, created.text
     site = created.json()
     assert site["allowed_origins"] == ["https://shop.acme.example", SHOP]

@@ -67,9 +67,13 @@ def test_add_update_remove(services_any_catalog: Services) -> None:
     with services_any_catalog.catalog.session() as session:
         acme = workspaces.create_workspace(session, slug="acme", name="Acme")
         site = sites.add_site(
-            session, acme, domain="https://Shop.Acme.example/", origins=["http://127.0.0.1:5000"],
-            identity_mode="first_party_id", patterns={"product": "/p/*"},
-        )  # fmt: skip
+            session,
+            acme,
+            domain="https://Shop.Acme.example/",
+            origins=["http://127.0.0.1:5000"],
+            identity_mode="first_party_id",
+            patterns={"product": "/p/*"},
+        )
         assert site.domain == "shop.acme.example"
         assert site.allowed_origins == ["https://shop.acme.example", "http://127.0.0.1:5000"]
         assert site.page_type_patterns == {"product": ["/p/*"]}
@@ -155,8 +159,13 @@ def test_recorder_writes_at_most_once_per_window(services: Services) -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(2, "just now"), (42, "42 seconds ago"), (61, "1 minute ago"), (7300, "2 hours ago"),
-     (86_400 * 3, "3 days ago")],
-)  # fmt: skip
+    [
+        (2, "just now"),
+        (42, "42 seconds ago"),
+        (61, "1 minute ago"),
+        (7300, "2 hours ago"),
+        (86_400 * 3, "3 days ago"),
+    ],
+)
 def test_ago(seconds: int, text: str) -> None:
     assert ago(timedelta(seconds=seconds)) == text

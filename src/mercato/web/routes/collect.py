@@ -163,7 +163,8 @@ async def collect_events(request: Request) -> Response:
             raise PermissionDenied(f"origin {origin} is not allowed for this site")
         hit = _hit(request, batch.sent_at)
         result = await collector_of(request).collect([(e, site, hit) for e in batch.events])
-        await _note_activity(request, site, origin, ACCEPTED)
+        if result.accepted:  # bots and Do-Not-Track drops do not prove an install
+            await _note_activity(request, site, origin, ACCEPTED)
     except PermissionDenied as exc:
         return _error(exc, 403, _cors(origin, site, allowed))
     except ValidationFailed as exc:
