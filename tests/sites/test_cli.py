@@ -135,10 +135,15 @@ def test_team_and_settings_commands(tmp_path: Path) -> None:
         "#YesAcme",
         "--reward-discount-pct",
         "20",
+        "--competitor-terms",
+        "Rival Co, OtherBrand,Rival Co",
+        "--no-links",
     )
     assert ugc.returncode == 0, ugc.stderr
     assert "approval_hashtag: #YesAcme" in ugc.stdout
     assert "reward_discount_pct: 20.00" in ugc.stdout
+    assert "competitor_terms: ['Rival Co', 'OtherBrand']" in ugc.stdout
+    assert "allow_links: False" in ugc.stdout
     shown = mercato(data, "settings", "ugc", "--workspace", "acme")
     assert "approval_hashtag: #YesAcme" in shown.stdout
     figure = mercato(

@@ -205,6 +205,8 @@ def test_ugc_benchmarks_and_accounts_forms(brand: Brand, live_server: str) -> No
             "terms_version": "2026-11",
             "rights_days": "365",
             "reward_discount_pct": "12.5",
+            "competitor_terms": "Rival Co\nrival co, OtherBrand\n",
+            "allow_links": "on",
             "csrf_token": csrf,
         },
     )
@@ -215,7 +217,10 @@ def test_ugc_benchmarks_and_accounts_forms(brand: Brand, live_server: str) -> No
     assert bad.status_code == 422
     assert "ugc.terms_url" in bad.text
     api = httpx.Client(base_url=live_server, cookies=admin.cookies)
-    assert api.get("/api/v1/ugc/settings").json()["approval_hashtag"] == "#YesAcme"
+    stored = api.get("/api/v1/ugc/settings").json()
+    assert stored["approval_hashtag"] == "#YesAcme"
+    assert stored["competitor_terms"] == ["Rival Co", "rival co", "OtherBrand"]
+    assert stored["allow_links"] is True
     figure = admin.post(
         "/settings/benchmarks",
         data={

@@ -104,6 +104,12 @@ def settings_ugc(
     reward_discount_pct: Annotated[
         str | None, typer.Option(help="Creator reward discount, percent.")
     ] = None,
+    profanity_terms: Annotated[str | None, typer.Option(help="Comma-separated terms.")] = None,
+    competitor_terms: Annotated[str | None, typer.Option(help="Comma-separated terms.")] = None,
+    brand_safety_terms: Annotated[str | None, typer.Option(help="Comma-separated.")] = None,
+    allow_links: Annotated[
+        bool | None, typer.Option("--allow-links/--no-links", help="Links in captions.")
+    ] = None,
 ) -> None:
     """Show the UGC settings; with options, change them first."""
     discount = _percent(reward_discount_pct) if reward_discount_pct is not None else None
@@ -118,6 +124,10 @@ def settings_ugc(
             "terms_version": terms_version,
             "rights_days": rights_days,
             "reward_discount_pct": discount,
+            "allow_links": allow_links,
+            "profanity_terms": _terms(profanity_terms),
+            "competitor_terms": _terms(competitor_terms),
+            "brand_safety_terms": _terms(brand_safety_terms),
         }
         for name, value in changes.items():
             if value is not None:
@@ -125,6 +135,12 @@ def settings_ugc(
         session.flush()
         for name in changes:
             console.print(f"{name}: {escape(str(getattr(found, name)))}")
+
+
+def _terms(raw: str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    return list(dict.fromkeys(t.strip() for t in raw.split(",") if t.strip()))
 
 
 def _percent(raw: str) -> Decimal:

@@ -22,6 +22,7 @@ from mercato.web.routes import (
     settings_pages,
     settings_team,
     settings_team_api,
+    settings_ugc,
     setup,
     shopify_hooks,
     sites_api,
@@ -70,4 +71,5 @@ ROUTERS: list[APIRouter] = [
     settings_team.router,
     settings_team.public_router,
     settings_team_api.router,
+    settings_ugc.router,
 ]

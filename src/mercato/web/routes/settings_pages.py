@@ -1,10 +1,9 @@
-"""Settings pages over services that already have an API: API tokens, benchmark overrides,
-UGC settings and social accounts. Every form posts with the session's CSRF token."""
+"""Settings pages over services that already have an API: API tokens, benchmark overrides
+and social accounts (UGC: settings_ugc). Every form posts with the session's CSRF token."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -15,10 +14,9 @@ from mercato.catalog import kpi_settings, tokens
 from mercato.connectors import accounts
 from mercato.connectors.accounts import PLATFORMS
 from mercato.connectors.sync import sync_account
-from mercato.core.errors import MercatoError, ValidationFailed
+from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope, parse_scopes
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
-from mercato.ugc.items import ugc_settings
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.kpi_reports import KNOWN_KPIS, workspace_benchmarks
 from mercato.web.services import Services
@@ -28,14 +26,14 @@ router = APIRouter(include_in_schema=False)
 Failure = tuple[str, int]
 
 
-def _page(
+def page_for(
     request: Request, principal: Principal, template: str, section: str, **context: Any
 ) -> HTMLResponse:
     status = context.pop("status_code", 200)
     return render(request, template, principal, status_code=status, section=section, **context)
 
 
-def _attempt(services: Services, work: Callable[[Session], object]) -> Failure | None:
+def attempt(services: Services, work: Callable[[Session], object]) -> Failure | None:
     """Run `work` in one transaction; a refused input becomes (message, status)."""
     try:
         with services.catalog.session() as session:
@@ -55,7 +53,7 @@ def tokens_page(
 ) -> HTMLResponse:
     with services.catalog.session() as session:
         found = tokens.list_tokens(session, principal.workspace_id)
-    return _page(
+    return page_for(
         request,
         principal,
         "settings_tokens.html",
@@ -96,14 +94,16 @@ async def settings_tokens_create(
             created_by=principal.user_id,
         )
         secret, token_name = issued.secret, issued.token.name
-    return tokens_page(request, services, principal, secret=secret, secret_name=token_name)
+    shown = tokens_page(request, services, principal, secret=secret, secret_name=token_name)
+    shown.headers["Cache-Control"] = "no-store"  # the secret must not sit in a cache
+    return shown
 
 
 @router.post("/settings/tokens/{token_id}/revoke", operation_id="settings_tokens_revoke")
 def settings_tokens_revoke(
     request: Request, token_id: str, services: ServicesDep, principal: AdminPage
 ) -> Response:
-    failure = _attempt(services, lambda s: tokens.revoke_token(s, principal.workspace_id, token_id))
+    failure = attempt(services, lambda s: tokens.revoke_token(s, principal.workspace_id, token_id))
     if failure:
         return tokens_page(request, services, principal, error=failure[0], status_code=failure[1])
     return RedirectResponse("/settings/tokens", status_code=303)
@@ -118,8 +118,11 @@ def benchmarks_page(
             (b.kpi_id, b.platform): b.id
             for b in kpi_settings.list_benchmarks(session, principal.workspace_id)
         }
-    shown = [(b, ids.get((b.kpi_id, b.platform))) for b in benchmark_catalogue(overrides)]
-    return _page(
+    shown = [
+        (b, ids.get((b.kpi_id, b.platform)) if b.origin == "workspace" else None)
+        for b in benchmark_catalogue(overrides)
+    ]
+    return page_for(
         request,
         principal,
         "settings_benchmarks.html",
@@ -168,7 +171,7 @@ def settings_benchmarks_set(
         platform=platform.strip() or None,
         report_year=_year(report_year),
     )
-    failure = _attempt(
+    failure = attempt(
         services, lambda s: kpi_settings.set_benchmark(s, principal.workspace_id, data, KNOWN_KPIS)
     )
     if failure:
@@ -184,7 +187,7 @@ def settings_benchmarks_set(
 def settings_benchmarks_delete(
     request: Request, benchmark_id: str, services: ServicesDep, principal: AdminPage
 ) -> Response:
-    failure = _attempt(
+    failure = attempt(
         services, lambda s: kpi_settings.delete_benchmark(s, principal.workspace_id, benchmark_id)
     )
     if failure:
@@ -194,82 +197,12 @@ def settings_benchmarks_delete(
     return RedirectResponse("/settings/benchmarks", status_code=303)
 
 
-def ugc_page(
-    request: Request, services: Services, principal: Principal, **context: Any
-) -> HTMLResponse:
-    with services.catalog.session() as session:
-        found = ugc_settings(session, principal.workspace_id)
-        values = {
-            "approval_hashtag": found.approval_hashtag,
-            "terms_url": found.terms_url,
-            "terms_version": found.terms_version,
-            "rights_days": "" if found.rights_days is None else str(found.rights_days),
-            "reward_discount_pct": str(found.reward_discount_pct),
-        }
-    return _page(request, principal, "settings_ugc.html", "ugc", values=values, **context)
-
-
-@router.get("/settings/ugc", operation_id="settings_ugc_page")
-def settings_ugc_page(
-    request: Request, services: ServicesDep, principal: AdminPage
-) -> HTMLResponse:
-    return ugc_page(request, services, principal)
-
-
-def _ugc_values(
-    hashtag: str, terms_url: str, terms_version: str, rights_days: str, reward: str
-) -> dict[str, Any]:
-    if terms_url.strip() and not terms_url.strip().startswith(("https://", "http://")):
-        raise ValidationFailed("use an http(s) link", location="ugc.terms_url")
-    days = rights_days.strip()
-    if days and (not days.isdigit() or int(days) < 1):
-        raise ValidationFailed("a whole number of days, at least 1", location="ugc.rights_days")
-    try:
-        discount = Decimal(reward.strip() or "0")
-    except InvalidOperation:
-        discount = Decimal(-1)
-    if not Decimal(0) <= discount <= Decimal(100):
-        raise ValidationFailed("a percentage from 0 to 100", location="ugc.reward_discount_pct")
-    return {
-        "approval_hashtag": hashtag.strip()[:100],
-        "terms_url": terms_url.strip()[:2000],
-        "terms_version": terms_version.strip()[:64] or "1",
-        "rights_days": int(days) if days else None,
-        "reward_discount_pct": discount.quantize(Decimal("0.01")),
-    }
-
-
-@router.post("/settings/ugc", operation_id="settings_ugc_save")
-def settings_ugc_save(
-    request: Request,
-    services: ServicesDep,
-    principal: AdminPage,
-    approval_hashtag: Annotated[str, Form()] = "",
-    terms_url: Annotated[str, Form()] = "",
-    terms_version: Annotated[str, Form()] = "1",
-    rights_days: Annotated[str, Form()] = "",
-    reward_discount_pct: Annotated[str, Form()] = "15",
-) -> Response:
-    def save(session: Session) -> None:
-        found = ugc_settings(session, principal.workspace_id)
-        values = _ugc_values(
-            approval_hashtag, terms_url, terms_version, rights_days, reward_discount_pct
-        )
-        for name, value in values.items():
-            setattr(found, name, value)
-
-    failure = _attempt(services, save)
-    if failure:
-        return ugc_page(request, services, principal, error=failure[0], status_code=failure[1])
-    return ugc_page(request, services, principal, notice="UGC settings saved.")
-
-
 def accounts_page(
     request: Request, services: Services, principal: Principal, **context: Any
 ) -> HTMLResponse:
     with services.catalog.session() as session:
         found = accounts.list_accounts(session, principal.workspace_id)
-    return _page(
+    return page_for(
         request,
         principal,
         "settings_accounts.html",
@@ -297,7 +230,7 @@ def settings_accounts_add(
     external_id: Annotated[str, Form()] = "",
     access_token: Annotated[str, Form()] = "",
 ) -> Response:
-    failure = _attempt(
+    failure = attempt(
         services,
         lambda s: accounts.add_account(
             s,
@@ -325,7 +258,7 @@ def settings_accounts_token(
     failure = (
         ("access_token: paste the platform's token", 422)
         if not token
-        else _attempt(
+        else attempt(
             services, lambda s: accounts.set_token(s, principal.workspace_id, account_id, token)
         )
     )
@@ -340,7 +273,7 @@ def settings_accounts_sync(
 ) -> Response:
     """Sync now; the outcome (last sync, last error) shows in the list."""
     found: list[str] = []
-    failure = _attempt(
+    failure = attempt(
         services,
         lambda s: found.append(accounts.get_account(s, principal.workspace_id, account_id).id),
     )

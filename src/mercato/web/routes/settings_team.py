@@ -85,7 +85,9 @@ def settings_team_invite(
     except MercatoError as exc:
         return team_page(request, services, principal, error=str(exc), status_code=_status(exc))
     link = invitation_url(request, issued.secret)
-    return team_page(request, services, principal, invite_link=link, invited=invited)
+    shown = team_page(request, services, principal, invite_link=link, invited=invited)
+    shown.headers["Cache-Control"] = "no-store"  # the one-time link must not sit in a cache
+    return shown
 
 
 def _team_change(services: Services, request: Request, principal: Principal, work: Any) -> Response:
