@@ -67,7 +67,10 @@ def _add_site(page: Any, mercato: str, shop: str) -> tuple[str, str]:
     assert origins == ["https://shop.northwind.example", shop]
     assert site.locator(".badge").get_attribute("data-state") == "waiting"
     assert "no events yet" in site.locator(".install-message").inner_text()
-    snippet = site.locator("pre.snippet").inner_text()
+    site.locator("button[data-copy]").click()  # the page's copy button (settings.js)
+    page.wait_for_function("document.querySelector('button[data-copy]').textContent == 'Copied'")
+    snippet: str = page.evaluate("navigator.clipboard.readText()")
+    assert snippet == site.locator("pre.snippet").inner_text()
     key = re.search(r'data-key="(pk_[\w-]+)"', snippet)
     assert key is not None, snippet
     assert f'src="{mercato}/tracker.js"' in snippet
@@ -152,6 +155,7 @@ def test_go_live_from_an_empty_data_dir(tmp_path: Path, browser: Any, artifacts_
     log = artifacts_dir / "go_live_serve.log"
     with mercato_serve(tmp_path / "data", log) as mercato, shop_server(pages) as shop:
         admin = browser.new_context(viewport={"width": 1280, "height": 1000})
+        admin.grant_permissions(["clipboard-read", "clipboard-write"], origin=mercato)
         visitor = browser.new_context(user_agent=SHOPPER_AGENT)
         try:
             page = admin.new_page()
