@@ -169,3 +169,18 @@ def test_recorder_writes_at_most_once_per_window(services: Services) -> None:
 )
 def test_ago(seconds: int, text: str) -> None:
     assert ago(timedelta(seconds=seconds)) == text
+
+
+def test_a_failing_catalog_never_fails_collection(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    with services.catalog.session() as session:
+        acme = workspaces.create_workspace(session, slug="acme", name="Acme")
+        site_id = sites.add_site(session, acme, domain="shop.acme.example").id
+    recorder = ActivityRecorder(services.catalog)
+    recorder.note(site_id, "https://shop.acme.example", ACCEPTED, utcnow())
+    services.catalog.engine.dispose()
+    with services.catalog.engine.begin() as connection:  # the table is gone: writes fail
+        connection.exec_driver_sql("DROP TABLE site_origin_activity")
+    recorder.flush()  # logged, not raised
+    assert "site activity not recorded (1 origins)" in caplog.text

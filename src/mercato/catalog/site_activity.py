@@ -7,17 +7,20 @@ outcome (the stalest go), so forged Origin headers cannot grow the table or slow
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import Site, SiteOriginActivity
 from mercato.core.timeutil import utcnow
 
+log = logging.getLogger(__name__)
 ACCEPTED = "accepted"
 REFUSED = "refused"
 FLUSH_S = 10.0
@@ -59,17 +62,23 @@ class ActivityRecorder:
             return due
 
     def flush(self) -> None:
-        """Write every counted request; runs outside the event loop (a catalog write)."""
+        """Write every counted request; runs outside the event loop (a catalog write).
+
+        Best effort: the install check must never fail event collection, so a busy or
+        unavailable catalog loses this window's counts (logged), not the request."""
         with self._lock:
             batch = [(k, p.count, p.last_at) for k, p in self._pending.items() if p.count]
             for key, _count, at in batch:
                 self._pending[key] = _Pending(flushed_at=at)
         if not batch:
             return
-        with self.catalog.session() as session:
-            for (site_id, origin, outcome), count, at in batch:
-                if at is not None and session.get(Site, site_id) is not None:
-                    record(session, site_id, origin, outcome, count, at)
+        try:
+            with self.catalog.session() as session:
+                for (site_id, origin, outcome), count, at in batch:
+                    if at is not None and session.get(Site, site_id) is not None:
+                        record(session, site_id, origin, outcome, count, at)
+        except SQLAlchemyError as exc:
+            log.warning("site activity not recorded (%d origins): %s", len(batch), exc)
 
 
 def record(
