@@ -180,13 +180,12 @@ def _emit_paths(body: PathAttributionPublic, output: OutputFormat) -> None:
         print(body.model_dump_json(indent=2))
         return
     if output is OutputFormat.CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["label", "model", "conversions", "value"])
-        for row in body.credits:
-            for model in body.models:
-                writer.writerow([row.label, model, row.conversions[model], row.value[model]])
-        print(buffer.getvalue(), end="")
+        rows = (
+            [row.label, model, row.conversions[model], row.value[model]]
+            for row in body.credits
+            for model in body.models
+        )
+        print(csv_text(["label", "model", "conversions", "value"], rows), end="")
         return
     for notice in body.notices:
         console.print(f"[yellow]note:[/] {notice}", highlight=False)

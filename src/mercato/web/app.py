@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mercato import __version__
 from mercato.catalog import workspaces
+from mercato.catalog.site_activity import ActivityRecorder
 from mercato.collect.pipeline import Collector
 from mercato.connectors.run_history import fail_interrupted_runs
 from mercato.connectors.scheduler import SyncScheduler
@@ -27,6 +28,7 @@ from mercato.core.errors import (
 from mercato.core.settings import Settings, load_settings
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.routes import ROUTERS
+from mercato.web.routes.setup import needs_setup as needs_first_run
 from mercato.web.security_headers import SecurityHeaders
 from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
@@ -57,6 +59,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
         if exc.page:
+            if needs_first_run(request.app.state.services):  # an empty install: set it up
+                return RedirectResponse("/setup", status_code=303)
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return JSONResponse(
             {"error": {"code": "not_authenticated", "message": "log in or send a valid token"}},
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = opened
     app.state.collector = collector
     app.state.collect_sites = {}
+    app.state.site_activity = ActivityRecorder(opened.catalog)
 
     def workspaces_of(user_id: str) -> list[tuple[Any, str]]:
         with opened.catalog.session() as session:

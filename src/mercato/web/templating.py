@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from mercato.core.scopes import Scope
 from mercato.core.urls import safe_link
 from mercato.web.auth import Principal, csrf_token
 from mercato.web.security_headers import csp_nonce
@@ -32,6 +33,12 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/sources", "Sources"),
     ("/data-quality", "Data quality"),
 ]
+# Shown only to callers holding the admin scope (base.html checks it).
+ADMIN_NAVIGATION: list[tuple[str, str]] = [("/settings", "Settings")]
+
+
+def _is_admin(principal: Principal | None) -> bool:
+    return principal is not None and Scope.ADMIN in principal.scopes
 
 
 def render(
@@ -51,7 +58,7 @@ def render(
             "principal": principal,
             "csrf_token": csrf_token(request),
             "csp_nonce": csp_nonce(request),
-            "navigation": NAVIGATION,
+            "navigation": NAVIGATION + (ADMIN_NAVIGATION if _is_admin(principal) else []),
             "workspaces": workspaces,
             **context,
         },
