@@ -26,6 +26,7 @@ from mercato.web.auth import (
     switch_workspace,
 )
 from mercato.web.public_limits import client_address
+from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.throttle import LoginThrottle
 
@@ -77,8 +78,7 @@ def login(
     with services.catalog.session() as session:
         user = users.authenticate(session, email, password)
         user_id = user.id if user else None
-        secret = login_sessions.open_session(session, user_id) if user_id else None
-    if user_id is None or secret is None:
+    if user_id is None:
         throttle.failed(email, client)
         return render(
             request,
@@ -89,10 +89,18 @@ def login(
             status_code=401,
         )
     throttle.succeeded(email, client)
-    request.session.clear()  # a fresh session (and CSRF token) after login
+    sign_in(request, services, user_id)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def sign_in(request: Request, services: Services, user_id: str) -> None:
+    """Open a server-side login session for the user and give the browser a fresh cookie
+    (and CSRF token): used by login, the first-run setup and accepted invitations."""
+    with services.catalog.session() as session:
+        secret = login_sessions.open_session(session, user_id)
+    request.session.clear()
     request.session[SESSION_USER] = user_id
     request.session[SESSION_LOGIN] = secret
-    return RedirectResponse(_safe_next(next), status_code=303)
 
 
 def _in_words(seconds: int) -> str:

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mercato.catalog import team
 from mercato.core.errors import MercatoError, NotFoundError
 from mercato.core.scopes import Role
-from mercato.web.auth import SESSION_USER, AdminPage, Principal, ServicesDep
-from mercato.web.routes.session import check_form_csrf
+from mercato.web.auth import AdminPage, Principal, ServicesDep
+from mercato.web.routes.session import check_form_csrf, sign_in
 from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.urls import absolute_url
@@ -181,6 +181,5 @@ def invitation_accept(
         raise
     except MercatoError as exc:
         return _invite_form(request, services, secret, status_code=_status(exc), error=str(exc))
-    request.session.clear()
-    request.session[SESSION_USER] = user_id
+    sign_in(request, services, user_id)
     return RedirectResponse("/", status_code=303)

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mercato.catalog import setup
 from mercato.core.errors import ConflictError, MercatoError, NotFoundError
-from mercato.web.auth import SESSION_USER, AdminPage, ServicesDep
-from mercato.web.routes.session import check_form_csrf
+from mercato.web.auth import AdminPage, ServicesDep
+from mercato.web.routes.session import check_form_csrf, sign_in
 from mercato.web.routes.sites_pages import sites_page
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -65,8 +65,7 @@ def setup_submit(
     except MercatoError as exc:
         values = {"workspace_name": workspace_name, "email": email, "time_zone": time_zone}
         return _form(request, 422, error=str(exc), currency=currency, **values)
-    request.session.clear()  # a fresh session (and CSRF token), as after a login
-    request.session[SESSION_USER] = user_id
+    sign_in(request, services, user_id)
     return RedirectResponse("/setup/site", status_code=303)
 
 
