@@ -1,14 +1,23 @@
-"""`mercato serve`: migrate the catalog, then run the web app with Uvicorn."""
+"""`mercato serve`: migrate the catalog, then run the web app with Uvicorn.
+
+While it runs, `mercato` commands on the same data dir run inside it (ADR 1500).
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from mercato.cli.context import console, opened_services, settings
+from mercato.cli import context
+from mercato.cli.channel import ChannelBusy, ControlChannel
+from mercato.cli.context import console, err_console, fail, settings
+from mercato.cli.hosted import HostedRunner, install_routes
+from mercato.core.errors import MercatoError
 from mercato.web.app import create_app
+from mercato.web.services import Services
 
 
 def serve(
@@ -17,8 +26,36 @@ def serve(
 ) -> None:
     """Serve the dashboard, the API and the public endpoints."""
     config = settings()
-    with opened_services(upgrade=True):
-        pass  # migrations applied and stores checked before the server takes traffic
-    app = create_app(config)
-    console.print(f"Mercato is serving on [bold]http://{host}:{port}/[/]")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    url = config.base_url or f"http://{host}:{port}/"
+    try:
+        services = Services.open(config, upgrade=True)
+    except MercatoError as exc:
+        raise fail(context.advice_for(exc)) from None
+    channel = ControlChannel(config.data_dir, _runner(), {"pid": os.getpid(), "url": url})
+    try:
+        channel.start()
+    except ChannelBusy as busy:  # a server of this data dir that does not hold the warehouse
+        services.close()
+        pid = busy.about.get("pid")
+        raise fail(f"a Mercato server (pid {pid}) already serves this data dir") from None
+    except OSError as exc:
+        services.close()
+        raise fail(f"cannot open the command socket {channel.path}: {exc}") from None
+    context.host(services)
+    try:
+        app = create_app(config, services)
+        console.print(f"Mercato is serving on [bold]{url}[/]")
+        # Client addresses come from the app's own trusted-proxies rule (web.proxies), so
+        # Uvicorn must not rewrite them from headers first.
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        channel.stop()
+        context.host(None)
+        services.close()
+
+
+def _runner() -> HostedRunner:
+    from mercato.cli.main import app  # the command tree that includes `serve` itself
+
+    install_routes()
+    return HostedRunner(app, (console, err_console))
