@@ -24,7 +24,9 @@ from mercato.core.errors import (
     ValidationFailed,
 )
 from mercato.core.settings import Settings, load_settings
+from mercato.web.api_docs import install_api_docs
 from mercato.web.auth import Forbidden, NotAuthenticated
+from mercato.web.proxies import TrustedProxies
 from mercato.web.routes import ROUTERS
 from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
@@ -126,7 +128,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         title="Mercato",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served from packaged assets by install_api_docs: no CDN
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
@@ -153,5 +155,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     _install_security_headers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost, so every part of the app sees the client a trusted proxy names.
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxies)
     return app
