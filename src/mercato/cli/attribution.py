@@ -17,6 +17,7 @@ from mercato.catalog import workspaces
 from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import MercatoError
+from mercato.core.timeutil import check_day_range
 from mercato.web.auth import Principal
 from mercato.web.routes.attribution import AttributionPublic, CreditPublic, public, run_report
 
@@ -80,6 +81,10 @@ def attribution(
 ) -> None:
     """Attribute conversions and revenue to channels, platforms, campaigns or UGC."""
     start, end = _day(first_day, "--from"), _day(last_day, "--to")
+    try:
+        check_day_range(start, end, location="--to")
+    except MercatoError as exc:
+        raise fail(str(exc)) from None
     with opened_services() as services:
         with services.catalog.session() as session:
             ws = _workspace(session, workspace)

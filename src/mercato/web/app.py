@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -71,11 +72,30 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(MercatoError)
-    async def _mercato_error(_request: Request, exc: MercatoError) -> Response:
+    async def _mercato_error(request: Request, exc: MercatoError) -> Response:
+        if _wants_page(request):
+            return _error_page(request, exc, _error_status(exc))
         body: dict[str, Any] = {"code": exc.code, "message": exc.message}
         if isinstance(exc, ValidationFailed) and exc.location:
             body["location"] = exc.location
         return JSONResponse({"error": body}, status_code=_error_status(exc))
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API) gets an error it can read, not JSON."""
+    accepts_html = "text/html" in request.headers.get("accept", "")
+    return accepts_html and request.method == "GET" and not request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, exc: MercatoError, status: int) -> HTMLResponse:
+    back = html.escape(request.url.path, quote=True)
+    return HTMLResponse(
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Mercato</title>"
+        '<link rel=stylesheet href="/static/app.css"><main class=page>'
+        f"<p role=alert class=error>{html.escape(exc.message)}</p>"
+        f'<p><a href="{back}">Back</a></p></main></html>',
+        status_code=status,
+    )
 
 
 SECURITY_HEADERS = {
