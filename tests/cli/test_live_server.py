@@ -183,7 +183,7 @@ def test_a_lock_held_by_another_program_is_named_without_advice_to_move_the_stor
     data = prepared(tmp_path)
     assert mercato(data, "db", "upgrade").returncode == 0
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb,sys,time; duckdb.connect(sys.argv[1]); "
+        [sys.executable, "-c", "import duckdb,sys,time; held = duckdb.connect(sys.argv[1]); "
          "print('ready', flush=True); time.sleep(120)", str(data / "warehouse.duckdb")],
         stdout=subprocess.PIPE,
         text=True,

@@ -20,8 +20,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from io import BufferedIOBase
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 SOCKET_NAME = "mercato.sock"
 # sun_path holds 108 bytes on Linux; a longer data dir path gets a socket in a private
@@ -58,12 +59,12 @@ def _private_dir(folder: Path) -> None:
         raise PermissionError(f"{folder} must be owned by this user and private (0700)")
 
 
-def send(stream: BinaryIO, frame: Frame) -> None:
+def send(stream: BufferedIOBase, frame: Frame) -> None:
     stream.write(json.dumps(frame).encode() + b"\n")
     stream.flush()
 
 
-def frames(stream: BinaryIO) -> Iterator[Frame]:
+def frames(stream: BufferedIOBase) -> Iterator[Frame]:
     for line in stream:
         frame = json.loads(line)
         if not isinstance(frame, dict):
@@ -72,7 +73,7 @@ def frames(stream: BinaryIO) -> Iterator[Frame]:
 
 
 @contextmanager
-def connect(data_dir: Path) -> Iterator[BinaryIO | None]:
+def connect(data_dir: Path) -> Iterator[BufferedIOBase | None]:
     """The open connection to the data dir's server, or None when no server answers."""
     path = socket_path(data_dir)
     if not path.exists():

@@ -1,9 +1,10 @@
 """Running a `mercato` command inside `mercato serve`, for a client on the channel (ADR 1500).
 
 The command runs through the same Typer app as on the shell, against the server's open
-stores (`context.hosting`). What it writes goes back to the client as frames: `print` and
-click's echo through a per-thread route on `sys.stdout`/`sys.stderr`, Rich output through the
-CLI's two consoles, which take the client's terminal (width, colours) for the command.
+stores (`context.host`), in the client's working directory. What it writes goes back to the
+client as frames: `print` and click's echo through a per-thread route on `sys.stdout` and
+`sys.stderr`, Rich output through the CLI's two consoles, which take the client's terminal
+(width, colours) for the command.
 Commands run one at a time, as they would on the shell, where each one owns the stores.
 """
 
@@ -17,8 +18,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path, PurePath
-from typing import Any, TextIO, get_args
+from typing import Any, TextIO, cast
 
 import typer
 from rich.console import COLOR_SYSTEMS, Console
@@ -28,7 +28,6 @@ from mercato.cli.channel import Frame
 Send = Callable[[Frame], None]
 
 _route: ContextVar[dict[str, TextIO] | None] = ContextVar("mercato_command_route", default=None)
-_client_cwd: ContextVar[Path | None] = ContextVar("mercato_client_cwd", default=None)
 
 
 class FrameWriter(io.TextIOBase):
@@ -119,47 +118,20 @@ def terminal_profile(console: Console) -> dict[str, Any]:
     }
 
 
-def absolute_paths(command: Any) -> None:
-    """Make relative path arguments of every leaf command relative to the client's cwd.
-
-    Typer ships its own click, so commands and types are told apart by shape."""
-    children = getattr(command, "commands", None)
-    if children is not None:
-        for child in children.values():
-            absolute_paths(child)
+@contextmanager
+def _client_folder(folder: object) -> Iterator[None]:
+    """Run in the client's working directory, so its relative file names (and the messages
+    naming them) are the same as on its shell. The server's own paths are absolute from
+    start-up (`serve`), and commands run one at a time, so nothing else depends on it."""
+    if not isinstance(folder, str) or not os.path.isdir(folder):
+        yield
         return
-    callback = command.callback
-    path_params = {param.name for param in command.params if param.name and _is_path(param)}
-    if callback is None or not path_params:
-        return
-
-    def in_client_cwd(**kwargs: Any) -> Any:
-        cwd = _client_cwd.get()
-        if cwd is not None:
-            for name in path_params:
-                kwargs[name] = _rebased(kwargs.get(name), cwd)
-        return callback(**kwargs)
-
-    command.callback = in_client_cwd
-
-
-def _is_path(param: Any) -> bool:
-    """Whether the parameter's annotation holds a Path (`Path`, `Path | None`, `list[Path]`)."""
-    return _holds_path(getattr(getattr(param, "type_descriptor", None), "annotation", None))
-
-
-def _holds_path(annotation: Any) -> bool:
-    if isinstance(annotation, type) and issubclass(annotation, PurePath):
-        return True
-    return any(_holds_path(inner) for inner in get_args(annotation))
-
-
-def _rebased(value: Any, cwd: Path) -> Any:
-    if isinstance(value, list | tuple):
-        return type(value)(_rebased(item, cwd) for item in value)
-    if isinstance(value, str | Path) and str(value) != "-" and not os.path.isabs(value):
-        return type(value)(cwd / value)
-    return value
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 class HostedRunner:
@@ -167,26 +139,25 @@ class HostedRunner:
 
     def __init__(self, app: typer.Typer, consoles: tuple[Console, Console]) -> None:
         self._command: Any = typer.main.get_command(app)
-        absolute_paths(self._command)
         self._consoles = consoles
         self._one_at_a_time = threading.Lock()
 
     def __call__(self, request: Frame, send: Send) -> None:
         argv = [str(arg) for arg in request.get("argv", [])]
         profiles = request.get("consoles") or {}
-        out = FrameWriter("out", send, terminal=bool(profiles.get("out", {}).get("terminal")))
-        err = FrameWriter("err", send, terminal=bool(profiles.get("err", {}).get("terminal")))
+        # FrameWriter is a text stream; typeshed's TextIO is the protocol Rich and print take.
+        out = cast(TextIO, FrameWriter("out", send, terminal=_terminal_of(profiles, "out")))
+        err = cast(TextIO, FrameWriter("err", send, terminal=_terminal_of(profiles, "err")))
         with self._one_at_a_time:
             route = _route.set({"out": out, "err": err})
-            cwd = _client_cwd.set(Path(str(request.get("cwd") or os.getcwd())))
             try:
                 with (
+                    _client_folder(request.get("cwd")),
                     _terminal(self._consoles[0], out, profiles.get("out", {})),
                     _terminal(self._consoles[1], err, profiles.get("err", {})),
                 ):
                     code = self._run(argv, err)
             finally:
-                _client_cwd.reset(cwd)
                 _route.reset(route)
         send({"exit": code})
 
@@ -199,6 +170,10 @@ class HostedRunner:
             err.write(traceback.format_exc())
             return 1
         return 0
+
+
+def _terminal_of(profiles: dict[str, Any], name: str) -> bool:
+    return bool((profiles.get(name) or {}).get("terminal"))
 
 
 def _exit_code(code: object) -> int:

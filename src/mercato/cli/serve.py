@@ -16,6 +16,7 @@ from mercato.cli.channel import ChannelBusy, ControlChannel
 from mercato.cli.context import console, err_console, fail, settings
 from mercato.cli.hosted import HostedRunner, install_routes
 from mercato.core.errors import MercatoError
+from mercato.core.settings import Settings
 from mercato.web.app import create_app
 from mercato.web.services import Services
 
@@ -25,7 +26,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
     """Serve the dashboard, the API and the public endpoints."""
-    config = settings()
+    config = _anchored(settings())
     url = config.base_url or f"http://{host}:{port}/"
     try:
         services = Services.open(config, upgrade=True)
@@ -52,6 +53,15 @@ def serve(
         channel.stop()
         context.host(None)
         services.close()
+
+
+def _anchored(config: Settings) -> Settings:
+    """The settings with absolute paths: commands from the channel run in their client's
+    working directory, which must not move the server's stores."""
+    warehouse = config.warehouse_path.resolve() if config.warehouse_path else None
+    return config.model_copy(
+        update={"data_dir": config.data_dir.resolve(), "warehouse_path": warehouse}
+    )
 
 
 def _runner() -> HostedRunner:
