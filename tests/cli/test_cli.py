@@ -129,3 +129,7 @@ def test_printed_snippets_use_base_url(tmp_path: Path) -> None:
     assert created.returncode == 0, created.stderr
     assert 'src="https://mercato.acme.example/gallery.js"' in created.stdout
     assert "localhost" not in created.stdout
+    hook = mercato(
+        data, "webhooks", "shopify-secret", "--workspace", "acme", "--secret", "s" * 24, **env
+    )
+    assert "webhook URL: https://mercato.acme.example/hooks/shopify/acme" in hook.stdout
