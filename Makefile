@@ -9,14 +9,23 @@ PORT ?= 8000
 SEED ?= 7
 VISITORS ?= 20000
 
-.PHONY: help install install-test demo seed serve test lint typecheck architecture pytest bench clean
+.PHONY: help system system-test install install-test demo seed next-steps serve test lint typecheck architecture pytest bench clean
 
 help:
 	@echo "make demo   install, seed the demo brand, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   install everything the tests need, then lint, type-check and test"
 	@echo "make bench  run the benchmarks and print their ratios"
 
+# What the machine must have (a Python >= 3.11 with venv; for the tests Java >= 17, a
+# Chromium outside snap, PostgreSQL): checked, installed where possible, or named exactly.
+system:
+	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh python
+
+system-test:
+	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh test
+
 $(BIN)/python:
+	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
@@ -30,8 +39,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
-	bash scripts/install-system-deps.sh
+install-test: $(VENV)/.installed-test system-test
 
 seed: install
 	$(BIN)/mercato db upgrade
@@ -40,7 +48,14 @@ seed: install
 serve: install
 	$(BIN)/mercato serve --host $(HOST) --port $(PORT)
 
-demo: seed serve
+next-steps:
+	@echo ""
+	@echo "Next: open http://$(HOST):$(PORT)/ and log in with the demo login printed above."
+	@echo "Then Settings -> Sites: add your shop and copy its tracker snippet into your pages."
+	@echo "Other mercato commands work while the server runs (mercato --help). Ctrl-C stops it."
+	@echo ""
+
+demo: seed next-steps serve
 
 lint: install-test
 	$(BIN)/ruff check src tests bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -43,10 +44,7 @@ class Warehouse:
         try:
             backend = ibis.duckdb.connect(str(path))
         except Exception as exc:  # duckdb raises IOException / InvalidInputException
-            raise DataDirError(
-                f"warehouse file {target} cannot be opened: {exc}. If it is damaged, restore "
-                "it from a backup or move it aside; Mercato creates a new empty one."
-            ) from None
+            raise _open_failure(target, exc) from None
         warehouse = cls(backend, "duckdb")
         warehouse.ensure_tables()
         return warehouse
@@ -144,6 +142,22 @@ class Warehouse:
 
     def close(self) -> None:
         self.backend.disconnect()
+
+
+def _open_failure(target: Path, exc: Exception) -> DataDirError:
+    """Why the warehouse file cannot be opened, never advising to throw the data away."""
+    text = str(exc)
+    if "Conflicting lock" in text or "Could not set lock" in text:
+        holder = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+        who = f"{holder.group(1)} (PID {holder.group(2)})" if holder else "another process"
+        return DataDirError(
+            f"warehouse file {target} is in use by {who}; DuckDB lets one process open it",
+            code="warehouse_locked",
+        )
+    return DataDirError(
+        f"warehouse file {target} cannot be opened: {text}. Keep the file (it holds your "
+        "data): check its permissions and free disk space, or restore it from a backup"
+    )
 
 
 class CompiledSql:
