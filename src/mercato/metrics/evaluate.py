@@ -12,7 +12,15 @@ from typing import Any
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from mercato.metrics.compiler import BUCKET, Slice, SourceQuery, compile_query, plan, sources_of
+from mercato.metrics.compiler import (
+    BUCKET,
+    Slice,
+    SourceQuery,
+    compile_query,
+    plan,
+    rows_column,
+    sources_of,
+)
 from mercato.metrics.compiler import unsupported_reason as reason_for
 from mercato.metrics.registry import KPIS, MEASURE_BY_NAME, get_kpi
 from mercato.metrics.sources import TableMemo
@@ -22,7 +30,7 @@ from mercato.warehouse.connection import ScopedWarehouse
 Number = Decimal | float | int
 Key = tuple[str, ...]
 Executor = Callable[[ir.Table], Any]  # an Ibis expression → a pandas DataFrame
-# Facts whose empty sums mean 0 (no orders: revenue 0.00). Social metrics stay None: missing.
+# Facts whose empty cells mean 0 (no orders: revenue 0.00). Social metrics stay None: missing.
 ZERO_WHEN_EMPTY = frozenset({"sessions", "orders", "events", "ad_spend"})
 CENT = Decimal("0.01")
 
@@ -116,20 +124,21 @@ class Fetched:
         return sorted(found)
 
     def measure(self, name: str, key: Key, total: bool = False) -> Number | None:
+        """A measure's value; None = missing ("n/a").
+
+        A fact source (sessions, orders, ...) with no rows in the cell counts 0: nothing
+        happened. A SUM over rows none of which carries the value (orders without a net
+        amount, sessions without engagement data) stays missing: missing is not zero."""
         measure = MEASURE_BY_NAME[name]
-        value = self.row(measure.source, key, total).get(name)
-        if (
-            value is None
-            and measure.source in ZERO_WHEN_EMPTY
-            and measure.agg
-            in (
-                Agg.SUM,
-                Agg.COUNT,
-                Agg.COUNT_DISTINCT,
-            )
-        ):
+        row = self.row(measure.source, key, total)
+        value = row.get(name)
+        if value is not None or measure.source not in ZERO_WHEN_EMPTY:
+            return value  # type: ignore[no-any-return]
+        if measure.agg in (Agg.COUNT, Agg.COUNT_DISTINCT):
             return 0
-        return value  # type: ignore[no-any-return]
+        if measure.agg is Agg.SUM and not row.get(rows_column(name)):
+            return 0
+        return None
 
 
 def fetch(
