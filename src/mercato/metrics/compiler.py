@@ -25,6 +25,7 @@ from mercato.warehouse.connection import ScopedWarehouse
 
 NONE_LABEL = "(none)"
 BUCKET = "bucket"
+CURRENCY, CURRENCY_LOW, CURRENCY_HIGH = "currency", "__currency_low", "__currency_high"
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,10 @@ def compile_query(warehouse: Tables, query: SourceQuery, slice_: Slice) -> ir.Ta
         metrics[name] = _aggregate(table, measure)
         if measure.agg is Agg.SUM:
             metrics[rows_column(name)] = _aggregate(table, replace(measure, agg=Agg.COUNT))
+    if CURRENCY in table.columns and query.measures:
+        # Money KPIs read in their currency's precision when the cell holds one currency.
+        metrics[CURRENCY_LOW] = table[CURRENCY].min()
+        metrics[CURRENCY_HIGH] = table[CURRENCY].max()
     for kpi_id, rate in query.rates.items():
         metrics.update(_rate_columns(table, kpi_id, rate))
     if not keys:

@@ -182,6 +182,7 @@ def _orders(warehouse: Tables) -> ir.Table:
         page_type=joined.entry_page_type,
         device=joined.device,
         order_id=joined.order_id,
+        currency=joined.currency,
         gross=joined.gross,
         net=joined.net,
     )
@@ -310,7 +311,11 @@ def _purchasers(windowed: ir.Table, keys: list[str]) -> ir.Table:
 def _ad_spend(warehouse: Tables) -> ir.Table:
     spend = warehouse.table("ad_spend")
     return spend.select(
-        _day=spend.day, platform=spend.platform, campaign=spend.campaign, spend=spend.spend
+        _day=spend.day,
+        platform=spend.platform,
+        campaign=spend.campaign,
+        currency=spend.currency,
+        spend=spend.spend,
     )
 
 

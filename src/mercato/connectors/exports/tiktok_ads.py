@@ -44,7 +44,8 @@ def parse_tiktok_ads(
         value = None
         if "Total purchase value" in row.cells:
             value = row.parse_optional(
-                "Total purchase value", lambda raw: parse_amount(parse_decimal(raw, locale))
+                "Total purchase value",
+                lambda raw, code=currency: parse_amount(parse_decimal(raw, locale), currency=code),
             )
         rows.append(
             AdSpendDay(
@@ -54,7 +55,12 @@ def parse_tiktok_ads(
                 ad_set=row.get("Ad group name") or "",
                 ad=row.get("Ad name") or "",
                 currency=currency,
-                spend=row.parse("Cost", lambda raw: parse_amount(parse_decimal(raw, locale))),
+                spend=row.parse(
+                    "Cost",
+                    lambda raw, code=currency: parse_amount(
+                        parse_decimal(raw, locale), currency=code
+                    ),
+                ),
                 impressions=_count(row, "Impressions", locale),
                 clicks=_count(row, clicks_column, locale),
                 conversions=_count(row, "Conversions", locale),
