@@ -18,7 +18,7 @@ from mercato.warehouse.connection import Warehouse
 
 SITE = SiteConfig("site_1", "ws_1", "shop.example", identity_mode="first_party_id")
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
-T0 = datetime(2026, 11, 20, 9, 0, 0)
+T0 = datetime(2024, 11, 22, 9, 0, 0)
 
 
 @pytest.fixture

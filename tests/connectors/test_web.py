@@ -29,8 +29,8 @@ def _order_payload(**extra: Any) -> dict[str, Any]:
         "id": 820982911946154508,
         "name": "#9999",
         "email": "jon@example.com",
-        "created_at": "2026-09-12T14:03:22-04:00",
-        "updated_at": "2026-09-12T14:05:00-04:00",
+        "created_at": "2024-09-14T14:03:22-04:00",
+        "updated_at": "2024-09-14T14:05:00-04:00",
         "currency": "USD",
         "subtotal_price": "90.00",
         "total_discounts": "10.00",
@@ -98,7 +98,7 @@ def test_webhook_orders_and_refunds_are_idempotent(
     refund = {
         "id": 509562969,
         "order_id": 820982911946154508,
-        "created_at": "2026-09-14T10:00:00-04:00",
+        "created_at": "2024-09-16T10:00:00-04:00",
         "transactions": [
             {"id": 1, "kind": "refund", "status": "success", "amount": "30.00"},
             {"id": 2, "kind": "refund", "status": "failure", "amount": "99.00"},
