@@ -535,7 +535,7 @@ def x_content_file() -> bytes:
     rows = [
         [
             "1834567890123456789",
-            "Sat, Sep 12, 2026",
+            "Sat, Sep 14, 2024",
             "New drop",
             "https://x.com/acme/status/1",
             "1,200",

@@ -324,7 +324,7 @@ def test_facebook_posts_and_page_days(
         {
             "id": f"{FB_PAGE}_{i}",
             "message": f"post {i}",
-            "created_time": f"2026-09-1{i}T10:00:00+0000",
+            "created_time": f"2024-09-1{i + 2}T10:00:00+0000",
             "permalink_url": f"https://facebook.com/{FB_PAGE}/posts/{i}",
             "reactions": {"data": [], "summary": {"total_count": 10 * i}},
             "comments": {"data": [], "summary": {"total_count": i}},
@@ -532,8 +532,8 @@ def test_pinterest_pins_and_days_not_ready(
     assert metrics.loc[("p1", "views"), "missing_reason"] == "empty_insight_set"
     days = _frame(services, brand, "social_account_daily")
     views = days[days.metric == "views"].set_index("day")
-    assert views.loc[pd.Timestamp(2026, 9, 18), "value"] == 1368
-    assert views.loc[pd.Timestamp(2026, 9, 19), "missing_reason"] == "data_not_ready"
+    assert views.loc[pd.Timestamp(2024, 9, 20), "value"] == 1368
+    assert views.loc[pd.Timestamp(2024, 9, 21), "missing_reason"] == "data_not_ready"
 
 
 def test_snapchat_spend_from_micros(
@@ -575,7 +575,7 @@ def test_snapchat_spend_from_micros(
     assert spend.loc["Fall", "currency"] == "EUR"
     assert spend.loc["Fall", "clicks"] == 612
     assert spend.loc["Winter", "conversion_value"] == Decimal("45.50")
-    assert spend.loc["Fall", "day"] == pd.Timestamp(2026, 9, 18)
+    assert spend.loc["Fall", "day"] == pd.Timestamp(2024, 9, 20)
 
 
 def test_instagram_hashtag_limit_of_30_a_week(
