@@ -352,12 +352,12 @@ def test_tiktok_studio_dates_without_year_across_new_year(
         services,
         "tiktok-daily",
         [("Overview.csv", samples.tiktok_overview(spanish))],
-        _opts(brand, account_id="acc_tt", as_of=date(2025, 1, 7), locale=locale),
+        _opts(brand, account_id="acc_tt", as_of=date(2025, 1, 5), locale=locale),
     )
     days = _table(services, brand, "social_account_daily")
     views = days[days.metric == "views"].sort_values("day")
-    assert views.day.iloc[0] == pd.Timestamp(2025, 1, 1)
-    assert views.day.iloc[-1] == pd.Timestamp(2025, 1, 4)
+    assert views.day.iloc[0] == pd.Timestamp(2024, 12, 30)
+    assert views.day.iloc[-1] == pd.Timestamp(2025, 1, 2)
     assert views.value.iloc[0] == 1200
     assert views.value.iloc[-1] == 2500
     if not spanish:
