@@ -107,3 +107,49 @@ def test_an_older_store_is_widened_without_losing_a_cent(tmp_path: Path) -> None
         warehouse.close()
     reopened = Warehouse.open_duckdb(path)  # idempotent: nothing left to widen
     reopened.close()
+
+
+def _purchase(currency: str, revenue: str, order_id: str) -> bytes:
+    return (
+        '{"key": "pk_site", "name": "purchase", "url": "https://acme.example/thanks", '
+        f'"visitor_id": "v-{order_id}", "event_id": "e-{order_id}", "order_id": "{order_id}", '
+        f'"revenue": "{revenue}", "currency": "{currency}"}}'
+    ).encode()
+
+
+def test_the_collector_keeps_each_currencys_precision(tmp_path: Path) -> None:
+    """Tracker body → validated event → stored event and order, in the currency's minor unit."""
+    from datetime import datetime
+
+    from mercato.collect.enrich import Hit, SiteConfig, event_row
+    from mercato.collect.identity import SaltStore
+    from mercato.collect.payload import parse_body
+    from mercato.collect.store import EventStore
+
+    site = SiteConfig("site_x", "ws_money", "acme.example", identity_mode="first_party_id")
+    at = Hit("", "Mozilla/5.0 Chrome/120.0", datetime(2024, 3, 1, 12, 0, 0, 654321))
+    rows = [
+        event_row(parse_body(_purchase(code, revenue, order)).events[0], site, at, SaltStore(None))
+        for code, revenue, order in [
+            ("KWD", "12.345", "k1"),
+            ("bhd", "0.125", "b1"),
+            ("JPY", "1500.5", "j1"),  # half-even to whole yen: 1500
+        ]
+    ]
+    warehouse = Warehouse.open_duckdb(tmp_path / "warehouse.duckdb")
+    try:
+        EventStore(warehouse).store(rows)
+        orders = warehouse.backend.raw_sql(
+            "SELECT order_id, currency, gross FROM orders ORDER BY order_id"
+        ).fetchall()
+    finally:
+        warehouse.close()
+    assert orders == [
+        ("b1", "BHD", Decimal("0.125")),
+        ("j1", "JPY", Decimal("1500")),
+        ("k1", "KWD", Decimal("12.345")),
+    ]
+    with pytest.raises(ValidationFailed) as refused:
+        parse_body(_purchase("KWX", "1.000", "x1"))
+    assert refused.value.location == "currency"
+    assert "ISO 4217" in str(refused.value)
