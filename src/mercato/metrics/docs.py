@@ -112,7 +112,8 @@ sessions, the median (interpolated) and the mean.
 funnel* page. Per page (page type, path; `(none)` without a page type), engaged time per page
 view = Σ `engaged_ms` of the page's events in the period (the tracker's `engagement` events carry
 the page's path) ÷ its `pageview` events. Pages with fewer than `min_pageviews` views (default 20)
-are left out. Per page type, with the median and the MAD (median absolute deviation) of its
+are left out, and so are pages none of whose events carries engaged time (unknown, not 0 s).
+Per page type, with the median and the MAD (median absolute deviation) of its
 pages' values, a page is an outlier when |value - median| > 2 x MAD (with a MAD of 0, any page
 off the median), reported with its direction (above/below), farthest first.
 """
