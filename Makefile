@@ -59,9 +59,9 @@ pytest: install-test
 test: lint typecheck architecture pytest
 
 # The suite with the clock 400 days ahead (libfaketime): no test may depend on today's date.
+# Monotonic clocks stay real (faked ones stall timed waits); see tests/support/faketime.py.
 FUTURE ?= +400d
 test-future: install-test
-	# Monotonic clocks stay real (faked ones stall timed waits); see tests/support/faketime.py.
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 faketime -f '$(FUTURE)' \
 		$(BIN)/python -m pytest -p tests.support.faketime $(PYTEST_ARGS)
 
