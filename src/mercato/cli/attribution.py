@@ -1,11 +1,14 @@
-"""`mercato attribution`: attributed conversions and revenue, as a table, JSON or CSV."""
+"""`mercato attribution`: attributed conversions and revenue, as a table, JSON or CSV.
+
+With `--paths FILE` it attributes ChannelAttribution-format path data instead of the
+warehouse's journeys: every model, per channel, no data dir needed.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,9 +19,18 @@ from sqlalchemy.orm import Session
 from mercato.catalog import workspaces
 from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
+from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
 from mercato.web.auth import Principal
-from mercato.web.routes.attribution import AttributionPublic, CreditPublic, public, run_report
+from mercato.web.routes.attribution import (
+    AttributionPublic,
+    CreditPublic,
+    PathAttributionPublic,
+    decode_path_file,
+    path_report_public,
+    public,
+    run_report,
+)
 
 
 class OutputFormat(StrEnum):
@@ -77,8 +89,23 @@ def attribution(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="table, json or csv.")
     ] = OutputFormat.TABLE,
+    paths: Annotated[
+        Path | None,
+        typer.Option(
+            "--paths",
+            help="Attribute a path file (path;total_conversions[;total_conversion_value]"
+            "[;total_null]) with every model instead of the warehouse's journeys.",
+        ),
+    ] = None,
 ) -> None:
     """Attribute conversions and revenue to channels, platforms, campaigns or UGC."""
+    if paths is not None:
+        if workspace is not None or first_day is not None or last_day is not None:
+            raise fail(
+                "--paths attributes the file alone: --workspace, --from and --to do not apply"
+            )
+        _emit_paths(_attribute_path_file(paths, order), output)
+        return
     start, end = _day(first_day, "--from"), _day(last_day, "--to")
     with opened_services() as services:
         with services.catalog.session() as session:
@@ -110,14 +137,10 @@ def _emit(body: AttributionPublic, output: OutputFormat) -> None:
 
 
 def _csv(rows: list[CreditPublic]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["label", "conversions", "revenue", "spend", "roas"])
-    for row in rows:
-        record = row.model_dump()
-        writer.writerow([record[name] if record[name] is not None else "" for name in
-                         ("label", "conversions", "revenue", "spend", "roas")])  # fmt: skip
-    return buffer.getvalue()
+    columns = ("label", "conversions", "revenue", "spend", "roas")
+    records = (row.model_dump() for row in rows)
+    return csv_text(columns, ([r[name] if r[name] is not None else "" for name in columns]
+                              for r in records))  # fmt: skip
 
 
 def _print_table(
@@ -139,3 +162,43 @@ def _print_table(
             "—" if record["roas"] is None else f"{record['roas']:.2f}",
         )
     console.print(table)
+
+
+def _attribute_path_file(file: Path, order: int) -> PathAttributionPublic:
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"--paths {file}: {exc.strerror or exc}") from None
+    try:
+        return path_report_public(decode_path_file(content, file.name), file.name, order)
+    except MercatoError as exc:
+        raise fail(str(exc)) from None
+
+
+def _emit_paths(body: PathAttributionPublic, output: OutputFormat) -> None:
+    if output is OutputFormat.JSON:
+        print(body.model_dump_json(indent=2))
+        return
+    if output is OutputFormat.CSV:
+        rows = (
+            [row.label, model, row.conversions[model], row.value[model]]
+            for row in body.credits
+            for model in body.models
+        )
+        print(csv_text(["label", "model", "conversions", "value"], rows), end="")
+        return
+    for notice in body.notices:
+        console.print(f"[yellow]note:[/] {notice}", highlight=False)
+    for measure in ("conversions", "value"):
+        table = Table(title=f"{body.source}: attributed {measure}, Markov order {body.order}")
+        table.add_column("channel")
+        for model in body.models:
+            table.add_column(model.replace("_", " "), justify="right")
+        for row in body.credits:
+            credits = getattr(row, measure)
+            table.add_row(row.label, *(f"{credits[model]:,.2f}" for model in body.models))
+        console.print(table)
+    console.print(
+        f"{body.paths:,} paths, {body.conversions:,.2f} conversions, value {body.value:,.2f}, "
+        f"{body.nulls:,.2f} nulls; P(conv) {body.conversion_probability:.6f}"
+    )

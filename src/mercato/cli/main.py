@@ -12,7 +12,10 @@ from mercato.cli import (
     demo,
     galleries,
     imports,
+    quality,
     report,
+    settings,
+    sites,
     ugc,
     warehouse,
 )
@@ -42,6 +45,10 @@ app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
 app.add_typer(warehouse.warehouse_app, name="warehouse")
+app.command("data-quality")(quality.data_quality)
+app.add_typer(sites.sites_app, name="sites")
+app.add_typer(settings.team_app, name="team")
+app.add_typer(settings.settings_app, name="settings")
 
 
 @app.command("version")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import Creator, RightsEvent, UgcItem, UgcSettings
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.core.urls import safe_link
 from mercato.ugc.items import ugc_settings
 from mercato.ugc.rewards import issue_coupon
 
@@ -36,7 +37,8 @@ def approval_hashtag(settings: UgcSettings, workspace_slug: str) -> str:
 def request_text(item: UgcItem, creator: Creator | None, settings: UgcSettings, slug: str) -> str:
     """The comment or DM asking the author for rights, with the key hashtag and terms link."""
     hello = f"Hi @{creator.handle}! " if creator else "Hi! "
-    terms = f" ({settings.terms_url})" if settings.terms_url else ""
+    link = safe_link(settings.terms_url)  # the creator will follow it
+    terms = f" ({link})" if link else ""
     return (
         f"{hello}We love this post and would like to feature it on our site and social "
         f"channels. If you agree to our terms{terms}, reply {approval_hashtag(settings, slug)}. "
@@ -143,7 +145,9 @@ def detect_approval(
     reply = approval_in(answers, creator.handle, approval_hashtag(settings, slug))
     if reply is None:
         return None
-    return grant(session, item, channel="comment_reply", evidence=reply.text, at=reply.at)
+    # Granted when Mercato saw the reply: the reply's own timestamp is the commenter's (or the
+    # platform's) claim, and a future one would hide the item until that date.
+    return grant(session, item, channel="comment_reply", evidence=reply.text, at=utcnow())
 
 
 def expire_due(session: Session, workspace_id: str, now: datetime | None = None) -> int:

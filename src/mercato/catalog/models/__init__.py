@@ -20,7 +20,10 @@ from mercato.catalog.models.core import (
     Workspace,
 )
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
+from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
+from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
+from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
     CollectionItem,
@@ -40,19 +43,24 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "FlaggedProduct",
     "Gallery",
     "GalleryItem",
+    "Invitation",
     "KpiBenchmark",
     "KpiGoal",
+    "LoginSession",
     "Membership",
     "Product",
     "ProductTag",
+    "QualityEntry",
     "RevenueForecast",
     "RightsEvent",
     "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",
     "Site",
+    "SiteOriginActivity",
     "SocialAccount",
     "SyncCursor",
     "SyncRun",
@@ -62,5 +70,6 @@ __all__ = [
     "UgcMedia",
     "UgcSettings",
     "User",
+    "WebhookDelivery",
     "Workspace",
 ]

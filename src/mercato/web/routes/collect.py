@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from mercato.catalog.models import Site, Workspace
+from mercato.catalog.site_activity import ACCEPTED, REFUSED, ActivityRecorder
 from mercato.collect.enrich import Hit, SiteConfig
 from mercato.collect.payload import MAX_BODY_BYTES, Batch, SingleHit, inline_schema, parse_body
 from mercato.collect.pipeline import Collector
@@ -17,6 +19,7 @@ from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.web.services import Services
+from mercato.web.urls import app_origin
 
 router = APIRouter(tags=["public"])
 SITE_CACHE_S = 30.0
@@ -57,10 +60,27 @@ def site_config(
     return config
 
 
-def _cors(origin: str | None, site: SiteConfig | None) -> dict[str, str]:
-    if origin and site is not None and origin in site.allowed_origins:
+def _origin_allowed(request: Request, origin: str | None, site: SiteConfig) -> bool:
+    """Requests without an Origin (server-side, some beacons), the site's allowed origins,
+    and this app's own origin: its link-in-bio pages track with the workspace's site key."""
+    if not origin or origin in site.allowed_origins:
+        return True
+    return origin == app_origin(request)
+
+
+def _cors(origin: str | None, site: SiteConfig | None, allowed: bool) -> dict[str, str]:
+    if origin and site is not None and allowed:
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
     return {"Vary": "Origin"}
+
+
+async def _note_activity(
+    request: Request, site: SiteConfig, origin: str | None, outcome: str
+) -> None:
+    """Count the request for the site's install check (a catalog write only when due)."""
+    recorder: ActivityRecorder | None = getattr(request.app.state, "site_activity", None)
+    if recorder is not None and recorder.note(site.site_id, origin, outcome, utcnow()):
+        await run_in_threadpool(recorder.flush)
 
 
 def _error(error: MercatoError, status: int, headers: dict[str, str]) -> JSONResponse:
@@ -131,28 +151,33 @@ async def collect_events(request: Request) -> Response:
     origin = request.headers.get("origin")
 
     site: SiteConfig | None = None
+    allowed = False
     try:
         batch = parse_body(await _read_body(request))
         site = site_config(request.app.state.services, request.app.state.collect_sites, batch.key)
         if site is None:
             raise ValidationFailed("unknown site key", location="key")
-        if origin and site.allowed_origins and origin not in site.allowed_origins:
+        allowed = _origin_allowed(request, origin, site)
+        if not allowed:
+            await _note_activity(request, site, origin, REFUSED)
             raise PermissionDenied(f"origin {origin} is not allowed for this site")
         hit = _hit(request, batch.sent_at)
         result = await collector_of(request).collect([(e, site, hit) for e in batch.events])
+        if result.accepted:  # bots and Do-Not-Track drops do not prove an install
+            await _note_activity(request, site, origin, ACCEPTED)
     except PermissionDenied as exc:
-        return _error(exc, 403, _cors(origin, site))
+        return _error(exc, 403, _cors(origin, site, allowed))
     except ValidationFailed as exc:
         status = 413 if exc.location == "body" and "bytes" in exc.message else 422
-        return _error(exc, status, _cors(origin, site))
+        return _error(exc, status, _cors(origin, site, allowed))
     except WalUnavailable as exc:
         return JSONResponse(
             {"error": {"code": "unavailable", "message": str(exc)}},
             status_code=503,
-            headers={"Retry-After": "5", **_cors(origin, site)},
+            headers={"Retry-After": "5", **_cors(origin, site, allowed)},
         )
     return JSONResponse(
         {"accepted": result.accepted, "filtered": result.filtered},
         status_code=202,
-        headers=_cors(origin, site),
+        headers=_cors(origin, site, allowed),
     )
