@@ -2,7 +2,7 @@
 # What `make demo` (`python`) and `make test` (`test`) need from the machine, checked and, on
 # Debian/Ubuntu, installed: a Python >= 3.11 that can make virtualenvs; for the tests also a
 # Java >= 17 (Spark in local mode), a Chromium that runs outside snap (browser tests) and the
-# PostgreSQL server binaries (catalog tests). Anything it cannot install is named, with the
+# PostgreSQL server binaries (catalog tests) and libfaketime (`make test-future`). Anything it cannot install is named, with the
 # command to run. apt-get runs through sudo only when not root.
 #   usage: scripts/install-system-deps.sh [python|test]   (default: test)
 set -euo pipefail
@@ -94,11 +94,16 @@ check_postgres() {
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || packages+=(postgresql)
 }
 
+check_faketime() {  # `make test-future`: the suite with the clock moved ahead
+  have faketime || packages+=(faketime)
+}
+
 check_python
 if [ "$WANT" = "test" ]; then
   check_java
   check_chromium
   check_postgres
+  check_faketime
 fi
 
 if [ ${#packages[@]} -gt 0 ]; then

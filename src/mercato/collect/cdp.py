@@ -105,7 +105,7 @@ def _money(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value)).quantize(Decimal("0.001"))  # KWD/BHD; enrich rounds further
     except (InvalidOperation, ValueError):
         raise ValidationFailed("not an amount", location="properties.revenue") from None
     return amount if amount.is_finite() and amount >= 0 else None

@@ -6,8 +6,9 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from mercato.core.currencies import iso_currency
 from mercato.core.errors import ValidationFailed
 
 MAX_BODY_BYTES = 512 * 1024
@@ -19,8 +20,9 @@ Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za
 Url = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^https?://")]
 ShortText = Annotated[str, Field(max_length=200)]
 PropValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2, allow_inf_nan=False)]
-Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
+# Three decimals: KWD and BHD have three; enrich rounds to the currency's own minor unit.
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3, allow_inf_nan=False)]
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$"), AfterValidator(iso_currency)]
 
 # Parameters the tracker keeps for the session (kpis.md §5.3) and may resend with any event.
 ATTRIBUTION_PARAMS = frozenset(

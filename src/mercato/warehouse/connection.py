@@ -20,6 +20,13 @@ from mercato.core.errors import DataDirError, MercatoError
 from mercato.warehouse.schemas import TABLES
 
 
+def _widens_scale(stored: dt.DataType, declared: dt.DataType) -> bool:
+    """A stored decimal with fewer decimals than declared (money from before ADR 0550)."""
+    if not (isinstance(stored, dt.Decimal) and isinstance(declared, dt.Decimal)):
+        return False
+    return (stored.scale or 0) < (declared.scale or 0)
+
+
 class Warehouse:
     """An Ibis backend holding the warehouse tables. Built by the app factory or CLI entry."""
 
@@ -61,6 +68,8 @@ class Warehouse:
             for column, dtype in spec.schema.items():
                 if column not in stored:
                     self._add_column(spec.name, column, dtype)
+                elif _widens_scale(stored[column], dtype):
+                    self._widen_decimal(spec.name, column, dtype)
         self.clear_caches()
 
     def clear_caches(self) -> None:
@@ -82,6 +91,14 @@ class Warehouse:
         # Schema evolution is DDL, not a query: one of the maintenance exceptions of ADR 0002.
         type_sql = DuckDBType.to_string(dtype)
         self.backend.raw_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {type_sql}')
+
+    def _widen_decimal(self, table: str, column: str, dtype: dt.DataType) -> None:
+        """Money columns of an older store (decimal(18, 2)) to the declared scale (ADR 0550):
+        one ALTER per column, exact for every stored cent; DuckDB refuses it as a whole, with
+        nothing changed, should a value not fit."""
+        self.require_writable("widening a warehouse money column")
+        type_sql = DuckDBType.to_string(dtype)
+        self.backend.raw_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {type_sql}')
 
     def raw_table(self, name: str) -> ir.Table:
         """The unscoped table: for loaders and maintenance, never for reports."""

@@ -25,7 +25,7 @@ class TrafficRowPublic(BaseModel):
     sessions: int
     engaged_sessions: int
     engagement_rate: float | None
-    engaged_ms: int
+    engaged_ms: int | None
     average_engaged_s: float | None
 
 
