@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What `make demo` (`python`) and `make test` (`test`) need from the machine, checked and, on
 # Debian/Ubuntu, installed: a Python >= 3.11 that can make virtualenvs; for the tests also a
-# Java >= 17 (Spark in local mode), a Chromium that runs outside snap (browser tests) and the
-# PostgreSQL server binaries (catalog tests) and libfaketime (`make test-future`). Anything it cannot install is named, with the
-# command to run. apt-get runs through sudo only when not root.
+# Java >= 17 (Spark in local mode), a Chromium that runs outside snap (browser tests), the
+# PostgreSQL server binaries (catalog tests) and libfaketime (`make test-future`). Anything it
+# cannot install is named, with the command to run. apt-get runs through sudo only when not root.
 #   usage: scripts/install-system-deps.sh [python|test]   (default: test)
 set -euo pipefail
 

@@ -39,7 +39,7 @@ SCRIPT: list[tuple[str, ...]] = [
     ("tokens", "create", "--workspace", "acme"),  # a usage error, shown the same way
     ("import", "orders-shopify", "exports/orders_export.csv", "--workspace", "acme"),
     ("import", "orders-shopify", "exports/missing.csv", "--workspace", "acme"),
-    ("report", "-w", "acme", "--from", "2026-09-01", "--to", "2026-09-30", "--kpi",
+    ("report", "-w", "acme", "--from", "2024-09-01", "--to", "2024-09-30", "--kpi",
      "gross_revenue", "--kpi", "orders", "--format", "csv"),
     ("goals", "list", "--workspace", "acme"),
     ("metrics", "docs", "--path", "kpis.md"),
@@ -48,7 +48,7 @@ SCRIPT: list[tuple[str, ...]] = [
     ("accounts", "list", "--workspace", "acme"),
     ("webhooks", "shopify-secret", "--workspace", "acme", "--secret", "s3cret-signing-key"),
     ("sync", "--workspace", "acme"),
-    ("attribution", "--workspace", "acme", "--from", "2026-09-01", "--to", "2026-09-30"),
+    ("attribution", "--workspace", "acme", "--from", "2024-09-01", "--to", "2024-09-30"),
     ("warehouse", "export", "lake", "--workspace", "acme"),
 ]  # fmt: skip
 
