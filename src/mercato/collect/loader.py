@@ -1,4 +1,10 @@
-"""The loader thread: WAL batches -> warehouse (via Arrow) -> checkpoint -> old segments deleted."""
+"""The loader thread: WAL batches -> warehouse (via Arrow) -> checkpoint -> old segments deleted.
+
+A batch that fails to load is never retried forever: unless the failure is the environment's
+(disk, I/O, memory: retried, with the lag growing until `/healthz` says so), the batch is
+halved until the events that fail on their own are found; those go to the rejected log with
+the reason and everything else loads.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,9 @@ import threading
 import time
 from typing import Any
 
+import duckdb
+
+from mercato.collect.rejected import RejectedLog
 from mercato.collect.store import EventStore
 from mercato.collect.wal import (
     Checkpoint,
@@ -17,11 +26,21 @@ from mercato.collect.wal import (
     segment_path,
     segments_in,
 )
-from mercato.core.errors import MercatoError
 
 log = logging.getLogger("mercato.collect")
 MAX_ROWS_PER_LOAD = 20_000
 RETRY_AFTER_S = 2.0
+# Failures of the machine, not of the rows: the batch stays in the WAL and is retried.
+ENVIRONMENT_FAULTS: tuple[type[BaseException], ...] = (
+    OSError,
+    MemoryError,
+    duckdb.IOException,
+    duckdb.OutOfMemoryException,
+)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 class EventLoader:
@@ -32,6 +51,8 @@ class EventLoader:
         self.interval_s = interval_s
         self.loaded_events = 0
         self.last_error: str | None = None
+        self.rejected = RejectedLog(wal.directory)
+        self._caught_up_at = time.monotonic()
         self._stop = threading.Event()
         self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -40,6 +61,10 @@ class EventLoader:
     @property
     def position(self) -> Position:
         return self._position
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="mercato-loader", daemon=True)
@@ -61,8 +86,8 @@ class EventLoader:
             try:
                 while self.load_once():
                     pass
-            except Exception as exc:  # keep the data in the WAL and retry; never drop it
-                self.last_error = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # the environment failed: keep the WAL, retry, never drop
+                self.last_error = _reason(exc)
                 log.exception("event loader failed; will retry from the checkpoint")
                 self.store.forget()
                 time.sleep(RETRY_AFTER_S)
@@ -79,10 +104,16 @@ class EventLoader:
             if self._position.segment <= s <= durable.segment
         ]
 
-    def _collect(self) -> tuple[list[dict[str, Any]], Position, list[bytes]]:
+    @property
+    def lag_s(self) -> float:
+        """Seconds the oldest acknowledged event not yet in the warehouse has waited (at most)."""
+        if self._position >= self.wal.durable:
+            return 0.0
+        return time.monotonic() - self._caught_up_at
+
+    def _collect(self) -> tuple[list[dict[str, Any]], Position]:
         durable = self.wal.durable
         rows: list[dict[str, Any]] = []
-        payloads: list[bytes] = []
         position = self._position
         for segment in self._pending_segments():
             start = position.offset if segment == position.segment else 0
@@ -91,36 +122,59 @@ class EventLoader:
             for payload, after in read_frames(
                 segment_path(self.wal.directory, segment), start, end
             ):
-                rows.extend(json.loads(payload))
-                payloads.append(payload)
+                rows.extend(self._rows_of(payload))
                 position = Position(segment, after)
                 if len(rows) >= MAX_ROWS_PER_LOAD:
-                    return rows, position, payloads
+                    return rows, position
             if segment < durable.segment:
                 position = Position(segment + 1, 0)
-        return rows, position, payloads
+        return rows, position
+
+    def _rows_of(self, payload: bytes) -> list[dict[str, Any]]:
+        """A WAL record's rows; a record that is not a list of objects is set aside whole."""
+        try:
+            rows = json.loads(payload)
+        except ValueError as exc:
+            rows, reason = None, _reason(exc)
+        else:
+            reason = "a WAL record must be a list of event objects"
+        if isinstance(rows, list) and all(isinstance(row, dict) for row in rows):
+            return rows
+        self.rejected.append([{"wal_record": payload.decode("utf-8", "replace")}], reason)
+        return []
 
     def load_once(self) -> bool:
         """Load one WAL batch; True if there may be more."""
-        rows, position, payloads = self._collect()
+        started = time.monotonic()
+        rows, position = self._collect()
+        more = len(rows) >= MAX_ROWS_PER_LOAD
         if position == self._position:
+            self._caught_up_at = started
             return False
         if rows:
-            try:
-                self.loaded_events += self.store.store(rows).inserted
-            except MercatoError as exc:  # rows the warehouse refuses: set aside, not lost
-                self._reject(payloads, str(exc))
+            self.loaded_events += self._store_isolating(rows)
         self.checkpoint.save(position)
         self._position = position
         self.last_error = None
+        if not more:
+            self._caught_up_at = started
         self._purge()
-        return len(rows) >= MAX_ROWS_PER_LOAD
+        return more
 
-    def _reject(self, payloads: list[bytes], reason: str) -> None:
-        log.error("event batch refused by the warehouse (%s); kept in wal/rejected.ndjson", reason)
-        with open(self.wal.directory / "rejected.ndjson", "ab") as handle:
-            for payload in payloads:
-                handle.write(payload + b"\n")
+    def _store_isolating(self, rows: list[dict[str, Any]]) -> int:
+        """Store `rows`; on a failure of the rows themselves, find and set aside the bad ones."""
+        try:
+            return self.store.store(rows).inserted
+        except ENVIRONMENT_FAULTS:
+            raise
+        except Exception as exc:  # any fault of the data: isolate it, never stall on it
+            self.store.forget()
+            if len(rows) == 1:
+                log.error("event set aside in %s: %s", self.rejected.path, _reason(exc))
+                self.rejected.append(rows, _reason(exc))
+                return 0
+            middle = len(rows) // 2
+            return self._store_isolating(rows[:middle]) + self._store_isolating(rows[middle:])
 
     def _purge(self) -> None:
         for segment in segments_in(self.wal.directory):

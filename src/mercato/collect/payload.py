@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mercato.collect.body import BodyTooLarge, parse_json
 from mercato.core.errors import ValidationFailed
 
 MAX_BODY_BYTES = 512 * 1024
@@ -18,7 +18,12 @@ EventName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@+=/-]+$")]
 Url = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^https?://")]
 ShortText = Annotated[str, Field(max_length=200)]
-PropValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
+PropInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+PropFloat = Annotated[float, Field(allow_inf_nan=False)]
+PropValue = Annotated[str, Field(max_length=500)] | bool | PropInt | PropFloat | None
+# Keys the collector writes into `properties` itself: a prop of the same name would be read
+# back as line items or a form name (a scalar `items` once stalled the loader).
+RESERVED_PROPS = frozenset({"items", "form"})
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2, allow_inf_nan=False)]
 Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
 
@@ -87,6 +92,14 @@ class TrackerEvent(_Strict):
     gallery_id: Identifier | None = None
     dnt: bool = False
 
+    @field_validator("props")
+    @classmethod
+    def _no_reserved_props(cls, props: dict[str, Any] | None) -> dict[str, Any] | None:
+        clash = sorted(RESERVED_PROPS.intersection(props or ()))
+        if clash:
+            raise ValueError(f"{clash[0]!r} is a top-level field, not a prop")
+        return props
+
 
 class SingleHit(TrackerEvent):
     key: Identifier
@@ -114,11 +127,8 @@ def _raise_first(error: ValidationError) -> ValidationFailed:
 def parse_body(raw: bytes) -> Batch:
     """A single hit or a batch, as a batch; ValidationFailed names the offending field."""
     if len(raw) > MAX_BODY_BYTES:
-        raise ValidationFailed(f"body over {MAX_BODY_BYTES} bytes", location="body")
-    try:
-        document: Any = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("body is not valid JSON", location="body") from None
+        raise BodyTooLarge(MAX_BODY_BYTES, drained=True)
+    document: Any = parse_json(raw)
     if not isinstance(document, dict):
         raise ValidationFailed("expected a JSON object", location="body")
     try:

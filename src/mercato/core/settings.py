@@ -65,6 +65,18 @@ class Settings(BaseSettings):
         default="local[*]",
         description="Spark master for `mercato report --engine spark` (e.g. spark://host:7077).",
     )
+    collect_rate_limit: float = Field(
+        default=20.0,
+        ge=0,
+        description="Requests per second one client address may send to `POST /api/collect` "
+        "for one site, with bursts of 10 s worth; 0 = no limit.",
+    )
+    loader_max_lag_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="`/healthz` is unhealthy (503) once an acknowledged event has waited "
+        "longer than this for the loader.",
+    )
     sync_interval_minutes: int = Field(
         default=0,
         ge=0,

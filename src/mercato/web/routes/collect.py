@@ -1,4 +1,9 @@
-"""Public event collection: the tracker script and `POST /api/collect` (CORS per site)."""
+"""Public event collection: the tracker script and `POST /api/collect` (CORS per site).
+
+The body is read in a stream and refused past its limit (413) before it is all in memory;
+each (site, client address) has a request budget (429 with Retry-After); a preflight is
+answered only for an origin some site allows.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from mercato.catalog.models import Site, Workspace
+from mercato.collect.body import (
+    BodyTooLarge,
+    UnsupportedEncoding,
+    declared_too_large,
+    read_limited,
+)
 from mercato.collect.enrich import Hit, SiteConfig
 from mercato.collect.payload import MAX_BODY_BYTES, Batch, SingleHit, inline_schema, parse_body
 from mercato.collect.pipeline import Collector
+from mercato.collect.ratelimit import RateLimiter, client_network
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
@@ -20,6 +32,7 @@ from mercato.web.services import Services
 
 router = APIRouter(tags=["public"])
 SITE_CACHE_S = 30.0
+BURST_SECONDS = 10.0
 TRACKER_JS = resources.files("mercato.collect").joinpath("tracker.js").read_bytes()
 
 
@@ -63,23 +76,66 @@ def _cors(origin: str | None, site: SiteConfig | None) -> dict[str, str]:
     return {"Vary": "Origin"}
 
 
-def _error(error: MercatoError, status: int, headers: dict[str, str]) -> JSONResponse:
+class RateLimited(MercatoError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many requests from this client; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+def error_response(error: MercatoError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The JSON error of an intake route: 413, 415, 429, 403 or 422 by the error's kind."""
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if isinstance(error, ValidationFailed) and error.location:
         body["location"] = error.location
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    extra = dict(headers or {})
+    status = 422
+    if isinstance(error, BodyTooLarge):
+        status = 413
+        if not error.drained:  # the rest of the body is still on the wire
+            extra["Connection"] = "close"
+    elif isinstance(error, UnsupportedEncoding):
+        status = 415
+    elif isinstance(error, RateLimited):
+        status = 429
+        extra["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, PermissionDenied):
+        status = 403
+    return JSONResponse({"error": body}, status_code=status, headers=extra)
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ValidationFailed(f"body over {MAX_BODY_BYTES} bytes", location="body")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ValidationFailed(f"body over {MAX_BODY_BYTES} bytes", location="body")
-    return bytes(body)
+def unavailable(exc: WalUnavailable, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": "unavailable", "message": str(exc)}},
+        status_code=503,
+        headers={"Retry-After": "5", **(headers or {})},
+    )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read as a stream and refused once it passes `limit` bytes."""
+    refused = declared_too_large(request.headers.get("content-length"), limit)
+    if refused is not None:
+        raise refused
+    return await read_limited(request.stream(), limit)
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    limiter: RateLimiter | None = getattr(state, "collect_limiter", None)
+    if limiter is None:
+        rate = request.app.state.services.settings.collect_rate_limit
+        limiter = RateLimiter(rate, max(1.0, rate * BURST_SECONDS))
+        state.collect_limiter = limiter
+    return limiter
+
+
+def _check_rate(request: Request, site: SiteConfig | None) -> None:
+    client = client_network(request.client.host if request.client else "")
+    wait = _limiter(request).retry_after((site.site_id if site else "", client))
+    if wait is not None:
+        raise RateLimited(wait)
 
 
 def _hit(request: Request, sent_at: int | None) -> Hit:
@@ -102,13 +158,37 @@ def tracker_script() -> Response:
     )
 
 
+def _allowed_origins(request: Request) -> frozenset[str]:
+    """Every origin some site allows, cached briefly: a preflight carries no site key."""
+    state = request.app.state
+    cached: tuple[float, frozenset[str]] | None = getattr(state, "collect_origins", None)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    with request.app.state.services.catalog.session() as session:
+        origins = frozenset(
+            origin
+            for listed in session.query(Site.allowed_origins).all()
+            for origin in (listed[0] or ())
+        )
+    state.collect_origins = (now + SITE_CACHE_S, origins)
+    return origins
+
+
 @router.options("/api/collect", operation_id="collect_preflight")
 def collect_preflight(request: Request) -> Response:
-    """Preflight for JSON posts; the real request is then checked against the site's origins."""
+    """Preflight for JSON posts: granted only to an origin in some site's `allowed_origins`."""
+    origin = request.headers.get("origin")
+    if not origin or origin not in _allowed_origins(request):
+        return JSONResponse(
+            {"error": {"code": "permission_denied", "message": "origin not allowed"}},
+            status_code=403,
+            headers={"Vary": "Origin"},
+        )
     return Response(
         status_code=204,
         headers={
-            "Access-Control-Allow-Origin": request.headers.get("origin", "*"),
+            "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Methods": "POST",
             "Access-Control-Allow-Headers": "Content-Type",
             "Access-Control-Max-Age": "86400",
@@ -129,30 +209,27 @@ def _body_schema() -> dict[str, Any]:
 async def collect_events(request: Request) -> Response:
     """Single events or batches (JSON or text/plain); 202 once they are on disk."""
     origin = request.headers.get("origin")
-
     site: SiteConfig | None = None
     try:
-        batch = parse_body(await _read_body(request))
+        try:
+            batch = parse_body(await read_body(request, MAX_BODY_BYTES))
+        except ValidationFailed:
+            _check_rate(request, None)  # garbage spends the client's budget too
+            raise
         site = site_config(request.app.state.services, request.app.state.collect_sites, batch.key)
+        _check_rate(request, site)
         if site is None:
             raise ValidationFailed("unknown site key", location="key")
         if origin and site.allowed_origins and origin not in site.allowed_origins:
             raise PermissionDenied(f"origin {origin} is not allowed for this site")
         hit = _hit(request, batch.sent_at)
         result = await collector_of(request).collect([(e, site, hit) for e in batch.events])
-    except PermissionDenied as exc:
-        return _error(exc, 403, _cors(origin, site))
-    except ValidationFailed as exc:
-        status = 413 if exc.location == "body" and "bytes" in exc.message else 422
-        return _error(exc, status, _cors(origin, site))
+    except (ValidationFailed, PermissionDenied, RateLimited) as exc:
+        return error_response(exc, _cors(origin, site))
     except WalUnavailable as exc:
-        return JSONResponse(
-            {"error": {"code": "unavailable", "message": str(exc)}},
-            status_code=503,
-            headers={"Retry-After": "5", **_cors(origin, site)},
-        )
+        return unavailable(exc, _cors(origin, site))
     return JSONResponse(
-        {"accepted": result.accepted, "filtered": result.filtered},
+        {"accepted": result.accepted, "filtered": result.filtered, "clamped": result.clamped},
         status_code=202,
         headers=_cors(origin, site),
     )
