@@ -145,3 +145,31 @@ def test_environment_faults_are_retried_and_lag_makes_health_fail(
     assert recovered.status_code == 200, recovered.text
     assert recovered.json()["collector"] == {"loader_lag_s": 0.0, "max_lag_s": 0.5, "rejected": 0}
     assert [r["event_id"] for r in server.rows("events")] == ["waits"]
+
+
+def test_a_row_that_fails_only_in_the_warehouse_is_found_by_halving(
+    collect_server: CollectServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row that looks sound but makes the load fail (any exception) is isolated alone."""
+    store = collect_server.collector.store
+    real_store = store.store
+    calls: list[int] = []
+
+    def store_refusing_cursed(rows: list[dict[str, Any]]) -> Any:
+        calls.append(len(rows))
+        if any(r["event_id"] == "cursed" for r in rows):
+            raise RuntimeError("conversion failed for a value only the engine dislikes")
+        return real_store(rows)
+
+    monkeypatch.setattr(store, "store", store_refusing_cursed)
+    rows = [_row(collect_server, f"ok-{i}") for i in range(40)]
+    rows.insert(17, _row(collect_server, "cursed"))
+    for row in rows:
+        _append(collect_server, [row])
+    collect_server.flush()
+    stored = {r["event_id"] for r in collect_server.rows("events")}
+    assert stored == {f"ok-{i}" for i in range(40)}
+    (rejection,) = RejectedLog(collect_server.services.settings.wal_dir).recent()
+    assert rejection.row["event_id"] == "cursed"
+    assert rejection.reason.startswith("RuntimeError: conversion failed")
+    assert len(calls) < 2 * 41  # halving, not one store call per row

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from mercato.collect.rejected import RejectedLog
-from mercato.collect.store import EventStore
+from mercato.collect.store import EventStore, row_problem
 from mercato.collect.wal import (
     Checkpoint,
     Position,
@@ -152,7 +152,7 @@ class EventLoader:
             self._caught_up_at = started
             return False
         if rows:
-            self.loaded_events += self._store_isolating(rows)
+            self.loaded_events += self._store_batch(rows)
         self.checkpoint.save(position)
         self._position = position
         self.last_error = None
@@ -160,6 +160,24 @@ class EventLoader:
             self._caught_up_at = started
         self._purge()
         return more
+
+    def _store_batch(self, rows: list[dict[str, Any]]) -> int:
+        """Store `rows`; after a failure of the rows, set aside the ones that are malformed on
+        their own (cheap, no warehouse round trip), then halve what still fails."""
+        try:
+            return self.store.store(rows).inserted
+        except ENVIRONMENT_FAULTS:
+            raise
+        except Exception:  # the rows' fault: find which
+            self.store.forget()
+        sound = []
+        for row in rows:
+            problem = row_problem(row)
+            if problem is None:
+                sound.append(row)
+            else:
+                self.rejected.append([row], problem)
+        return self._store_isolating(sound) if sound else 0
 
     def _store_isolating(self, rows: list[dict[str, Any]]) -> int:
         """Store `rows`; on a failure of the rows themselves, find and set aside the bad ones."""

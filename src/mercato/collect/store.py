@@ -40,6 +40,29 @@ def typed(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+REQUIRED_TEXT = ("workspace_id", "event_id", "visitor_id", "name")
+
+
+def row_problem(row: dict[str, Any]) -> str | None:
+    """Why `row` cannot be stored on its own, or None: the loader's cheap check of a batch
+    that failed, before it looks for the culprit in the warehouse."""
+    try:
+        missing = [key for key in REQUIRED_TEXT if not isinstance(row.get(key), str)]
+        if missing:
+            return f"KeyError: {missing[0]!r} is missing or not text"
+        typed(row)
+        if not isinstance(row["ts"], datetime):
+            return "TypeError: 'ts' is not a time"
+        if row.get("properties") is not None and not isinstance(
+            json.loads(row["properties"]), dict
+        ):
+            return "TypeError: 'properties' is not a JSON object"
+        pa.Table.from_pylist([row], schema=EVENT_SCHEMA)
+    except Exception as exc:  # any fault of the row is its reason
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 class EventStore:
     """Keeps each visitor's current session in memory; the warehouse stays the truth."""
 
