@@ -113,14 +113,16 @@ def _depth_over(document: Any, limit: int) -> bool:
     return False
 
 
-def parse_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """JSON with finite numbers only and at most `max_depth` nested arrays/objects."""
+def parse_json(raw: bytes, *, max_depth: int | None = MAX_JSON_DEPTH) -> Any:
+    """JSON with finite numbers only and at most `max_depth` nested arrays/objects.
+
+    `max_depth=None` skips the depth walk, for a caller whose strict schema refuses anything
+    nested deeper than itself (the tracker's); nesting too deep for the parser is still a 422.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed("body is not UTF-8", location="body") from None
-    # Fewer brackets than the limit cannot nest deeper than it: most bodies skip the walk.
-    brackets = text.count("[") + text.count("{")
     try:
         document = _DECODER.decode(text)
     except _NonFinite as exc:
@@ -129,10 +131,15 @@ def parse_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         ) from None
     except RecursionError:
         raise ValidationFailed(
-            f"JSON nested deeper than {max_depth} levels", location="body"
+            f"JSON nested deeper than {max_depth or MAX_JSON_DEPTH} levels", location="body"
         ) from None
     except ValueError:
         raise ValidationFailed("body is not valid JSON", location="body") from None
-    if brackets > max_depth and _depth_over(document, max_depth):
+    # Fewer brackets than the limit cannot nest deeper than it: most bodies skip the walk.
+    if (
+        max_depth is not None
+        and text.count("[") + text.count("{") > max_depth
+        and _depth_over(document, max_depth)
+    ):
         raise ValidationFailed(f"JSON nested deeper than {max_depth} levels", location="body")
     return document

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
 
 from mercato.collect.body import BodyTooLarge, parse_json
 from mercato.core.errors import ValidationFailed
@@ -18,9 +27,30 @@ EventName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@+=/-]+$")]
 Url = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^https?://")]
 ShortText = Annotated[str, Field(max_length=200)]
-PropInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
-PropFloat = Annotated[float, Field(allow_inf_nan=False)]
-PropValue = Annotated[str, Field(max_length=500)] | bool | PropInt | PropFloat | None
+MAX_PROP_TEXT = 500
+
+
+def _prop_value(value: Any) -> Any:
+    """Text (≤ 500 characters), a boolean, a finite number or null: one clear error if not."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value) > MAX_PROP_TEXT:
+            raise ValueError(f"text props are at most {MAX_PROP_TEXT} characters")
+        return value
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise ValueError("a prop is text, a boolean, a finite number or null")
+
+
+PropValue = Annotated[
+    Any,
+    PlainValidator(_prop_value),
+    WithJsonSchema({"type": ["string", "number", "boolean", "null"]}),
+]
 # Keys the collector writes into `properties` itself: a prop of the same name would be read
 # back as line items or a form name (a scalar `items` once stalled the loader).
 RESERVED_PROPS = frozenset({"items", "form"})
@@ -128,7 +158,8 @@ def parse_body(raw: bytes) -> Batch:
     """A single hit or a batch, as a batch; ValidationFailed names the offending field."""
     if len(raw) > MAX_BODY_BYTES:
         raise BodyTooLarge(MAX_BODY_BYTES, drained=True)
-    document: Any = parse_json(raw)
+    # The schema is at most four levels deep and refuses anything nested below it.
+    document: Any = parse_json(raw, max_depth=None)
     if not isinstance(document, dict):
         raise ValidationFailed("expected a JSON object", location="body")
     try:
