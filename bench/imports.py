@@ -1,8 +1,11 @@
-"""Import throughput: a 1M-row Shopify orders CSV and a 1M-row events log, each imported by
-Mercato (validate everything, then load idempotently) and, as the baseline, read into a
-table by DuckDB's own CSV reader on the same file. Prints rows/s and the ratio.
+"""Import throughput: a 1M-row Shopify orders CSV, a 1M-row events log and a GA4-shaped
+event log through a mapping (`mercato import events`: enrichment, sessions, orders and the
+data-quality accounting), each imported by Mercato (validate everything, then load
+idempotently) and, as the baseline, read into a table by DuckDB's own CSV reader on the same
+file. Prints rows/s and the ratio.
 
-`BENCH_IMPORT_ROWS` changes the row count (default 1,000,000).
+`BENCH_IMPORT_ROWS` changes the row count (default 1,000,000), `BENCH_EVENT_LOG_ROWS` the
+mapped log's (default 200,000); `BENCH_IMPORTS` picks parts (`orders,events,event-log`).
 """
 
 from __future__ import annotations
@@ -20,11 +23,53 @@ from pathlib import Path
 import duckdb
 
 from mercato.catalog import workspaces
+from mercato.collect.enrich import SiteConfig
+from mercato.collect.importer import import_events
+from mercato.collect.mapping import parse_mapping
 from mercato.connectors.imports import ImportOptions, run_import
 from mercato.core.settings import Settings
 from mercato.web.services import Services
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+LOG_ROWS = int(os.environ.get("BENCH_EVENT_LOG_ROWS", "200000"))
+PARTS = os.environ.get("BENCH_IMPORTS", "orders,events,event-log").split(",")
+LOG_COLUMNS = [
+    "event_uuid",
+    "event_time",
+    "event_name",
+    "page_location",
+    "page_referrer",
+    "user_pseudo_id",
+    "user_agent",
+    "transaction_id",
+    "purchase_revenue",
+    "currency",
+    "items",
+]
+LOG_MAPPING = {
+    "optional": ["referrer", "order_id", "revenue", "currency", "items"],
+    "columns": {
+        "event_id": "event_uuid",
+        "ts": "event_time",
+        "name": "event_name",
+        "url": "page_location",
+        "referrer": "page_referrer",
+        "visitor_id": "user_pseudo_id",
+        "user_agent": "user_agent",
+        "order_id": "transaction_id",
+        "revenue": "purchase_revenue",
+        "currency": "currency",
+        "items": "items",
+    },
+    "events": {"pageview": ["page_view"]},
+}
+AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+)
 ORDER_COLUMNS = [
     "Name",
     "Email",
@@ -113,6 +158,47 @@ def write_events(path: Path, rows: int, rng: random.Random) -> None:
             )
 
 
+def write_event_log(path: Path, rows: int, rng: random.Random) -> None:
+    """GA4-shaped: microsecond times with offsets, GA4 item keys, 1 % bots, 0.5 % duplicates."""
+    start = datetime(2026, 1, 1)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LOG_COLUMNS)
+        for n in range(rows):
+            purchase = n % 40 == 0
+            moment = start + timedelta(seconds=n * 3, microseconds=rng.randint(0, 999_999))
+            row = [
+                f"e{n - 1 if n % 200 == 199 else n}",
+                moment.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+                "purchase" if purchase else "page_view",
+                f"https://shop.example/products/{n % 500}?utm_source=instagram&utm_medium=social",
+                "https://l.instagram.com/" if n % 3 == 0 else "",
+                f"{rng.randint(0, 200000)}.{1700000000 + n // 1000}",
+                AGENTS[2] if n % 100 == 0 else AGENTS[n % 2],
+                f"T{1000 + n}" if purchase else "",
+                "59.90" if purchase else "",
+                "EUR" if purchase else "",
+                '[{"item_id": "SKU-1", "item_name": "Mug", "price": 29.95, "quantity": 2}]'
+                if purchase
+                else "",
+            ]
+            writer.writerow(row)
+
+
+def mercato_event_log(root: Path, path: Path) -> float:
+    settings = Settings(data_dir=root / "data-event-log", secret_key=secrets.token_urlsafe(40))
+    services = Services.open(settings, upgrade=True)
+    try:
+        with services.catalog.session() as session:
+            workspace = workspaces.create_workspace(session, slug="bench", name="Bench")
+            site = workspaces.add_site(session, workspace, domain="shop.example")
+            config = SiteConfig(site_id=site.id, workspace_id=workspace.id, domain=site.domain)
+        mapping = parse_mapping(LOG_MAPPING)
+        return timed(lambda: import_events(services.warehouse, [path], mapping, config))
+    finally:
+        services.close()
+
+
 def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -162,18 +248,19 @@ def main() -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        orders, events = root / "orders_export.csv", root / "events.csv"
-        write_orders(orders, ROWS, rng)
-        write_events(events, ROWS, rng)
-        report(
-            "orders-shopify",
-            ROWS,
-            mercato_import(root, "orders-shopify", orders),
-            duckdb_baseline(orders),
-        )
-        report(
-            "events-csv", ROWS, mercato_import(root, "events-csv", events), duckdb_baseline(events)
-        )
+        orders, events, log = root / "orders_export.csv", root / "events.csv", root / "ga4.csv"
+        if "orders" in PARTS:
+            write_orders(orders, ROWS, rng)
+            ours = mercato_import(root, "orders-shopify", orders)
+            report("orders-shopify", ROWS, ours, duckdb_baseline(orders))
+        if "events" in PARTS:
+            write_events(events, ROWS, rng)
+            ours = mercato_import(root, "events-csv", events)
+            report("events-csv", ROWS, ours, duckdb_baseline(events))
+        if "event-log" in PARTS:
+            write_event_log(log, LOG_ROWS, rng)
+            ours = mercato_event_log(root, log)
+            report("import events (GA4 mapping)", LOG_ROWS, ours, duckdb_baseline(log))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from mercato.attribution.models.paths import TouchPaths
+
+EPOCH = datetime(1970, 1, 1)
+
+
+def epoch_us(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (aware times by their UTC instant)."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return (naive - EPOCH) // timedelta(microseconds=1)
+
 
 Journey = tuple[list[tuple[str, datetime]], bool]  # (label, time) touches; converted?
 
@@ -20,7 +29,7 @@ def make_paths(
     code = {label: i for i, label in enumerate(vocabulary)}
     touches = [touch for journey, _ in journeys for touch in journey]
     offsets = np.cumsum([0] + [len(journey) for journey, _ in journeys]).astype(np.int64)
-    times = np.array([t.timestamp() for _, t in touches], dtype=np.float64)
+    times = np.array([epoch_us(t) for _, t in touches], dtype=np.int64)
     paths = TouchPaths(
         offsets=offsets,
         label=np.array([code[label] for label, _ in touches], dtype=np.int64),

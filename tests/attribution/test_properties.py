@@ -28,9 +28,9 @@ def journeys(draw: st.DrawFn, max_labels: int = CHANNELS) -> TouchPaths:
     offsets = np.cumsum([0, *lengths]).astype(np.int64)
     total = int(offsets[-1])
     labels = draw(st.lists(st.integers(0, max_labels - 1), min_size=total, max_size=total))
-    gaps = draw(st.lists(st.floats(0, 20 * 86_400), min_size=total, max_size=total))
+    gaps = draw(st.lists(st.integers(0, 20 * 86_400 * 10**6), min_size=total, max_size=total))
     converted = draw(st.lists(st.booleans(), min_size=n, max_size=n))
-    time = np.zeros(total)
+    time = np.zeros(total, dtype=np.int64)
     for j in range(n):  # times increase inside each journey
         time[offsets[j] : offsets[j + 1]] = np.cumsum(gaps[offsets[j] : offsets[j + 1]])
     return TouchPaths(
@@ -153,10 +153,10 @@ def test_shapley_refuses_more_than_fifteen_channels() -> None:
     paths = TouchPaths(
         offsets=np.array([0, 16]),
         label=labels,
-        time=np.arange(16.0),
+        time=np.arange(16, dtype=np.int64),
         is_direct=np.zeros(16, dtype=bool),
         converted=np.array([True]),
-        conversion_time=np.array([15.0]),
+        conversion_time=np.array([15], dtype=np.int64),
         n_labels=16,
     )
     with pytest.raises(TooManyChannels, match="at most 15 channels; these journeys have 16"):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -97,9 +100,11 @@ def test_import_with_drift_is_idempotent(
     mapping = ["--mapping", str(tmp_path / "map.toml")]
     code, output = _run(services, brand, [*files, *mapping], monkeypatch)
     assert code == 0, output
-    assert "4 events imported" in output
+    assert "4 rows read" in output
+    assert re.search(r"4  stored\n", output), output
     code, output = _run(services, brand, [*files, *mapping], monkeypatch)
-    assert "0 events imported, 4 already known" in output
+    assert re.search(r"4  merged \(duplicates\)\n", output), output
+    assert "stored" not in output
     stored = _reopen(services)
     events = {r["event_id"]: r for r in stored if "event_id" in r}
     assert set(events) == {"u1", "u2", "u3", "u4"}
@@ -151,3 +156,69 @@ def test_missing_column_needs_the_mapping_to_allow_it(
     )
     assert code == 2
     assert "jan.csv:1:referrer: column missing" in output
+
+
+SHOPIFY_MAPPING = """
+optional = ["order_id", "revenue", "currency", "items", "channel"]
+[columns]
+event_id = "id"
+ts = "at"
+name = "ev"
+visitor_id = "who"
+channel = "chan"
+order_id = "oid"
+revenue = "amount"
+currency = "cur"
+items = "basket"
+[items]
+sku = ["article"]
+[options]
+derive_order_ids = false
+"""
+
+
+def _shopify_log(tmp_path: Path) -> list[str]:
+    basket = json.dumps(
+        [{"product_id": 7, "article": "MUG-1", "title": "Mug", "price": "9.50", "quantity": 2}]
+    )
+    rows = [
+        ["id", "at", "ev", "who", "chan", "oid", "amount", "cur", "basket"],
+        ["s1", "1770717600.123456", "page_view", "w1", "Paid Social", "", "", "", ""],
+        ["s2", "1770717700.5", "purchase", "w1", "", "A-9", "19.00", "EUR", basket],
+        ["s3", "1770717800", "purchase", "w2", "", "", "5.00", "EUR", ""],
+    ]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    (tmp_path / "shop.csv").write_text(out.getvalue())
+    (tmp_path / "shop.toml").write_text(SHOPIFY_MAPPING)
+    return [str(tmp_path / "shop.csv"), "--mapping", str(tmp_path / "shop.toml")]
+
+
+def test_item_keys_channel_column_and_refused_missing_order_id(
+    services: Services, brand: Brand, tmp_path: Path, monkeypatch: object
+) -> None:
+    args = _shopify_log(tmp_path)
+    code, output = _run(services, brand, args, monkeypatch)
+    assert code == 2
+    assert "shop.csv:4:order_id: a purchase needs an order_id" in output
+    assert re.search(r"2  not written", output), output
+    code, output = _run(services, brand, [*args, "--skip-bad-rows"], monkeypatch)
+    assert code == 0, output
+    assert re.search(r"2  stored\n", output), output
+    assert re.search(r"1  bad\n", output), output
+    stored = {r["event_id"]: r for r in _reopen(services) if "event_id" in r}
+    assert stored["s1"]["channel"] == "Paid Social"
+    assert stored["s1"]["channel_signal"] == "mapping"
+    assert str(stored["s1"]["ts"]) == "2026-02-10 10:00:00.123456"
+    items = json.loads(str(stored["s2"]["properties"]))["items"]
+    assert items == [{"id": "7", "sku": "MUG-1", "name": "Mug", "quantity": 2, "price": "9.50"}]
+
+
+def test_unknown_item_key_in_mapping_names_the_place(
+    services: Services, brand: Brand, tmp_path: Path, monkeypatch: object
+) -> None:
+    args = _shopify_log(tmp_path)
+    (tmp_path / "shop.toml").write_text(SHOPIFY_MAPPING.replace("sku = ", "colour = "))
+    code, output = _run(services, brand, args, monkeypatch)
+    assert code == 2
+    assert "shop.toml:items" in output

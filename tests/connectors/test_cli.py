@@ -15,6 +15,7 @@ from mercato.connectors.sync import accounts_to_sync
 from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.connectors import samples
+from tests.connectors.conftest import LOOPBACK_ENV
 from tests.connectors.fake_platforms import GOOD_TOKEN, IG_USER, FakePlatforms, build_app, ig_media
 from tests.support.brands import Brand
 from tests.support.server import serve_app
@@ -90,7 +91,10 @@ def test_sync_command_against_the_fake_platform(tmp_path: Path) -> None:
             base,
         )
         assert added.returncode == 0, added.stderr
-        synced = mercato(data, "sync", "--account", "acme")
+        refused = mercato(data, "sync", "--account", "acme")
+        synced = mercato(data, "sync", "--account", "acme", **LOOPBACK_ENV)
+    assert refused.returncode == 1
+    assert "refused '127.0.0.1'" in refused.stdout
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert "instagram" in synced.stdout
     assert " ok " in synced.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,7 +33,11 @@ def _payload(value: dict[str, Any]) -> dict[str, Any]:
     return {
         "object": "instagram",
         "entry": [
-            {"id": IG_USER, "time": 1758300000, "changes": [{"field": "mentions", "value": value}]}
+            {
+                "id": IG_USER,
+                "time": int(time.time()) - 60,  # inside the replay window
+                "changes": [{"field": "mentions", "value": value}],
+            }
         ],
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +25,20 @@ def _orders(services: Services, brand: Brand) -> pd.DataFrame:
     return scoped.execute(scoped.table("orders"))
 
 
+def shop_time(hours_ago: float) -> str:
+    """A Shopify timestamp (shop offset -04:00) some hours before now: deliveries outside the
+    replay window are refused, so fixtures are dated relative to the clock."""
+    shop = timezone(timedelta(hours=-4))
+    return (datetime.now(shop) - timedelta(hours=hours_ago)).isoformat(timespec="seconds")
+
+
 def _order_payload(**extra: Any) -> dict[str, Any]:
     return {
         "id": 820982911946154508,
         "name": "#9999",
         "email": "jon@example.com",
-        "created_at": "2026-09-12T14:03:22-04:00",
-        "updated_at": "2026-09-12T14:05:00-04:00",
+        "created_at": shop_time(3),
+        "updated_at": shop_time(2.9),
         "currency": "USD",
         "subtotal_price": "90.00",
         "total_discounts": "10.00",
@@ -98,7 +106,7 @@ def test_webhook_orders_and_refunds_are_idempotent(
     refund = {
         "id": 509562969,
         "order_id": 820982911946154508,
-        "created_at": "2026-09-14T10:00:00-04:00",
+        "created_at": shop_time(2),
         "transactions": [
             {"id": 1, "kind": "refund", "status": "success", "amount": "30.00"},
             {"id": 2, "kind": "refund", "status": "failure", "amount": "99.00"},
@@ -108,7 +116,9 @@ def test_webhook_orders_and_refunds_are_idempotent(
         assert _post(client, brand.slug, "orders/create", _order_payload()).status_code == 200
         for _ in range(2):  # Shopify redelivers
             assert _post(client, brand.slug, "refunds/create", refund).status_code == 200
-        updated = _order_payload(refunds=[refund], financial_status="partially_refunded")
+        updated = _order_payload(
+            refunds=[refund], financial_status="partially_refunded", updated_at=shop_time(1.9)
+        )
         assert _post(client, brand.slug, "orders/updated", updated).status_code == 200
     orders = _orders(services, brand)
     assert len(orders) == 1

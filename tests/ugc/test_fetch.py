@@ -12,10 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from mercato.ugc.fetch import FetchError, SafeFetcher, is_public_address
+from mercato.core.outbound import OutboundGuard, is_public_address
+from mercato.ugc.fetch import FetchError, SafeFetcher
 from tests.ugc.support import image_bytes
 
-LOOPBACK_ONLY = (ipaddress.ip_network("127.0.0.1/32"),)
+LOOPBACK_ONLY = ("127.0.0.1/32",)
 PHOTO = image_bytes(3)
 
 
@@ -60,7 +61,7 @@ def _resolver(host: str, _port: int) -> list[str]:
 
 
 def test_the_real_guard_refuses_private_targets() -> None:
-    guard = SafeFetcher(resolver=_resolver)
+    guard = SafeFetcher(OutboundGuard(resolver=_resolver))
     for url in (
         "http://127.0.0.1/x",
         "http://10.0.0.1/x",
@@ -80,7 +81,7 @@ def test_the_real_guard_refuses_private_targets() -> None:
 def test_only_http_urls_are_fetched() -> None:
     for url in ("file:///etc/passwd", "gopher://x/", "ftp://example.com/a"):
         with pytest.raises(FetchError, match="only http"):
-            SafeFetcher().fetch(url)
+            SafeFetcher(OutboundGuard()).fetch(url)
 
 
 def test_public_addresses_are_allowed() -> None:
@@ -90,7 +91,7 @@ def test_public_addresses_are_allowed() -> None:
 
 
 def test_allowed_loopback_serves_and_redirects_are_rechecked(origin: str) -> None:
-    fetcher = SafeFetcher(resolver=_resolver, allowed_networks=LOOPBACK_ONLY)
+    fetcher = SafeFetcher(OutboundGuard(LOOPBACK_ONLY, _resolver))
     assert fetcher.fetch(origin + "/photo.png").content == PHOTO
     assert fetcher.fetch(origin + "/to-photo").content == PHOTO
     for path in ("/to-metadata", "/to-internal", "/to-v6"):
@@ -99,7 +100,7 @@ def test_allowed_loopback_serves_and_redirects_are_rechecked(origin: str) -> Non
 
 
 def test_limits_and_http_errors_are_clear(origin: str) -> None:
-    fetcher = SafeFetcher(resolver=_resolver, allowed_networks=LOOPBACK_ONLY, max_bytes=1000)
+    fetcher = SafeFetcher(OutboundGuard(LOOPBACK_ONLY, _resolver), max_bytes=1000)
     with pytest.raises(FetchError, match="larger than"):
         fetcher.fetch(origin + "/big")
     with pytest.raises(FetchError, match="HTTP 404"):
@@ -111,6 +112,6 @@ def test_limits_and_http_errors_are_clear(origin: str) -> None:
 def test_unreachable_port_is_an_error_not_a_crash() -> None:
     from tests.support.postgres import free_port
 
-    fetcher = SafeFetcher(allowed_networks=LOOPBACK_ONLY, timeout_s=2)
+    fetcher = SafeFetcher(OutboundGuard(LOOPBACK_ONLY), timeout_s=2)
     with pytest.raises(FetchError, match="unreachable"):
         fetcher.fetch(f"http://127.0.0.1:{free_port()}/x")

@@ -3,7 +3,6 @@ add by URL through the guarded fetcher, and semantic search with the bundled mod
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from mercato.catalog.models import ProductTag, UgcCandidate, UgcItem
 from mercato.core.errors import ValidationFailed
+from mercato.core.outbound import OutboundGuard
 from mercato.ugc.embedding import load_embedder
 from mercato.ugc.fetch import SafeFetcher
 from mercato.ugc.search import UgcQuery, search
@@ -55,7 +55,7 @@ def origin() -> Iterator[str]:
 
 def _loopback_context(services: Services, ws: str):  # type: ignore[no-untyped-def]
     ctx = context(services, ws)
-    ctx.fetcher = SafeFetcher(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
+    ctx.fetcher = SafeFetcher(OutboundGuard(("127.0.0.1/32",)))
     return ctx
 
 

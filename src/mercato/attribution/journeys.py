@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mercato.attribution.models.paths import FloatArray, IntArray, TouchPaths
+from mercato.attribution.models.paths import FloatArray, IntArray, Microseconds, TouchPaths
 from mercato.warehouse.connection import ScopedWarehouse
 
 UGC_EVENTS = ("ugc_click", "ugc_impression")
@@ -73,11 +73,19 @@ class Journeys:
     labels: list[str]
     revenue: FloatArray  # per journey: revenue of its converting session, 0 for null journeys
     sessions: IntArray  # per journey: sessions among its touches
-    first_touch_time: FloatArray  # per journey, epoch seconds
+    first_touch_time: Microseconds  # per journey, since the epoch (UTC)
 
     @property
     def n_conversions(self) -> int:
         return int(self.paths.converted.sum())
+
+
+def _earlier(moment: datetime, window: timedelta) -> datetime:
+    """`moment - window`, or the earliest datetime when that falls before the year 1."""
+    try:
+        return moment - window
+    except OverflowError:
+        return datetime.min
 
 
 def _touch_label(sessions: ir.Table, by: Granularity) -> ir.StringValue:
@@ -110,7 +118,7 @@ def session_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     """One row per session in range, with its person, journey number and journey end."""
     sessions = warehouse.table("sessions")
     if query.start is not None:
-        sessions = sessions.filter(sessions.started_at >= query.start - query.window)
+        sessions = sessions.filter(sessions.started_at >= _earlier(query.start, query.window))
     if query.end is not None:
         sessions = sessions.filter(sessions.started_at < query.end)
     people = _people(warehouse, sessions, query.identity)
@@ -176,12 +184,12 @@ def journey_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     kept = touches.filter(touches.touch_time >= touches.ends_at - query.window)
     if query.start is not None:
         kept = kept.filter(kept.ends_at >= query.start)
-    epoch = kept.mutate(
-        touch_time=kept.touch_time.epoch_seconds(),
-        ends_at=kept.ends_at.epoch_seconds(),
-        journey_revenue=kept.journey_revenue.cast("float64"),
+    # Times stay timestamps: Ibis types epoch_seconds() as int32, which truncates the
+    # microseconds every tracker event has and overflows in 2038.
+    revenue = kept.mutate(journey_revenue=kept.journey_revenue.cast("float64"))
+    return revenue.order_by(
+        ["person", "journey_no", "touch_time", ibis.desc("is_session"), "label"]
     )
-    return epoch.order_by(["person", "journey_no", "touch_time", ibis.desc("is_session"), "label"])
 
 
 def build_journeys(warehouse: ScopedWarehouse, query: JourneyQuery) -> Journeys:
@@ -206,7 +214,7 @@ def journeys_from_arrow(table: pa.Table) -> Journeys:
     offsets = np.append(first, n).astype(np.int64)
     encoded = pc.dictionary_encode(table.column("label")).combine_chunks()
     labels = [str(label) for label in encoded.dictionary.to_pylist()]
-    time = table.column("touch_time").to_numpy().astype(np.float64)
+    time = epoch_microseconds(table.column("touch_time"))
     is_session = table.column("is_session").to_numpy().astype(np.int64)
     journey = np.repeat(np.arange(len(first)), np.diff(offsets))
     paths = TouchPaths(
@@ -215,7 +223,7 @@ def journeys_from_arrow(table: pa.Table) -> Journeys:
         time=time,
         is_direct=table.column("is_direct").to_numpy(zero_copy_only=False).astype(bool),
         converted=table.column("converted").to_numpy()[first].astype(bool),
-        conversion_time=table.column("ends_at").to_numpy()[first].astype(np.float64),
+        conversion_time=epoch_microseconds(table.column("ends_at"))[first],
         n_labels=len(labels),
     )
     return Journeys(
@@ -223,5 +231,21 @@ def journeys_from_arrow(table: pa.Table) -> Journeys:
         labels=labels,
         revenue=table.column("journey_revenue").to_numpy(zero_copy_only=False)[first],
         sessions=np.bincount(journey, weights=is_session, minlength=len(first)).astype(np.int64),
-        first_touch_time=time[first] if n else np.zeros(0),
+        first_touch_time=time[first],
     )
+
+
+def epoch_microseconds(column: pa.ChunkedArray) -> Microseconds:
+    """A timestamp column of any unit or time zone → int64 microseconds since the epoch.
+
+    Arrow keeps zoned timestamps as UTC instants, so a zone only relabels them; nanoseconds
+    (Spark, pandas) are floored to microseconds, the warehouse's resolution.
+    """
+    kind = column.type
+    if not pa.types.is_timestamp(kind):
+        raise TypeError(f"journey times must be timestamps, got {kind}")
+    if kind.unit != "us":
+        column = pc.floor_temporal(column, unit="microsecond") if kind.unit == "ns" else column
+        column = column.cast(pa.timestamp("us", kind.tz), safe=False)
+    raw = column.cast(pa.int64())
+    return np.asarray(raw.to_numpy(zero_copy_only=False), dtype=np.int64)

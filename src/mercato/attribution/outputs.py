@@ -10,9 +10,9 @@ from decimal import Decimal
 import numpy as np
 
 from mercato.attribution.journeys import Granularity, Journeys
+from mercato.attribution.models.paths import MICROSECONDS_PER_DAY
 from mercato.warehouse.connection import ScopedWarehouse
 
-SECONDS_PER_DAY = 86_400.0
 DAY_BUCKETS = ((0, 1, "< 1 day"), (1, 3, "1-3 days"), (3, 7, "3-7 days"), (7, 14, "7-14 days"))
 DAY_BUCKETS_LAST = (14, "14+ days")
 SESSION_BUCKETS = ((1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 5, "4-5"), (6, 10, "6-10"))
@@ -64,7 +64,10 @@ def _histogram(
 def time_to_conversion(journeys: Journeys) -> Distribution:
     """Days from a converting journey's first touch to its conversion."""
     converted = journeys.paths.converted
-    days = (journeys.paths.conversion_time - journeys.first_touch_time)[converted] / SECONDS_PER_DAY
+    ends = journeys.paths.conversion_time
+    if ends is None:
+        return _histogram(np.zeros(0), DAY_BUCKETS, DAY_BUCKETS_LAST)
+    days = (ends - journeys.first_touch_time)[converted] / MICROSECONDS_PER_DAY
     return _histogram(days, DAY_BUCKETS, DAY_BUCKETS_LAST)
 
 

@@ -1,4 +1,8 @@
-"""`mercato attribution`: attributed conversions and revenue, as a table, JSON or CSV."""
+"""`mercato attribution`: attributed conversions and revenue, as a table, JSON or CSV.
+
+With `--paths FILE` it attributes ChannelAttribution-format path data instead of the
+warehouse's journeys: every model, per channel, no data dir needed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import csv
 import io
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,7 +23,15 @@ from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import MercatoError
 from mercato.web.auth import Principal
-from mercato.web.routes.attribution import AttributionPublic, CreditPublic, public, run_report
+from mercato.web.routes.attribution import (
+    AttributionPublic,
+    CreditPublic,
+    PathAttributionPublic,
+    decode_path_file,
+    path_report_public,
+    public,
+    run_report,
+)
 
 
 class OutputFormat(StrEnum):
@@ -77,8 +90,23 @@ def attribution(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="table, json or csv.")
     ] = OutputFormat.TABLE,
+    paths: Annotated[
+        Path | None,
+        typer.Option(
+            "--paths",
+            help="Attribute a path file (path;total_conversions[;total_conversion_value]"
+            "[;total_null]) with every model instead of the warehouse's journeys.",
+        ),
+    ] = None,
 ) -> None:
     """Attribute conversions and revenue to channels, platforms, campaigns or UGC."""
+    if paths is not None:
+        if workspace is not None or first_day is not None or last_day is not None:
+            raise fail(
+                "--paths attributes the file alone: --workspace, --from and --to do not apply"
+            )
+        _emit_paths(_attribute_path_file(paths, order), output)
+        return
     start, end = _day(first_day, "--from"), _day(last_day, "--to")
     with opened_services() as services:
         with services.catalog.session() as session:
@@ -139,3 +167,44 @@ def _print_table(
             "—" if record["roas"] is None else f"{record['roas']:.2f}",
         )
     console.print(table)
+
+
+def _attribute_path_file(file: Path, order: int) -> PathAttributionPublic:
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"--paths {file}: {exc.strerror or exc}") from None
+    try:
+        return path_report_public(decode_path_file(content, file.name), file.name, order)
+    except MercatoError as exc:
+        raise fail(str(exc)) from None
+
+
+def _emit_paths(body: PathAttributionPublic, output: OutputFormat) -> None:
+    if output is OutputFormat.JSON:
+        print(body.model_dump_json(indent=2))
+        return
+    if output is OutputFormat.CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["label", "model", "conversions", "value"])
+        for row in body.credits:
+            for model in body.models:
+                writer.writerow([row.label, model, row.conversions[model], row.value[model]])
+        print(buffer.getvalue(), end="")
+        return
+    for notice in body.notices:
+        console.print(f"[yellow]note:[/] {notice}", highlight=False)
+    for measure in ("conversions", "value"):
+        table = Table(title=f"{body.source}: attributed {measure}, Markov order {body.order}")
+        table.add_column("channel")
+        for model in body.models:
+            table.add_column(model.replace("_", " "), justify="right")
+        for row in body.credits:
+            credits = getattr(row, measure)
+            table.add_row(row.label, *(f"{credits[model]:,.2f}" for model in body.models))
+        console.print(table)
+    console.print(
+        f"{body.paths:,} paths, {body.conversions:,.2f} conversions, value {body.value:,.2f}, "
+        f"{body.nulls:,.2f} nulls; P(conv) {body.conversion_probability:.6f}"
+    )

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from mercato.catalog import workspaces
 from mercato.cli.context import console, fail, opened_services
+from mercato.cli.quality import print_quality
 from mercato.connectors import accounts, meta_webhooks, shopify_webhooks
 from mercato.connectors.imports import KINDS, load_mapping
 from mercato.connectors.results import ImportSummary
@@ -57,6 +58,8 @@ def print_summary(summary: ImportSummary) -> None:
         console.print(f"skipped {count:,}: {reason}")
     for note in summary.notes:
         console.print(f"note: {note}")
+    if summary.quality is not None:
+        print_quality(summary.quality)
 
 
 def import_command(

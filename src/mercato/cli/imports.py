@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
+from rich.text import Text
 
-from mercato.catalog import workspaces
+from mercato.catalog import quality, workspaces
 from mercato.catalog.models import Site
 from mercato.cli.context import console, fail, opened_services
-from mercato.collect.enrich import SiteConfig
+from mercato.cli.quality import print_quality
+from mercato.collect.enrich import IDENTIFIED, SiteConfig
 from mercato.collect.importer import MAX_REPORTED_ERRORS, import_events
 from mercato.collect.mapping import load_mapping
 from mercato.core.errors import MercatoError
 from mercato.web.services import Services
 
+HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 import_app = typer.Typer(help="Import data files.", no_args_is_help=True)
 
 
@@ -30,8 +34,17 @@ def _site(services: Services, workspace: str, domain: str | None) -> SiteConfig:
             .all()
         )
         chosen = next((s for s in sites if domain is None or s.domain == domain.lower()), None)
+        if chosen is None and domain and not sites:
+            if not HOSTNAME.fullmatch(domain.lower()):
+                raise fail(f"--site: {domain!r} is not a host name like shop.example")
+            # A fresh workspace: the log's site is its first one (what a new user imports into).
+            chosen = workspaces.add_site(session, found, domain=domain, identity_mode=IDENTIFIED)
+            console.print(f"added site {chosen.domain} to workspace {found.slug}")
         if chosen is None:
-            raise fail(f"workspace {workspace!r} has no site {domain or ''}".strip())
+            raise fail(
+                f"workspace {workspace!r} has no site {domain or ''}".strip()
+                + ("" if sites else " (pass --site DOMAIN to add its first site)")
+            )
         return SiteConfig(
             site_id=chosen.id,
             workspace_id=found.id,
@@ -56,7 +69,10 @@ def events(
     files: Annotated[list[Path], typer.Argument(help="CSV or NDJSON event logs.")],
     mapping: Annotated[Path, typer.Option("--mapping", help="TOML mapping file.")],
     workspace: Annotated[str, typer.Option(help="Workspace slug or id.")],
-    site: Annotated[str | None, typer.Option(help="Site domain (default: the first site).")] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(help="Site domain (default: the first; added if the workspace has none)."),
+    ] = None,
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Import the good rows, report the bad.")
     ] = False,
@@ -84,18 +100,19 @@ def events(
                 skip_bad_rows=skip_bad_rows,
                 on_row=lambda: progress.advance(task),
             )
+        quality.record_quality(services.catalog, target.workspace_id, report.quality)
     for error in report.errors[:MAX_REPORTED_ERRORS]:
-        console.print(f"[red]{error}[/]", highlight=False, soft_wrap=True)
+        console.print(Text(str(error), style="red"), soft_wrap=True)  # file text, not markup
     if len(report.errors) > MAX_REPORTED_ERRORS:
         console.print(f"... and {len(report.errors) - MAX_REPORTED_ERRORS} more bad rows")
+    print_quality(report.quality)
     if report.errors and not skip_bad_rows:
         raise fail(
             f"{len(report.errors)} bad row(s); nothing was imported "
             "(fix them, or pass --skip-bad-rows)"
         )
     console.print(
-        f"{report.files} file(s), {report.rows:,} rows: {report.imported:,} events imported, "
-        f"{report.duplicates:,} already known, {report.filtered:,} bots, {report.skipped:,} "
-        f"unmapped skipped, {len(report.errors):,} bad; {report.sessions:,} sessions updated",
+        f"{report.files} file(s): {report.sessions:,} sessions updated, "
+        f"{report.orders:,} orders written",
         soft_wrap=True,
     )

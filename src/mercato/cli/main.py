@@ -12,6 +12,7 @@ from mercato.cli import (
     demo,
     galleries,
     imports,
+    quality,
     report,
     ugc,
     warehouse,
@@ -42,6 +43,7 @@ app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
 app.add_typer(warehouse.warehouse_app, name="warehouse")
+app.command("data-quality")(quality.data_quality)
 
 
 @app.command("version")

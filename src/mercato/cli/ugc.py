@@ -13,13 +13,18 @@ from sqlalchemy import func, select
 
 from mercato.catalog import workspaces
 from mercato.catalog.models import UgcCandidate
+from mercato.catalog.quality import record_refused
 from mercato.cli.context import console, fail, opened_services
+from mercato.connectors.imports import load_mapping
+from mercato.core.errors import ValidationFailed
 from mercato.ugc import curation, embedding, rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import get_item, set_status
+from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.search import UgcQuery, search
 from mercato.ugc.service import add_url, import_reviews, intake_candidates, intake_context
+from mercato.web.services import Services
 
 ugc_app = typer.Typer(help="The UGC library.", no_args_is_help=True)
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]
@@ -55,17 +60,56 @@ def ugc_intake(workspace: Workspace) -> None:
 
 
 @ugc_app.command("import-reviews")
-def ugc_import_reviews(path: Path, workspace: Workspace) -> None:
-    """Import a review CSV (product_sku, rating, title, text, photo_urls, author, date)."""
+def ugc_import_reviews(
+    path: Path,
+    workspace: Workspace,
+    mapping: Annotated[
+        Path | None, typer.Option(help="JSON/TOML: review field = the file's column(s).")
+    ] = None,
+    create_products: Annotated[
+        bool, typer.Option(help="Create products for unknown SKUs (flagged for review).")
+    ] = False,
+) -> None:
+    """Import a review CSV (default columns: product_sku, rating, title, text, photo_urls,
+    author, date; other names through --mapping)."""
     if not path.is_file():
         raise fail(f"{path}: no such file")
     content = path.read_text(encoding="utf-8", errors="replace")
-    with opened_services() as services, services.catalog.session() as session:
-        ws = workspaces.get_workspace(session, workspace)
-        context = intake_context(services.settings, ws.id)
-        with console.status(f"importing {path.name}"):
-            summary = import_reviews(session, context, path.name, content)
+    with opened_services() as services:
+        columns = ReviewMapping.parse(load_mapping(mapping), str(mapping)) if mapping else None
+        ws_id = _workspace_id(services, workspace)
+        try:
+            with services.catalog.session() as session:
+                context = intake_context(services.settings, ws_id)
+                with console.status(f"importing {path.name}"):
+                    summary = import_reviews(
+                        session,
+                        context,
+                        path.name,
+                        content,
+                        mapping=columns,
+                        create_products=create_products,
+                    )
+        except ValidationFailed as exc:
+            record_refused(services.catalog, ws_id, "import:reviews", path.name, exc)
+            raise
         _summary(summary)
+        console.print(
+            f"{summary.rows_read} rows read: {summary.duplicates} duplicate(s) within the file"
+            + (
+                f"; {len(summary.products_created)} product(s) created, flagged for review: "
+                + ", ".join(summary.products_created[:10])
+                if summary.products_created
+                else ""
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _workspace_id(services: Services, workspace: str) -> str:
+    with services.catalog.session() as session:
+        return workspaces.get_workspace(session, workspace).id
 
 
 @ugc_app.command("add-url")

@@ -3,62 +3,64 @@
 Every file is read and validated before anything is written; rows that cannot be read are
 reported with file, line and field. The load itself is one warehouse transaction (atomic per
 run) and idempotent: event ids come from the log or from a digest of the row.
+
+The report accounts for every row read with exactly one outcome (stored, merged, bots,
+empty visitor id, clock-skewed, unmapped, bad, or not written when bad rows refused the
+run), so its counts add up to the rows read; flags say which stored purchases got a derived
+order id or were kept apart from another buyer's order with the same id.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from mercato.collect.enrich import (
-    FIRST_PARTY_ID,
-    IDENTIFIED,
-    Hit,
-    SiteConfig,
-    event_row,
-    should_drop,
-)
+from mercato.catalog import quality as q
+from mercato.collect.enrich import FIRST_PARTY_ID, IDENTIFIED, Hit, event_row, should_drop
+from mercato.collect.enrich import SiteConfig as SiteConfig
 from mercato.collect.identity import SaltStore
-from mercato.collect.mapping import REQUIRED, Mapping
-from mercato.collect.payload import TrackerEvent, error_location
+from mercato.collect.log_rows import DERIVED_PREFIX, EmptyVisitorId, RowReader
+from mercato.collect.log_rows import parse_time as parse_time
+from mercato.collect.mapping import Mapping
 from mercato.collect.store import EventStore
 from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import utcnow
 from mercato.warehouse.connection import Warehouse
 
-UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.:$ -]+")
 MAX_REPORTED_ERRORS = 50
-
-
-@dataclass(frozen=True)
-class RowError:
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.field}: {self.message}"
+# An exported event dated after the import (beyond clock drift) cannot be placed in time.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+RowError = q.Problem
 
 
 @dataclass
 class ImportReport:
+    """The run's data-quality report plus the sessions it touched."""
+
     files: int = 0
-    rows: int = 0
-    imported: int = 0
-    duplicates: int = 0
-    filtered: int = 0
-    skipped: int = 0
+    quality: q.QualityReport = field(default_factory=lambda: q.QualityReport("import:events"))
     sessions: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    orders: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.quality.rows_read
+
+    @property
+    def errors(self) -> list[q.Problem]:
+        return self.quality.problems
+
+    def count(self, outcome: str) -> int:
+        return self.quality.outcomes[outcome]
+
+    def bad(self, problem: q.Problem) -> None:
+        self.quality.problems.append(problem)
+        self.quality.add(q.BAD)
 
 
 def _problem(error: ValidationFailed) -> str:
@@ -83,7 +85,7 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | Non
                     else (line_no, None, "not a JSON object")
                 )
         return
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.DictReader(handle)
         for record in reader:
             if None in record:
@@ -92,197 +94,84 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | Non
             yield reader.line_num, {k: (v if v != "" else None) for k, v in record.items()}, None
 
 
-def _lookup(record: dict[str, Any], path: str) -> tuple[bool, Any]:
-    if path in record:
-        return True, record[path]
-    head, _, rest = path.partition(".")
-    if not rest or head not in record:
-        return False, None
-    inner = record[head]
-    if isinstance(inner, str):
-        try:
-            inner = json.loads(inner)
-        except ValueError:
-            return False, None
-    return _lookup(inner, rest) if isinstance(inner, dict) else (False, None)
-
-
-def _value(record: dict[str, Any], columns: tuple[str, ...]) -> tuple[bool, Any]:
-    for column in columns:
-        found, value = _lookup(record, column)
-        if found:
-            return True, value
-    return False, None
-
-
-def parse_time(value: Any, time_format: str) -> datetime:
-    if isinstance(value, int | float) or (
-        isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value)
-    ):
-        number = float(value)
-        seconds = (
-            number / 1000
-            if time_format == "unix_ms" or (time_format == "auto" and number > 1e11)
-            else number
-        )
-        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
-    if not isinstance(value, str):
-        raise ValueError("not a timestamp")
-    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-class RowReader:
-    """Turns one file's records into tracker events under a mapping."""
-
-    def __init__(self, mapping: Mapping, site: SiteConfig) -> None:
-        self.mapping = mapping
-        self.site = site
-
-    def missing_columns(self, header: list[str]) -> list[str]:
-        """Mapped fields with none of their columns in a CSV header (and not declared optional)."""
-        present = set(header)
-        return [
-            name
-            for name, columns in self.mapping.columns.items()
-            if name not in self.mapping.optional
-            and not any(c in present or c.split(".", 1)[0] in present for c in columns)
-        ]
-
-    def event(self, record: dict[str, Any]) -> tuple[TrackerEvent | None, datetime, str]:
-        values: dict[str, Any] = {}
-        for name, columns in self.mapping.columns.items():
-            _found, value = _value(record, columns)
-            if value is None and name in REQUIRED:
-                raise ValidationFailed("required value is missing", location=name)
-            values[name] = value
-        try:
-            ts = parse_time(values["ts"], self.mapping.time_format)
-        except (ValueError, OverflowError, OSError):
-            raise ValidationFailed(f"not a timestamp: {values['ts']!r}", location="ts") from None
-        raw_name = str(values["name"]).strip()
-        mapped = self.mapping.event_names.get(raw_name.lower())
-        if mapped is None and not self.mapping.keep_unmapped_events:
-            return None, ts, ""
-        fields = self._fields(values, mapped or UNSAFE_NAME.sub("_", raw_name)[:64], record)
-        try:
-            return TrackerEvent.model_validate(fields), ts, str(values.get("user_agent") or "")
-        except ValidationError as error:
-            first = error.errors(include_url=False)[0]
-            raise ValidationFailed(
-                first["msg"], location=error_location(tuple(first["loc"]))
-            ) from None
-
-    def _fields(self, values: dict[str, Any], name: str, record: dict[str, Any]) -> dict[str, Any]:
-        items = values.get("items")
-        if isinstance(items, str):
-            try:
-                items = json.loads(items)
-            except ValueError:
-                raise ValidationFailed("not a JSON list", location="items") from None
-        fields = {
-            "name": name,
-            "url": values.get("url") or f"https://{self.site.domain}/",
-            "referrer": values.get("referrer"),
-            "event_id": values.get("event_id") or _row_digest(record),
-            "visitor_id": str(values["visitor_id"]),
-            "customer_id": values.get("customer_id"),
-            "consent": True,
-            "order_id": values.get("order_id"),
-            "revenue": values.get("revenue"),
-            "currency": values.get("currency"),
-            "engaged_ms": values.get("engaged_ms"),
-            "scroll_pct": values.get("scroll_pct"),
-            "form": values.get("form"),
-            "items": items,
-            "props": self._props(record),
-        }
-        return {
-            k: (str(v) if k in ("order_id", "customer_id") and v is not None else v)
-            for k, v in fields.items()
-            if v is not None
-        }
-
-    def _props(self, record: dict[str, Any]) -> dict[str, Any] | None:
-        column = self.mapping.properties_column
-        if not column:
-            return None
-        found, value = _lookup(record, column)
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise ValidationFailed("not a JSON object", location=column) from None
-        if not found or not isinstance(value, dict):
-            return None
-        scalars = {
-            str(k)[:64]: v
-            for k, v in value.items()
-            if isinstance(v, str | int | float | bool) and not (isinstance(v, str) and len(v) > 500)
-        }
-        return dict(list(scalars.items())[:32]) or None
-
-
-def _row_digest(record: dict[str, Any]) -> str:
-    canonical = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
-    return "imp_" + hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
-
-
 def _header(path: Path) -> list[str] | None:
     if path.suffix.lower() in (".ndjson", ".jsonl", ".json"):
         return None
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
         return next(csv.reader(handle), [])
 
 
-def read_file(
-    path: Path,
-    reader: RowReader,
-    report: ImportReport,
-    salts: SaltStore,
-    on_row: Callable[[], None] | None = None,
-) -> list[dict[str, Any]]:
-    """Rows of one file; bad rows land in `report.errors` with file and line."""
+@dataclass
+class RunContext:
+    reader: RowReader
+    report: ImportReport
+    salts: SaltStore
+    latest: datetime  # later event times are clock-skewed
+    on_row: Callable[[], None] | None = None
+
+
+def read_file(path: Path, run: RunContext) -> list[dict[str, Any]]:
+    """Rows of one file; every record read gets one outcome in the report."""
     header = _header(path)
-    if header is not None:
-        missing = reader.missing_columns(header)
-        if missing:
-            report.errors.append(
-                RowError(
-                    str(path),
-                    1,
-                    ",".join(missing),
-                    "column missing (list the field under `optional` to allow it)",
-                )
-            )
-            return []
+    missing = run.reader.missing_columns(header) if header is not None else []
     rows: list[dict[str, Any]] = []
     for line, record, problem in _records(path):
-        report.rows += 1
-        if on_row:
-            on_row()
-        if record is None:
-            report.errors.append(RowError(str(path), line, "row", problem or "unreadable"))
-            continue
-        try:
-            event, ts, agent = reader.event(record)
-        except ValidationFailed as exc:
-            report.errors.append(RowError(str(path), line, exc.location or "row", _problem(exc)))
-            continue
-        if event is None:
-            report.skipped += 1
-            continue
-        mode = IDENTIFIED if event.customer_id else FIRST_PARTY_ID
-        site = replace(reader.site, identity_mode=mode, respect_do_not_track=False)
-        hit = Hit(ip="", user_agent=agent, received_at=ts, server_side=True)
-        if should_drop(event, site, hit):
-            report.filtered += 1
-            continue
-        try:
-            rows.append(event_row(event, site, hit, salts))
-        except ValidationFailed as exc:
-            report.errors.append(RowError(str(path), line, exc.location or "row", _problem(exc)))
+        run.report.quality.rows_read += 1
+        if run.on_row:
+            run.on_row()
+        if missing:
+            run.report.quality.add(q.BAD)  # the file's one problem is its missing column
+        elif record is None:
+            run.report.bad(RowError(str(path), line, "row", problem or "unreadable"))
+        else:
+            row = _row(path, line, record, run)
+            if row is not None:
+                rows.append(row)
+    if missing:
+        run.report.quality.problems.append(
+            RowError(
+                str(path),
+                1,
+                ",".join(missing),
+                "column missing (list the field under `optional` to allow it)",
+            )
+        )
     return rows
+
+
+def _row(path: Path, line: int, record: dict[str, Any], run: RunContext) -> dict[str, Any] | None:
+    quality = run.report.quality
+    try:
+        values = run.reader.values(record)
+        event, ts = run.reader.event(record, values)
+    except EmptyVisitorId:
+        quality.add(q.EMPTY_VISITOR_ID)
+        return None
+    except ValidationFailed as exc:
+        run.report.bad(RowError(str(path), line, exc.location or "row", _problem(exc)))
+        return None
+    if event is None:
+        quality.add(q.UNMAPPED)
+        return None
+    if ts > run.latest:
+        quality.add(q.CLOCK_SKEWED)
+        return None
+    mode = IDENTIFIED if event.customer_id else FIRST_PARTY_ID
+    site = replace(run.reader.site, identity_mode=mode, respect_do_not_track=False)
+    hit = Hit(
+        ip="", user_agent=str(values.get("user_agent") or ""), received_at=ts, server_side=True
+    )
+    if should_drop(event, site, hit):
+        quality.add(q.BOTS)
+        return None
+    try:
+        row = event_row(event, site, hit, run.salts)
+    except ValidationFailed as exc:
+        run.report.bad(RowError(str(path), line, exc.location or "row", _problem(exc)))
+        return None
+    if values.get("channel") not in (None, ""):
+        row["channel"], row["channel_signal"] = str(values["channel"]).strip()[:100], "mapping"
+    return row
 
 
 def import_events(
@@ -293,21 +182,35 @@ def import_events(
     *,
     skip_bad_rows: bool = False,
     on_row: Callable[[], None] | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Read every file, then load all rows in one transaction; nothing is written on failure."""
     report = ImportReport(files=len(paths))
-    reader = RowReader(mapping, site)
-    salts = SaltStore(None)  # imported rows carry their own visitor ids
+    report.quality.subject = ", ".join(p.name for p in paths)[:2000]
+    run = RunContext(
+        RowReader(mapping, site),
+        report,
+        SaltStore(None),  # imported rows carry their own visitor ids
+        (now or utcnow()) + FUTURE_TOLERANCE,
+        on_row,
+    )
     rows: list[dict[str, Any]] = []
     for path in paths:
         if not path.is_file():
-            report.errors.append(RowError(str(path), 0, "file", "file does not exist"))
+            report.quality.problems.append(RowError(str(path), 0, "file", "file does not exist"))
             continue
-        rows += read_file(path, reader, report, salts, on_row)
+        rows += read_file(path, run)
     if report.errors and not skip_bad_rows:
+        report.quality.status = "refused"
+        report.quality.add(q.NOT_WRITTEN, len(rows))
         return report
+    derived = sum(1 for r in rows if str(r.get("order_id") or "").startswith(DERIVED_PREFIX))
     result = EventStore(warehouse).store(rows)
-    report.imported = result.inserted
-    report.duplicates = result.duplicates
+    report.quality.add(q.STORED, result.inserted)
+    report.quality.add(q.MERGED, result.duplicates)
+    report.quality.flag(q.DERIVED_ORDER_IDS, derived)
+    report.quality.flag(q.KEPT_APART, result.orders_kept_apart)
+    report.quality.flag(q.ORDERS, result.orders)
     report.sessions = result.sessions
+    report.orders = result.orders
     return report

@@ -11,6 +11,8 @@ order_id = "properties.order_id"         # dotted path into a JSON column or nes
 purchase = ["purchase", "Order Completed"]
 [properties]
 column = "properties"                    # JSON object whose scalar keys become event props
+[items]                                  # line-item keys (GA4/Segment/Shopify ones are known)
+id = ["article_no"]
 ```
 """
 
@@ -39,8 +41,31 @@ FIELDS = (
     "scroll_pct",
     "form",
     "items",
+    "source",
+    "medium",
+    "campaign",
+    "content",
+    "term",
+    "channel",
 )
 REQUIRED = ("ts", "name", "visitor_id")
+# Acquisition fields in their own columns; they feed the channel rules as UTM parameters.
+ACQUISITION = {
+    "source": "utm_source",
+    "medium": "utm_medium",
+    "campaign": "utm_campaign",
+    "content": "utm_content",
+    "term": "utm_term",
+}
+# Keys of a purchase's line items: Mercato's key = the keys other tools use (GA4's item_*,
+# Segment's and Shopify's product_id/title). `[items]` in a mapping replaces a key's list.
+ITEM_KEYS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "item_id", "product_id"),
+    "sku": ("sku", "item_sku"),
+    "name": ("name", "item_name", "title"),
+    "quantity": ("quantity", "qty"),
+    "price": ("price", "item_price"),
+}
 TIME_FORMATS = ("auto", "iso", "unix_s", "unix_ms")
 
 
@@ -52,6 +77,8 @@ class Mapping:
     properties_column: str | None = None
     time_format: str = "auto"
     keep_unmapped_events: bool = True
+    derive_order_ids: bool = True  # a purchase without an order id gets one from its row
+    item_keys: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(ITEM_KEYS))
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,6 +122,8 @@ def parse_mapping(document: dict[str, Any], source: str = "mapping") -> Mapping:
         )
     properties = document.get("properties") or {}
     return Mapping(
+        item_keys=_item_keys(document.get("items") or {}, source),
+        derive_order_ids=bool(options.get("derive_order_ids", True)),
         columns=columns,
         event_names=events,
         optional=frozenset(optional),
@@ -102,6 +131,16 @@ def parse_mapping(document: dict[str, Any], source: str = "mapping") -> Mapping:
         time_format=time_format,
         keep_unmapped_events=bool(options.get("keep_unmapped_events", True)),
     )
+
+
+def _item_keys(table: Any, source: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(table, dict) or not set(table) <= set(ITEM_KEYS):
+        raise ValidationFailed(
+            f"[items] maps item keys ({', '.join(ITEM_KEYS)}) to the file's keys",
+            location=f"{source}:items",
+        )
+    renamed = {key: _names(value, f"{source}:items.{key}") for key, value in table.items()}
+    return {**ITEM_KEYS, **renamed}
 
 
 def load_mapping(path: Path) -> Mapping:

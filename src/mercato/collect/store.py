@@ -12,6 +12,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
+from mercato.collect.order_keys import keep_colliding_orders_apart
 from mercato.collect.sessions import SessionState, VisitorKey, assign, latest_sessions, session_rows
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.loader import LoadMode, load
@@ -29,6 +30,7 @@ class StoreResult:
     duplicates: int
     sessions: int
     orders: int
+    orders_kept_apart: int = 0  # purchases whose order id another buyer holds (order_keys)
 
 
 def typed(row: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +77,7 @@ class EventStore:
         unique = list({(r["workspace_id"], r["event_id"]): typed(r) for r in rows}.values())
         with self.warehouse.transaction():
             fresh = self._unknown(unique)
+            kept_apart = keep_colliding_orders_apart(self.warehouse, fresh)
             visitors = {(r["workspace_id"], r["visitor_id"]) for r in fresh}
             known = {k: self._visitors[k] for k in visitors if k in self._visitors}
             known.update(latest_sessions(self.warehouse, visitors - known.keys()))
@@ -92,7 +95,9 @@ class EventStore:
                 load(self.warehouse, "sessions", sessions, mode=LoadMode.UPSERT)
             orders = self._orders(fresh)
         self._remember(states)
-        return StoreResult(len(rows), len(fresh), len(rows) - len(fresh), len(numbers), orders)
+        return StoreResult(
+            len(rows), len(fresh), len(rows) - len(fresh), len(numbers), orders, kept_apart
+        )
 
     def _unknown(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not rows:

@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from mercato.connectors.csvfile import Row, Table
-from mercato.connectors.orders import ZERO, Order, OrderLine
+from mercato.connectors.orders import ZERO, Order, OrderLine, apart
 from mercato.connectors.parsing import NumberLocale, parse_count, parse_decimal, parse_timestamp
 from mercato.core.errors import ValidationFailed
 from mercato.core.money import parse_amount, parse_currency
+from mercato.warehouse.order_keys import Buyer, claim
 
 ORDER_FIELDS = (
     "order_id",
@@ -92,20 +93,26 @@ def _money(mapping: ColumnMapping, row: Row, name: str) -> Decimal:
 
 
 def parse_generic_orders(table: Table, mapping: ColumnMapping) -> list[Order]:
+    """One order per order id and customer: a row repeating an id with another customer is
+    another order (kept apart); with the same (or no) customer it adds a line."""
     mapping.check(table)
-    heads: dict[str, Row] = {}
+    heads: dict[str, tuple[str, Row]] = {}
     lines: dict[str, list[OrderLine]] = {}
+    taken: dict[str, Buyer] = {}
     for row in table.rows:
         order_id = mapping.text(row, "order_id")
         if not order_id:
             raise row.error(mapping.columns["order_id"], "an order id is required")
-        heads.setdefault(order_id, row)
+        key = claim(order_id, Buyer(None, mapping.text(row, "customer_id"), "csv"), taken)
+        heads.setdefault(key, (order_id, row))
         if "sku" in mapping.columns or "title" in mapping.columns:
-            found = lines.setdefault(order_id, [])
+            found = lines.setdefault(key, [])
             found.append(_line(mapping, row, len(found) + 1))
-    return [
-        _order(mapping, order_id, row, lines.get(order_id, [])) for order_id, row in heads.items()
-    ]
+    orders = []
+    for key, (order_id, row) in heads.items():
+        order = _order(mapping, order_id, row, lines.get(key, []))
+        orders.append(order if key == order_id else apart(order, key))
+    return orders
 
 
 def _line(mapping: ColumnMapping, row: Row, position: int) -> OrderLine:

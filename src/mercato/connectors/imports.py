@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from mercato.catalog.db import Catalog
+from mercato.catalog.quality import MERGED, ORDERS, STORED, UPDATED, QualityReport
 from mercato.connectors import events_log
 from mercato.connectors import products as product_import
 from mercato.connectors.adspend import AdSpendDay, store_ad_spend
@@ -102,6 +103,9 @@ class ImportKind:
     parse: Parser | None = None
     preamble_lines: int = 0
     parse_bytes: BytesParser | None = None  # column-wise readers for very large files
+    # The table one file row lands in, for the data-quality accounting (None: a row fans out
+    # into many rows, e.g. one post row into one row per metric).
+    primary: str | None = None
 
 
 def _orders_shopify(t: Table, o: ImportOptions, p: Prepared) -> None:
@@ -225,10 +229,24 @@ def _generic(t: Table, o: ImportOptions, p: Prepared) -> None:
 KINDS: dict[str, ImportKind] = {
     kind.name: kind
     for kind in (
-        ImportKind("orders-shopify", "Shopify orders export (CSV)", _orders_shopify),
-        ImportKind("orders-csv", "orders from any CSV, with --mapping", _orders_csv),
-        ImportKind("products-shopify", "Shopify products export (CSV)", _products_shopify),
-        ImportKind("products-csv", "products from any CSV, with --mapping", _products_csv),
+        ImportKind(
+            "orders-shopify", "Shopify orders export (CSV)", _orders_shopify, primary="orders"
+        ),
+        ImportKind(
+            "orders-csv", "orders from any CSV, with --mapping", _orders_csv, primary="orders"
+        ),
+        ImportKind(
+            "products-shopify",
+            "Shopify products export (CSV)",
+            _products_shopify,
+            primary="products",
+        ),
+        ImportKind(
+            "products-csv",
+            "products from any CSV, with --mapping",
+            _products_csv,
+            primary="products",
+        ),
         ImportKind(
             "meta-posts", "Meta Business Suite post export (Facebook or Instagram)", _meta_posts
         ),
@@ -257,6 +275,7 @@ KINDS: dict[str, ImportKind] = {
             "events-csv",
             "site event log (CSV with the events table's columns)",
             parse_bytes=_events_csv,
+            primary="events",
         ),
     )
 }
@@ -325,6 +344,23 @@ def commit(
             social_batches(options.workspace_id, prepared.snapshots, prepared.days),
             summary,
         )
+
+
+def quality_report(kind: str, summary: ImportSummary) -> QualityReport | None:
+    """Each row read with one outcome: stored, updated, merged (already stored, or another
+    line of an order counted once); None for kinds whose rows fan out into many rows."""
+    primary = KINDS[kind].primary if kind in KINDS else None
+    if primary is None:
+        return None
+    report = QualityReport(f"import:{kind}", ", ".join(summary.files)[:2000])
+    report.rows_read = summary.rows_read
+    report.add(STORED, summary.inserted[primary])
+    report.add(UPDATED, summary.updated[primary])
+    report.add(MERGED, summary.rows_read - summary.inserted[primary] - summary.updated[primary])
+    for name, count in summary.flags.items():
+        report.flag(name, count)
+    report.flag(ORDERS, summary.inserted["orders"] + summary.updated["orders"])
+    return report
 
 
 def run_import(

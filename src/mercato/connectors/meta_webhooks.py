@@ -23,6 +23,7 @@ from mercato.connectors.platforms.context import Candidate, SyncContext
 from mercato.connectors.platforms.errors import PlatformError
 from mercato.connectors.platforms.graph import DEFAULT_VERSION, graph_client, graph_time
 from mercato.connectors.results import ImportSummary
+from mercato.connectors.webhook_deliveries import json_objects
 from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.warehouse.connection import Warehouse
 
@@ -104,16 +105,20 @@ def handle_mentions(
     policy: ClientPolicy | None = None,
 ) -> ImportSummary:
     summary = ImportSummary(kind="webhook:instagram_mentions")
-    for entry in payload.get("entry") or []:
+    for entry in json_objects(payload.get("entry"), "body.entry"):
         found = _account(catalog, workspace_id, str(entry.get("id")))
-        changes = [c for c in entry.get("changes") or [] if c.get("field") == "mentions"]
+        sent = json_objects(entry.get("changes"), "body.entry.changes")
+        changes = [c for c in sent if c.get("field") == "mentions"]
         summary.rows_read += len(changes)
         if found is None:
             summary.skip("mention for an Instagram account not configured here", len(changes))
             continue
         ctx = SyncContext(catalog, warehouse, found[0], found[1], summary, policy or ClientPolicy())
         for change in changes:
-            _mention(ctx, dict(change.get("value") or {}))
+            value = change.get("value") or {}
+            if not isinstance(value, Mapping):
+                raise ValidationFailed("expected an object", location="body.entry.changes.value")
+            _mention(ctx, dict(value))
     return summary
 
 

@@ -23,8 +23,10 @@ from mercato.catalog.models import Product
 from mercato.connectors.batches import load_all
 from mercato.connectors.results import ImportSummary
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.order_keys import Buyer, claim
 
 ZERO = Decimal("0.00")
+CSV_SYSTEM = "csv"  # orders from `orders-csv` (generic_orders)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Order:
     lines: tuple[OrderLine, ...] = ()
     # Other ids the tracker may have seen for this order (Shopify's "#1001" name).
     aliases: tuple[str, ...] = field(default=(), compare=False)
+    # The id as the file gave it, when another buyer's order holds it (warehouse.order_keys).
+    sent_id: str | None = field(default=None, compare=False)
 
     @property
     def net(self) -> Decimal:
@@ -78,6 +82,41 @@ def products_by_sku(session: Session, workspace_id: str, skus: Iterable[str]) ->
         )
         found.update((sku, product_id) for sku, product_id in rows)
     return found
+
+
+def keep_colliding_orders_apart(
+    warehouse: Warehouse, workspace_id: str, orders: Sequence[Order]
+) -> list[Order]:
+    """Generic CSV orders whose id a stored CSV order of another customer holds get their
+    own id; a tracker order with the id is the same order, which the import replaces.
+
+    Only `csv` orders are checked against stored ones: Shopify names one customer by e-mail
+    in its export and by numeric id in webhooks, so its stored customer ids do not compare
+    (its exports are checked within the file, where they do)."""
+    ids = sorted({o.order_id for o in orders if o.source_system == CSV_SYSTEM})
+    if not ids:
+        return list(orders)
+    stored = warehouse.for_workspace(workspace_id).table("orders")
+    found = stored.filter(stored.order_id.isin(ibis.memtable({"k": ids}).k)).select(
+        "order_id", "customer_id", "source_system"
+    )
+    taken = {
+        r["order_id"]: Buyer(None, r["customer_id"], r["source_system"] or "")
+        for r in warehouse.backend.to_pyarrow(found).to_pylist()
+    }
+    kept: list[Order] = []
+    for order in orders:
+        owner = taken.get(order.order_id)
+        if order.source_system != CSV_SYSTEM or (owner and owner.system != CSV_SYSTEM):
+            kept.append(order)  # not compared, or the tracker's copy: replaced, not kept apart
+            continue
+        resolved = claim(order.order_id, Buyer(None, order.customer_id, order.source_system), taken)
+        kept.append(order if resolved == order.order_id else apart(order, resolved))
+    return kept
+
+
+def apart(order: Order, order_id: str) -> Order:
+    return replace(order, order_id=order_id, sent_id=order.sent_id or order.order_id)
 
 
 def tracked_sessions(
@@ -172,6 +211,14 @@ def store_orders(
     with catalog.session() as session:
         product_ids = products_by_sku(
             session, workspace_id, (line.sku or "" for o in orders for line in o.lines)
+        )
+    orders = keep_colliding_orders_apart(warehouse, workspace_id, orders)
+    kept_apart = sum(1 for o in orders if o.sent_id)
+    if kept_apart:
+        summary.flags["kept_apart"] += kept_apart
+        summary.notes.append(
+            f"{kept_apart} order(s) kept apart: their id belongs to another customer's order "
+            "(stored as <id>~<digest>)"
         )
     unmatched = {line.sku for o in orders for line in o.lines if line.sku} - set(product_ids)
     if unmatched:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from mercato.catalog.quality import QualityReport
 from mercato.warehouse.loader import LoadResult
 
 
@@ -20,6 +21,8 @@ class ImportSummary:
     unchanged: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    flags: Counter[str] = field(default_factory=Counter)  # kept apart, ... (data quality)
+    quality: QualityReport | None = None  # what happened to each row, where it is accounted
 
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] += count
@@ -37,6 +40,7 @@ class ImportSummary:
         self.unchanged.update(other.unchanged)
         self.skipped.update(other.skipped)
         self.notes += other.notes
+        self.flags.update(other.flags)
 
     @property
     def total_inserted(self) -> int:
@@ -59,4 +63,5 @@ class ImportSummary:
             "updated": dict(self.updated),
             "skipped": dict(self.skipped),
             "notes": self.notes,
+            "quality": self.quality.as_dict() if self.quality else None,
         }

@@ -9,11 +9,12 @@ from typing import Any
 from mercato.catalog import workspaces
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import SyncRun
+from mercato.catalog.quality import record_quality, record_refused
 from mercato.connectors import accounts
-from mercato.connectors.imports import ImportOptions, run_import
+from mercato.connectors.imports import ImportOptions, quality_report, run_import
 from mercato.connectors.parsing import NumberLocale
 from mercato.connectors.results import ImportSummary
-from mercato.core.errors import MercatoError
+from mercato.core.errors import MercatoError, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.warehouse.connection import Warehouse
 
@@ -69,7 +70,13 @@ def import_files(
         summary = run_import(catalog, warehouse, kind, files, options)
     except MercatoError as exc:
         _close(catalog, run_id, "failed", None, str(exc))
+        if isinstance(exc, ValidationFailed):
+            subject = ", ".join(name for name, _ in files)
+            record_refused(catalog, options.workspace_id, f"import:{kind}", subject, exc)
         raise
+    summary.quality = quality_report(kind, summary)
+    if summary.quality is not None:
+        record_quality(catalog, options.workspace_id, summary.quality)
     _close(catalog, run_id, "ok", summary, None)
     return summary
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from mercato.connectors.csvfile import Row, Table
-from mercato.connectors.orders import ZERO, Order, OrderLine
+from mercato.connectors.orders import ZERO, Order, OrderLine, apart
 from mercato.connectors.parsing import parse_count, parse_timestamp
 from mercato.core.money import parse_amount, parse_currency
+from mercato.warehouse.order_keys import Buyer, claim
 
 REQUIRED = ("Name", "Created at", "Currency", "Subtotal", "Lineitem quantity", "Lineitem price")
 
@@ -31,14 +32,29 @@ class _Draft:
 
 
 def parse_shopify_orders(table: Table) -> list[Order]:
-    """Every order in the file, validated; raises on the first bad cell (file:line:column)."""
+    """Every order in the file, validated; raises on the first bad cell (file:line:column).
+
+    A row carrying order-level money (`Subtotal`) starts an order; one whose name another
+    customer's order already holds (two shops' exports merged) is another order, kept apart
+    (`warehouse.order_keys`). Rows without it are further lines of the last order so named."""
     table.require_columns(REQUIRED, "Shopify orders export")
     drafts: dict[str, _Draft] = {}
+    current: dict[str, str] = {}  # order name -> key of its latest head row
+    taken: dict[str, Buyer] = {}
     for row in table.rows:
         name = row.require("Name")
-        draft = drafts.setdefault(name, _Draft(row))
+        if row.get("Subtotal") or name not in current:
+            base = row.get("Id") or name
+            email = (row.get("Email") or "").lower() or None
+            current[name] = claim(base, Buyer(None, email, "shopify"), taken)
+        key = current[name]
+        draft = drafts.setdefault(key, _Draft(row))
         draft.lines.append(_line(row, len(draft.lines) + 1))
-    return [_order(name, draft.head, draft.lines) for name, draft in drafts.items()]
+    orders = []
+    for key, draft in drafts.items():
+        order = _order(draft.head.require("Name"), draft.head, draft.lines)
+        orders.append(order if key == order.order_id else apart(order, key))
+    return orders
 
 
 def _line(row: Row, position: int) -> OrderLine:

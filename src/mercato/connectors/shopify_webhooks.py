@@ -3,7 +3,9 @@
 Shopify signs the raw body with the shop's webhook secret: base64(HMAC-SHA256(secret, body))
 in `X-Shopify-Hmac-Sha256`. A bad signature is refused before anything is parsed or stored.
 Refunds go through a ledger keyed by refund id, so a redelivered webhook never refunds twice
-and an order's refunds are the ledger's sum whatever order the webhooks arrive in.
+and an order's refunds are the ledger's sum whatever order the webhooks arrive in. An order
+update older (by `updated_at`) than the stored order is stale and skipped, so a late delivery
+never turns a cancelled order back into a paid one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +28,7 @@ from mercato.connectors.batches import load_all
 from mercato.connectors.orders import ZERO, Order, OrderLine, store_orders, stored_order
 from mercato.connectors.parsing import parse_timestamp
 from mercato.connectors.results import ImportSummary
+from mercato.connectors.webhook_deliveries import json_objects
 from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.money import parse_amount, parse_currency
 from mercato.core.timeutil import utcnow
@@ -87,11 +91,27 @@ def refund_amount(refund: Mapping[str, Any]) -> Decimal:
     return sum(
         (
             _money(t, "amount")
-            for t in refund.get("transactions") or []
+            for t in json_objects(refund.get("transactions"), "body.transactions")
             if t.get("kind") == "refund" and t.get("status", "success") == "success"
         ),
         ZERO,
     )
+
+
+def signed_time(topic: str, payload: Mapping[str, Any]) -> datetime | None:
+    """When the change a delivery carries happened, from the signed body (for the replay
+    window): an order's `updated_at`, a refund's `created_at`."""
+    keys = ("updated_at", "created_at") if topic in ORDER_TOPICS else ("created_at",)
+    for key in keys:
+        raw = payload.get(key)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                return parse_timestamp(raw)
+            except ValueError:
+                raise ValidationFailed(
+                    f"not a timestamp: {raw[:40]!r}", location=f"body.{key}"
+                ) from None
+    return None
 
 
 def order_from_payload(payload: Mapping[str, Any]) -> Order:
@@ -129,7 +149,7 @@ def order_from_payload(payload: Mapping[str, Any]) -> Order:
             lines=lines,
             aliases=tuple(a for a in (name, name.lstrip("#")) if a),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValidationFailed(f"not a Shopify order payload: {exc}", location="body") from None
 
 
@@ -181,13 +201,25 @@ def handle_webhook(
         return summary
     if topic in ORDER_TOPICS:
         order = order_from_payload(payload)
+        refunds_sent = json_objects(payload.get("refunds"), "body.refunds")
+        stored = stored_order(warehouse, workspace_id, order.order_id)
         with catalog.session() as session:
-            for refund in payload.get("refunds") or []:
+            for refund in refunds_sent:  # the ledger keeps even a stale delivery's refunds
                 _record_refund(session, workspace_id, order.order_id, refund, order.currency)
             refunds = _refund_total(session, workspace_id, order.order_id)
+        if stored is not None and _is_stale(order, stored):
+            summary.skip(f"stale update: the stored order changed at {stored['updated_at']} UTC")
+            return summary
         store_orders(catalog, warehouse, workspace_id, [replace(order, refunds=refunds)], summary)
         return summary
     return _apply_refund(catalog, warehouse, workspace_id, payload, summary)
+
+
+def _is_stale(order: Order, stored: Mapping[str, Any]) -> bool:
+    """Older than what is stored: equal times are the same state again (Shopify sends
+    `orders/create` and `orders/updated` with one `updated_at`), so they are applied."""
+    known = stored.get("updated_at")
+    return isinstance(known, datetime) and order.updated_at is not None and order.updated_at < known
 
 
 def _apply_refund(
@@ -210,8 +242,13 @@ def _apply_refund(
     if stored is None:
         summary.notes.append("refund kept; its order is not imported yet")
         return summary
+    # The order changed when the refund was made (Shopify's clock, like `updated_at`), not
+    # when it reached us: a later genuine `orders/updated` must not look stale.
+    refunded_at = signed_time(REFUND_TOPIC, payload)
+    known = stored.get("updated_at")
+    changed_at = max((t for t in (refunded_at, known) if isinstance(t, datetime)), default=utcnow())
     stored.update(
-        refunds=refunds, net=stored["gross"] - stored["discounts"] - refunds, updated_at=utcnow()
+        refunds=refunds, net=stored["gross"] - stored["discounts"] - refunds, updated_at=changed_at
     )
     row = {k: v for k, v in stored.items() if k != "row_key"}
     row["coupon_codes"] = list(row.get("coupon_codes") or [])

@@ -83,6 +83,25 @@ class Settings(BaseSettings):
         description="Sync every social account this often from `mercato serve`; 0 = off.",
     )
 
+    outbound_allow_private: list[str] = Field(
+        default_factory=list,
+        description="Private addresses, networks (CIDR) or host names server-side requests "
+        "may reach anyway (a local test platform); everything else must be public.",
+    )
+
+    webhook_replay_window_minutes: int = Field(
+        default=2880,
+        ge=1,
+        description="Webhook deliveries whose signed time (updated_at, created_at) is older "
+        "than this are refused as replays; delivery ids are remembered this long.",
+    )
+    hooks_rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Webhook requests per minute per client address."
+    )
+    upload_rate_limit_per_minute: int = Field(
+        default=20, ge=1, description="UGC upload form posts per minute per client address."
+    )
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -143,7 +143,9 @@ def detect_approval(
     reply = approval_in(answers, creator.handle, approval_hashtag(settings, slug))
     if reply is None:
         return None
-    return grant(session, item, channel="comment_reply", evidence=reply.text, at=reply.at)
+    # Granted when Mercato saw the reply: the reply's own timestamp is the commenter's (or the
+    # platform's) claim, and a future one would hide the item until that date.
+    return grant(session, item, channel="comment_reply", evidence=reply.text, at=utcnow())
 
 
 def expire_due(session: Session, workspace_id: str, now: datetime | None = None) -> int:

@@ -18,12 +18,14 @@ from mercato.catalog.models import (
     UgcMedia,
     Workspace,
 )
+from mercato.catalog.quality import MERGED, STORED, QualityReport, add_quality_entry
 from mercato.core.settings import Settings
 from mercato.ugc import embedding, intake, reviews, rights
 from mercato.ugc.embedding import Embedder
 from mercato.ugc.fetch import SafeFetcher
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import IntakeContext, get_item, ugc_settings
+from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.tagging import tags_of
 
 EmbedderSource = Callable[[], Embedder | None]
@@ -66,10 +68,26 @@ def import_reviews(
     name: str,
     content: str,
     embedder: EmbedderSource | None = None,
-) -> IntakeSummary:
-    return _enriched(
-        session, context, reviews.import_reviews(session, context, name, content), embedder
-    )
+    *,
+    mapping: ReviewMapping | None = None,
+    create_products: bool = False,
+) -> reviews.ReviewSummary:
+    """Import a review file and record what happened to each row (data quality)."""
+    summary = reviews.import_reviews(session, context, name, content, mapping, create_products)
+    add_quality_entry(session, context.workspace_id, review_quality(name, summary))
+    _enriched(session, context, summary, embedder)
+    return summary
+
+
+def review_quality(name: str, summary: reviews.ReviewSummary) -> QualityReport:
+    """Stored, or merged: a duplicate within the file, or already in the library."""
+    report = QualityReport("import:reviews", name[:2000], rows_read=summary.rows_read)
+    report.add(STORED, summary.added)
+    report.add(MERGED, summary.duplicates + summary.skipped)
+    report.flag("duplicates_in_file", summary.duplicates)
+    report.flag("already_in_library", summary.skipped)
+    report.flag("products_created", len(summary.products_created))
+    return report
 
 
 def add_url(

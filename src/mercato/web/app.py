@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from mercato import __version__
 from mercato.catalog import workspaces
 from mercato.collect.pipeline import Collector
+from mercato.connectors.run_history import fail_interrupted_runs
 from mercato.connectors.scheduler import SyncScheduler
 from mercato.core.errors import (
     ConflictError,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         collector.start()  # replays un-checkpointed WAL segments into the warehouse
+        fail_interrupted_runs(opened.catalog)  # before the scheduler starts new ones
         scheduler = None
         if settings.sync_interval_minutes > 0:
             scheduler = SyncScheduler(

@@ -1,6 +1,9 @@
 """Who is asking, and may they? Users log in with a signed session cookie (plus a CSRF
 token for unsafe methods); machines send `Authorization: Bearer <token>` with scopes.
 
+The cookie names a server-side login session (`catalog.login_sessions`), checked on every
+request, so logout and a password change end it everywhere at once.
+
 Every non-public route depends on `Requires(scope)`; a test walks the app to prove it.
 """
 
@@ -12,7 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from mercato.catalog import tokens, workspaces
+from mercato.catalog import login_sessions, tokens, workspaces
 from mercato.catalog.models import User, Workspace
 from mercato.core.errors import NotFoundError
 from mercato.core.scopes import ROLE_SCOPES, Role, Scope
@@ -20,6 +23,7 @@ from mercato.core.security import constant_time_equal
 from mercato.web.services import Services
 
 SESSION_USER = "user_id"
+SESSION_LOGIN = "login"  # the login session's secret; the catalog keeps only its digest
 SESSION_WORKSPACE = "workspace_id"
 SESSION_CSRF = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -102,9 +106,13 @@ def _from_token(services: Services, secret: str) -> Principal | None:
 
 def _from_session(request: Request, services: Services) -> Principal | None:
     user_id = request.session.get(SESSION_USER)
-    if not isinstance(user_id, str):
+    secret = request.session.get(SESSION_LOGIN)
+    if not isinstance(user_id, str) or not isinstance(secret, str):
         return None
     with services.catalog.session() as session:
+        if login_sessions.user_of(session, secret) != user_id:
+            request.session.clear()  # ended or expired: the cookie is dropped too
+            return None
         memberships = workspaces.workspaces_of_user(session, user_id)
         user = session.get(User, user_id)
         if user is None or not user.is_active or not memberships:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mercato.catalog import migrate
 from mercato.catalog.db import Catalog, check_readable
+from mercato.core import outbound
 from mercato.core.errors import DataDirError
 from mercato.core.settings import Settings
 from mercato.warehouse.connection import Warehouse
@@ -21,6 +22,7 @@ class Services:
     def open(cls, settings: Settings, *, upgrade: bool = False) -> Services:
         """Open both stores; with `upgrade`, bring the catalog schema up to date first."""
         _check_data_dir(settings)
+        outbound.install(settings.outbound_allow_private)
         catalog = Catalog.from_url(settings.resolved_catalog_url)
         check_readable(catalog.engine)
         if upgrade:

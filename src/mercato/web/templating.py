@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/ugc/creators", "Creators"),
     ("/galleries", "Galleries"),
     ("/sources", "Sources"),
+    ("/data-quality", "Data quality"),
 ]
 
 

@@ -1,7 +1,9 @@
 """Attribution models: pure numpy maths over `TouchPaths` (no ORM, web or I/O).
 
 Every model maps (paths, value per journey) to credit per label, and the credits sum to the
-total value: run it once with conversions (1 per converting journey) and once with revenue.
+total value: run it once with conversions (1 per converting journey, or the row's count for
+path data) and once with revenue. `weighted_paths` builds paths from distinct label
+sequences with conversion and null counts; the counts weigh every model directly.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from mercato.attribution.models.markov import MarkovCredit, MarkovFit, allocate,
 from mercato.attribution.models.paths import FloatArray, TouchPaths
 from mercato.attribution.models.position_based import position_based
 from mercato.attribution.models.shapley import shapley
-from mercato.attribution.models.time_decay import time_decay
+from mercato.attribution.models.time_decay import NoTouchTimes, time_decay
+from mercato.attribution.models.weighted import weighted_paths
 
 
 class ModelName(StrEnum):
@@ -94,6 +97,8 @@ __all__ = [
     "ModelCredits",
     "ModelName",
     "ModelOptions",
+    "NoTouchTimes",
     "TouchPaths",
     "run_model",
+    "weighted_paths",
 ]

@@ -88,16 +88,23 @@ def state_codes(paths: TouchPaths, order: int) -> IntArray:
 def build_chain(paths: TouchPaths, order: int) -> Chain:
     unique, state = _compact(state_codes(paths, order), (paths.n_labels + 1) ** order)
     n_states = len(unique)
-    start, conv, null = n_states, n_states + 1, n_states + 2
+    start, conv = n_states, n_states + 1  # then null = n_states + 2
     first, last = paths.first_index, paths.last_index
     follows = np.ones(len(state), dtype=bool)
     follows[first] = False
+    # Each row's path is walked `traversals` times; its end goes `conversions` times to
+    # conv and `nulls` times to null, so a weighted row counts like its expanded journeys.
+    walked = paths.traversals()
     source = np.concatenate(
-        [np.full(paths.n_journeys, start), state[:-1][follows[1:]], state[last]]
+        [np.full(paths.n_journeys, start), state[:-1][follows[1:]], state[last], state[last]]
     )
-    target = np.concatenate([state[first], state[follows], np.where(paths.converted, conv, null)])
-    pair, weight = _compact(source * (n_states + 3) + target, (n_states + 1) * (n_states + 3))
-    weight_of = np.bincount(weight, minlength=len(pair)).astype(np.float64)
+    ends = np.full(paths.n_journeys, conv)
+    target = np.concatenate([state[first], state[follows], ends, ends + 1])  # conv, null
+    times = np.concatenate(
+        [walked, walked[paths.journey_of_touch[follows]], paths.conversions(), paths.nulls()]
+    )
+    pair, index = _compact(source * (n_states + 3) + target, (n_states + 1) * (n_states + 3))
+    weight_of = np.bincount(index, weights=times, minlength=len(pair)).astype(np.float64)
     counts = sp.csr_matrix(
         (weight_of, (pair // (n_states + 3), pair % (n_states + 3))),
         shape=(n_states + 1, n_states + 3),

@@ -20,7 +20,9 @@ from mercato.catalog.models.core import (
     Workspace,
 )
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
+from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
+from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
 from mercato.catalog.models.ugc import (
     Collection,
     CollectionItem,
@@ -40,13 +42,16 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "FlaggedProduct",
     "Gallery",
     "GalleryItem",
     "KpiBenchmark",
     "KpiGoal",
+    "LoginSession",
     "Membership",
     "Product",
     "ProductTag",
+    "QualityEntry",
     "RevenueForecast",
     "RightsEvent",
     "ShopPage",
@@ -62,5 +67,6 @@ __all__ = [
     "UgcMedia",
     "UgcSettings",
     "User",
+    "WebhookDelivery",
     "Workspace",
 ]

@@ -2,7 +2,9 @@
 platform-specific error classification, and waiting out short throttles.
 
 A throttle longer than `max_wait_s` is not slept through: it stops the sync, which keeps its
-saved cursor and resumes there on the next run.
+saved cursor and resumes there on the next run. Every request passes the outbound guard
+(`core.outbound`): an `api_base_url` on a private or loopback address is refused unless the
+`outbound_allow_private` setting lists it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 
 from mercato.connectors.platforms.errors import PlatformError, RateLimited
+from mercato.core.outbound import GuardedTransport, OutboundGuard, OutboundRefused, installed_guard
 
 Classifier = Callable[[httpx.Response, Any], PlatformError | None]
 
@@ -25,6 +28,7 @@ class ClientPolicy:
     max_retries: int = 3
     max_wait_s: float = 120.0
     sleep: Callable[[float], None] = time.sleep
+    guard: OutboundGuard = field(default_factory=installed_guard)
 
 
 @dataclass
@@ -41,6 +45,7 @@ class ApiClient:
             base_url=self.base_url.rstrip("/"),
             headers=dict(self.headers),
             timeout=httpx.Timeout(self.policy.timeout_s, connect=min(10.0, self.policy.timeout_s)),
+            transport=GuardedTransport(self.policy.guard),
         )
 
     def close(self) -> None:
@@ -55,6 +60,8 @@ class ApiClient:
             attempt += 1
             try:
                 response = self._http.request(method, path, params=params, json=json)
+            except OutboundRefused as exc:
+                raise PlatformError(f"{method} {path}: {exc.message}", code=exc.code) from None
             except httpx.TransportError as exc:
                 if attempt > self.policy.max_retries:
                     raise PlatformError(

@@ -1,4 +1,5 @@
-"""Attribution: `GET /api/v1/attribution` (JSON) and the `/attribution` comparison page."""
+"""Attribution: `GET /api/v1/attribution` (JSON), `POST /api/v1/attribution/paths` (path data)
+and the `/attribution` comparison page."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
+from mercato.attribution.path_file import read_path_file
+from mercato.attribution.path_report import PathReport, attribute_paths
 from mercato.attribution.service import AttributionReport, attribution_report, make_request
 from mercato.catalog.models import Site
 from mercato.core.errors import ValidationFailed
@@ -107,6 +112,9 @@ _PLAIN_FIELDS = (
 )  # fmt: skip
 
 
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+
+
 def site_identity_modes(services: Services, workspace_id: str) -> list[str]:
     with services.catalog.session() as session:
         query = select(Site.identity_mode).where(Site.workspace_id == workspace_id)
@@ -124,9 +132,11 @@ def run_report(
     start = end = None
     if first_day is not None or last_day is not None:
         tz = zone(principal.workspace.time_zone)
-        start, end = local_day_bounds_utc(
-            first_day or date(1970, 1, 1), last_day or date(9999, 12, 30), tz
-        )
+        # A day away from the calendar's ends, so shifting by the zone (or the one-day end
+        # bound) stays a datetime: the years 1 and 9999 are ranges, not 500s.
+        first = min(max(first_day or date(1970, 1, 1), FIRST_DAY), LAST_DAY)
+        last = min(max(last_day or LAST_DAY, FIRST_DAY), LAST_DAY)
+        start, end = local_day_bounds_utc(first, last, tz)
     request = make_request(start=start, end=end, **parameters)
     return attribution_report(
         services.warehouse.for_workspace(principal.workspace_id),
@@ -157,6 +167,113 @@ def attribution_api(
         identity=identity,
     )  # fmt: skip
     return public(report, principal.workspace.currency)
+
+
+class PathCreditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    label: str
+    conversions: dict[str, float]
+    value: dict[str, float]
+
+
+class PathAttributionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    source: str
+    paths: int
+    conversions: float
+    value: float
+    nulls: float
+    order: int
+    models: list[str]
+    credits: list[PathCreditPublic]
+    removal_effects: dict[str, float]
+    conversion_probability: float
+    notices: list[str]
+
+
+def path_public(report: PathReport) -> PathAttributionPublic:
+    return PathAttributionPublic.model_validate(report, from_attributes=True)
+
+
+MAX_PATH_FILE_BYTES = 16 * 1024 * 1024
+PATH_FILE_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    },
+}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _path_file(request: Request, name: str) -> tuple[str, bytes]:
+    """The uploaded file (multipart field `file`) or the raw body, at most the limit."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=4)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed("send the path file in the form field 'file'", location="file")
+        content = await upload.read(MAX_PATH_FILE_BYTES + 1)
+        if len(content) > MAX_PATH_FILE_BYTES:
+            raise _TooLarge
+        return upload.filename or name, content
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_PATH_FILE_BYTES:
+            raise _TooLarge
+    return name, bytes(body)
+
+
+def decode_path_file(content: bytes, source: str) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", location=source
+        ) from None
+
+
+@router.post(
+    "/api/v1/attribution/paths",
+    operation_id="attribution_paths",
+    response_model=PathAttributionPublic,
+    openapi_extra={"requestBody": PATH_FILE_BODY},
+)
+async def attribution_paths_api(
+    request: Request,
+    principal: AnalyticsReader,
+    order: Annotated[int, Query(ge=1, le=4)] = 1,
+    name: Annotated[str, Query(max_length=200)] = "paths.csv",
+) -> PathAttributionPublic | JSONResponse:
+    """Every model on ChannelAttribution-format path data (counts weigh the models)."""
+    declared = request.headers.get("content-length", "")
+    try:
+        if declared.isdigit() and int(declared) > MAX_PATH_FILE_BYTES + 64 * 1024:
+            raise _TooLarge
+        source, content = await _path_file(request, name)
+    except _TooLarge:
+        limit = MAX_PATH_FILE_BYTES // 2**20
+        return JSONResponse(
+            {"error": {"code": "too_large", "message": f"path files are limited to {limit} MiB"}},
+            status_code=413,
+        )
+    text = decode_path_file(content, source)
+    return await run_in_threadpool(path_report_public, text, source, order)
+
+
+def path_report_public(text: str, source: str, order: int) -> PathAttributionPublic:
+    """Parse and attribute (CPU-bound: the API runs it off the event loop)."""
+    return path_public(attribute_paths(read_path_file(text, source), order))
 
 
 def _local_day(text: str, field: str) -> date | None:

@@ -69,6 +69,9 @@ class ImportPublic(BaseModel):
     updated: dict[str, int]
     skipped: dict[str, int]
     notes: list[str]
+    quality: dict[str, Any] | None = Field(
+        default=None, description="What happened to each row (outcomes add up to rows_read)."
+    )
 
 
 class WebhookSecret(BaseModel):
@@ -169,6 +172,7 @@ def _import_public(summary: ImportSummary) -> ImportPublic:
         updated=dict(summary.updated),
         skipped=dict(summary.skipped),
         notes=summary.notes,
+        quality=summary.quality.as_dict() if summary.quality else None,
     )
 
 

@@ -1,21 +1,27 @@
 """Public Meta webhook endpoint for Instagram `mentions`: verify-token handshake (GET) and
-signed deliveries (POST, X-Hub-Signature-256)."""
+signed deliveries (POST, X-Hub-Signature-256), read only up to their limit, rate-limited per
+client, refused outside the replay window and applied once (`connectors.webhook_deliveries`)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from mercato.catalog import workspaces
-from mercato.connectors import meta_webhooks
+from mercato.connectors import meta_webhooks, webhook_deliveries
 from mercato.core.errors import NotFoundError
 from mercato.core.security import constant_time_equal
+from mercato.core.timeutil import utcnow
 from mercato.web.auth import ServicesDep
+from mercato.web.public_limits import BodyTooLarge, limiter, rate_limited, read_body, too_large
 
 router = APIRouter(tags=["public"])
 MAX_BODY_BYTES = 1024 * 1024
+PROVIDER = "meta"
 
 
 def _secrets(services: ServicesDep, workspace: str) -> tuple[str, str, str] | None:
@@ -30,6 +36,10 @@ def _secrets(services: ServicesDep, workspace: str) -> tuple[str, str, str] | No
 
 @router.get("/hooks/meta/{workspace}", operation_id="meta_webhook_verify")
 def meta_webhook_verify(workspace: str, request: Request, services: ServicesDep) -> Response:
+    per_minute = services.settings.hooks_rate_limit_per_minute
+    busy = rate_limited(limiter(request, "hooks", per_minute), request)
+    if busy is not None:  # the verify token must not be guessable at full speed either
+        return busy
     found = _secrets(services, workspace)
     params = request.query_params
     token = params.get("hub.verify_token", "")
@@ -44,31 +54,59 @@ def meta_webhook_verify(workspace: str, request: Request, services: ServicesDep)
     return PlainTextResponse(params.get("hub.challenge", ""))
 
 
+def _unsigned() -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": "invalid_signature", "message": "bad or missing X-Hub-Signature-256"}},
+        status_code=401,
+    )
+
+
+def _entry_time(payload: dict[str, Any]) -> datetime | None:
+    """The oldest `entry[].time` (Unix seconds; milliseconds in some Meta products)."""
+    times = []
+    for entry in payload.get("entry") or []:
+        raw = entry.get("time") if isinstance(entry, dict) else None
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
+            seconds = raw / 1000 if raw > 10**11 else raw
+            times.append(datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None))
+    return min(times, default=None)
+
+
 @router.post("/hooks/meta/{workspace}", operation_id="meta_webhook")
 async def meta_webhook(workspace: str, request: Request, services: ServicesDep) -> JSONResponse:
-    body = await request.body()
+    settings = services.settings
+    busy = rate_limited(limiter(request, "hooks", settings.hooks_rate_limit_per_minute), request)
+    if busy is not None:
+        return busy
+    try:
+        body = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        return too_large(MAX_BODY_BYTES)
     found = _secrets(services, workspace)
-    if (
-        found is None
-        or len(body) > MAX_BODY_BYTES
-        or not meta_webhooks.verify(found[1], body, request.headers.get("x-hub-signature-256"))
-    ):
-        return JSONResponse(
-            {
-                "error": {
-                    "code": "invalid_signature",
-                    "message": "bad or missing X-Hub-Signature-256",
-                }
-            },
-            status_code=401,
-        )
+    signature = request.headers.get("x-hub-signature-256")
+    if found is None or not meta_webhooks.verify(found[1], body, signature):
+        return _unsigned()
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
+        payload = None
+    if not isinstance(payload, dict):
         return JSONResponse(
-            {"error": {"code": "invalid_input", "message": "body is not JSON"}}, status_code=400
+            {"error": {"code": "invalid_input", "message": "body is not a JSON object"}},
+            status_code=400,
         )
+    window = timedelta(minutes=settings.webhook_replay_window_minutes)
+    webhook_deliveries.check_window(_entry_time(payload), utcnow(), window, "entry time")
+    # Meta sends no delivery id; the signature of the body identifies a delivery.
+    delivery_id = meta_webhooks.signature(found[1], body)
+    with services.catalog.session() as session:
+        if webhook_deliveries.already_applied(session, found[0], PROVIDER, delivery_id):
+            return JSONResponse({"ok": True, "duplicate": True})
     summary = meta_webhooks.handle_mentions(services.catalog, services.warehouse, found[0], payload)
+    with services.catalog.session() as session:
+        webhook_deliveries.remember(
+            session, found[0], PROVIDER, delivery_id, "mentions", now=utcnow(), window=window
+        )
     return JSONResponse(
         {"ok": True, "inserted": dict(summary.inserted), "skipped": dict(summary.skipped)}
     )

@@ -1,4 +1,8 @@
-"""Log in, log out, switch workspace."""
+"""Log in, log out, change password, switch workspace.
+
+Login is throttled per client address and per account (`web.throttle`); logout and a password
+change end the server-side login session (`catalog.login_sessions`), so a copied cookie stops
+working at once."""
 
 from __future__ import annotations
 
@@ -8,17 +12,19 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mercato.catalog import users
+from mercato.catalog import login_sessions, users
 from mercato.core.errors import NotFoundError
 from mercato.core.security import constant_time_equal
 from mercato.web.auth import (
     SESSION_CSRF,
+    SESSION_LOGIN,
     SESSION_USER,
     AnalyticsPage,
     Forbidden,
     ServicesDep,
     switch_workspace,
 )
+from mercato.web.public_limits import client_address
 from mercato.web.templating import render
 from mercato.web.throttle import LoginThrottle
 
@@ -57,16 +63,20 @@ def login(
 ) -> Response:
     _check_form_csrf(request, csrf_token)
     throttle: LoginThrottle = request.app.state.login_throttle
-    wait = throttle.retry_after(email)
+    client = client_address(request)
+    wait = throttle.retry_after(email, client)
     if wait is not None:
-        message = f"Too many failed attempts. Try again in {wait // 60 + 1} minutes."
-        return render(request, "login.html", next=_safe_next(next), error=message,
+        message = f"Too many failed attempts. Try again in {_in_words(wait)}."
+        page = render(request, "login.html", next=_safe_next(next), error=message,
                       email=email, status_code=429)  # fmt: skip
+        page.headers["Retry-After"] = str(wait)
+        return page
     with services.catalog.session() as session:
         user = users.authenticate(session, email, password)
         user_id = user.id if user else None
-    if user_id is None:
-        throttle.failed(email)
+        secret = login_sessions.open_session(session, user_id) if user_id else None
+    if user_id is None or secret is None:
+        throttle.failed(email, client)
         return render(
             request,
             "login.html",
@@ -75,15 +85,26 @@ def login(
             email=email,
             status_code=401,
         )
-    throttle.succeeded(email)
+    throttle.succeeded(email, client)
     request.session.clear()  # a fresh session (and CSRF token) after login
     request.session[SESSION_USER] = user_id
+    request.session[SESSION_LOGIN] = secret
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+def _in_words(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{seconds // 60 + 1} minutes"
+
+
 @router.post("/logout", operation_id="logout")
-def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+def logout(
+    request: Request, services: ServicesDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
     _check_form_csrf(request, csrf_token)
+    secret = request.session.get(SESSION_LOGIN)
+    if isinstance(secret, str):  # ended server-side: a copy of the cookie is worthless now
+        with services.catalog.session() as session:
+            login_sessions.end_session(session, secret)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -106,3 +127,20 @@ def change_workspace(
         raise Forbidden(str(exc)) from None
     referer = request.headers.get("referer")
     return RedirectResponse(_safe_next(urlparse(referer).path if referer else "/"), 303)
+
+
+@switch_router.post("/account/password", operation_id="change_password")
+def change_password(
+    request: Request,
+    services: ServicesDep,
+    principal: AnalyticsPage,
+    current_password: Annotated[str, Form()],
+    new_password: Annotated[str, Form()],
+) -> Response:
+    """Change the caller's password; every session of the user ends (this one too)."""
+    if principal.user_id is None:
+        raise Forbidden("a password belongs to a logged-in user, not a token")
+    with services.catalog.session() as session:
+        login_sessions.change_password(session, principal.user_id, current_password, new_password)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)

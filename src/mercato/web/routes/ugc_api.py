@@ -10,9 +10,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from mercato.catalog.models import UgcItem
+from mercato.catalog.quality import record_refused
+from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.ugc import collections, curation, embedding, rights
 from mercato.ugc.items import get_item, set_status, ugc_settings
+from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.rewards import creator_summaries
 from mercato.ugc.search import UgcQuery, search
 from mercato.ugc.service import (
@@ -21,6 +24,7 @@ from mercato.ugc.service import (
     intake_candidates,
     intake_context,
     item_detail,
+    review_quality,
 )
 from mercato.ugc.tagging import set_tag
 from mercato.web.auth import Principal, Requires, ServicesDep
@@ -109,8 +113,25 @@ class TagUpdate(BaseModel):
 
 
 class ReviewsImport(BaseModel):
-    name: str = "reviews.csv"
+    name: str = Field(default="reviews.csv", max_length=300)
     content: str
+    mapping: dict[str, str | list[str]] | None = Field(
+        default=None, description="Review field = the file's column (or alternatives)."
+    )
+    create_products: bool = Field(
+        default=False, description="Create products for unknown SKUs, flagged for review."
+    )
+
+
+class ReviewsResult(BaseModel):
+    added: int
+    skipped: int
+    media_errors: int
+    item_ids: list[str]
+    rows_read: int
+    duplicates: int = Field(description="Reviews repeated within the file.")
+    products_created: list[str]
+    quality: dict[str, Any] = Field(description="Each row's outcome (adds up to rows_read).")
 
 
 class UrlCreate(BaseModel):
@@ -271,10 +292,32 @@ def run_ugc_intake(services: ServicesDep, principal: UgcWriter) -> IntakeResult:
 @router.post("/reviews", operation_id="import_ugc_reviews")
 def import_ugc_reviews(
     body: ReviewsImport, services: ServicesDep, principal: UgcWriter
-) -> IntakeResult:
-    with services.catalog.session() as session:
-        context = intake_context(services.settings, principal.workspace_id)
-        return _result(import_reviews(session, context, body.name, body.content))
+) -> ReviewsResult:
+    mapping = ReviewMapping.parse(body.mapping, "mapping") if body.mapping else None
+    try:
+        with services.catalog.session() as session:
+            context = intake_context(services.settings, principal.workspace_id)
+            summary = import_reviews(
+                session,
+                context,
+                body.name,
+                body.content,
+                mapping=mapping,
+                create_products=body.create_products,
+            )
+    except ValidationFailed as exc:
+        record_refused(services.catalog, principal.workspace_id, "import:reviews", body.name, exc)
+        raise
+    return ReviewsResult(
+        added=summary.added,
+        skipped=summary.skipped,
+        media_errors=summary.media_errors,
+        item_ids=summary.item_ids,
+        rows_read=summary.rows_read,
+        duplicates=summary.duplicates,
+        products_created=summary.products_created,
+        quality=review_quality(body.name, summary).as_dict(),
+    )
 
 
 @router.post("/urls", operation_id="add_ugc_url")

@@ -1,15 +1,20 @@
 """Public UGC surfaces: the per-workspace upload form and publishable media delivery.
 
+The form's post is rate-limited per client and read as it streams (`web.upload_form`): the
+CSRF token is checked before the first file part, and the body, each file and each field
+have limits, so a forged or oversized post is refused before it is taken in.
+
 Media delivery goes through `ugc.publishable`: an item that is not approved with valid rights
 answers 404, exactly like a media id that does not exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 
 from mercato.catalog.models import UgcMedia, Workspace
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
@@ -19,8 +24,10 @@ from mercato.ugc.media import MAX_BYTES
 from mercato.ugc.publishable import publishable_item
 from mercato.ugc.service import intake_context, upload
 from mercato.web.auth import CSRF_FIELD, SESSION_CSRF, Forbidden, ServicesDep
+from mercato.web.public_limits import BodyTooLarge, client_address, limiter
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
 from mercato.web.templating import render
+from mercato.web.upload_form import FormLimits, read_form
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 MAX_FILES = 10
@@ -61,36 +68,59 @@ def ugc_upload_form(request: Request, slug: str, services: ServicesDep) -> HTMLR
     return _form_page(request, services, _workspace(services, slug))
 
 
-async def _files(request: Request) -> tuple[dict[str, str], list[bytes]]:
-    form = await request.form(max_files=MAX_FILES, max_fields=20)
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    files = []
-    for value in form.getlist("file"):
-        if isinstance(value, UploadFile) and value.filename:
-            body = await value.read(MAX_BYTES + 1)
-            if len(body) > MAX_BYTES:
-                raise ValidationFailed(
-                    f"{value.filename} is larger than {MAX_BYTES // 1_000_000} MB", location="file"
-                )
-            files.append(body)
-    return fields, files
+# The whole upload is held in memory while it is stored, so the body has its own cap (below
+# MAX_FILES full-size files): a few large photos or one video per submission.
+UPLOAD_LIMITS = FormLimits(
+    max_body_bytes=4 * MAX_BYTES + 256 * 1024, max_file_bytes=MAX_BYTES, max_files=MAX_FILES
+)
+
+
+def _csrf_checker(request: Request) -> Callable[[dict[str, str]], None]:
+    def check(fields: dict[str, str]) -> None:
+        expected = request.session.get(SESSION_CSRF)
+        sent = fields.get(CSRF_FIELD, "")
+        if not isinstance(expected, str) or not constant_time_equal(expected, sent):
+            raise Forbidden("missing or invalid CSRF token")
+
+    return check
+
+
+def _refusal(
+    request: Request, services: ServicesDep, workspace: Workspace, message: str, status: int
+) -> HTMLResponse:
+    page = _form_page(request, services, workspace, error=message, status_code=status)
+    page.headers["Connection"] = "close"  # the rest of the body is never read
+    return page
 
 
 @router.post("/u/{slug}", operation_id="ugc_upload_submit")
 async def ugc_upload_submit(request: Request, slug: str, services: ServicesDep) -> HTMLResponse:
     workspace = _workspace(services, slug)
+    per_minute = services.settings.upload_rate_limit_per_minute
+    wait = limiter(request, "upload", per_minute).retry_after(client_address(request))
+    if wait is not None:
+        page = _refusal(
+            request, services, workspace, f"Too many uploads; try again in {wait} s.", 429
+        )
+        page.headers["Retry-After"] = str(wait)
+        return page
+    if not isinstance(request.session.get(SESSION_CSRF), str):
+        raise Forbidden("missing or invalid CSRF token")  # nothing to compare: read nothing
     try:
-        fields, files = await _files(request)
-        expected = request.session.get(SESSION_CSRF)
-        sent = fields.get(CSRF_FIELD, "")
-        if not isinstance(expected, str) or not constant_time_equal(expected, sent):
-            raise Forbidden("missing or invalid CSRF token")
+        form = await read_form(request, UPLOAD_LIMITS, _csrf_checker(request))
+    except BodyTooLarge as exc:
+        mb = exc.limit // 1_000_000
+        return _refusal(request, services, workspace, f"An upload may have at most {mb} MB.", 413)
+    except ValidationFailed as exc:
+        return _refusal(request, services, workspace, exc.message, 422)
+    fields = form.fields
+    try:
         with services.catalog.session() as session:
             item = upload(
                 session,
                 intake_context(services.settings, workspace.id),
                 workspace,
-                files=files,
+                files=[content for _name, content in form.files],
                 caption=fields.get("caption", ""),
                 email=fields.get("email", ""),
                 handle=fields.get("handle", ""),
