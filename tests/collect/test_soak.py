@@ -1,7 +1,7 @@
 """Soak: valid traffic mixed with every hostile payload class, over loopback, for ~60 s.
 
 Valid shoppers, hostile clients and a flood come from different loopback addresses
-(127.0.0.2-4), so the rate limit tells them apart as it would real clients. Asserted: every
+(127.0.0.2-5, 127.0.1.x), so the rate limit tells them apart as real clients. Asserted: every
 acknowledged valid event reaches the warehouse, the loader lag stays bounded, memory stays
 under a cap, no response is ≥ 500 and no request fails at the transport level.
 """
@@ -90,7 +90,7 @@ class Soak:
 
 
 def _shopper(soak: Soak, worker: int) -> Callable[[], None]:
-    client = soak.client("127.0.0.2")
+    client = soak.client(f"127.0.1.{worker + 1}")
     count = iter(range(10**9))
 
     def work() -> None:
@@ -297,7 +297,11 @@ def _watch(soak: Soak) -> Callable[[], None]:
 
 @pytest.fixture
 def soak_services(tmp_path: Path) -> Iterator[Services]:
-    services = Services.open(make_settings(tmp_path / "data"), upgrade=True)
+    # 600 a minute per client: the flood passes it within seconds, the shoppers split theirs.
+    settings = make_settings(tmp_path / "data").model_copy(
+        update={"collect_rate_limit_per_minute": 600}
+    )
+    services = Services.open(settings, upgrade=True)
     yield services
     services.close()
 
@@ -326,7 +330,7 @@ def test_soak_hostile_traffic_never_costs_a_valid_event(soak_services: Services)
     assert set(stored.values()) == {1}  # once
     # Nothing hostile got in: the only other events are the flood's, inside its budget.
     assert len(stored) - len(soak.acked) == soak.flood_accepted
-    assert soak.flood_accepted < (SOAK_SECONDS + 10) * 20 + 200
+    assert soak.flood_accepted < 600 + (SOAK_SECONDS + 10) * 10
     assert min(soak.statuses[429], soak.statuses[413], soak.statuses[422]) > 0, soak.statuses
     assert app.state.collector.stats().rejected == soak.poisoned > 0
     assert max(soak.lags) < MAX_LAG_S

@@ -65,11 +65,11 @@ class Settings(BaseSettings):
         default="local[*]",
         description="Spark master for `mercato report --engine spark` (e.g. spark://host:7077).",
     )
-    collect_rate_limit: float = Field(
-        default=20.0,
-        ge=0,
-        description="Requests per second one client address may send to `POST /api/collect` "
-        "for one site, with bursts of 10 s worth; 0 = no limit.",
+    collect_rate_limit_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests per minute one client address may send to `POST /api/collect` "
+        "for one site.",
     )
     loader_max_lag_seconds: float = Field(
         default=60.0,

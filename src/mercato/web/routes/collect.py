@@ -7,6 +7,7 @@ answered only for an origin some site allows.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from importlib import resources
 from typing import Any
@@ -24,15 +25,14 @@ from mercato.collect.body import (
 from mercato.collect.enrich import Hit, SiteConfig
 from mercato.collect.payload import MAX_BODY_BYTES, Batch, SingleHit, inline_schema, parse_body
 from mercato.collect.pipeline import Collector
-from mercato.collect.ratelimit import RateLimiter, client_network
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.web.public_limits import limiter
 from mercato.web.services import Services
 
 router = APIRouter(tags=["public"])
 SITE_CACHE_S = 30.0
-BURST_SECONDS = 10.0
 TRACKER_JS = resources.files("mercato.collect").joinpath("tracker.js").read_bytes()
 
 
@@ -121,19 +121,27 @@ async def read_body(request: Request, limit: int) -> bytes:
     return await read_limited(request.stream(), limit)
 
 
-def _limiter(request: Request) -> RateLimiter:
-    state = request.app.state
-    limiter: RateLimiter | None = getattr(state, "collect_limiter", None)
-    if limiter is None:
-        rate = request.app.state.services.settings.collect_rate_limit
-        limiter = RateLimiter(rate, max(1.0, rate * BURST_SECONDS))
-        state.collect_limiter = limiter
-    return limiter
+def client_network(address: str) -> str:
+    """The client an address stands for: itself for IPv4, its /64 network for IPv6 (one
+    host's share of addresses), so rotating addresses in one network buys nothing."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def _check_rate(request: Request, site: SiteConfig | None) -> None:
+    """One budget per (site, client); unknown keys and unreadable bodies share the client's
+    keyless budget, so inventing site keys buys no fresh buckets."""
+    per_minute = request.app.state.services.settings.collect_rate_limit_per_minute
     client = client_network(request.client.host if request.client else "")
-    wait = _limiter(request).retry_after((site.site_id if site else "", client))
+    limit = limiter(request, "collect", per_minute)
+    wait = limit.retry_after(f"{site.site_id if site else ''}|{client}")
     if wait is not None:
         raise RateLimited(wait)
 
