@@ -12,6 +12,7 @@ import duckdb
 import httpx
 import pytest
 
+from mercato.catalog.models import QualityEntry
 from mercato.collect import loader as loader_module
 from mercato.collect.enrich import Hit
 from mercato.collect.payload import TrackerEvent
@@ -173,3 +174,21 @@ def test_a_row_that_fails_only_in_the_warehouse_is_found_by_halving(
     assert rejection.row["event_id"] == "cursed"
     assert rejection.reason.startswith("RuntimeError: conversion failed")
     assert len(calls) < 2 * 41  # halving, not one store call per row
+
+
+def test_rejected_events_are_counted_on_the_data_quality_view(
+    collect_server: CollectServer,
+) -> None:
+    _append(
+        collect_server,
+        [_row(collect_server, "bad-ts", ts="yesterday-ish"), _row(collect_server, "ok")],
+    )
+    collect_server.flush()
+    with collect_server.services.catalog.session() as session:
+        entries = session.query(QualityEntry).filter(QualityEntry.source == "collector").all()
+        seen = [(e.workspace_id, e.status, dict(e.outcomes), list(e.problems)) for e in entries]
+    ((workspace_id, status, outcomes, problems),) = seen
+    assert (workspace_id, status) == (collect_server.brand.workspace_id, "rejected")
+    assert outcomes == {"rejected_batch": 1}
+    assert problems[0]["message"].startswith("bad-ts: ValueError")
+    assert {r["event_id"] for r in collect_server.rows("events")} == {"ok"}

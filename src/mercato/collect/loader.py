@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -43,9 +44,19 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+RejectionListener = Callable[[list[dict[str, Any]], str], None]
+
+
 class EventLoader:
-    def __init__(self, wal: WriteAheadLog, store: EventStore, interval_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        wal: WriteAheadLog,
+        store: EventStore,
+        interval_s: float = 0.25,
+        on_rejected: RejectionListener | None = None,
+    ) -> None:
         self.wal = wal
+        self.on_rejected = on_rejected  # e.g. the data-quality view's recorder (web layer)
         self.store = store
         self.checkpoint = Checkpoint(wal.directory)
         self.interval_s = interval_s
@@ -140,7 +151,7 @@ class EventLoader:
             reason = "a WAL record must be a list of event objects"
         if isinstance(rows, list) and all(isinstance(row, dict) for row in rows):
             return rows
-        self.rejected.append([{"wal_record": payload.decode("utf-8", "replace")}], reason)
+        self._reject([{"wal_record": payload.decode("utf-8", "replace")}], reason)
         return []
 
     def load_once(self) -> bool:
@@ -176,7 +187,7 @@ class EventLoader:
             if problem is None:
                 sound.append(row)
             else:
-                self.rejected.append([row], problem)
+                self._reject([row], problem)
         return self._store_isolating(sound) if sound else 0
 
     def _store_isolating(self, rows: list[dict[str, Any]]) -> int:
@@ -188,11 +199,20 @@ class EventLoader:
         except Exception as exc:  # any fault of the data: isolate it, never stall on it
             self.store.forget()
             if len(rows) == 1:
-                log.error("event set aside in %s: %s", self.rejected.path, _reason(exc))
-                self.rejected.append(rows, _reason(exc))
+                self._reject(rows, _reason(exc))
                 return 0
             middle = len(rows) // 2
             return self._store_isolating(rows[:middle]) + self._store_isolating(rows[middle:])
+
+    def _reject(self, rows: list[dict[str, Any]], reason: str) -> None:
+        log.error("%d event(s) set aside in %s: %s", len(rows), self.rejected.path, reason)
+        self.rejected.append(rows, reason)
+        if self.on_rejected is None:
+            return
+        try:
+            self.on_rejected(rows, reason)
+        except Exception:  # the log has the rows; a listener's failure must not stall loading
+            log.exception("could not report rejected events to the listener")
 
     def _purge(self) -> None:
         for segment in segments_in(self.wal.directory):

@@ -14,7 +14,7 @@ from typing import Any
 
 from mercato.collect.enrich import Hit, SiteConfig, enrich, should_drop
 from mercato.collect.identity import SaltStore
-from mercato.collect.loader import EventLoader
+from mercato.collect.loader import EventLoader, RejectionListener
 from mercato.collect.payload import TrackerEvent
 from mercato.collect.store import EventStore
 from mercato.collect.wal import WriteAheadLog
@@ -47,12 +47,19 @@ class CollectorStats:
 
 class Collector:
     def __init__(
-        self, wal_dir: Path, warehouse: Warehouse, *, loader_interval_s: float = 0.25
+        self,
+        wal_dir: Path,
+        warehouse: Warehouse,
+        *,
+        loader_interval_s: float = 0.25,
+        on_rejected: RejectionListener | None = None,
     ) -> None:
         self.wal = WriteAheadLog(wal_dir)
         self.salts = SaltStore(wal_dir / "salts.json")
         self.store = EventStore(warehouse)
-        self.loader = EventLoader(self.wal, self.store, interval_s=loader_interval_s)
+        self.loader = EventLoader(
+            self.wal, self.store, interval_s=loader_interval_s, on_rejected=on_rejected
+        )
         self.running = False
         self._users = 0
         self._users_lock = threading.Lock()

@@ -27,6 +27,7 @@ from mercato.core.errors import (
 from mercato.core.settings import Settings, load_settings
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.routes import ROUTERS
+from mercato.web.routes.collect import rejection_recorder
 from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
 
@@ -102,7 +103,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     owned = services is None
     opened = services or Services.open(settings)
 
-    collector = Collector(settings.wal_dir, opened.warehouse)
+    collector = Collector(
+        settings.wal_dir, opened.warehouse, on_rejected=rejection_recorder(opened.catalog)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from mercato.catalog import quality
+from mercato.catalog.db import Catalog
 from mercato.catalog.models import Site, Workspace
 from mercato.collect.body import (
     BodyTooLarge,
@@ -23,6 +25,7 @@ from mercato.collect.body import (
     read_limited,
 )
 from mercato.collect.enrich import Hit, SiteConfig
+from mercato.collect.loader import RejectionListener
 from mercato.collect.payload import MAX_BODY_BYTES, Batch, SingleHit, inline_schema, parse_body
 from mercato.collect.pipeline import Collector
 from mercato.collect.wal import WalUnavailable
@@ -33,6 +36,7 @@ from mercato.web.services import Services
 
 router = APIRouter(tags=["public"])
 SITE_CACHE_S = 30.0
+REJECTED_LOG = "wal/rejected.ndjson"
 TRACKER_JS = resources.files("mercato.collect").joinpath("tracker.js").read_bytes()
 
 
@@ -241,3 +245,27 @@ async def collect_events(request: Request) -> Response:
         status_code=202,
         headers=_cors(origin, site),
     )
+
+
+def rejection_recorder(catalog: Catalog) -> RejectionListener:
+    """The loader's listener that counts rejected events on the data-quality view: one
+    `collector` entry per workspace and rejection, each event listed with the reason."""
+
+    def record(rows: list[dict[str, Any]], reason: str) -> None:
+        by_workspace: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            workspace_id = row.get("workspace_id")
+            if isinstance(workspace_id, str):  # a record unreadable as rows names none
+                by_workspace.setdefault(workspace_id, []).append(row)
+        for workspace_id, mine in by_workspace.items():
+            report = quality.QualityReport(
+                "collector", f"loader: {reason[:200]}", rows_read=len(mine), status="rejected"
+            )
+            report.add(quality.REJECTED_BATCH, len(mine))
+            report.problems.extend(
+                quality.Problem(REJECTED_LOG, 0, "event_id", f"{row.get('event_id')}: {reason}")
+                for row in mine
+            )
+            quality.record_quality(catalog, workspace_id, report)
+
+    return record
