@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from mercato.attribution.journeys import (
@@ -15,6 +17,7 @@ from mercato.attribution.journeys import (
     build_journeys,
 )
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.loader import load
 from tests.attribution.warehouse_support import SESSIONS, T0, UGC_EVENTS, seed
 
 Flat = list[tuple[tuple[str, ...], bool, float, int]]
@@ -133,3 +136,28 @@ def test_window_and_date_range(warehouse: Warehouse) -> None:
 def test_other_workspaces_are_invisible(warehouse: Warehouse) -> None:
     built = build_journeys(warehouse.for_workspace("other-workspace"), JourneyQuery())
     assert _flatten(built) == [(("Email",), True, 999.0, 1)]
+
+
+def test_microsecond_session_times_build_journeys() -> None:
+    """Tracker timestamps carry microseconds; a fractional second must not fail the report."""
+    opened = Warehouse.open_duckdb(":memory:")
+    start = T0 + timedelta(microseconds=713414)
+    load(
+        opened,
+        "sessions",
+        pa.table(
+            {
+                "workspace_id": ["ws"] * 2,
+                "session_id": ["m1", "m2"],
+                "visitor_id": ["v1", "v1"],
+                "started_at": [start, start + timedelta(hours=3, microseconds=250001)],
+                "channel": ["Email", "Direct"],
+                "orders": [0, 1],
+                "leads": [0, 0],
+                "revenue": [Decimal("0"), Decimal("12.50")],
+                "currency": ["EUR", "EUR"],
+            }
+        ),
+    )
+    built = build_journeys(opened.for_workspace("ws"), JourneyQuery())
+    assert _flatten(built) == [(("Email", "Direct"), True, 12.5, 2)]

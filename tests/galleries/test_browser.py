@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
 import pytest
+from playwright.sync_api import expect
 
 from mercato.catalog.models import UgcItem
 from mercato.core.timeutil import utcnow
@@ -288,7 +289,8 @@ def test_builder_live_preview_save_and_snippet(
         page.wait_for_selector("#preview .mg-tile")
         assert page.locator("#preview .mg-tile").count() == 4  # every publishable item
         page.fill("input[name='rule.product_line']", "Outdoor")
-        page.wait_for_function("document.querySelectorAll('#preview .mg-tile').length === 1")
+        # A polling locator, not wait_for_function: the page's CSP forbids evaluating strings.
+        expect(page.locator("#preview .mg-tile")).to_have_count(1)
         assert page.evaluate("window.__xss") is None
         page.fill("input[name=name]", "Outdoor picks")
         page.select_option("select[name=layout]", "carousel")

@@ -170,7 +170,7 @@ def test_workspace_switcher(services: Services, brand: Brand, live_server: str) 
 def test_security_headers(live_server: str) -> None:
     page = httpx.get(f"{live_server}/login")
     assert page.headers["x-content-type-options"] == "nosniff"
-    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     cookie = page.headers["set-cookie"].lower()
     assert "httponly" in cookie

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
+from mercato.core.urls import checked_link
 
 
 def _check_kpi(kpi_id: str, known: Collection[str], where: str) -> None:
@@ -66,6 +67,7 @@ def set_benchmark(
     row = existing or KpiBenchmark(workspace_id=workspace_id)
     for name, value in vars(data).items():
         setattr(row, name, value)
+    row.url = checked_link(data.url, "benchmark.url") or None  # shown as the source's link
     session.add(row)
     session.flush()
     return row

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mercato.catalog import sites
 from mercato.catalog.models import Membership, Site, Workspace
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.timeutil import zone
@@ -53,14 +53,5 @@ def workspaces_of_user(session: Session, user_id: str) -> list[tuple[Workspace, 
 def add_site(
     session: Session, workspace: Workspace, *, domain: str, identity_mode: str = "cookieless"
 ) -> Site:
-    site = Site(
-        workspace_id=workspace.id,
-        domain=domain.lower(),
-        public_key="pk_" + secrets.token_urlsafe(16),
-        identity_mode=identity_mode,
-        page_type_patterns={},
-        allowed_origins=[f"https://{domain.lower()}"],
-    )
-    session.add(site)
-    session.flush()
-    return site
+    """A site allowing `https://DOMAIN` (catalog.sites has the full set of options)."""
+    return sites.add_site(session, workspace, domain=domain, identity_mode=identity_mode)

@@ -6,8 +6,6 @@ warehouse's journeys: every model, per channel, no data dir needed.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog import workspaces
 from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
+from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
 from mercato.web.auth import Principal
 from mercato.web.routes.attribution import (
@@ -138,14 +137,10 @@ def _emit(body: AttributionPublic, output: OutputFormat) -> None:
 
 
 def _csv(rows: list[CreditPublic]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["label", "conversions", "revenue", "spend", "roas"])
-    for row in rows:
-        record = row.model_dump()
-        writer.writerow([record[name] if record[name] is not None else "" for name in
-                         ("label", "conversions", "revenue", "spend", "roas")])  # fmt: skip
-    return buffer.getvalue()
+    columns = ("label", "conversions", "revenue", "spend", "roas")
+    records = (row.model_dump() for row in rows)
+    return csv_text(columns, ([r[name] if r[name] is not None else "" for name in columns]
+                              for r in records))  # fmt: skip
 
 
 def _print_table(
@@ -185,13 +180,12 @@ def _emit_paths(body: PathAttributionPublic, output: OutputFormat) -> None:
         print(body.model_dump_json(indent=2))
         return
     if output is OutputFormat.CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["label", "model", "conversions", "value"])
-        for row in body.credits:
-            for model in body.models:
-                writer.writerow([row.label, model, row.conversions[model], row.value[model]])
-        print(buffer.getvalue(), end="")
+        rows = (
+            [row.label, model, row.conversions[model], row.value[model]]
+            for row in body.credits
+            for model in body.models
+        )
+        print(csv_text(["label", "model", "conversions", "value"], rows), end="")
         return
     for notice in body.notices:
         console.print(f"[yellow]note:[/] {notice}", highlight=False)

@@ -14,6 +14,8 @@ from mercato.cli import (
     imports,
     quality,
     report,
+    settings,
+    sites,
     ugc,
     warehouse,
 )
@@ -44,6 +46,9 @@ app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
 app.add_typer(warehouse.warehouse_app, name="warehouse")
 app.command("data-quality")(quality.data_quality)
+app.add_typer(sites.sites_app, name="sites")
+app.add_typer(settings.team_app, name="team")
+app.add_typer(settings.settings_app, name="settings")
 
 
 @app.command("version")

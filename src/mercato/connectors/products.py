@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from mercato.connectors.generic_orders import ColumnMapping
 from mercato.connectors.parsing import parse_decimal
 from mercato.connectors.results import ImportSummary
 from mercato.core.money import parse_amount, parse_currency
+from mercato.core.urls import checked_link
 
 PRODUCT_FIELDS = (
     "sku",
@@ -67,6 +69,7 @@ def _product_line(head: Row) -> str:
 def parse_shopify_products(table: Table, currency: str, shop_url: str = "") -> list[ProductRecord]:
     """Variant rows inherit the product's title/type/image from the handle's first row."""
     table.require_columns(SHOPIFY_REQUIRED, "Shopify products export")
+    shop_url = checked_link(shop_url, "shop_url")
     heads: dict[str, Row] = {}
     images: dict[str, str] = {}
     records: dict[str, ProductRecord] = {}
@@ -75,7 +78,7 @@ def parse_shopify_products(table: Table, currency: str, shop_url: str = "") -> l
         handle = row.require("Handle")
         head = heads.setdefault(handle, row)
         if row.get("Image Src") and handle not in images:
-            images[handle] = row.get("Image Src") or ""
+            images[handle] = _link(row, "Image Src", row.get("Image Src"))
         sku = row.get("Variant SKU")
         if not sku:
             continue  # image-only rows and SKU-less variants cannot be matched to orders
@@ -96,14 +99,19 @@ def parse_shopify_products(table: Table, currency: str, shop_url: str = "") -> l
             product_type=head.get("Type") or "",
             product_line=_product_line(head),
             category=category,
-            url=f"{shop_url.rstrip('/')}/products/{handle}" if shop_url else "",
-            image_url=row.get("Variant Image") or "",
+            url=f"{shop_url.rstrip('/')}/products/{quote(handle)}" if shop_url else "",
+            image_url=_link(row, "Variant Image", row.get("Variant Image")),
         )
     # The product image is often on a later, image-only row of the same handle.
     return [
         r if r.image_url else _with_image(r, images.get(handle_of[r.sku], ""))
         for r in records.values()
     ]
+
+
+def _link(row: Row, column: str, url: str | None) -> str:
+    """A product or image URL must be http(s): it becomes a link on galleries and shop pages."""
+    return checked_link(url, row.where(column))
 
 
 def _with_image(record: ProductRecord, image: str) -> ProductRecord:
@@ -132,6 +140,8 @@ def parse_generic_products(
         }
         if not texts["title"]:
             raise row.error(mapping.columns.get("title", "title"), "a title is required")
+        for name in ("url", "image_url"):
+            texts[name] = _link(row, mapping.columns.get(name, name), texts[name])
         records[sku] = ProductRecord(sku=sku, price=price, currency=currency, **texts)
     return list(records.values())
 

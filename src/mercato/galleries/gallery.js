@@ -1,4 +1,6 @@
-/* Mercato shoppable galleries. No deps. Captions are set with textContent only.
+/* Mercato shoppable galleries. No deps. Data is set with textContent, properties and
+   setAttribute only (never as HTML); links and media need an http(s) URL. Under a nonce CSP,
+   give this script the page's nonce: its <style> element takes the same one.
    <div data-mercato-gallery="gal_..." data-product="SKU"></div>
    <script async src="https://HOST/gallery.js" data-key="pk_..."></script>
    Add to cart: listen for "mercato:add-to-cart" (detail: product, ugc_id, gallery_id) or set
@@ -29,6 +31,11 @@
     fetch(url, { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } }).catch(function () {});
   }
 
+  // Only http(s) URLs become links or media: a stored "javascript:" URL is dropped here too.
+  function safe(url) {
+    try { var u = new URL(url, loc.href); } catch (e) { return null; }
+    return u.protocol == "https:" || u.protocol == "http:" ? u.href : null;
+  }
   function el(name, cls, text, parent) {
     var node = d.createElement(name);
     if (cls) node.className = cls;
@@ -38,7 +45,8 @@
   }
   function media(m, parent, alt) {
     var node = el(m.kind == "video" ? "video" : "img", "mg-media", null, parent);
-    node.src = m.kind == "video" ? m.url : (m.thumb || m.url);
+    var src = safe(m.kind == "video" ? m.url : (m.thumb || m.url));
+    if (src) node.src = src;
     if (m.kind == "video") { node.muted = true; node.playsInline = true; } else { node.alt = alt; node.loading = "lazy"; }
     return node;
   }
@@ -56,11 +64,12 @@
 
   function card(p, ids, parent) {
     var row = el("div", "mg-product", null, parent);
-    if (p.image) { var img = el("img", null, null, row); img.src = p.image; img.alt = ""; }
+    var image = p.image && safe(p.image), href = p.url && safe(p.url);
+    if (image) { var img = el("img", null, null, row); img.src = image; img.alt = ""; }
     el("span", "mg-title", p.title, row);
     el("span", "mg-price", p.price + " " + p.currency, row);
     var link = el("a", "mg-link", "View", row);
-    if (p.url) link.href = p.url;
+    if (href) { link.href = href; link.rel = "noopener"; }
     link.addEventListener("click", function () { send("product_click", { ugc_id: ids.u, gallery_id: ids.g, props: { product_id: p.id, sku: p.sku } }, true); });
     var buy = el("button", "mg-cart", "Add to cart", row);
     buy.type = "button";
@@ -83,7 +92,7 @@
     close.addEventListener("click", shut);
     shade.addEventListener("click", function (e) { if (e.target == shade) shut(); });
     d.addEventListener("keydown", esc);
-    if (item.media[0]) media(item.media[0], box, item.alt || item.caption).src = item.media[0].url;
+    if (item.media[0]) { var big = media(item.media[0], box, item.alt || item.caption), full = safe(item.media[0].url); if (full) big.src = full; }
     if (item.creator) el("div", "mg-creator", "@" + item.creator, box);
     el("p", "mg-caption", item.caption, box);
     var list = el("div", "mg-products", null, box);
@@ -124,7 +133,9 @@
     ".mg-lightbox{position:fixed;inset:0;background:#000b;display:flex;align-items:center;justify-content:center;z-index:2147483000}" +
     ".mg-box{background:#fff;max-width:min(640px,94vw);max-height:92vh;overflow:auto;padding:12px;border-radius:8px;font:14px sans-serif}" +
     ".mg-box .mg-media{width:100%}.mg-close{float:right;font-size:22px;border:0;background:none}" +
-    ".mg-product{display:flex;gap:8px;align-items:center;border-top:1px solid #ddd;padding:6px 0}.mg-product img{width:48px}.mg-title{flex:1}", d.head);
+    ".mg-product{display:flex;gap:8px;align-items:center;border-top:1px solid #ddd;padding:6px 0}.mg-product img{width:48px}.mg-title{flex:1}");
   css.setAttribute("data-mercato", "gallery");
+  if (tag.nonce) css.nonce = tag.nonce;
+  d.head.appendChild(css);
   [].forEach.call(d.querySelectorAll("[data-mercato-gallery]"), function (c) { load(c).catch(function () {}); });
 })(window, document);

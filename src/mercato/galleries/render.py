@@ -1,6 +1,8 @@
 """A selection as data: the JSON payload, the crawlable HTML fragment and its JSON-LD.
 
-Captions are hostile. The JSON carries them raw (gallery.js sets them with textContent only),
+Captions and URLs are hostile. Only http(s) URLs leave this module (`core.urls.safe_link`:
+a product URL `javascript:...` stored by an old import is dropped, not served). The JSON
+carries captions raw (gallery.js sets them with textContent only),
 the fragment escapes them with Jinja's autoescape, and the JSON-LD escapes `<`, `>` and `&`
 as \\u escapes so no caption can close the <script> element it lives in.
 """
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Creator, Product, ProductTag, UgcItem, UgcMedia
+from mercato.core.urls import safe_link
 from mercato.galleries.selection import Selection
 
 UTM = {"utm_source": "mercato", "utm_medium": "ugc_gallery"}
@@ -70,14 +73,15 @@ def _creators(session: Session, items: Sequence[UgcItem]) -> dict[str, str]:
 
 
 def product_card(product: Product, ugc_id: str, medium: str = "ugc_gallery") -> dict[str, Any]:
+    url = safe_link(product.url)
     return {
         "id": product.id,
         "sku": product.sku,
         "title": product.title,
         "price": str(product.price),
         "currency": product.currency,
-        "image": product.image_url or None,
-        "url": tracked_link(product.url, ugc_id, medium) if product.url else None,
+        "image": safe_link(product.image_url),
+        "url": tracked_link(url, ugc_id, medium) if url else None,
     }
 
 
@@ -97,7 +101,7 @@ def item_cards(
             "alt": item.alt_text or None,
             "creator": creators.get(item.creator_id or ""),
             "platform": item.platform,
-            "permalink": item.permalink,
+            "permalink": safe_link(item.permalink),
             "content_type": item.content_type,
             "rating": item.rating,
             "posted_at": item.posted_at.isoformat() if item.posted_at else None,

@@ -22,6 +22,7 @@ from mercato.catalog.models import Product, ShopPage, SocialAccount, UgcItem
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.core.urls import safe_link
 from mercato.galleries.render import item_cards, product_card
 from mercato.ugc.items import hashtags_of
 from mercato.ugc.publishable import publishable_items
@@ -118,7 +119,7 @@ def _post_tiles(
                 "alt": None,
                 "creator": None,
                 "platform": post.platform,
-                "permalink": post.permalink,
+                "permalink": safe_link(post.permalink),
                 "content_type": post.content_type,
                 "rating": None,
                 "posted_at": post.posted_at.isoformat() if post.posted_at else None,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import Any
 
+from mercato.core.csv_export import csv_text
 from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.evaluate import Number
 from mercato.metrics.report import Report, ReportLine
@@ -91,11 +90,11 @@ def records(
 def to_csv(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return ""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: NA if v is None and k in ("value", "display") else v for k, v in row.items()}
-        )
-    return out.getvalue()
+    header = list(rows[0])
+    return csv_text(
+        header,
+        (
+            [NA if row.get(k) is None and k in ("value", "display") else row.get(k) for k in header]
+            for row in rows
+        ),
+    )

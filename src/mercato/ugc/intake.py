@@ -17,6 +17,7 @@ from mercato.catalog.models import UgcCandidate, UgcEmbedding, UgcItem
 from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
 from mercato.core.timeutil import utcnow
+from mercato.core.urls import checked_link, safe_link
 from mercato.ugc import rights
 from mercato.ugc.embedding import Embedder, item_text, to_bytes
 from mercato.ugc.fetch import FetchError
@@ -80,7 +81,8 @@ def intake_candidates(
             external_id=candidate.external_id,
             caption=candidate.caption,
             content_type=CONTENT_TYPES.get(candidate.media_type, "photo"),
-            permalink=candidate.permalink,
+            # A platform's odd permalink must not stop the intake: it is dropped, not shown.
+            permalink=safe_link(candidate.permalink),
             posted_at=candidate.posted_at,
             metrics=dict(candidate.metrics or {}),
             creator_handle=candidate.author_handle,
@@ -143,8 +145,9 @@ def _open_graph(page: str) -> dict[str, str]:
 
 def intake_url(session: Session, context: IntakeContext, url: str) -> UgcItem | None:
     """Add a post by its URL: its Open Graph image and description, or the image itself."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ValidationFailed("the post URL must start with http:// or https://", location="url")
+    url = checked_link(url, "url")
+    if not url:
+        raise ValidationFailed("a post URL is required", location="url")
     new = NewItem(source="url", platform=platform_of(url), external_id=url[:200], permalink=url)
     try:
         fetched = context.fetcher.fetch(url)

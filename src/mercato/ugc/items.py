@@ -17,6 +17,7 @@ from mercato.catalog.models import Creator, Product, ProductTag, UgcItem, UgcMed
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.core.urls import checked_link
 from mercato.ugc.fetch import FetchError, SafeFetcher
 from mercato.ugc.media import (
     DUPLICATE_DISTANCE,
@@ -181,6 +182,7 @@ def add_item(session: Session, context: IntakeContext, new: NewItem) -> UgcItem 
     """Add one item; None when (platform, external_id) is already in the library."""
     if new.source not in SOURCES:
         raise ValidationFailed(f"unknown source {new.source!r}", location="source")
+    permalink = checked_link(new.permalink, "permalink") or None  # shown as a link
     exists = session.scalar(
         select(UgcItem.id).where(
             UgcItem.workspace_id == context.workspace_id,
@@ -204,7 +206,7 @@ def add_item(session: Session, context: IntakeContext, new: NewItem) -> UgcItem 
         source=new.source,
         platform=new.platform,
         external_id=new.external_id,
-        permalink=new.permalink,
+        permalink=permalink,
         creator_id=creator.id if creator else None,
         caption=text,
         alt_text=new.alt_text,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.models import FlaggedProduct, Product, ProductTag, Workspace
 from mercato.core.errors import ValidationFailed
+from mercato.core.urls import checked_link
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import IntakeContext, NewItem, add_item, refresh_search_text
 from mercato.ugc.review_mapping import REQUIRED, ReviewMapping
@@ -72,7 +73,7 @@ def _rating(raw: str, where: str) -> int:
         value = Decimal(raw.strip().split("/")[0])  # "4", "4.0", "4/5"
     except ArithmeticError:
         raise ValidationFailed(f"rating {raw!r} is not a whole number", location=where) from None
-    if value != value.to_integral_value():
+    if not value.is_finite() or value != value.to_integral_value():
         raise ValidationFailed(f"rating {raw!r} is not a whole number", location=where)
     if not 1 <= value <= 5:
         raise ValidationFailed(f"rating {int(value)} is outside 1..5", location=where)
@@ -90,12 +91,8 @@ def _parse_row(name: str, line: int, row: dict[str, str], columns: dict[str, str
     for field_name in REQUIRED:
         if not cell(field_name):
             raise ValidationFailed(f"{field_name} is empty", location=where(field_name))
-    urls = [u for u in cell("photo_urls").replace("|", " ").split() if u]
-    for url in urls:
-        if not url.startswith(("http://", "https://")):
-            raise ValidationFailed(
-                f"photo URL {url[:100]!r} is not http(s)", location=where("photo_urls")
-            )
+    raw_urls = cell("photo_urls").replace("|", " ").split()
+    urls = [checked_link(url, where("photo_urls")) for url in raw_urls]
     return ReviewRow(
         line=line,
         sku=cell("product_sku")[:100],

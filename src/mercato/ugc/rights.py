@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import Creator, RightsEvent, UgcItem, UgcSettings
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.core.urls import safe_link
 from mercato.ugc.items import ugc_settings
 from mercato.ugc.rewards import issue_coupon
 
@@ -36,7 +37,8 @@ def approval_hashtag(settings: UgcSettings, workspace_slug: str) -> str:
 def request_text(item: UgcItem, creator: Creator | None, settings: UgcSettings, slug: str) -> str:
     """The comment or DM asking the author for rights, with the key hashtag and terms link."""
     hello = f"Hi @{creator.handle}! " if creator else "Hi! "
-    terms = f" ({settings.terms_url})" if settings.terms_url else ""
+    link = safe_link(settings.terms_url)  # the creator will follow it
+    terms = f" ({link})" if link else ""
     return (
         f"{hello}We love this post and would like to feature it on our site and social "
         f"channels. If you agree to our terms{terms}, reply {approval_hashtag(settings, slug)}. "

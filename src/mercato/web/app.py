@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mercato import __version__
 from mercato.catalog import workspaces
+from mercato.catalog.site_activity import ActivityRecorder
 from mercato.collect.pipeline import Collector
 from mercato.connectors.run_history import fail_interrupted_runs
 from mercato.connectors.scheduler import SyncScheduler
@@ -28,6 +29,8 @@ from mercato.core.settings import Settings, load_settings
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.routes import ROUTERS
 from mercato.web.routes.collect import rejection_recorder
+from mercato.web.routes.setup import needs_setup as needs_first_run
+from mercato.web.security_headers import SecurityHeaders
 from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
 
@@ -57,6 +60,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
         if exc.page:
+            if needs_first_run(request.app.state.services):  # an empty install: set it up
+                return RedirectResponse("/setup", status_code=303)
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return JSONResponse(
             {"error": {"code": "not_authenticated", "message": "log in or send a valid token"}},
@@ -76,25 +81,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ValidationFailed) and exc.location:
             body["location"] = exc.location
         return JSONResponse({"error": body}, status_code=_error_status(exc))
-
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
-
-
-def _install_security_headers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            # Dashboard pages are never framed by other sites (clickjacking); public pages
-            # that are meant to be embedded set their own policy first.
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -139,6 +125,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = opened
     app.state.collector = collector
     app.state.collect_sites = {}
+    app.state.site_activity = ActivityRecorder(opened.catalog)
 
     def workspaces_of(user_id: str) -> list[tuple[Any, str]]:
         with opened.catalog.session() as session:
@@ -155,7 +142,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         https_only=settings.session_cookie_secure,
     )
     _install_error_handlers(app)
-    _install_security_headers(app)
+    app.add_middleware(SecurityHeaders)  # outside the session: every answer gets the headers
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

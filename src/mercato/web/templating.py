@@ -9,10 +9,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from mercato.core.scopes import Scope
+from mercato.core.urls import safe_link
 from mercato.web.auth import Principal, csrf_token
+from mercato.web.security_headers import csp_nonce
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# `{{ url|safe_link }}` is the URL when it is http(s) (or a same-origin path), else None.
+templates.env.filters["safe_link"] = lambda url: safe_link(url, relative=True)
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
 # The dashboard's navigation, in funnel order: measure, then curate and sell, then sources.
@@ -28,6 +33,12 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/sources", "Sources"),
     ("/data-quality", "Data quality"),
 ]
+# Shown only to callers holding the admin scope (base.html checks it).
+ADMIN_NAVIGATION: list[tuple[str, str]] = [("/settings", "Settings")]
+
+
+def _is_admin(principal: Principal | None) -> bool:
+    return principal is not None and Scope.ADMIN in principal.scopes
 
 
 def render(
@@ -46,7 +57,8 @@ def render(
         {
             "principal": principal,
             "csrf_token": csrf_token(request),
-            "navigation": NAVIGATION,
+            "csp_nonce": csp_nonce(request),
+            "navigation": NAVIGATION + (ADMIN_NAVIGATION if _is_admin(principal) else []),
             "workspaces": workspaces,
             **context,
         },

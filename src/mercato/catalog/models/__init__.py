@@ -23,6 +23,7 @@ from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
+from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
     CollectionItem,
@@ -45,6 +46,7 @@ __all__ = [
     "FlaggedProduct",
     "Gallery",
     "GalleryItem",
+    "Invitation",
     "KpiBenchmark",
     "KpiGoal",
     "LoginSession",
@@ -58,6 +60,7 @@ __all__ = [
     "ShopRefund",
     "ShopWebhookSecret",
     "Site",
+    "SiteOriginActivity",
     "SocialAccount",
     "SyncCursor",
     "SyncRun",

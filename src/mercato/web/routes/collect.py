@@ -14,10 +14,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from mercato.catalog import quality
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import Site, Workspace
+from mercato.catalog.site_activity import ACCEPTED, REFUSED, ActivityRecorder
 from mercato.collect.body import (
     BodyTooLarge,
     UnsupportedEncoding,
@@ -33,6 +35,7 @@ from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.web.public_limits import limiter
 from mercato.web.services import Services
+from mercato.web.urls import app_origin
 
 router = APIRouter(tags=["public"])
 SITE_CACHE_S = 30.0
@@ -74,10 +77,27 @@ def site_config(
     return config
 
 
-def _cors(origin: str | None, site: SiteConfig | None) -> dict[str, str]:
-    if origin and site is not None and origin in site.allowed_origins:
+def _origin_allowed(request: Request, origin: str | None, site: SiteConfig) -> bool:
+    """Requests without an Origin (server-side, some beacons), the site's allowed origins,
+    and this app's own origin: its link-in-bio pages track with the workspace's site key."""
+    if not origin or origin in site.allowed_origins:
+        return True
+    return origin == app_origin(request)
+
+
+def _cors(origin: str | None, site: SiteConfig | None, allowed: bool) -> dict[str, str]:
+    if origin and site is not None and allowed:
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
     return {"Vary": "Origin"}
+
+
+async def _note_activity(
+    request: Request, site: SiteConfig, origin: str | None, outcome: str
+) -> None:
+    """Count the request for the site's install check (a catalog write only when due)."""
+    recorder: ActivityRecorder | None = getattr(request.app.state, "site_activity", None)
+    if recorder is not None and recorder.note(site.site_id, origin, outcome, utcnow()):
+        await run_in_threadpool(recorder.flush)
 
 
 class RateLimited(MercatoError):
@@ -189,9 +209,10 @@ def _allowed_origins(request: Request) -> frozenset[str]:
 
 @router.options("/api/collect", operation_id="collect_preflight")
 def collect_preflight(request: Request) -> Response:
-    """Preflight for JSON posts: granted only to an origin in some site's `allowed_origins`."""
+    """Preflight for JSON posts: granted only to an origin in some site's `allowed_origins`
+    (or this app's own, whose link-in-bio pages track too)."""
     origin = request.headers.get("origin")
-    if not origin or origin not in _allowed_origins(request):
+    if not origin or (origin not in _allowed_origins(request) and origin != app_origin(request)):
         return JSONResponse(
             {"error": {"code": "permission_denied", "message": "origin not allowed"}},
             status_code=403,
@@ -222,6 +243,7 @@ async def collect_events(request: Request) -> Response:
     """Single events or batches (JSON or text/plain); 202 once they are on disk."""
     origin = request.headers.get("origin")
     site: SiteConfig | None = None
+    allowed = False
     try:
         try:
             batch = parse_body(await read_body(request, MAX_BODY_BYTES))
@@ -232,18 +254,22 @@ async def collect_events(request: Request) -> Response:
         _check_rate(request, site)
         if site is None:
             raise ValidationFailed("unknown site key", location="key")
-        if origin and site.allowed_origins and origin not in site.allowed_origins:
+        allowed = _origin_allowed(request, origin, site)
+        if not allowed:
+            await _note_activity(request, site, origin, REFUSED)
             raise PermissionDenied(f"origin {origin} is not allowed for this site")
         hit = _hit(request, batch.sent_at)
         result = await collector_of(request).collect([(e, site, hit) for e in batch.events])
+        if result.accepted:  # bots and Do-Not-Track drops do not prove an install
+            await _note_activity(request, site, origin, ACCEPTED)
     except (ValidationFailed, PermissionDenied, RateLimited) as exc:
-        return error_response(exc, _cors(origin, site))
+        return error_response(exc, _cors(origin, site, allowed))
     except WalUnavailable as exc:
-        return unavailable(exc, _cors(origin, site))
+        return unavailable(exc, _cors(origin, site, allowed))
     return JSONResponse(
         {"accepted": result.accepted, "filtered": result.filtered, "clamped": result.clamped},
         status_code=202,
-        headers=_cors(origin, site),
+        headers=_cors(origin, site, allowed),
     )
 
 

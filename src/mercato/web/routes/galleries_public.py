@@ -22,6 +22,7 @@ from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import ShopPost, shop_payload, shop_view
 from mercato.web.auth import ServicesDep
+from mercato.web.security_headers import fragment_policy
 from mercato.web.services import Services
 from mercato.web.templating import render
 
@@ -73,6 +74,8 @@ def _gallery(
     )
     check_origin(access, origin, base_url_of(request))
     headers = {"ETag": delivery.etag, "Cache-Control": "public, no-cache", "Vary": "Origin"}
+    if fmt == "html":  # the fragment may be framed by the sites that may embed it, no others
+        headers["Content-Security-Policy"] = fragment_policy(access.allowed_origins)
     if origin:
         headers["Access-Control-Allow-Origin"] = origin
     if _not_modified(request, delivery.etag):

@@ -10,9 +10,10 @@ from typing import Annotated
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from mercato.catalog import login_sessions, users
+from mercato.catalog.setup import needs_setup
 from mercato.core.errors import NotFoundError
 from mercato.core.security import constant_time_equal
 from mercato.web.auth import (
@@ -25,6 +26,7 @@ from mercato.web.auth import (
     switch_workspace,
 )
 from mercato.web.public_limits import client_address
+from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.throttle import LoginThrottle
 
@@ -41,15 +43,17 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _check_form_csrf(request: Request, sent: str) -> None:
+def check_form_csrf(request: Request, sent: str) -> None:
     expected = request.session.get(SESSION_CSRF)
     if not isinstance(expected, str) or not constant_time_equal(expected, sent):
         raise Forbidden("missing or invalid CSRF token")
 
 
 @router.get("/login", operation_id="login_form")
-def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", next=_safe_next(next), error=None)
+def login_form(request: Request, services: ServicesDep, next: str | None = None) -> Response:
+    with services.catalog.session() as session:
+        first_run = needs_setup(session)  # a new install: the form links to /setup
+    return render(request, "login.html", next=_safe_next(next), error=None, first_run=first_run)
 
 
 @router.post("/login", operation_id="login")
@@ -61,7 +65,7 @@ def login(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    _check_form_csrf(request, csrf_token)
+    check_form_csrf(request, csrf_token)
     throttle: LoginThrottle = request.app.state.login_throttle
     client = client_address(request)
     wait = throttle.retry_after(email, client)
@@ -74,8 +78,7 @@ def login(
     with services.catalog.session() as session:
         user = users.authenticate(session, email, password)
         user_id = user.id if user else None
-        secret = login_sessions.open_session(session, user_id) if user_id else None
-    if user_id is None or secret is None:
+    if user_id is None:
         throttle.failed(email, client)
         return render(
             request,
@@ -86,10 +89,18 @@ def login(
             status_code=401,
         )
     throttle.succeeded(email, client)
-    request.session.clear()  # a fresh session (and CSRF token) after login
+    sign_in(request, services, user_id)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def sign_in(request: Request, services: Services, user_id: str) -> None:
+    """Open a server-side login session for the user and give the browser a fresh cookie
+    (and CSRF token): used by login, the first-run setup and accepted invitations."""
+    with services.catalog.session() as session:
+        secret = login_sessions.open_session(session, user_id)
+    request.session.clear()
     request.session[SESSION_USER] = user_id
     request.session[SESSION_LOGIN] = secret
-    return RedirectResponse(_safe_next(next), status_code=303)
 
 
 def _in_words(seconds: int) -> str:
@@ -100,7 +111,7 @@ def _in_words(seconds: int) -> str:
 def logout(
     request: Request, services: ServicesDep, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
-    _check_form_csrf(request, csrf_token)
+    check_form_csrf(request, csrf_token)
     secret = request.session.get(SESSION_LOGIN)
     if isinstance(secret, str):  # ended server-side: a copy of the cookie is worthless now
         with services.catalog.session() as session:

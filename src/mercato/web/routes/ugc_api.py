@@ -13,6 +13,7 @@ from mercato.catalog.models import UgcItem
 from mercato.catalog.quality import record_refused
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
+from mercato.core.urls import checked_link
 from mercato.ugc import collections, curation, embedding, rights
 from mercato.ugc.items import get_item, set_status, ugc_settings
 from mercato.ugc.review_mapping import ReviewMapping
@@ -391,7 +392,10 @@ def update_ugc_settings(
 ) -> UgcSettingsUpdate:
     with services.catalog.session() as session:
         found = ugc_settings(session, principal.workspace_id)
-        for name, value in body.model_dump(exclude_unset=True).items():
+        changes = body.model_dump(exclude_unset=True)
+        if "terms_url" in changes:  # linked from the public upload form
+            changes["terms_url"] = checked_link(changes["terms_url"], "terms_url")
+        for name, value in changes.items():
             setattr(found, name, value)
         session.flush()
         return UgcSettingsUpdate.model_validate(found, from_attributes=True)
