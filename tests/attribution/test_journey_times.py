@@ -137,7 +137,7 @@ def test_journeys_keep_exact_microseconds_for_any_zone_and_era(
     )
 
 
-INSTANT = datetime(2026, 12, 1, 10, 5, 10, 99638)
+INSTANT = datetime(2026, 12, 1, 10, 5, 10, 99638)  # clock: deliberate, issue 13 crash time
 
 
 @pytest.mark.parametrize(

@@ -118,3 +118,18 @@ def test_unmigrated_catalog_asks_for_upgrade(tmp_path: Path) -> None:
     result = mercato(data, "workspaces", "list")
     assert result.returncode == 2
     assert "mercato db upgrade" in result.stderr
+
+
+def test_printed_snippets_use_base_url(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {"MERCATO_BASE_URL": "https://mercato.acme.example/"}
+    assert mercato(data, "db", "upgrade", **env).returncode == 0
+    assert mercato(data, "workspaces", "create", "acme", "--name", "Acme", **env).returncode == 0
+    created = mercato(data, "galleries", "create", "-w", "acme", "--name", "Home", **env)
+    assert created.returncode == 0, created.stderr
+    assert 'src="https://mercato.acme.example/gallery.js"' in created.stdout
+    assert "localhost" not in created.stdout
+    hook = mercato(
+        data, "webhooks", "shopify-secret", "--workspace", "acme", "--secret", "s" * 24, **env
+    )
+    assert "webhook URL: https://mercato.acme.example/hooks/shopify/acme" in hook.stdout

@@ -200,7 +200,7 @@ def _oddities(writer: _Writer, first_day: datetime) -> None:
         row.kind = "future"
     for index in range(2):
         row = writer.event("a.csv", first_day, "page_view", f"broken-{index}")
-        row.values["event_time"] = ("31/12/2026 25:61", "[/] yesterday")[index]
+        row.values["event_time"] = ("31/12/2024 25:61", "[/] yesterday")[index]
         row.kind = "bad"
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -109,7 +110,7 @@ def test_import_with_drift_is_idempotent(
     events = {r["event_id"]: r for r in stored if "event_id" in r}
     assert set(events) == {"u1", "u2", "u3", "u4"}
     assert events["u2"]["name"] == "purchase"
-    assert str(events["u2"]["revenue"]) == "30.00"
+    assert events["u2"]["revenue"] == Decimal("30.00")  # EUR, in a decimal(18, 3) column
     assert events["u4"]["name"] == "purchase"
     assert events["u4"]["order_id"] == "B-2"
     assert str(events["u3"]["ts"]) == "2026-02-10 10:00:00"

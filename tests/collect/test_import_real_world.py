@@ -104,7 +104,7 @@ def test_two_week_log_from_an_empty_data_dir(
     files = [str(p) for p in log.files]
     args = ["import", "events", *files, "--mapping", str(log.mapping), "--workspace", "shop"]
     output = mercato(*args, "--site", "shop.example", "--skip-bad-rows")
-    assert re.search(r"a\.csv:\d+:ts: not a timestamp: '31/12/2026 25:61'", output), output
+    assert re.search(r"a\.csv:\d+:ts: not a timestamp: '31/12/2024 25:61'", output), output
     assert "ts: not a timestamp: '[/] yesterday'" in output  # file text is never markup
 
     events, outcomes = _frame(log, now)
@@ -136,8 +136,8 @@ def test_two_week_log_from_an_empty_data_dir(
         stored = warehouse.backend.to_pyarrow(warehouse.raw_table("events")).to_pylist()
     finally:
         warehouse.close()
-    collided = sorted(str(o["gross"]) for o in orders if str(o["order_id"]).startswith("5001"))
-    assert collided == ["40.00", "73.10"]
+    collided = sorted(o["gross"] for o in orders if str(o["order_id"]).startswith("5001"))
+    assert collided == [Decimal("40.00"), Decimal("73.10")]  # decimal(18, 3) column (ADR 0550)
     assert sum(1 for s in sessions if s["channel"] == "Email") == _email_sessions(events)
     bought = [e for e in stored if e["name"] == "purchase" and e["properties"]]
     item = json.loads(bought[0]["properties"])["items"][0]

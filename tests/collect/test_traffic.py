@@ -16,7 +16,7 @@ from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
-DAY = datetime(2026, 11, 10, 12, 0, 0)
+DAY = datetime(2024, 11, 12, 12, 0, 0)
 
 
 def _seed(services: Services, brand: Brand) -> None:
@@ -54,11 +54,11 @@ def test_traffic_api_and_page(services: Services, brand: Brand, live_server: str
     with httpx.Client(base_url=live_server) as client:
         login(client, brand.email(), PASSWORD)
         report = client.get(
-            "/api/v1/traffic", params={"start": "2026-11-10", "end": "2026-11-10"}
+            "/api/v1/traffic", params={"start": "2024-11-12", "end": "2024-11-12"}
         ).json()
-        page = client.get("/traffic", params={"start": "2026-11-10", "end": "2026-11-10"})
+        page = client.get("/traffic", params={"start": "2024-11-12", "end": "2024-11-12"})
         outside = client.get(
-            "/api/v1/traffic", params={"start": "2026-11-11", "end": "2026-11-12"}
+            "/api/v1/traffic", params={"start": "2024-11-13", "end": "2024-11-14"}
         ).json()
     assert report["total"]["sessions"] == 3
     assert report["total"]["engaged_sessions"] == 2

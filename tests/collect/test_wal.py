@@ -20,7 +20,7 @@ def _rows(*ids: str) -> bytes:
                 "workspace_id": "ws",
                 "event_id": i,
                 "site_id": "s",
-                "ts": "2026-11-20T10:00:00",
+                "ts": "2024-11-22T10:00:00",
                 "name": "pageview",
                 "visitor_id": "v",
                 "url": "https://a.example/",
@@ -94,14 +94,14 @@ def test_daily_salts_are_discarded_after_48_hours(tmp_path: Path) -> None:
     from mercato.collect.identity import SaltStore, cookieless_visitor_id
 
     salts = SaltStore(tmp_path / "salts.json")
-    monday = salts.salt_for(date(2026, 11, 16), datetime(2026, 11, 16, 0, 1))
-    assert salts.salt_for(date(2026, 11, 16), datetime(2026, 11, 16, 23, 0)) == monday
-    tuesday = salts.salt_for(date(2026, 11, 17), datetime(2026, 11, 17, 0, 1))
+    monday = salts.salt_for(date(2024, 11, 18), datetime(2024, 11, 18, 0, 1))
+    assert salts.salt_for(date(2024, 11, 18), datetime(2024, 11, 18, 23, 0)) == monday
+    tuesday = salts.salt_for(date(2024, 11, 19), datetime(2024, 11, 19, 0, 1))
     assert tuesday != monday
     restarted = SaltStore(tmp_path / "salts.json")
-    assert restarted.salt_for(date(2026, 11, 17), datetime(2026, 11, 17, 5, 0)) == tuesday
-    salts.salt_for(date(2026, 11, 18), datetime(2026, 11, 18, 0, 2))
-    assert salts.known_days() == ["2026-11-17", "2026-11-18"]
+    assert restarted.salt_for(date(2024, 11, 19), datetime(2024, 11, 19, 5, 0)) == tuesday
+    salts.salt_for(date(2024, 11, 20), datetime(2024, 11, 20, 0, 2))
+    assert salts.known_days() == ["2024-11-19", "2024-11-20"]
     assert monday not in (tmp_path / "salts.json").read_text()
     a = cookieless_visitor_id(tuesday, "site", "10.0.0.1", "UA")
     assert a == cookieless_visitor_id(tuesday, "site", "10.0.0.1", "UA")

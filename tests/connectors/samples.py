@@ -107,7 +107,7 @@ def shopify_orders_file() -> bytes:
         shopify_order(
             "#1001",
             "5001",
-            "2026-09-12 14:03:22 -0400",
+            "2024-09-14 14:03:22 -0400",
             [("SNK-RED-42", 2, "60.00"), ("SOCK-1", 1, "10.00")],
             subtotal="120.00",
             shipping="5.00",
@@ -118,7 +118,7 @@ def shopify_orders_file() -> bytes:
         + shopify_order(
             "#1002",
             "5002",
-            "2026-09-13 09:00:00 +0000",
+            "2024-09-15 09:00:00 +0000",
             [("SNK-BLU-40", 1, "80.00")],
             subtotal="80.00",
             refunded="80.00",
@@ -126,7 +126,7 @@ def shopify_orders_file() -> bytes:
         + shopify_order(
             "#1003",
             "5003",
-            "2026-09-14 23:30:00 -0700",
+            "2024-09-16 23:30:00 -0700",
             [("UNKNOWN-SKU", 3, "5.00")],
             subtotal="15.00",
             taxes="1.20",
@@ -265,8 +265,8 @@ META_ADS_HEADER = [
 def meta_ads_file() -> bytes:
     rows = [
         [
-            "2026-09-01",
-            "2026-09-01",
+            "2024-09-03",
+            "2024-09-03",
             "Fall Drop",
             "c1",
             "Lookalike",
@@ -288,8 +288,8 @@ def meta_ads_file() -> bytes:
         ],
         # The same ad name under a second ad id: summed into one stored row.
         [
-            "2026-09-01",
-            "2026-09-01",
+            "2024-09-03",
+            "2024-09-03",
             "Fall Drop",
             "c1",
             "Lookalike",
@@ -310,8 +310,8 @@ def meta_ads_file() -> bytes:
             "7-day click",
         ],
         [
-            "2026-09-02",
-            "2026-09-02",
+            "2024-09-04",
+            "2024-09-04",
             "Fall Drop",
             "c1",
             "Lookalike",
@@ -364,7 +364,7 @@ def meta_posts_instagram(extra_columns: bool = False) -> bytes:
             "Acme",
             "New drop #acme",
             "0",
-            "09/12/2026 14:03",
+            "09/14/2024 14:03",
             "https://www.instagram.com/p/A1/",
             "IG image",
             "",
@@ -384,7 +384,7 @@ def meta_posts_instagram(extra_columns: bool = False) -> bytes:
             "Acme",
             "Reel time",
             "23",
-            "09/13/2026 10:00",
+            "09/15/2024 10:00",
             "https://www.instagram.com/reel/B2/",
             "IG reel",
             "",
@@ -448,7 +448,7 @@ def meta_posts_facebook() -> bytes:
             "",
             "Autumn is here",
             "",
-            "09/12/2026 14:03",
+            "09/14/2024 14:03",
             "",
             "https://facebook.com/123/posts/456",
             "No",
@@ -482,8 +482,8 @@ def meta_posts_facebook() -> bytes:
 
 def meta_daily_utf16(metric: str = "Facebook follows") -> bytes:
     text = (
-        f'sep=,\r\n"{metric}"\r\n"Date","Primary"\r\n"2026-08-01T00:00:00","20"\r\n'
-        '"2026-08-02T00:00:00","1,204"\r\n"2026-08-03T00:00:00",""\r\n'
+        f'sep=,\r\n"{metric}"\r\n"Date","Primary"\r\n"2024-08-03T00:00:00","20"\r\n'
+        '"2024-08-04T00:00:00","1,204"\r\n"2024-08-05T00:00:00",""\r\n'
     )
     return text.encode("utf-16")
 
@@ -535,7 +535,7 @@ def x_content_file() -> bytes:
     rows = [
         [
             "1834567890123456789",
-            "Sat, Sep 12, 2026",
+            "Sat, Sep 14, 2024",
             "New drop",
             "https://x.com/acme/status/1",
             "1,200",

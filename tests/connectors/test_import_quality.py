@@ -43,24 +43,24 @@ def _orders_file() -> bytes:
     rows = [
         (
             "1001",
-            "2026-09-12T14:03:22.512000+02:00",
+            "2024-09-14T14:03:22.512000+02:00",
             "50.00",
             "alice@example.com",
             "A-1",
             "1",
             "30.00",
         ),
-        ("1001", "2026-09-12T14:03:22.512000+02:00", "", "alice@example.com", "A-2", "1", "20.00"),
+        ("1001", "2024-09-14T14:03:22.512000+02:00", "", "alice@example.com", "A-2", "1", "20.00"),
         (
             "1001",
-            "2026-09-13T09:00:00.000001-05:00",
+            "2024-09-15T09:00:00.000001-05:00",
             "80.00",
             "bob@example.com",
             "B-9",
             "2",
             "40.00",
         ),
-        ("1002", "2026-09-14T10:00:00Z", "12.50", "", "C-3", "1", "12.50"),
+        ("1002", "2024-09-16T10:00:00Z", "12.50", "", "C-3", "1", "12.50"),
     ]
     out = io.StringIO()
     writer = csv.writer(out)
@@ -181,14 +181,14 @@ def test_merged_shopify_exports_keep_a_reused_order_name_apart(
     rows = samples.shopify_order(
         "#1001",
         "",
-        "2026-09-12 14:03:22.250000 -0400",
+        "2024-09-14 14:03:22.250000 -0400",
         [("A-1", 1, "60.00"), ("A-2", 1, "10.00")],
         subtotal="70.00",
         email="ann@example.com",
     ) + samples.shopify_order(
         "#1001",
         "",
-        "2026-09-13 09:00:00 +0000",
+        "2024-09-15 09:00:00 +0000",
         [("B-1", 2, "20.00")],
         subtotal="40.00",
         email="Bob@Example.com",
@@ -215,7 +215,7 @@ def test_a_shopify_webhook_after_the_export_updates_the_same_order(
 ) -> None:
     """The export names the customer by e-mail, the webhook by numeric id: not a collision."""
     rows = samples.shopify_order(
-        "#1001", "5001", "2026-09-12 14:03:22 -0400", [("A-1", 1, "60.00")], subtotal="60.00"
+        "#1001", "5001", "2024-09-14 14:03:22 -0400", [("A-1", 1, "60.00")], subtotal="60.00"
     )
     data = samples.csv_bytes(samples.SHOPIFY_ORDER_HEADER, rows, bom=True)
     options = import_options(services.catalog, brand.slug)

@@ -53,7 +53,7 @@ def test_shopify_orders_with_products_matched_and_idempotent(
     assert orders.loc["5001", "shipping"] == Decimal("5.00")
     assert orders.loc["5001", "tax"] == Decimal("9.60")
     assert list(orders.loc["5001", "coupon_codes"]) == ["WELCOME10"]
-    assert orders.loc["5001", "placed_at"] == datetime(2026, 9, 12, 18, 3, 22)
+    assert orders.loc["5001", "placed_at"] == datetime(2024, 9, 14, 18, 3, 22)
     assert orders.loc["5002", "refunds"] == Decimal("80.00")
     assert orders.loc["5002", "net"] == Decimal("0.00")
     items = _table(services, brand, "order_items")
@@ -75,7 +75,7 @@ def test_orders_are_tied_to_the_tracked_session(services: Services, brand: Brand
         "workspace_id": brand.workspace_id,
         "event_id": "e1",
         "site_id": "s",
-        "ts": datetime(2026, 9, 12, 18, 5),
+        "ts": datetime(2024, 9, 14, 18, 5),
         "name": "purchase",
         "order_id": "#1001",
         "session_id": "sess-9",
@@ -166,7 +166,7 @@ def test_generic_products_and_orders_with_mapping(services: Services, brand: Bra
     assert stored.currency == "EUR"
     orders = samples.csv_bytes(
         ["Bestellung", "Datum", "Betrag", "Rabatt", "Gutschein", "Art", "Menge", "Preis"],
-        [["B-1", "2026-09-01 10:00:00", "1.299,00", "100,00", "HERBST", "A-1", "1", "1.299,00"]],
+        [["B-1", "2024-09-03 10:00:00", "1.299,00", "100,00", "HERBST", "A-1", "1", "1.299,00"]],
         delimiter=";",
     )
     order_mapping = {
@@ -190,7 +190,7 @@ def test_generic_products_and_orders_with_mapping(services: Services, brand: Bra
 
 
 def test_mapping_naming_a_missing_column_is_rejected(services: Services, brand: Brand) -> None:
-    orders = samples.csv_bytes(["id", "when"], [["1", "2026-09-01"]])
+    orders = samples.csv_bytes(["id", "when"], [["1", "2024-09-03"]])
     with pytest.raises(ValidationFailed, match="Total"):
         _import(
             services,
@@ -215,7 +215,7 @@ def test_meta_ads_sums_reused_names_and_is_idempotent(services: Services, brand:
     spend = _table(services, brand, "ad_spend").sort_values("day").reset_index()
     assert len(spend) == 2
     first = spend.iloc[0]
-    assert first.day == pd.Timestamp(2026, 9, 1)
+    assert first.day == pd.Timestamp(2024, 9, 3)
     assert first.currency == "EUR"
     assert first.spend == Decimal("150.50")
     assert first.impressions == 15000
@@ -226,7 +226,7 @@ def test_meta_ads_sums_reused_names_and_is_idempotent(services: Services, brand:
 
 
 def test_meta_ads_rejects_multi_day_rows(services: Services, brand: Brand) -> None:
-    data = samples.meta_ads_file().replace(b"2026-09-02,2026-09-02", b"2026-09-02,2026-09-30")
+    data = samples.meta_ads_file().replace(b"2024-09-04,2024-09-04", b"2024-09-04,2024-10-02")
     with pytest.raises(ValidationFailed, match="one day per row") as caught:
         _import(services, "meta-ads", [("ads.csv", data)], _opts(brand))
     assert caught.value.location == "ads.csv:4:Reporting ends"
@@ -245,7 +245,7 @@ def test_tiktok_and_pinterest_ads(services: Services, brand: Brand) -> None:
             "Clicks (destination)",
             "Conversions",
         ],
-        [["2026-09-01", "Drop", "G1", "A", "USD", "1,234.56", "100,000", "900", "12"]],
+        [["2024-09-03", "Drop", "G1", "A", "USD", "1,234.56", "100,000", "900", "12"]],
     )
     pinterest = samples.csv_bytes(
         [
@@ -265,7 +265,7 @@ def test_tiktok_and_pinterest_ads(services: Services, brand: Brand) -> None:
         ],
         [
             [
-                "2026-09-01",
+                "2024-09-03",
                 "Pins",
                 "G",
                 "50.00",
@@ -352,12 +352,12 @@ def test_tiktok_studio_dates_without_year_across_new_year(
         services,
         "tiktok-daily",
         [("Overview.csv", samples.tiktok_overview(spanish))],
-        _opts(brand, account_id="acc_tt", as_of=date(2027, 1, 5), locale=locale),
+        _opts(brand, account_id="acc_tt", as_of=date(2025, 1, 5), locale=locale),
     )
     days = _table(services, brand, "social_account_daily")
     views = days[days.metric == "views"].sort_values("day")
-    assert views.day.iloc[0] == pd.Timestamp(2026, 12, 30)
-    assert views.day.iloc[-1] == pd.Timestamp(2027, 1, 2)
+    assert views.day.iloc[0] == pd.Timestamp(2024, 12, 30)
+    assert views.day.iloc[-1] == pd.Timestamp(2025, 1, 2)
     assert views.value.iloc[0] == 1200
     assert views.value.iloc[-1] == 2500
     if not spanish:
@@ -365,7 +365,7 @@ def test_tiktok_studio_dates_without_year_across_new_year(
 
 
 def test_x_content_export(services: Services, brand: Brand) -> None:
-    name = "account_analytics_content_2026-09-01_2026-09-30.csv"
+    name = "account_analytics_content_2024-09-03_2024-10-02.csv"
     _import(services, "x-posts", [(name, samples.x_content_file())], _opts(brand, account_id="a"))
     post = _table(services, brand, "social_posts").iloc[0]
     # Snowflake id → exact creation time.
@@ -374,7 +374,7 @@ def test_x_content_export(services: Services, brand: Brand) -> None:
     metrics = _metrics(services, brand).set_index("metric")
     assert metrics.loc["views", "value"] == 1200
     assert metrics.loc["link_clicks", "value"] == 61
-    assert set(metrics.captured_at) == {datetime(2026, 10, 1)}
+    assert set(metrics.captured_at) == {datetime(2024, 10, 3)}
 
 
 def test_unknown_columns_error_lists_what_was_found(services: Services, brand: Brand) -> None:
@@ -387,8 +387,8 @@ def test_events_log_is_insert_only_and_validated(services: Services, brand: Bran
     log = samples.csv_bytes(
         ["event_id", "ts", "name", "visitor_id", "session_id", "order_id", "revenue", "currency"],
         [
-            ["e1", "2026-09-12T14:03:22Z", "page_view", "v1", "s1", "", "", ""],
-            ["e2", "2026-09-12T10:05:00-04:00", "purchase", "v1", "s1", "#1001", "120.00", "USD"],
+            ["e1", "2024-09-14T14:03:22Z", "page_view", "v1", "s1", "", "", ""],
+            ["e2", "2024-09-14T10:05:00-04:00", "purchase", "v1", "s1", "#1001", "120.00", "USD"],
         ],
     )
     first = _import(services, "events-csv", [("events.csv", log)], _opts(brand))
@@ -397,9 +397,9 @@ def test_events_log_is_insert_only_and_validated(services: Services, brand: Bran
     assert second.inserted["events"] == 0
     events = _table(services, brand, "events").set_index("event_id")
     assert len(events) == 2
-    assert events.loc["e2", "ts"] == datetime(2026, 9, 12, 14, 5)
+    assert events.loc["e2", "ts"] == datetime(2024, 9, 14, 14, 5)
     assert events.loc["e2", "revenue"] == Decimal("120.00")
-    bad = log.replace(b"2026-09-12T10:05:00-04:00", b"12/09/2026 10:05")
+    bad = log.replace(b"2024-09-14T10:05:00-04:00", b"12/11/2024 10:05")
     with pytest.raises(ValidationFailed) as caught:
         _import(services, "events-csv", [("bad.csv", bad)], _opts(brand))
     assert caught.value.location == "bad.csv:3:ts"

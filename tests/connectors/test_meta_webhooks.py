@@ -53,14 +53,14 @@ def test_mention_webhook(
             "media_type": "IMAGE",
             "permalink": "https://instagram.com/p/M1/",
             "username": "fan",
-            "timestamp": "2026-09-19T10:00:00+0000",
+            "timestamp": "2024-09-21T10:00:00+0000",
             "like_count": 5,
         },
         "c1": {
             "id": "c1",
             "text": "@acme where is this from?",
             "username": "asker",
-            "timestamp": "2026-09-19T11:00:00+0000",
+            "timestamp": "2024-09-21T11:00:00+0000",
             "media": {"id": "x", "permalink": "https://instagram.com/p/X/"},
         },
     }

@@ -28,7 +28,7 @@ from tests.connectors.fake_platforms import (
 from tests.support.brands import Brand
 from tests.support.server import serve_app
 
-NOW = datetime(2026, 9, 20, 12, 0)
+NOW = datetime(2024, 9, 22, 12, 0)
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_instagram_sync_stores_neutral_metrics_and_nulls(
             "username": "fan1",
             "media_type": "IMAGE",
             "permalink": "https://instagram.com/p/T1/",
-            "timestamp": "2026-09-18T10:00:00+0000",
+            "timestamp": "2024-09-20T10:00:00+0000",
         }
     ]
     state.hashtag_media = [
@@ -129,7 +129,7 @@ def test_instagram_sync_stores_neutral_metrics_and_nulls(
             "caption": "#acmesneakers",
             "media_type": "IMAGE",
             "permalink": "https://instagram.com/p/H1/",
-            "timestamp": "2026-09-18T11:00:00+0000",
+            "timestamp": "2024-09-20T11:00:00+0000",
             "like_count": 120,
         }
     ]
@@ -324,7 +324,7 @@ def test_facebook_posts_and_page_days(
         {
             "id": f"{FB_PAGE}_{i}",
             "message": f"post {i}",
-            "created_time": f"2026-09-1{i}T10:00:00+0000",
+            "created_time": f"2024-09-1{i + 2}T10:00:00+0000",
             "permalink_url": f"https://facebook.com/{FB_PAGE}/posts/{i}",
             "reactions": {"data": [], "summary": {"total_count": 10 * i}},
             "comments": {"data": [], "summary": {"total_count": i}},
@@ -457,7 +457,7 @@ def test_x_public_and_non_public_metrics_and_mentions(
             "id": "m1",
             "text": "love @acme",
             "author_id": "u9",
-            "created_at": "2026-09-19T10:00:00.000Z",
+            "created_at": "2024-09-21T10:00:00.000Z",
         }
     ]
     account_id = _account(services, brand, base, "x", "2244994945")
@@ -501,7 +501,7 @@ def test_pinterest_pins_and_days_not_ready(
             "id": f"p{i}",
             "title": f"Pin {i}",
             "link": "https://shop.example/p",
-            "created_at": "2026-09-01T10:00:00",
+            "created_at": "2024-09-03T10:00:00",
         }
         for i in range(3)
     ]
@@ -510,7 +510,7 @@ def test_pinterest_pins_and_days_not_ready(
     }
     state.pin_days = [
         {
-            "date": "2026-09-18",
+            "date": "2024-09-20",
             "data_status": "READY",
             "metrics": {
                 "IMPRESSION": 1368,
@@ -520,7 +520,7 @@ def test_pinterest_pins_and_days_not_ready(
                 "ENGAGEMENT": 65,
             },
         },
-        {"date": "2026-09-19", "data_status": "PROCESSING", "metrics": {}},
+        {"date": "2024-09-21", "data_status": "PROCESSING", "metrics": {}},
     ]
     account_id = _account(services, brand, base, "pinterest", "acme")
     outcome = sync_account(
@@ -532,8 +532,8 @@ def test_pinterest_pins_and_days_not_ready(
     assert metrics.loc[("p1", "views"), "missing_reason"] == "empty_insight_set"
     days = _frame(services, brand, "social_account_daily")
     views = days[days.metric == "views"].set_index("day")
-    assert views.loc[pd.Timestamp(2026, 9, 18), "value"] == 1368
-    assert views.loc[pd.Timestamp(2026, 9, 19), "missing_reason"] == "data_not_ready"
+    assert views.loc[pd.Timestamp(2024, 9, 20), "value"] == 1368
+    assert views.loc[pd.Timestamp(2024, 9, 21), "missing_reason"] == "data_not_ready"
 
 
 def test_snapchat_spend_from_micros(
@@ -544,15 +544,15 @@ def test_snapchat_spend_from_micros(
     state.snap_stats = {
         "c1": [
             {
-                "start_time": "2026-09-18T00:00:00.000-07:00",
-                "end_time": "2026-09-19T00:00:00.000-07:00",
+                "start_time": "2024-09-20T00:00:00.000-07:00",
+                "end_time": "2024-09-21T00:00:00.000-07:00",
                 "stats": {"impressions": 48211, "swipes": 612, "spend": 153420000},
             }
         ],
         "c2": [
             {
-                "start_time": "2026-09-18T00:00:00.000-07:00",
-                "end_time": "2026-09-19T00:00:00.000-07:00",
+                "start_time": "2024-09-20T00:00:00.000-07:00",
+                "end_time": "2024-09-21T00:00:00.000-07:00",
                 "stats": {
                     "impressions": 10,
                     "swipes": 1,
@@ -575,7 +575,7 @@ def test_snapchat_spend_from_micros(
     assert spend.loc["Fall", "currency"] == "EUR"
     assert spend.loc["Fall", "clicks"] == 612
     assert spend.loc["Winter", "conversion_value"] == Decimal("45.50")
-    assert spend.loc["Fall", "day"] == pd.Timestamp(2026, 9, 18)
+    assert spend.loc["Fall", "day"] == pd.Timestamp(2024, 9, 20)
 
 
 def test_instagram_hashtag_limit_of_30_a_week(

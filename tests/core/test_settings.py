@@ -88,3 +88,29 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert len(first) >= 32
     assert load_settings(data_dir=tmp_path / "d").resolved_secret_key() == first
     assert ((tmp_path / "d" / "secret_key").stat().st_mode & 0o777) == 0o600
+
+
+def test_proxy_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MERCATO_TRUSTED_PROXIES", " 127.0.0.1, 10.0.0.0/8 ,::1 ,")
+    monkeypatch.setenv("MERCATO_BASE_URL", "https://mercato.acme.example/")
+    loaded = load_settings()
+    assert loaded.trusted_proxies == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    assert loaded.base_url == "https://mercato.acme.example"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MERCATO_TRUSTED_PROXIES", "10.0.0.0/8,nginx", "'nginx' is not an IP address or CIDR"),
+        ("MERCATO_BASE_URL", "mercato.acme.example", "must be an absolute http(s) URL"),
+        ("MERCATO_BASE_URL", "https://m.example/?x=1", "must not have a query"),
+    ],
+)
+def test_bad_proxy_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert f"({name})" in str(raised.value)
+    assert message in str(raised.value)

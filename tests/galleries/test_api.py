@@ -86,7 +86,7 @@ def test_link_in_bio_page_mirrors_posts_and_ugc(services: Services, live_server:
                 "platform": "instagram",
                 "account_id": "1784",
                 "post_id": "ig1",
-                "posted_at": datetime(2026, 6, 2),
+                "posted_at": datetime(2024, 6, 4),
                 "content_type": "photo",
                 "caption": "New in: BT-9 for the trail " + XSS,
                 "permalink": "https://instagram.test/p/ig1",
@@ -157,7 +157,7 @@ def test_performance_shows_in_the_library_and_galleries_page(
         {
             "workspace_id": ws,
             "event_id": f"e{n}",
-            "ts": datetime(2026, 11, 1, 12, n),
+            "ts": datetime(2024, 11, 3, 12, n),
             "name": name,
             "session_id": "s1",
             "ugc_id": boots,
@@ -170,7 +170,7 @@ def test_performance_shows_in_the_library_and_galleries_page(
         {
             "workspace_id": ws,
             "session_id": "s1",
-            "started_at": datetime(2026, 11, 1, 12),
+            "started_at": datetime(2024, 11, 3, 12),
             "orders": 1,
             "revenue": Decimal("49.00"),
             "currency": "USD",

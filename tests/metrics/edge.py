@@ -17,6 +17,7 @@ from tests.metrics.fixture import arrow
 
 EDGE = "ws_edge"
 EMPTY = "ws_empty"
+UNMEASURED = "ws_unmeasured"  # rows without net amounts or engaged time (see unmeasured())
 FIRST, LAST = date(2024, 2, 29), date(2024, 3, 1)
 
 
@@ -112,10 +113,56 @@ def build() -> dict[str, pa.Table]:
             "value": 2000.0,
         },
     ]
+    extra = unmeasured()
     return {
-        "sessions": arrow("sessions", sessions),
-        "orders": arrow("orders", orders),
-        "social_posts": arrow("social_posts", posts),
-        "social_post_metrics": arrow("social_post_metrics", metrics),
+        "sessions": arrow("sessions", sessions + extra["sessions"]),
+        "events": arrow("events", extra["events"]),
+        "orders": arrow("orders", orders + extra["orders"]),
+        "social_posts": arrow("social_posts", posts + extra["social_posts"]),
+        "social_post_metrics": arrow("social_post_metrics", metrics + extra["social_post_metrics"]),
         "social_account_daily": arrow("social_account_daily", daily),
+    }
+
+
+def unmeasured() -> dict[str, list[dict[str, Any]]]:
+    """A shop whose data never carries the input: purchases without net amounts (a tracker or
+    event-log order), sessions and page views without engaged time; a Facebook post without
+    link clicks and a Pinterest post whose export gives its own follower count."""
+    ws = {"workspace_id": UNMEASURED}
+    started = datetime(2024, 3, 1, 9, 30, 0, 123456)
+    sessions = [
+        _session(f"u{n}", started.replace(hour=9 + n), **ws, engaged_ms=None, orders=n % 2)
+        for n in range(3)
+    ]
+    events = [
+        {**ws, "event_id": f"u{n}-p", "ts": started.replace(hour=9 + n), "name": "pageview"}
+        | {"session_id": f"u{n}", "engaged_ms": None}
+        for n in range(3)
+    ]
+    orders = [
+        {**ws, "order_id": "t1", "session_id": "u1", "placed_at": started.replace(hour=10)}
+        | {"currency": "EUR", "gross": Decimal("19.90"), "net": None}
+    ]
+    posts = [
+        {**ws, "platform": "facebook", "account_id": "fb", "post_id": "f1", "posted_at": started},
+        {**ws, "platform": "pinterest", "account_id": "pin", "post_id": "n1", "posted_at": started},
+    ]
+    values = {
+        "f1": {"views": 400.0, "reactions": 10.0, "comments": 2.0, "shares": 1.0},
+        "n1": {"views": 900.0, "likes": 5.0, "comments": 1.0, "saves": 8.0, "link_clicks": 4.0}
+        | {"followers": 1_200.0},
+    }
+    metrics = [
+        {**ws, "platform": post["platform"], "account_id": post["account_id"]}
+        | {"post_id": post["post_id"], "captured_at": datetime(2024, 3, 2), "metric": name}
+        | {"value": value}
+        for post in posts
+        for name, value in values[str(post["post_id"])].items()
+    ]
+    return {
+        "sessions": sessions,
+        "events": events,
+        "orders": orders,
+        "social_posts": posts,
+        "social_post_metrics": metrics,
     }

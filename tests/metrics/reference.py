@@ -36,7 +36,7 @@ WEIGHTED = {
     },
     "pinterest": {("likes",): 1, ("comments",): 2, ("saves",): 4, ("link_clicks",): 5},
 }
-OPTIONAL = {("quotes",)}
+OPTIONAL = {("quotes",)}  # in the engagement numerator; every weighted term is optional
 
 Result = dict[str, dict[tuple[str, ...], Any]]
 
@@ -95,29 +95,44 @@ class Reference:
         wide = latest.set_index(["platform", "post_id", "metric"]).value.unstack("metric")
         wide = wide.reset_index()
         posts = self._window(self.frames["social_posts"], "posted_at", first, last)
+        if "followers" not in wide:
+            wide["followers"] = float("nan")
+        wide = wide.rename(columns={"followers": "post_followers"})
         posts = posts.merge(wide, on=["platform", "post_id"], how="left")
         days = self.account_days()
         followers = days[["platform", "account_id", "day", "followers"]]
         posts["day"] = posts.posted_at.dt.date
         posts = posts.merge(followers, on=["platform", "account_id", "day"], how="left")
+        # A post's own follower count (from its export) wins over the account's day value.
+        posts["followers"] = posts.post_followers.where(
+            posts.post_followers.notna(), posts.followers
+        )
         posts["engagements"] = [self._combine(row, ENGAGEMENT) for _i, row in posts.iterrows()]
-        posts["weighted"] = [self._combine(row, WEIGHTED) for _i, row in posts.iterrows()]
+        posts["weighted"] = [
+            self._combine(row, WEIGHTED, every_optional=True) for _i, row in posts.iterrows()
+        ]
         return posts
 
     @staticmethod
-    def _combine(row: pd.Series, weights: dict[str, dict[tuple[str, ...], int]]) -> float | None:
+    def _combine(
+        row: pd.Series,
+        weights: dict[str, dict[tuple[str, ...], int]],
+        every_optional: bool = False,
+    ) -> float | None:
+        """Σ weight x metric; a missing required metric, or no reported metric, is None."""
         parts = weights.get(row.platform)
         if parts is None:
             return None
-        total = 0.0
+        total, reported = 0.0, 0
         for names, weight in parts.items():
             known = [row.get(n) for n in names if n in row and not pd.isna(row.get(n))]
-            if not known and names in OPTIONAL:
+            if not known and (every_optional or names in OPTIONAL):
                 continue
             if not known:
                 return None
             total += float(known[0]) * weight
-        return total
+            reported += 1
+        return total if reported else None
 
     def account_days(self) -> pd.DataFrame:
         d = self.frames["social_account_daily"]
@@ -147,6 +162,20 @@ def money(values: pd.Series) -> Decimal:
     return sum(
         (Decimal(str(v)) for v in values if v is not None and not pd.isna(v)), Decimal("0.00")
     )
+
+
+def reported_money(values: pd.Series) -> Decimal | None:
+    """Σ of the amounts present; None when rows exist but none carries one (missing, not 0)."""
+    if len(values) and values.isna().all():
+        return None
+    return money(values)
+
+
+def reported_sum(values: pd.Series) -> float | None:
+    """Σ of the values present; None when rows exist but none carries one."""
+    if len(values) and values.isna().all():
+        return None
+    return float(values.sum())
 
 
 def _by(
@@ -192,7 +221,8 @@ def session_kpis(ref: Reference, first: date, last: date, dims: list[str]) -> Re
     counts = _by(ref, s, dims, len)
     txns = _by(ref, o, dims, lambda g: g.order_id.nunique())
     gross = _by(ref, o, dims, lambda g: money(g.gross))
-    net = _by(ref, o, dims, lambda g: money(g.net))
+    net = _by(ref, o, dims, lambda g: reported_money(g.net))
+    net_orders = _by(ref, o, dims, lambda g: g.order_id[g.net.notna()].nunique())
     keys = sorted(set(counts) | set(txns))
     events = ref._window(ref.frames["events"], "ts", first, last)
     events = events.rename(columns={"social_platform": "platform"})
@@ -232,14 +262,18 @@ def session_kpis(ref: Reference, first: date, last: date, dims: list[str]) -> Re
         out["sessions"][key] = n
         out["social_sessions"][key] = int(_social(g).sum())
         out["lead_capture_rate"][key] = ratio(g.leads.sum(), n)
-        ems = ratio(g.engaged_ms.sum(), n)
+        engaged = reported_sum(g.engaged_ms)
+        ems = None if engaged is None else ratio(engaged, n)
         out["engaged_time_per_session"][key] = None if ems is None else ems / 1000
         out["engaged_session_rate"][key] = ratio(g.engaged.sum(), n)
         out["revenue_gross"][key], out["revenue_net"][key] = gr, nt
         out["transactions"][key] = t
         out["conversion_rate"][key] = ratio(t, n)
         out["aov_gross"][key] = (gr / t).quantize(cent) if t else None
-        out["aov_net"][key] = (nt / t).quantize(cent) if t else None
+        nt_orders = net_orders.get(key, 0)
+        out["aov_net"][key] = (
+            (nt / nt_orders).quantize(cent) if nt is not None and nt_orders else None
+        )
         cart = ratio(carts_ordered.get(key, 0), carts.get(key, 0))
         out["cart_abandonment_rate"][key] = None if cart is None else 1 - cart
         check = ratio(checks_ordered.get(key, 0), checks.get(key, 0))
@@ -247,9 +281,12 @@ def session_kpis(ref: Reference, first: date, last: date, dims: list[str]) -> Re
         out["social_revenue_share"][key] = ratio(social_gross.get(key, 0), total_gross)
         out["sessions_before_purchase"][key] = _sessions_before_purchase(g, "median")
         out["sessions_before_purchase_mean"][key] = _sessions_before_purchase(g, "mean")
-    pages = _by(
-        ref, events, dims, lambda g: ratio(g.engaged_ms.sum(), (g.name == "pageview").sum())
-    )
+
+    def per_page(g: pd.DataFrame) -> float | None:
+        engaged = reported_sum(g.engaged_ms)
+        return None if engaged is None else ratio(engaged, (g.name == "pageview").sum())
+
+    pages = _by(ref, events, dims, per_page)
     out["engaged_time_per_page"] = {k: None if v is None else v / 1000 for k, v in pages.items()}
     return out
 

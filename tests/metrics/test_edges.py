@@ -72,6 +72,28 @@ def test_no_data_gives_zeros_for_counts_and_na_for_rates(engine: Engine) -> None
     assert format_value(KPI_BY_ID["conversion_rate"], values["conversion_rate"]) == "n/a"
 
 
+def test_inputs_no_row_carries_are_na_not_zero(engine: Engine) -> None:
+    """Orders without net amounts, sessions and page views without engaged time: n/a; the
+    facts that are there still count (edge.unmeasured)."""
+    scoped = engine.scoped(edge.UNMEASURED)
+    results = evaluate(scoped, Slice(edge.FIRST, edge.LAST), executor=engine.executor)
+    values = {kpi_id: r.total.value for kpi_id, r in results.items()}  # type: ignore[union-attr]
+    for kpi_id in ("revenue_net", "aov_net", "engaged_time_per_session", "engaged_time_per_page"):
+        assert values[kpi_id] is None, kpi_id
+        assert format_value(KPI_BY_ID[kpi_id], values[kpi_id]) == "n/a"
+    assert values["revenue_gross"] == Decimal("19.90")
+    assert (values["transactions"], values["sessions"]) == (1, 3)
+    # Per-post followers (no account days at all): the Pinterest post's 1,200.
+    assert values["engagement_rate_by_followers"] == pytest.approx((5 + 1 + 8 + 4) / 1_200)
+    # Facebook without link clicks counts reactions, comments and shares.
+    facebook, pinterest = 10 + 2 * 2 + 3 * 1, 5 + 2 * 1 + 4 * 8 + 5 * 4
+    weighted = results["engagement_mix_weighted"].total
+    assert weighted is not None
+    assert weighted.value == pytest.approx((facebook + pinterest) / (400 + 900))
+    assert weighted.coverage is not None
+    assert (weighted.coverage.used, weighted.coverage.total) == (2, 2)
+
+
 def _local_days(tables: dict[str, pa.Table]) -> Counter[str]:
     sessions = tables["sessions"].to_pandas()
     sessions = sessions[sessions.workspace_id == WORKSPACE]

@@ -78,6 +78,12 @@ def _events(rng: np.random.Generator) -> list[dict[str, Any]]:
             rows.append(
                 dict(base, event_id=f"g{page}-{view}", ts=ts, name="engagement", engaged_ms=engaged)
             )
+    # A page whose views no event measured (an imported log without engaged time): unknown,
+    # not 0 s, so it is no outlier below its type's median.
+    for view in range(30):
+        ts = START + timedelta(hours=view, microseconds=137)
+        unmeasured = {"workspace_id": WORKSPACE, "path": "/p/unmeasured", "page_type": "product"}
+        rows.append(dict(unmeasured, event_id=f"u-{view}", ts=ts, name="pageview"))
     rows.append({"workspace_id": WORKSPACE, "event_id": "nopath", "ts": START, "name": "pageview"})
     rows.append(dict(rows[0], workspace_id=OTHER, engaged_ms=10**9))
     return rows
@@ -143,9 +149,9 @@ def test_page_outliers_match_pandas(
     events = events.assign(page_type=events.page_type.fillna("(none)"))
     pages = events.groupby(["page_type", "path"]).agg(
         pageviews=("name", lambda s: int((s == "pageview").sum())),
-        engaged=("engaged_ms", "sum"),
+        engaged=("engaged_ms", lambda s: s.sum(min_count=1)),
     )
-    pages = pages[pages.pageviews >= min_pageviews].reset_index()
+    pages = pages[(pages.pageviews >= min_pageviews) & pages.engaged.notna()].reset_index()
     pages["value"] = pages.engaged / pages.pageviews
     median = pages.groupby("page_type")["value"].transform("median")
     mad = (pages.value - median).abs().groupby(pages.page_type).transform("median")
@@ -176,6 +182,7 @@ def test_page_outliers_match_pandas(
         return
     paths = {o.path for o in actual}
     assert {"/p/7", "/p/13", "/p/44", "/p/20"} <= paths  # the planted ones are found
+    assert "/p/unmeasured" not in paths
     assert next(o for o in actual if o.path == "/p/20").direction == "below"
 
 

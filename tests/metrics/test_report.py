@@ -154,7 +154,10 @@ def test_social_revenue_target_scales_the_share(engine: Engine) -> None:
 
 def test_values_show_na_and_units() -> None:
     assert format_value(KPI_BY_ID["conversion_rate"], 0.01234) == "1.23%"
-    assert format_value(KPI_BY_ID["revenue_gross"], Decimal("1234.5")) == "1,234.50"
+    # Money shows the decimals evaluate() rounded it to: its currency's minor unit.
+    assert format_value(KPI_BY_ID["revenue_gross"], Decimal("1234.50")) == "1,234.50"
+    assert format_value(KPI_BY_ID["revenue_gross"], Decimal("1500")) == "1,500"  # JPY
+    assert format_value(KPI_BY_ID["revenue_gross"], Decimal("12.345")) == "12.345"  # KWD
     assert format_value(KPI_BY_ID["roas"], None) == "n/a"
 
 

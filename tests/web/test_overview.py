@@ -217,7 +217,7 @@ def test_a_range_without_data_shows_zeros_and_not_applicable(
     _seed(services, brand, "America/New_York")
     with httpx.Client(base_url=live_server, timeout=TIMEOUT) as client:
         login(client, brand.email(), PASSWORD)
-        page = _get(client, "/", start="2025-01-07", end="2025-01-01").text  # swapped: fine
+        page = _get(client, "/", start="2025-01-01", end="2025-01-07").text
     got = _page(page)
     assert got.tiles == {
         "sessions": "0",

@@ -38,8 +38,8 @@ def check_readable(engine: Engine) -> None:
     except (DatabaseError, OperationalError) as exc:
         raise DataDirError(
             f"catalog at {engine.url.render_as_string(hide_password=True)} cannot be read: "
-            f"{exc.orig}. Restore it from a backup or move it aside and run "
-            "`mercato db upgrade` to start a new one."
+            f"{exc.orig}. Keep the file (it holds your data): check its permissions, "
+            "or restore it from a backup."
         ) from None
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import check_day_range
 from mercato.core.urls import checked_link
 
 
@@ -25,8 +26,7 @@ def _check_kpi(kpi_id: str, known: Collection[str], where: str) -> None:
 
 
 def _check_period(start: date, end: date, where: str) -> None:
-    if end < start:
-        raise ValidationFailed("period_end is before period_start", location=f"{where}.period_end")
+    check_day_range(start, end, location=f"{where}.period_end")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
+from mercato.core.timeutil import check_day_range
 from mercato.web.auth import Principal
 from mercato.web.routes.attribution import (
     AttributionPublic,
@@ -107,6 +108,10 @@ def attribution(
         _emit_paths(_attribute_path_file(paths, order), output)
         return
     start, end = _day(first_day, "--from"), _day(last_day, "--to")
+    try:
+        check_day_range(start, end, location="--to")
+    except MercatoError as exc:
+        raise fail(str(exc)) from None
     with opened_services() as services:
         with services.catalog.session() as session:
             ws = _workspace(session, workspace)

@@ -21,6 +21,7 @@ from mercato.connectors.imports import KINDS, load_mapping
 from mercato.connectors.results import ImportSummary
 from mercato.connectors.service import import_files, import_options
 from mercato.connectors.sync import SyncOutcome, accounts_to_sync, sync_account
+from mercato.web.services import Services
 
 accounts_app = typer.Typer(help="Social accounts the connectors sync.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Shop webhooks (Shopify).", no_args_is_help=True)
@@ -36,6 +37,11 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=console,
     )
+
+
+def _public(services: Services, path: str) -> str:
+    """`path` on this install's public address (the base_url setting), when it is set."""
+    return f"{services.settings.base_url or ''}{path}"
 
 
 def print_summary(summary: ImportSummary) -> None:
@@ -227,7 +233,7 @@ def webhooks_shopify_secret(
     with opened_services() as services, services.catalog.session() as session:
         target = workspaces.get_workspace(session, workspace)
         shopify_webhooks.set_webhook_secret(session, target.id, secret)
-        console.print(f"webhook URL: /hooks/shopify/{target.slug}")
+        console.print(f"webhook URL: {_public(services, f'/hooks/shopify/{target.slug}')}")
 
 
 @webhooks_app.command("meta-secret")
@@ -245,7 +251,7 @@ def webhooks_meta_secret(
     with opened_services() as services, services.catalog.session() as session:
         target = workspaces.get_workspace(session, workspace)
         meta_webhooks.set_secrets(session, target.id, app_secret, verify_token)
-        console.print(f"webhook URL: /hooks/meta/{target.slug}")
+        console.print(f"webhook URL: {_public(services, f'/hooks/meta/{target.slug}')}")
 
 
 def register_import_kinds(import_app: typer.Typer) -> None:

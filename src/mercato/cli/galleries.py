@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from mercato.catalog import workspaces
-from mercato.cli.context import console, fail, opened_services
+from mercato.cli.context import console, fail, opened_services, public_url
 from mercato.galleries import definitions as defs
 from mercato.galleries.service import embed_snippet, labels, site_key
 from mercato.galleries.shop import create_shop_page, list_shop_pages
@@ -19,7 +19,11 @@ from mercato.metrics.ugc_performance import ugc_performance
 galleries_app = typer.Typer(help="Shoppable galleries and link-in-bio pages.", no_args_is_help=True)
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]
 BaseUrl = Annotated[
-    str, typer.Option("--base-url", help="Where this Mercato is reachable from shops.")
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="Where this Mercato is reachable from shops; default: the base_url setting.",
+    ),
 ]
 
 
@@ -67,7 +71,7 @@ def galleries_create(
     max_items: Annotated[int, typer.Option(help="Show at most this many items.")] = 12,
     min_items: Annotated[int, typer.Option(help="Use the fallback below this many.")] = 1,
     fallback: Annotated[str | None, typer.Option(help="Fallback gallery id.")] = None,
-    base_url: BaseUrl = "http://localhost:8000",
+    base_url: BaseUrl = None,
 ) -> None:
     """Create a gallery (a rule, or manual with --item) and print its embed snippet."""
     draft = defs.GalleryDraft(
@@ -85,7 +89,8 @@ def galleries_create(
         ws = workspaces.get_workspace(session, workspace)
         gallery = defs.create_gallery(session, ws.id, draft)
         console.print(f"created gallery [bold]{gallery.id}[/] {gallery.name!r}; embed it with:")
-        console.print(embed_snippet(gallery, base_url, site_key(session, ws.id)), markup=False)
+        public = public_url(services, base_url)
+        console.print(embed_snippet(gallery, public, site_key(session, ws.id)), markup=False)
 
 
 @galleries_app.command("delete")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from mercato import __version__
 from mercato.cli import (
     admin,
     attribution,
+    channel,
     connectors,
     demo,
     galleries,
@@ -19,7 +24,10 @@ from mercato.cli import (
     ugc,
     warehouse,
 )
+from mercato.cli.forward import forwarding_command
 from mercato.cli.serve import serve
+from mercato.core.errors import MercatoError
+from mercato.core.settings import load_settings
 
 app = typer.Typer(
     name="mercato",
@@ -51,11 +59,42 @@ app.add_typer(settings.team_app, name="team")
 app.add_typer(settings.settings_app, name="settings")
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Mercato: shoppable UGC and full-funnel social analytics, self-hosted."""
+
+
 @app.command("version")
 def version() -> None:
     """Print Mercato's version."""
     print(__version__)
 
 
+def _data_dir() -> Path | None:
+    try:
+        return load_settings().data_dir
+    except MercatoError:
+        return None  # the command itself reports the bad setting
+
+
 def run() -> None:
-    app()
+    """Run a command here, or in the `mercato serve` that owns the data dir (ADR 1500)."""
+    data_dir = _data_dir()
+    about = channel.probe(data_dir) if data_dir is not None else None
+    if data_dir is None or about is None:
+        app()
+        return
+    forwarding_command(app, sys.argv[1:], data_dir, about)()

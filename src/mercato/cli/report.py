@@ -17,6 +17,7 @@ from rich.table import Table
 from mercato.catalog import kpi_settings, workspaces
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import check_day_range
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.docs import DOCS_PATH, render_docs
 from mercato.metrics.present import format_value, records, to_csv
@@ -59,6 +60,13 @@ def _date(text: str, option: str) -> date:
         raise fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+def _check_range(first: date, last: date) -> None:
+    try:
+        check_day_range(first, last, location="--to")
+    except ValidationFailed as exc:
+        raise fail(str(exc)) from None
+
+
 def report(
     workspace: WorkspaceOption,
     start: Annotated[str, typer.Option("--from", help="First local day, YYYY-MM-DD.")],
@@ -81,6 +89,7 @@ def report(
 ) -> None:
     """The full-funnel report for a date range, optionally compared and cut by dimensions."""
     first, last = _date(start, "--from"), _date(end, "--to")
+    _check_range(first, last)
     unknown = sorted(set(kpi or []) - KNOWN_KPIS)
     if unknown:
         raise fail(f"--kpi: unknown KPI(s) {', '.join(unknown)}")

@@ -1,14 +1,24 @@
-"""`mercato serve`: migrate the catalog, then run the web app with Uvicorn."""
+"""`mercato serve`: migrate the catalog, then run the web app with Uvicorn.
+
+While it runs, `mercato` commands on the same data dir run inside it (ADR 1500).
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from mercato.cli.context import console, opened_services, settings
+from mercato.cli import context
+from mercato.cli.channel import ChannelBusy, ControlChannel
+from mercato.cli.context import console, err_console, fail, settings
+from mercato.cli.hosted import HostedRunner, install_routes
+from mercato.core.errors import MercatoError
+from mercato.core.settings import Settings
 from mercato.web.app import create_app
+from mercato.web.services import Services
 
 
 def serve(
@@ -16,9 +26,46 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
     """Serve the dashboard, the API and the public endpoints."""
-    config = settings()
-    with opened_services(upgrade=True):
-        pass  # migrations applied and stores checked before the server takes traffic
-    app = create_app(config)
-    console.print(f"Mercato is serving on [bold]http://{host}:{port}/[/]")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    config = _anchored(settings())
+    url = config.base_url or f"http://{host}:{port}/"
+    try:
+        services = Services.open(config, upgrade=True)
+    except MercatoError as exc:
+        raise fail(context.advice_for(exc)) from None
+    channel = ControlChannel(config.data_dir, _runner(), {"pid": os.getpid(), "url": url})
+    try:
+        channel.start()
+    except ChannelBusy as busy:  # a server of this data dir that does not hold the warehouse
+        services.close()
+        pid = busy.about.get("pid")
+        raise fail(f"a Mercato server (pid {pid}) already serves this data dir") from None
+    except OSError as exc:
+        services.close()
+        raise fail(f"cannot open the command socket {channel.path}: {exc}") from None
+    context.host(services)
+    try:
+        app = create_app(config, services)
+        console.print(f"Mercato is serving on [bold]{url}[/]")
+        # Client addresses come from the app's own trusted-proxies rule (web.proxies), so
+        # Uvicorn must not rewrite them from headers first.
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        channel.stop()
+        context.host(None)
+        services.close()
+
+
+def _anchored(config: Settings) -> Settings:
+    """The settings with absolute paths: commands from the channel run in their client's
+    working directory, which must not move the server's stores."""
+    warehouse = config.warehouse_path.resolve() if config.warehouse_path else None
+    return config.model_copy(
+        update={"data_dir": config.data_dir.resolve(), "warehouse_path": warehouse}
+    )
+
+
+def _runner() -> HostedRunner:
+    from mercato.cli.main import app  # the command tree that includes `serve` itself
+
+    install_routes()
+    return HostedRunner(app, (console, err_console))

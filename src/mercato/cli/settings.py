@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mercato.catalog import kpi_settings, team, users, workspaces
-from mercato.cli.context import console, fail, opened_services
+from mercato.cli.context import console, fail, opened_services, public_url
 from mercato.core.scopes import Role
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.metrics.benchmarks import from_row
@@ -48,8 +48,9 @@ def team_invite(
     workspace: WorkspaceOption,
     role: Annotated[Role, typer.Option(help="Role once joined.")] = Role.VIEWER,
     base_url: Annotated[
-        str, typer.Option(help="The URL people reach Mercato at (for the link).")
-    ] = "http://127.0.0.1:8000",
+        str | None,
+        typer.Option(help="The URL people reach Mercato at (for the link); default: base_url."),
+    ] = None,
 ) -> None:
     """Create a one-time invitation link (printed once; valid 7 days)."""
     with opened_services() as services, services.catalog.session() as session:
@@ -58,7 +59,7 @@ def team_invite(
         console.print(
             f"invited {escape(issued.invitation.email)} as {role.value}; link (shown once):"
         )
-        print(f"{base_url.rstrip('/')}/invite/{issued.secret}")
+        print(f"{public_url(services, base_url)}/invite/{issued.secret}")
 
 
 @team_app.command("role")

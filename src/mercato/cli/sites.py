@@ -11,7 +11,7 @@ from rich.markup import escape
 from mercato.catalog import sites, workspaces
 from mercato.catalog.models import Site
 from mercato.catalog.site_activity import install_check
-from mercato.cli.context import console, fail, opened_services
+from mercato.cli.context import console, fail, opened_services, public_url
 
 sites_app = typer.Typer(
     help="Sites: tracker keys, allowed origins, snippets.", no_args_is_help=True
@@ -19,12 +19,12 @@ sites_app = typer.Typer(
 
 WorkspaceOption = Annotated[str, typer.Option(help="Workspace slug.")]
 BaseUrlOption = Annotated[
-    str,
+    str | None,
     typer.Option(
-        help="The URL shoppers' browsers reach Mercato at (for the snippet).",
+        help="The URL shoppers' browsers reach Mercato at (for the snippet); "
+        "default: the base_url setting.",
     ),
 ]
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _show(site: Site, base_url: str, check_message: str) -> None:
@@ -64,7 +64,7 @@ def sites_add(
     page_types: Annotated[
         str | None, typer.Option(help='Page-type globs as JSON: {"product": ["/p/*"]}')
     ] = None,
-    base_url: BaseUrlOption = DEFAULT_BASE_URL,
+    base_url: BaseUrlOption = None,
 ) -> None:
     """Add a site; prints its key and the tracker snippet."""
     patterns = _patterns(page_types)
@@ -79,11 +79,11 @@ def sites_add(
             patterns=patterns,
         )
         console.print(f"added site {escape(site.domain)} to {target.slug}")
-        _show(site, base_url, install_check(session, site).message)
+        _show(site, public_url(services, base_url), install_check(session, site).message)
 
 
 @sites_app.command("list")
-def sites_list(workspace: WorkspaceOption, base_url: BaseUrlOption = DEFAULT_BASE_URL) -> None:
+def sites_list(workspace: WorkspaceOption, base_url: BaseUrlOption = None) -> None:
     """List sites with key, origins, install check and snippet."""
     with opened_services() as services, services.catalog.session() as session:
         target = workspaces.get_workspace(session, workspace)
@@ -92,7 +92,7 @@ def sites_list(workspace: WorkspaceOption, base_url: BaseUrlOption = DEFAULT_BAS
             hint = f"mercato sites add DOMAIN --workspace {target.slug}"
             console.print(f"{target.slug} has no site yet: `{hint}`")
         for site in found:
-            _show(site, base_url, install_check(session, site).message)
+            _show(site, public_url(services, base_url), install_check(session, site).message)
 
 
 @sites_app.command("update")
@@ -107,7 +107,7 @@ def sites_update(
     respect_dnt: Annotated[
         bool | None, typer.Option("--respect-dnt/--ignore-dnt", help="Do Not Track.")
     ] = None,
-    base_url: BaseUrlOption = DEFAULT_BASE_URL,
+    base_url: BaseUrlOption = None,
 ) -> None:
     """Change a site's origins, identity mode, domain or page types.
 
@@ -125,7 +125,7 @@ def sites_update(
         found = sites.get_site(session, target.id, site)
         sites.update_site(session, found, change)
         console.print(f"updated site {escape(found.domain)}")
-        _show(found, base_url, install_check(session, found).message)
+        _show(found, public_url(services, base_url), install_check(session, found).message)
 
 
 @sites_app.command("remove")

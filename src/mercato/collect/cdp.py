@@ -121,7 +121,7 @@ def _money(value: Any, location: str) -> Decimal | None:
         raise ValidationFailed(f"not an amount: {str(value)[:40]!r}", location=location) from None
     if not amount.is_finite() or amount < 0:
         raise ValidationFailed("must be a finite amount ≥ 0", location=location)
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(Decimal("0.001"))  # KWD/BHD; enrich rounds to the currency's unit
 
 
 def _quantity(value: Any, location: str) -> int:

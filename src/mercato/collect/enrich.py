@@ -16,6 +16,7 @@ from mercato.collect.payload import ATTRIBUTION_PARAMS, TrackerEvent
 from mercato.collect.useragent import parse_client
 from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
+from mercato.core.money import parse_amount
 
 MAX_CLOCK_SKEW = timedelta(days=7)
 # Stored names are GA4's recommended e-commerce names (kpis.md §3); the tracker's helper
@@ -192,7 +193,9 @@ def enrich(
         "engaged_ms": event.engaged_ms,
         "scroll_pct": event.scroll_pct,
         "order_id": event.order_id,
-        "revenue": str(event.revenue) if event.revenue is not None else None,
+        "revenue": str(parse_amount(event.revenue, currency=event.currency or site.currency))
+        if event.revenue is not None
+        else None,
         "currency": (event.currency or site.currency).upper()
         if event.revenue is not None
         else None,

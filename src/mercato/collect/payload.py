@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,6 +18,7 @@ from pydantic import (
 )
 
 from mercato.collect.body import BodyTooLarge, parse_json
+from mercato.core.currencies import iso_currency
 from mercato.core.errors import ValidationFailed
 
 MAX_BODY_BYTES = 512 * 1024
@@ -54,8 +56,9 @@ PropValue = Annotated[
 # Keys the collector writes into `properties` itself: a prop of the same name would be read
 # back as line items or a form name (a scalar `items` once stalled the loader).
 RESERVED_PROPS = frozenset({"items", "form"})
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2, allow_inf_nan=False)]
-Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
+# Three decimals: KWD and BHD have three; enrich rounds to the currency's own minor unit.
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3, allow_inf_nan=False)]
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$"), AfterValidator(iso_currency)]
 
 # Parameters the tracker keeps for the session (kpis.md §5.3) and may resend with any event.
 ATTRIBUTION_PARAMS = frozenset(

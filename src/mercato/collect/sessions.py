@@ -149,7 +149,7 @@ def session_rows(
         ended_at=events.ts.max(),
         pageviews=_count(name == "pageview"),
         events=events.count(),
-        engaged_ms=events.engaged_ms.sum().coalesce(0),
+        engaged_ms=events.engaged_ms.sum(),  # NULL: no event measured engagement (not 0 s)
         max_scroll_pct=events.scroll_pct.max(),
         leads=_count(name == "generate_lead"),
         add_to_carts=_count(name == "add_to_cart"),
@@ -176,7 +176,7 @@ def session_rows(
         session_number=joined.session_number,
     )
     result = result.mutate(
-        is_engaged=(result.engaged_ms > ENGAGED_MS)
+        is_engaged=(result.engaged_ms > ENGAGED_MS).fill_null(False)
         | (result.pageviews >= 2)
         | (result.leads > 0)
         | (result.orders > 0)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from mercato.warehouse.connection import ScopedWarehouse
 
@@ -19,7 +21,7 @@ class TrafficRow:
     label: str
     sessions: int
     engaged_sessions: int
-    engaged_ms: int
+    engaged_ms: int | None  # None: no session carried engagement data (n/a, not 0 s)
 
     @property
     def engagement_rate(self) -> float | None:
@@ -28,7 +30,9 @@ class TrafficRow:
 
     @property
     def average_engaged_s(self) -> float | None:
-        return self.engaged_ms / self.sessions / 1000 if self.sessions else None
+        if not self.sessions or self.engaged_ms is None:
+            return None
+        return self.engaged_ms / self.sessions / 1000
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class Traffic:
     landing_pages: list[TrafficRow]
 
 
+def _ms(value: Any) -> int | None:
+    """A summed engaged time; NULL (pandas' NaN or NA) stays None."""
+    return None if pd.isna(value) else int(value)
+
+
 def _rows(
     warehouse: ScopedWarehouse, window: ir.Table, column: str, limit: int | None = None
 ) -> list[TrafficRow]:
@@ -49,7 +58,7 @@ def _rows(
         .aggregate(
             sessions=window.count(),
             engaged_sessions=window.is_engaged.ifelse(1, 0).sum(),
-            engaged_ms=window.engaged_ms.sum().coalesce(0),
+            engaged_ms=window.engaged_ms.sum(),
         )
         .order_by([ibis.desc("sessions"), "label"])
     )
@@ -57,9 +66,7 @@ def _rows(
         grouped = grouped.limit(limit)
     frame = warehouse.execute(grouped)
     return [
-        TrafficRow(
-            str(r.label), int(r.sessions), int(r.engaged_sessions or 0), int(r.engaged_ms or 0)
-        )
+        TrafficRow(str(r.label), int(r.sessions), int(r.engaged_sessions or 0), _ms(r.engaged_ms))
         for r in frame.itertuples()
     ]
 
@@ -79,7 +86,7 @@ def traffic(warehouse: ScopedWarehouse, start: datetime, end: datetime) -> Traff
         "All",
         int(totals["sessions"]),
         int(totals["engaged_sessions"] or 0),
-        int(totals["engaged_ms"] or 0),
+        _ms(totals["engaged_ms"]),
     )
     social = window.filter(window.social_platform.notnull())
     return Traffic(

@@ -53,7 +53,7 @@ def read_events(data: bytes, source: str, workspace_id: str, site_id: str | None
         _no_blanks(raw, name, source)
     columns["ts"] = _timestamps(raw, source)
     if "revenue" in raw.column_names:
-        columns["revenue"] = _cast(raw, "revenue", pa.decimal128(18, 2), source)
+        columns["revenue"] = _cast(raw, "revenue", pa.decimal128(18, 3), source)  # ADR 0550
     columns["workspace_id"] = pa.array([workspace_id] * raw.num_rows, pa.string())
     if site_id and "site_id" not in columns:
         columns["site_id"] = pa.array([site_id] * raw.num_rows, pa.string())

@@ -88,7 +88,10 @@ class ColumnMapping:
 
 
 def _money(mapping: ColumnMapping, row: Row, name: str) -> Decimal:
-    value = mapping.parsed(row, name, lambda raw: parse_amount(parse_decimal(raw, mapping.locale)))
+    currency = mapping.parsed(row, "currency", parse_currency)  # amounts in its minor unit
+    value = mapping.parsed(
+        row, name, lambda raw: parse_amount(parse_decimal(raw, mapping.locale), currency=currency)
+    )
     return value if isinstance(value, Decimal) else ZERO
 
 

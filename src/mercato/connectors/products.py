@@ -93,7 +93,7 @@ def parse_shopify_products(table: Table, currency: str, shop_url: str = "") -> l
         records[sku] = ProductRecord(
             sku=sku,
             title=title,
-            price=row.parse("Variant Price", parse_amount),
+            price=row.parse("Variant Price", lambda raw: parse_amount(raw, currency=currency)),
             currency=currency,
             description=head.get("Body (HTML)") or "",
             product_type=head.get("Type") or "",
@@ -127,12 +127,16 @@ def parse_generic_products(
         sku = mapping.text(row, "sku")
         if not sku:
             raise row.error(mapping.columns["sku"], "a SKU is required")
+        currency = mapping.parsed(row, "currency", parse_currency) or default_currency
         price = mapping.parsed(
-            row, "price", lambda raw: parse_amount(parse_decimal(raw, mapping.locale))
+            row,
+            "price",
+            lambda raw, code=currency: parse_amount(
+                parse_decimal(raw, mapping.locale), currency=code
+            ),
         )
         if price is None:
             raise row.error(mapping.columns.get("price", "price"), "a price is required")
-        currency = mapping.parsed(row, "currency", parse_currency) or default_currency
         texts = {
             name: mapping.text(row, name) or ""
             for name in PRODUCT_FIELDS

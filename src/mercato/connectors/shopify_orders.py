@@ -22,7 +22,14 @@ REQUIRED = ("Name", "Created at", "Currency", "Subtotal", "Lineitem quantity", "
 
 
 def _amount(row: Row, column: str) -> Decimal:
-    return row.parse_optional(column, parse_amount) or ZERO
+    return (
+        row.parse_optional(column, lambda raw: parse_amount(raw, currency=_currency(row))) or ZERO
+    )
+
+
+def _currency(row: Row) -> str | None:
+    """The row's currency (Shopify repeats it on an order's line rows, or leaves it blank)."""
+    return row.parse_optional("Currency", parse_currency)
 
 
 @dataclass
@@ -64,13 +71,15 @@ def _line(row: Row, position: int) -> OrderLine:
         sku=sku,
         title=row.get("Lineitem name") or "",
         quantity=row.parse("Lineitem quantity", parse_count),
-        unit_price=row.parse("Lineitem price", parse_amount),
-        discount=row.parse_optional("Lineitem discount", parse_amount) or ZERO,
+        unit_price=row.parse(
+            "Lineitem price", lambda raw: parse_amount(raw, currency=_currency(row))
+        ),
+        discount=_amount(row, "Lineitem discount"),
     )
 
 
 def _order(name: str, head: Row, lines: Sequence[OrderLine]) -> Order:
-    subtotal = head.parse("Subtotal", parse_amount)
+    subtotal = head.parse("Subtotal", lambda raw: parse_amount(raw, currency=_currency(head)))
     discounts = _amount(head, "Discount Amount")
     shopify_id = head.get("Id") or ""
     codes = tuple(c.strip() for c in (head.get("Discount Code") or "").split(",") if c.strip())

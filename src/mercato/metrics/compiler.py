@@ -8,7 +8,7 @@ Decimal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import reduce
 
@@ -25,6 +25,7 @@ from mercato.warehouse.connection import ScopedWarehouse
 
 NONE_LABEL = "(none)"
 BUCKET = "bucket"
+CURRENCY, CURRENCY_LOW, CURRENCY_HIGH = "currency", "__currency_low", "__currency_high"
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,12 @@ def _aggregate(table: ir.Table, measure: Measure) -> ir.Value:
     return column.mean(where=where)
 
 
+def rows_column(measure: str) -> str:
+    """The rows a SUM measure ran over: SQL's SUM is NULL both over no rows (nothing
+    happened: 0 for facts) and over rows that all lack the value (missing: n/a)."""
+    return f"{measure}__rows"
+
+
 def _median(column: ir.Value, where: ir.BooleanValue | None) -> ir.Value:
     """Median ignoring NULLs; the filter goes into the argument because Ibis' PySpark
     compiler puts a median's `where` into percentile()'s percentage, which Spark rejects."""
@@ -208,9 +215,15 @@ def compile_query(warehouse: Tables, query: SourceQuery, slice_: Slice) -> ir.Ta
     keys = [BUCKET] if query.total and slice_.grain else ([] if query.total else slice_.key_columns)
     if query.source.rollup is not None:
         table = query.source.rollup(table, keys)
-    metrics: dict[str, ir.Value] = {
-        name: _aggregate(table, measure) for name, measure in query.measures.items()
-    }
+    metrics: dict[str, ir.Value] = {}
+    for name, measure in query.measures.items():
+        metrics[name] = _aggregate(table, measure)
+        if measure.agg is Agg.SUM:
+            metrics[rows_column(name)] = _aggregate(table, replace(measure, agg=Agg.COUNT))
+    if CURRENCY in table.columns and query.measures:
+        # Money KPIs read in their currency's precision when the cell holds one currency.
+        metrics[CURRENCY_LOW] = table[CURRENCY].min()
+        metrics[CURRENCY_HIGH] = table[CURRENCY].max()
     for kpi_id, rate in query.rates.items():
         metrics.update(_rate_columns(table, kpi_id, rate))
     if not keys:

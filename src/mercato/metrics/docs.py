@@ -53,8 +53,34 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   Platform-day tables (account metrics, ad spend) use their own day as is.
 - **Two aggregations for every post-level rate**: the ratio of sums (default) and the median
   per-post ratio; the report states which one is primary and shows the other.
-- **Missing is not zero**: a post with a NULL input is left out of numerator and denominator;
-  coverage (posts used ÷ posts) is reported next to the figure.
+- **Missing is not zero** (n/a rules):
+  - a post or account-day with a NULL input is left out of numerator and denominator; coverage
+    (posts used ÷ posts) is reported next to the figure;
+  - a sum over a fact source (sessions, events, orders, ad spend) is 0 when the range has no
+    rows there (no orders: revenue 0.00) but **n/a** when rows exist and none of them carries
+    the value: orders without a net amount (a tracker, CDP or event-log purchase knows only
+    its total) make `revenue_net` and `aov_net` n/a, sessions and events without engagement
+    data make both engaged times n/a; where some rows carry it, the sum is over those rows;
+  - `aov_net` divides by the orders that carry a net amount (an order without one is unknown,
+    not 0); the engaged times divide by all sessions / page views, because the tracker sends
+    no engagement event for a page nobody engaged with (0 s);
+  - a ratio whose numerator is missing, or whose denominator is missing or 0, is n/a: `n/a` in
+    tables, CSV and pages, `null` in JSON, on every engine and surface.
+- **Followers** for `engagement_rate_by_followers`: a post's own follower count when its export
+  or mapping gives one (neutral metric `followers` on the post, e.g. a `"Followers": "followers"`
+  column in a generic post mapping), else the account's `followers` on the posting day (UTC)
+  from the account's daily metrics; a post with neither is left out (coverage).
+- **Weighted engagement** (`engagement_mix_weighted`): per post, Σ weight x metric over the
+  weighted metrics that post reports (a NULL metric adds nothing; alternative names such as
+  `reactions`/`likes` count once, the first reported); a post that reports none of its
+  platform's weighted metrics, or no views, is left out. So a Facebook post without link clicks
+  counts its reactions, comments and shares. The plain engagement rates stay stricter: a post
+  missing one of its platform's numerator metrics is left out (only X's quotes are optional).
+- **Money** reads in its currency's own precision (ISO 4217 minor units: JPY none, EUR two,
+  KWD and BHD three): money KPIs are rounded half-even to the minor unit of the one currency
+  their orders or spend carry in the cell, to cents when a cell mixes currencies. The
+  warehouse stores money as decimal(18, 3)
+  ([ADR 0550](adr/0550-money-keeps-its-currencys-minor-unit.md)).
 - **Comparisons**: `previous` = the same number of days just before; `yoy` = the same dates a
   year earlier (29 February → 28 February). Deltas are absolute and relative (percentage points
   for percentages).
@@ -86,7 +112,8 @@ sessions, the median (interpolated) and the mean.
 funnel* page. Per page (page type, path; `(none)` without a page type), engaged time per page
 view = Σ `engaged_ms` of the page's events in the period (the tracker's `engagement` events carry
 the page's path) ÷ its `pageview` events. Pages with fewer than `min_pageviews` views (default 20)
-are left out. Per page type, with the median and the MAD (median absolute deviation) of its
+are left out, and so are pages none of whose events carries engaged time (unknown, not 0 s).
+Per page type, with the median and the MAD (median absolute deviation) of its
 pages' values, a page is an outlier when |value - median| > 2 x MAD (with a MAD of 0, any page
 off the median), reported with its direction (above/below), farthest first.
 """
@@ -175,9 +202,13 @@ def render_docs() -> str:
     parts.append("| platform | engagements | weighted engagement mix |\n|---|---|---|")
     for platform, terms in ENGAGEMENT_NUMERATOR.items():
         weighted = ENGAGEMENT_WEIGHTS.get(platform, ())
-        mix = ", ".join(f"{_name(p)} x{p.weight}" for p in weighted) or "n/a"
+        # Every weighted term is optional (counted when reported), so none is marked.
+        mix = ", ".join(f"{' or '.join(p.names)} x{p.weight}" for p in weighted) or "n/a"
         parts.append(f"| {platform} | {' + '.join(_name(p) for p in terms)} | {mix} |")
-    parts.append("")
+    parts.append(
+        "\nIn the engagement numerator every metric is required unless marked optional; in the "
+        "weighted mix each metric counts when the post reports it (see Conventions).\n"
+    )
     for stage in Stage:
         parts.append(f"## {stage.value.title()}\n")
         for kpi in (k for k in KPIS if k.stage is stage):

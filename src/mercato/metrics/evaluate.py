@@ -12,7 +12,19 @@ from typing import Any
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from mercato.metrics.compiler import BUCKET, Slice, SourceQuery, compile_query, plan, sources_of
+from mercato.core.currencies import minor_unit
+from mercato.core.money import quantum
+from mercato.metrics.compiler import (
+    BUCKET,
+    CURRENCY_HIGH,
+    CURRENCY_LOW,
+    Slice,
+    SourceQuery,
+    compile_query,
+    plan,
+    rows_column,
+    sources_of,
+)
 from mercato.metrics.compiler import unsupported_reason as reason_for
 from mercato.metrics.registry import KPIS, MEASURE_BY_NAME, get_kpi
 from mercato.metrics.sources import TableMemo
@@ -22,7 +34,7 @@ from mercato.warehouse.connection import ScopedWarehouse
 Number = Decimal | float | int
 Key = tuple[str, ...]
 Executor = Callable[[ir.Table], Any]  # an Ibis expression → a pandas DataFrame
-# Facts whose empty sums mean 0 (no orders: revenue 0.00). Social metrics stay None: missing.
+# Facts whose empty cells mean 0 (no orders: revenue 0.00). Social metrics stay None: missing.
 ZERO_WHEN_EMPTY = frozenset({"sessions", "orders", "events", "ad_spend"})
 CENT = Decimal("0.01")
 
@@ -116,20 +128,30 @@ class Fetched:
         return sorted(found)
 
     def measure(self, name: str, key: Key, total: bool = False) -> Number | None:
+        """A measure's value; None = missing ("n/a").
+
+        A fact source (sessions, orders, ...) with no rows in the cell counts 0: nothing
+        happened. A SUM over rows none of which carries the value (orders without a net
+        amount, sessions without engagement data) stays missing: missing is not zero."""
         measure = MEASURE_BY_NAME[name]
-        value = self.row(measure.source, key, total).get(name)
-        if (
-            value is None
-            and measure.source in ZERO_WHEN_EMPTY
-            and measure.agg
-            in (
-                Agg.SUM,
-                Agg.COUNT,
-                Agg.COUNT_DISTINCT,
-            )
-        ):
+        row = self.row(measure.source, key, total)
+        value = row.get(name)
+        if value is not None or measure.source not in ZERO_WHEN_EMPTY:
+            return value  # type: ignore[no-any-return]
+        if measure.agg in (Agg.COUNT, Agg.COUNT_DISTINCT):
             return 0
-        return value  # type: ignore[no-any-return]
+        if measure.agg is Agg.SUM and not row.get(rows_column(name)):
+            return 0
+        return None
+
+    def money_step(self, name: str, key: Key) -> Decimal:
+        """The smallest unit of the one currency a money measure's cell holds (JPY 1, KWD
+        0.001); cents when the cell holds none or several."""
+        row = self.row(MEASURE_BY_NAME[name].source, key)
+        low, high = row.get(CURRENCY_LOW), row.get(CURRENCY_HIGH)
+        if low is None or low != high or minor_unit(str(low)) is None:
+            return CENT
+        return quantum(str(low))
 
 
 def fetch(
@@ -160,11 +182,13 @@ def fetch(
     return Fetched(slice_, by_query)
 
 
-def _divide(numerator: Number | None, denominator: Number | None, unit: Unit) -> Number | None:
+def _divide(
+    numerator: Number | None, denominator: Number | None, unit: Unit, step: Decimal = CENT
+) -> Number | None:
     if numerator is None or denominator is None or denominator == 0:
         return None
     if unit is Unit.MONEY:
-        return (Decimal(str(numerator)) / Decimal(str(denominator))).quantize(CENT)
+        return (Decimal(str(numerator)) / Decimal(str(denominator))).quantize(step)
     return float(numerator) / float(denominator)
 
 
@@ -182,7 +206,8 @@ def _ratio_value(kpi: Kpi, formula: Ratio, fetched: Fetched, key: Key) -> KpiVal
         numerator = _minus(numerator, fetched.measure(formula.minus, key))
     denominator = fetched.measure(formula.denominator, key, formula.denominator_total)
     unit = Unit.MONEY if kpi.unit is Unit.MONEY else Unit.RATIO
-    value = _divide(numerator, denominator, unit)
+    step = fetched.money_step(formula.numerator, key) if unit is Unit.MONEY else CENT
+    value = _divide(numerator, denominator, unit, step)
     if value is not None and not isinstance(value, Decimal):
         value = value * formula.scale
         value = 1 - value if formula.complement else value
@@ -210,7 +235,7 @@ def _plain_value(kpi: Kpi, formula: Value, fetched: Fetched, key: Key) -> KpiVal
     if formula.minus:
         value = _minus(value, fetched.measure(formula.minus, key))
     if value is not None and kpi.unit is Unit.MONEY:
-        value = Decimal(str(value)).quantize(CENT)
+        value = Decimal(str(value)).quantize(fetched.money_step(formula.measure, key))
     elif value is not None and kpi.unit is Unit.COUNT:
         value = int(value)
     aggregation = MEASURE_BY_NAME[formula.measure].agg.value

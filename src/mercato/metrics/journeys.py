@@ -144,15 +144,17 @@ def sessions_before_purchase(
 def page_engagement_expr(
     warehouse: ScopedWarehouse, start: datetime, end: datetime, min_pageviews: int
 ) -> ir.Table:
-    """Per page: pageviews and engaged ms per pageview, pages with ≥ min_pageviews views."""
+    """Per page: pageviews and engaged ms per pageview, pages with ≥ min_pageviews views and
+    some measured engagement."""
     events = warehouse.table("events")
     window = events.filter(events.path.notnull() & (events.ts >= start) & (events.ts < end))
     window = window.mutate(page_type=window.page_type.fill_null(NO_PAGE_TYPE))
     pages = window.group_by(["page_type", "path"]).aggregate(
         pageviews=(window.name == "pageview").cast("int64").sum(),
-        engaged_ms=window.engaged_ms.sum().fill_null(0),
+        engaged_ms=window.engaged_ms.sum(),
     )
-    kept = pages.filter(pages.pageviews >= max(min_pageviews, 1))
+    # A page no event measured engagement on is unknown, not 0 s: it cannot be an outlier.
+    kept = pages.filter((pages.pageviews >= max(min_pageviews, 1)) & pages.engaged_ms.notnull())
     return kept.select(
         "page_type",
         "path",

@@ -90,7 +90,8 @@ def _figures(results: dict[str, KpiResult], key: Key) -> Figures:
         sessions=_sessions(results, key),
         transactions=int(transactions or 0),
         conversion_rate=None if conversion is None else float(conversion),
-        revenue=Decimal(str(revenue or 0)),
+        # Keep the value's exponent: it is the currency's precision (JPY 0, KWD 3 decimals).
+        revenue=revenue if isinstance(revenue, Decimal) else Decimal("0.00"),
     )
 
 

@@ -24,8 +24,8 @@ def format_unit(unit: Unit, value: Number | None) -> str:
         return NA
     if unit is Unit.PERCENT:
         return f"{float(value) * 100:.2f}%"
-    if unit is Unit.MONEY:
-        return f"{Decimal(str(value)):,.2f}"
+    if unit is Unit.MONEY:  # evaluate() rounds money to its currency's minor unit
+        return f"{Decimal(str(value)):,f}"
     if unit is Unit.RATIO:
         return f"{float(value):.2f}x"
     if unit is Unit.SECONDS:

@@ -61,6 +61,14 @@ MEASURES: tuple[Measure, ...] = (
     # Orders are unique by order_id in the warehouse (the loader's natural key), so a plain count
     # de-duplicates exactly on every engine (ClickHouse's uniq() would be approximate).
     Measure("transactions", "orders", Agg.COUNT, where=(Condition("order_id", Op.NOT_NULL),)),
+    # Orders whose shop reported a net amount: the base of net AOV (an order without one is
+    # unknown, not 0).
+    Measure(
+        "net_transactions",
+        "orders",
+        Agg.COUNT,
+        where=(Condition("order_id", Op.NOT_NULL), Condition("net", Op.NOT_NULL)),
+    ),
     Measure("social_gross_revenue", "orders", Agg.SUM, "gross", any_of=_SOCIAL),
     Measure(
         "paid_social_gross_revenue",
@@ -163,8 +171,8 @@ KPIS: tuple[Kpi, ...] = (
         EntityRate("posts", "engagements", "followers", primary=Agg.MEDIAN),
         Unit.PERCENT,
         _UP,
-        "Per-post engagements ÷ followers on the posting day; the median post, as Rival IQ "
-        "reports it.",
+        "Per-post engagements ÷ followers: the post's own follower count when its export gives "
+        "one, else the account's on the posting day; the median post, as Rival IQ reports it.",
         "median over posts of (engagements ÷ followers)",
         denominator="followers",
         benchmark="engagement_rate_by_followers",
@@ -200,7 +208,8 @@ KPIS: tuple[Kpi, ...] = (
         Unit.PERCENT,
         _UP,
         "Engagement mix: link clicks (5) and saves (4) weigh more than shares (3), comments (2) "
-        "and likes (1); only the metrics each platform reports per post count.",
+        "and likes (1); each post counts the weighted metrics it reports (posts reporting none "
+        "are left out).",
         "Σ weighted engagements ÷ Σ views",
         denominator="views",
     ),
@@ -278,7 +287,8 @@ KPIS: tuple[Kpi, ...] = (
         Ratio("session_engaged_ms", "sessions", scale=0.001),
         Unit.SECONDS,
         _UP,
-        "Foreground, focused time per session.",
+        "Foreground, focused time per session; n/a when no session in the range carries "
+        "engagement data.",
         "Σ engaged_ms ÷ sessions ÷ 1000",
         denominator="sessions",
     ),
@@ -289,7 +299,8 @@ KPIS: tuple[Kpi, ...] = (
         Ratio("event_engaged_ms", "pageviews", scale=0.001),
         Unit.SECONDS,
         _UP,
-        "Foreground, focused time per page view.",
+        "Foreground, focused time per page view; n/a when no event in the range carries "
+        "engagement data.",
         "Σ engaged_ms ÷ page views ÷ 1000",
         denominator="pageviews",
     ),
@@ -324,8 +335,8 @@ KPIS: tuple[Kpi, ...] = (
         Unit.MONEY,
         _UP,
         "Gross less discounts, refunds, tax and shipping as the shop reports it; negative when "
-        "refunds exceed the range's sales.",
-        "Σ orders.net",
+        "refunds exceed the range's sales; n/a when no order in the range carries a net amount.",
+        "Σ orders.net (orders that report it)",
         additive=True,
     ),
     Kpi(
@@ -365,11 +376,11 @@ KPIS: tuple[Kpi, ...] = (
         "aov_net",
         "Average order value (net)",
         _P,
-        Ratio("net_revenue", "transactions"),
+        Ratio("net_revenue", "net_transactions"),
         Unit.MONEY,
         _UP,
-        "Net revenue per order.",
-        "Σ net ÷ transactions",
+        "Net revenue per order, over the orders that carry a net amount.",
+        "Σ net ÷ orders with a net amount",
         denominator="orders",
     ),
     Kpi(

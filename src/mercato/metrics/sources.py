@@ -8,8 +8,10 @@ neutral metric name, NULL when the platform did not report it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Protocol
 
 import ibis
@@ -77,9 +79,12 @@ _WEIGHTS = {
     "link_clicks": 5,
 }
 _WITH_LINK_CLICKS = {"facebook", "x"}  # per-post link clicks outside the numerator
+# Every weighted term is optional: a post counts the weighted metrics it reports (a Facebook
+# post without link clicks still has reactions, comments and shares), and one reporting none
+# of them has no weighted engagements (metrics.md, "Weighted engagement").
 ENGAGEMENT_WEIGHTS: dict[str, tuple[Part, ...]] = {
     platform: tuple(
-        Part(part.names, _WEIGHTS[part.names[0]], part.optional)
+        Part(part.names, _WEIGHTS[part.names[0]], optional=True)
         for part in (*parts, *_parts(*(["link_clicks"] if platform in _WITH_LINK_CLICKS else [])))
     )
     for platform, parts in ENGAGEMENT_NUMERATOR.items()
@@ -177,6 +182,7 @@ def _orders(warehouse: Tables) -> ir.Table:
         page_type=joined.entry_page_type,
         device=joined.device,
         order_id=joined.order_id,
+        currency=joined.currency,
         gross=joined.gross,
         net=joined.net,
     )
@@ -206,26 +212,30 @@ def _followers(warehouse: Tables) -> ir.Table:
     )
 
 
+def _reported(post: ir.Table, part: Part) -> ir.Value:
+    """The part's value: the first of its neutral names the platform reported."""
+    names = [post[name] for name in part.names]
+    return ibis.coalesce(*names) if len(names) > 1 else names[0]
+
+
 def _term(post: ir.Table, part: Part) -> ir.Value:
-    value = (
-        ibis.coalesce(*[post[name] for name in part.names])
-        if len(part.names) > 1
-        else post[part.names[0]]
-    )
+    value = _reported(post, part)
     if part.optional:
         value = value.fill_null(0)
     return value * part.weight if part.weight != 1 else value
 
 
 def _per_platform(post: ir.Table, numerators: dict[str, tuple[Part, ...]]) -> ir.Value:
-    """Σ weight x metric with the platform's own metrics; NULL for other platforms."""
+    """Σ weight x metric with the platform's own metrics; NULL for other platforms and for a
+    post that reports none of the parts (optional parts alone do not make a 0)."""
     branches = []
     for platform, parts in numerators.items():
         terms = [_term(post, part) for part in parts]
         total = terms[0]
         for term in terms[1:]:
             total = total + term  # NULL + x is NULL: a missing input stays missing
-        branches.append((post.platform == platform, total))
+        reported = reduce(operator.or_, [_reported(post, part).notnull() for part in parts])
+        branches.append(((post.platform == platform) & reported, total))
     return ibis.cases(*branches, else_=ibis.null("float64"))
 
 
@@ -236,14 +246,15 @@ def _engagements(post: ir.Table) -> ir.Value:
 def _posts(warehouse: Tables) -> ir.Table:
     snapshots = _latest_snapshots(warehouse.table("social_post_metrics"))
     pivot = snapshots.group_by(["platform", "post_id"]).aggregate(
-        **{name: _.value.max(where=_.metric == name) for name in POST_METRICS}
+        **{name: _.value.max(where=_.metric == name) for name in POST_METRICS},
+        post_followers=_.value.max(where=_.metric == "followers"),
     )
     stored = warehouse.table("social_posts")
     posts = stored.select(
         "platform", "account_id", "post_id", "posted_at", "campaign", "content_type"
     )
     joined = posts.left_join(pivot, ["platform", "post_id"]).select(
-        posts, *[pivot[name] for name in POST_METRICS]
+        posts, *[pivot[name] for name in POST_METRICS], pivot.post_followers
     )
     followers = _followers(warehouse)
     with_day = joined.mutate(_posted_day=joined.posted_at.date())
@@ -254,7 +265,9 @@ def _posts(warehouse: Tables) -> ir.Table:
             with_day.account_id == followers.account_id,
             with_day._posted_day == followers.day,
         ],
-    ).select(with_day, followers.followers)
+    ).select(with_day, account_followers=followers.followers)
+    # A post export's own follower count (as the post went out) beats the account's day value.
+    full = full.mutate(followers=full.post_followers.fill_null(full.account_followers))
     return full.select(
         _ts=full.posted_at,
         platform=full.platform,
@@ -298,7 +311,11 @@ def _purchasers(windowed: ir.Table, keys: list[str]) -> ir.Table:
 def _ad_spend(warehouse: Tables) -> ir.Table:
     spend = warehouse.table("ad_spend")
     return spend.select(
-        _day=spend.day, platform=spend.platform, campaign=spend.campaign, spend=spend.spend
+        _day=spend.day,
+        platform=spend.platform,
+        campaign=spend.campaign,
+        currency=spend.currency,
+        spend=spend.spend,
     )
 
 

@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from mercato.warehouse.connection import ScopedWarehouse
+from mercato.warehouse.schemas import MONEY
 
 INTERACTIONS = ("ugc_click", "product_click", "add_to_cart")
 Grain = Literal["ugc_id", "gallery_id"]
@@ -106,9 +107,7 @@ def performance_expr(
         carts=counts.carts,
         influenced_sessions=influenced.influenced_sessions.fill_null(0),
         influenced_orders=influenced.influenced_orders.fill_null(0),
-        influenced_revenue=influenced.influenced_revenue.fill_null(
-            ibis.literal(0).cast("decimal(18,2)")
-        ),
+        influenced_revenue=influenced.influenced_revenue.fill_null(ibis.literal(0).cast(MONEY)),
     ).order_by(ibis.desc("impressions"), "key")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -17,6 +18,13 @@ from ibis.backends.sql.datatypes import DuckDBType
 
 from mercato.core.errors import DataDirError, MercatoError
 from mercato.warehouse.schemas import TABLES
+
+
+def _widens_scale(stored: dt.DataType, declared: dt.DataType) -> bool:
+    """A stored decimal with fewer decimals than declared (money from before ADR 0550)."""
+    if not (isinstance(stored, dt.Decimal) and isinstance(declared, dt.Decimal)):
+        return False
+    return (stored.scale or 0) < (declared.scale or 0)
 
 
 class Warehouse:
@@ -43,10 +51,7 @@ class Warehouse:
         try:
             backend = ibis.duckdb.connect(str(path))
         except Exception as exc:  # duckdb raises IOException / InvalidInputException
-            raise DataDirError(
-                f"warehouse file {target} cannot be opened: {exc}. If it is damaged, restore "
-                "it from a backup or move it aside; Mercato creates a new empty one."
-            ) from None
+            raise _open_failure(target, exc) from None
         warehouse = cls(backend, "duckdb")
         warehouse.ensure_tables()
         return warehouse
@@ -63,6 +68,8 @@ class Warehouse:
             for column, dtype in spec.schema.items():
                 if column not in stored:
                     self._add_column(spec.name, column, dtype)
+                elif _widens_scale(stored[column], dtype):
+                    self._widen_decimal(spec.name, column, dtype)
         self.clear_caches()
 
     def clear_caches(self) -> None:
@@ -84,6 +91,14 @@ class Warehouse:
         # Schema evolution is DDL, not a query: one of the maintenance exceptions of ADR 0002.
         type_sql = DuckDBType.to_string(dtype)
         self.backend.raw_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {type_sql}')
+
+    def _widen_decimal(self, table: str, column: str, dtype: dt.DataType) -> None:
+        """Money columns of an older store (decimal(18, 2)) to the declared scale (ADR 0550):
+        one ALTER per column, exact for every stored cent; DuckDB refuses it as a whole, with
+        nothing changed, should a value not fit."""
+        self.require_writable("widening a warehouse money column")
+        type_sql = DuckDBType.to_string(dtype)
+        self.backend.raw_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {type_sql}')
 
     def raw_table(self, name: str) -> ir.Table:
         """The unscoped table: for loaders and maintenance, never for reports."""
@@ -144,6 +159,22 @@ class Warehouse:
 
     def close(self) -> None:
         self.backend.disconnect()
+
+
+def _open_failure(target: Path, exc: Exception) -> DataDirError:
+    """Why the warehouse file cannot be opened, never advising to throw the data away."""
+    text = str(exc)
+    if "Conflicting lock" in text or "Could not set lock" in text:
+        holder = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+        who = f"{holder.group(1)} (PID {holder.group(2)})" if holder else "another process"
+        return DataDirError(
+            f"warehouse file {target} is in use by {who}; DuckDB lets one process open it",
+            code="warehouse_locked",
+        )
+    return DataDirError(
+        f"warehouse file {target} cannot be opened: {text}. Keep the file (it holds your "
+        "data): check its permissions and free disk space, or restore it from a backup"
+    )
 
 
 class CompiledSql:

@@ -2,7 +2,8 @@
 
 Every table carries `workspace_id` (the tenant) and `row_key`, a deterministic digest of
 the natural key, which makes loading idempotent on every engine. Timestamps are naive UTC.
-Money is decimal(18, 2) next to an ISO currency column.
+Money is decimal(18, 3) next to an ISO currency column: three decimals hold every currency's
+minor unit (KWD and BHD have three, JPY none), see ADR 0550.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.datatypes as dt
 
-MONEY = dt.Decimal(18, 2)
+MONEY = dt.Decimal(18, 3)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,7 +27,9 @@ from mercato.core.errors import (
     ValidationFailed,
 )
 from mercato.core.settings import Settings, load_settings
+from mercato.web.api_docs import install_api_docs
 from mercato.web.auth import Forbidden, NotAuthenticated
+from mercato.web.proxies import TrustedProxies
 from mercato.web.routes import ROUTERS
 from mercato.web.routes.collect import rejection_recorder
 from mercato.web.routes.setup import needs_setup as needs_first_run
@@ -76,11 +79,30 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(MercatoError)
-    async def _mercato_error(_request: Request, exc: MercatoError) -> Response:
+    async def _mercato_error(request: Request, exc: MercatoError) -> Response:
+        if _wants_page(request):
+            return _error_page(request, exc, _error_status(exc))
         body: dict[str, Any] = {"code": exc.code, "message": exc.message}
         if isinstance(exc, ValidationFailed) and exc.location:
             body["location"] = exc.location
         return JSONResponse({"error": body}, status_code=_error_status(exc))
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API) gets an error it can read, not JSON."""
+    accepts_html = "text/html" in request.headers.get("accept", "")
+    return accepts_html and request.method == "GET" and not request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, exc: MercatoError, status: int) -> HTMLResponse:
+    back = html.escape(request.url.path, quote=True)
+    return HTMLResponse(
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Mercato</title>"
+        '<link rel=stylesheet href="/static/app.css"><main class=page>'
+        f"<p role=alert class=error>{html.escape(exc.message)}</p>"
+        f'<p><a href="{back}">Back</a></p></main></html>',
+        status_code=status,
+    )
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -117,7 +139,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         title="Mercato",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served from packaged assets by install_api_docs: no CDN
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
@@ -145,5 +167,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(SecurityHeaders)  # outside the session: every answer gets the headers
     for router in ROUTERS:
         app.include_router(router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost, so every part of the app sees the client a trusted proxy names.
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxies)
     return app

@@ -1,7 +1,7 @@
-"""Absolute URLs the app prints (tracker snippets, links to copy).
+"""Absolute URLs the app prints or serves (snippets, media, share links).
 
-Every absolute URL goes through `absolute_url`, so where the base comes from (today the
-request's own scheme and host) is decided in one place.
+With the `base_url` setting they start with it, so a forged `Host` header is never reflected
+into a page, a snippet or a cached gallery; without it, with the request's own base URL.
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ from fastapi import Request
 
 
 def absolute_url(request: Request, path: str) -> str:
-    """`path` (starting with /) on this app's base URL."""
-    base = str(request.base_url).rstrip("/")
-    return base + (path if path.startswith("/") else "/" + path)
+    """`path` (starting with "/", or empty for the root) as an absolute URL of this install."""
+    configured: str | None = request.app.state.services.settings.base_url
+    base = configured or str(request.base_url).rstrip("/")
+    if path and not path.startswith("/"):
+        path = "/" + path
+    return f"{base}{path}"
 
 
 def app_origin(request: Request) -> str:

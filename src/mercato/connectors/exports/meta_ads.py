@@ -61,7 +61,7 @@ def parse_meta_ads(table: Table, locale: NumberLocale = NumberLocale.EN) -> list
         for column in VALUE_COLUMNS:
             if column in row.cells:
                 value = row.parse_optional(
-                    column, lambda raw: parse_amount(parse_decimal(raw, locale))
+                    column, lambda raw: parse_amount(parse_decimal(raw, locale), currency=currency)
                 )
         rows.append(
             AdSpendDay(
@@ -71,7 +71,9 @@ def parse_meta_ads(table: Table, locale: NumberLocale = NumberLocale.EN) -> list
                 ad_set=row.get("Ad set name") or "",
                 ad=row.get("Ad name") or "",
                 currency=currency,
-                spend=row.parse(spent, lambda raw: parse_amount(parse_decimal(raw, locale))),
+                spend=row.parse(
+                    spent, lambda raw: parse_amount(parse_decimal(raw, locale), currency=currency)
+                ),
                 impressions=_first(row, ("Impressions",), locale),
                 clicks=_first(row, ("Link clicks", "Clicks (all)"), locale),
                 conversions=conversions,

@@ -30,7 +30,7 @@ def parse_pinterest_ads(
         if "Checkout value in account currency" in row.cells:
             value = row.parse_optional(
                 "Checkout value in account currency",
-                lambda raw: parse_amount(parse_decimal(raw, locale)),
+                lambda raw: parse_amount(parse_decimal(raw, locale), currency=account_currency),
             )
         rows.append(
             AdSpendDay(
@@ -42,7 +42,7 @@ def parse_pinterest_ads(
                 currency=account_currency,
                 spend=row.parse(
                     "Spend in account currency",
-                    lambda raw: parse_amount(parse_decimal(raw, locale)),
+                    lambda raw: parse_amount(parse_decimal(raw, locale), currency=account_currency),
                 ),
                 impressions=_count(row, "Impressions", locale),
                 clicks=_count(row, "Outbound clicks", locale),

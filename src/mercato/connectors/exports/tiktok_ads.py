@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+
 from mercato.connectors.adspend import AdSpendDay
 from mercato.connectors.csvfile import Row, Table
 from mercato.connectors.parsing import NumberLocale, parse_count, parse_day, parse_decimal
@@ -32,6 +35,11 @@ def _count(row: Row, column: str, locale: NumberLocale) -> int | None:
     return row.parse_optional(column, lambda raw: parse_count(raw, locale))
 
 
+def _amount(locale: NumberLocale, currency: str) -> Callable[[str], Decimal]:
+    """A cell parser for money in `currency`'s minor unit."""
+    return lambda raw: parse_amount(parse_decimal(raw, locale), currency=currency)
+
+
 def parse_tiktok_ads(
     table: Table, default_currency: str, locale: NumberLocale = NumberLocale.EN
 ) -> list[AdSpendDay]:
@@ -44,7 +52,8 @@ def parse_tiktok_ads(
         value = None
         if "Total purchase value" in row.cells:
             value = row.parse_optional(
-                "Total purchase value", lambda raw: parse_amount(parse_decimal(raw, locale))
+                "Total purchase value",
+                _amount(locale, currency),
             )
         rows.append(
             AdSpendDay(
@@ -54,7 +63,7 @@ def parse_tiktok_ads(
                 ad_set=row.get("Ad group name") or "",
                 ad=row.get("Ad name") or "",
                 currency=currency,
-                spend=row.parse("Cost", lambda raw: parse_amount(parse_decimal(raw, locale))),
+                spend=row.parse("Cost", _amount(locale, currency)),
                 impressions=_count(row, "Impressions", locale),
                 clicks=_count(row, clicks_column, locale),
                 conversions=_count(row, "Conversions", locale),

@@ -20,7 +20,7 @@ from mercato.attribution.path_report import PathReport, attribute_paths
 from mercato.attribution.service import AttributionReport, attribution_report, make_request
 from mercato.catalog.models import Site
 from mercato.core.errors import ValidationFailed
-from mercato.core.timeutil import local_day_bounds_utc, zone
+from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -129,6 +129,7 @@ def run_report(
     **parameters: Any,
 ) -> AttributionReport:
     """Local days (inclusive) in the workspace's time zone → the report."""
+    check_day_range(first_day, last_day)
     start = end = None
     if first_day is not None or last_day is not None:
         tz = zone(principal.workspace.time_zone)

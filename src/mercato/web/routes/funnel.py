@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from mercato.core.timeutil import local_day_bounds_utc, zone
+from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.compiler import Slice
 from mercato.metrics.journeys import BUCKETS, page_outliers, sessions_before_purchase
@@ -118,7 +118,7 @@ def funnel_page(
     today = datetime.now(zone(workspace.time_zone)).date()
     end = end or default_range(services, principal)[1]  # the last day that has data
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-    start, end = min(start, end), max(start, end)
+    check_day_range(start, end, location="end")
     drill = drill if drill in DRILLS else "platform"
     report = run_report(services, workspace, ReportRequest(start, end, compare))
     marks = benchmark_map(workspace_benchmarks(services, workspace.id))

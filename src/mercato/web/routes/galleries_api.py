@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from mercato.catalog.models import Gallery, ShopPage
 from mercato.core.ids import new_id
 from mercato.core.scopes import Scope
+from mercato.core.timeutil import check_day_range
 from mercato.galleries import definitions as defs
 from mercato.galleries.selection import PageContext
 from mercato.galleries.service import embed_snippet, labels, preview, site_key
@@ -151,6 +152,7 @@ def galleries_performance(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[PerformanceRow]:
+    check_day_range(start, end, location="end")
     column: Literal["gallery_id", "ugc_id"] = "gallery_id" if grain == "gallery" else "ugc_id"
     rows = ugc_performance(
         services.warehouse.for_workspace(principal.workspace.id), column, start, end

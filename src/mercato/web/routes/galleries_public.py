@@ -25,6 +25,7 @@ from mercato.web.auth import ServicesDep
 from mercato.web.security_headers import fragment_policy
 from mercato.web.services import Services
 from mercato.web.templating import render
+from mercato.web.urls import absolute_url
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 GALLERY_JS = (Path(__file__).parents[2] / "galleries" / "gallery.js").read_bytes()
@@ -40,7 +41,7 @@ def delivery_cache(request: Request) -> DeliveryCache:
 
 
 def base_url_of(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return absolute_url(request, "")
 
 
 def _not_modified(request: Request, etag: str) -> bool:

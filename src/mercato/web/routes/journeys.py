@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from mercato.core.timeutil import local_day_bounds_utc, zone
+from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.journeys import (
     PageOutlier,
     SessionsBeforePurchase,
@@ -45,7 +45,7 @@ def utc_window(
     if start is None or end is None:
         default_start, default_end = default_range(services, principal)
         start, end = start or default_start, end or default_end
-    start, end = min(start, end), max(start, end)
+    check_day_range(start, end, location="end")
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(principal.workspace.time_zone))
     return start, end, begin_utc, end_utc
 

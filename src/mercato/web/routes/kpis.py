@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from mercato.core.errors import ValidationFailed
-from mercato.core.timeutil import utcnow
+from mercato.core.timeutil import check_day_range, utcnow
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.present import records, to_csv
 from mercato.metrics.registry import KPIS
@@ -82,8 +82,7 @@ def _request(
 ) -> ReportRequest:
     last = end or utcnow().date()
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
-    if last < first:
-        raise ValidationFailed("end is before start", location="query.end")
+    check_day_range(first, last, location="query.end")
     unknown = sorted(set(kpi) - KNOWN_KPIS)
     if unknown:
         raise ValidationFailed(f"unknown KPI(s) {', '.join(unknown)}", location="query.kpi")

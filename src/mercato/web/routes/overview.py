@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from mercato.core.timeutil import check_day_range
 from mercato.metrics.overview import (
     CONVERSION,
     HEADLINE_KPIS,
@@ -100,8 +101,7 @@ def overview_page(
 ) -> HTMLResponse:
     if start is None or end is None:
         start, end = default_range(services, principal)
-    if end < start:
-        start, end = end, start
+    check_day_range(start, end, location="end")
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     report = overview(scoped, start, end, principal.workspace.time_zone)
     return render(

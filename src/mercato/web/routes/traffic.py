@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
-from mercato.core.timeutil import local_day_bounds_utc, zone
+from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.routes.overview import default_range
 from mercato.web.services import Services
@@ -25,7 +25,7 @@ class TrafficRowPublic(BaseModel):
     sessions: int
     engaged_sessions: int
     engagement_rate: float | None
-    engaged_ms: int
+    engaged_ms: int | None
     average_engaged_s: float | None
 
 
@@ -54,8 +54,7 @@ def _report(
 ) -> tuple[Traffic, date, date]:
     end = end or default_range(services, principal)[1]  # the last day that has data
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-    if end < start:
-        start, end = end, start
+    check_day_range(start, end, location="end")
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(principal.workspace.time_zone))
     return (
         traffic(services.warehouse.for_workspace(principal.workspace_id), begin_utc, end_utc),
