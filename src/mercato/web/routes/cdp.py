@@ -8,7 +8,7 @@ with a depth limit; each message of a batch is accepted, skipped or rejected on 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -34,7 +34,6 @@ def request_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
-EventsWriter = Annotated[Principal, Depends(Requires(Scope.EVENTS_WRITE))]
 MAX_CDP_BODY = 512 * 1024  # after gzip is undone; Segment's own batch limit is 500 KB
 
 
@@ -130,43 +129,37 @@ def _located(outcome: cdp.Outcome, kind: str | None) -> ValidationFailed:
     return ValidationFailed(error.reason, location=where)
 
 
-@router.post("/track", operation_id="cdp_track", openapi_extra=request_body(cdp.Message))
-async def cdp_track(request: Request, principal: EventsWriter) -> Response:
-    """A Segment `track` call: `{userId|anonymousId, event, properties, context, timestamp}`."""
-    return await intake(request, principal, "track")
+# Every Segment spec call, with what Mercato does with it (the routes' OpenAPI summaries).
+CALLS: tuple[tuple[str | None, str], ...] = (
+    ("track", "A Segment `track` call: `{userId|anonymousId, event, properties, context}`."),
+    ("page", "A Segment `page` call: a pageview of `context.page.url`."),
+    ("screen", "A Segment `screen` call: an app screen view, stored as a pageview."),
+    ("identify", "A Segment `identify` call: ties `anonymousId` to the customer `userId`."),
+    ("alias", "A Segment `alias` call: `previousId` (the earlier visitor id) is `userId`."),
+    ("group", "A Segment `group` call: answered and skipped with its reason (no accounts)."),
+    (None, "A Segment `batch` call: `{batch: [message, ...]}`, each with its own `type`."),
+)
 
 
-@router.post("/page", operation_id="cdp_page", openapi_extra=request_body(cdp.Message))
-async def cdp_page(request: Request, principal: EventsWriter) -> Response:
-    """A Segment `page` call: a pageview of `context.page.url`."""
-    return await intake(request, principal, "page")
+def add_calls(target: APIRouter, writer: Requires, operation_prefix: str) -> None:
+    """Register every Segment call on `target` (`/track` … `/batch`), guarded by `writer`."""
+    for kind, summary in CALLS:
+        name = kind or "batch"
+        target.add_api_route(
+            f"/{name}",
+            _endpoint(kind, writer, summary),
+            methods=["POST"],
+            operation_id=f"{operation_prefix}_{name}",
+            openapi_extra=request_body(cdp.BatchRequest if kind is None else cdp.Message),
+        )
 
 
-@router.post("/identify", operation_id="cdp_identify", openapi_extra=request_body(cdp.Message))
-async def cdp_identify(request: Request, principal: EventsWriter) -> Response:
-    """A Segment `identify` call: ties `anonymousId` to the customer `userId`."""
-    return await intake(request, principal, "identify")
+def _endpoint(kind: str | None, writer: Requires, summary: str) -> Any:
+    async def call(request: Request, principal: Principal = Depends(writer)) -> Response:
+        return await intake(request, principal, kind)
+
+    call.__doc__ = summary
+    return call
 
 
-@router.post("/batch", operation_id="cdp_batch", openapi_extra=request_body(cdp.BatchRequest))
-async def cdp_batch(request: Request, principal: EventsWriter) -> Response:
-    """A Segment `batch` call: `{batch: [message, ...]}`, each with its own `type`."""
-    return await intake(request, principal, None)
-
-
-@router.post("/screen", operation_id="cdp_screen", openapi_extra=request_body(cdp.Message))
-async def cdp_screen(request: Request, principal: EventsWriter) -> Response:
-    """A Segment `screen` call: an app screen view, stored as a pageview."""
-    return await intake(request, principal, "screen")
-
-
-@router.post("/alias", operation_id="cdp_alias", openapi_extra=request_body(cdp.Message))
-async def cdp_alias(request: Request, principal: EventsWriter) -> Response:
-    """A Segment `alias` call: `previousId` (the earlier visitor id) is customer `userId`."""
-    return await intake(request, principal, "alias")
-
-
-@router.post("/group", operation_id="cdp_group", openapi_extra=request_body(cdp.Message))
-async def cdp_group(request: Request, principal: EventsWriter) -> Response:
-    """A Segment `group` call: answered and skipped with its reason (no accounts model)."""
-    return await intake(request, principal, "group")
+add_calls(router, Requires(Scope.EVENTS_WRITE), "cdp")

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
 
 from mercato.catalog import tokens, workspaces
-from mercato.collect import cdp
 from mercato.core.scopes import Scope
 from mercato.web.auth import Forbidden, NotAuthenticated, Principal, Requires, services_of
-from mercato.web.routes.cdp import intake, request_body
+from mercato.web.routes.cdp import add_calls
 
 router = APIRouter(prefix="/v1", tags=["cdp"])
 
@@ -62,48 +59,4 @@ class RequiresWriteKey(Requires):
         return principal
 
 
-WriteKey = Annotated[Principal, Depends(RequiresWriteKey(Scope.EVENTS_WRITE))]
-_MESSAGE = request_body(cdp.Message)
-_BATCH = request_body(cdp.BatchRequest)
-
-
-@router.post("/track", operation_id="segment_track", openapi_extra=_MESSAGE)
-async def segment_track(request: Request, principal: WriteKey) -> Response:
-    """Segment `track` at Segment's path."""
-    return await intake(request, principal, "track")
-
-
-@router.post("/page", operation_id="segment_page", openapi_extra=_MESSAGE)
-async def segment_page(request: Request, principal: WriteKey) -> Response:
-    """Segment `page` at Segment's path."""
-    return await intake(request, principal, "page")
-
-
-@router.post("/screen", operation_id="segment_screen", openapi_extra=_MESSAGE)
-async def segment_screen(request: Request, principal: WriteKey) -> Response:
-    """Segment `screen` at Segment's path."""
-    return await intake(request, principal, "screen")
-
-
-@router.post("/identify", operation_id="segment_identify", openapi_extra=_MESSAGE)
-async def segment_identify(request: Request, principal: WriteKey) -> Response:
-    """Segment `identify` at Segment's path."""
-    return await intake(request, principal, "identify")
-
-
-@router.post("/group", operation_id="segment_group", openapi_extra=_MESSAGE)
-async def segment_group(request: Request, principal: WriteKey) -> Response:
-    """Segment `group` at Segment's path: answered, skipped with its reason."""
-    return await intake(request, principal, "group")
-
-
-@router.post("/alias", operation_id="segment_alias", openapi_extra=_MESSAGE)
-async def segment_alias(request: Request, principal: WriteKey) -> Response:
-    """Segment `alias` at Segment's path."""
-    return await intake(request, principal, "alias")
-
-
-@router.post("/batch", operation_id="segment_batch", openapi_extra=_BATCH)
-async def segment_batch(request: Request, principal: WriteKey) -> Response:
-    """Segment `batch` at Segment's path (what analytics-python and analytics-node send)."""
-    return await intake(request, principal, None)
+add_calls(router, RequiresWriteKey(Scope.EVENTS_WRITE), "segment")
