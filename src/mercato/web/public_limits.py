@@ -132,3 +132,15 @@ def rate_limited(limit: ClientRateLimit, request: Request) -> JSONResponse | Non
         status_code=429,
         headers={"Retry-After": str(wait)},
     )
+
+
+async def hook_body(request: Request, per_minute: int, limit: int) -> bytes | JSONResponse:
+    """A webhook's body within the client's budget and the size limit, or the 429/413 answer.
+    Run before the signature is checked, so unsigned floods cost a bucket lookup, no more."""
+    busy = rate_limited(limiter(request, "hooks", per_minute), request)
+    if busy is not None:
+        return busy
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge:
+        return too_large(limit)

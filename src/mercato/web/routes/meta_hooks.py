@@ -17,7 +17,7 @@ from mercato.core.errors import NotFoundError
 from mercato.core.security import constant_time_equal
 from mercato.core.timeutil import utcnow
 from mercato.web.auth import ServicesDep
-from mercato.web.public_limits import BodyTooLarge, limiter, rate_limited, read_body, too_large
+from mercato.web.public_limits import hook_body, limiter, rate_limited
 
 router = APIRouter(tags=["public"])
 MAX_BODY_BYTES = 1024 * 1024
@@ -75,13 +75,9 @@ def _entry_time(payload: dict[str, Any]) -> datetime | None:
 @router.post("/hooks/meta/{workspace}", operation_id="meta_webhook")
 async def meta_webhook(workspace: str, request: Request, services: ServicesDep) -> JSONResponse:
     settings = services.settings
-    busy = rate_limited(limiter(request, "hooks", settings.hooks_rate_limit_per_minute), request)
-    if busy is not None:
-        return busy
-    try:
-        body = await read_body(request, MAX_BODY_BYTES)
-    except BodyTooLarge:
-        return too_large(MAX_BODY_BYTES)
+    body = await hook_body(request, settings.hooks_rate_limit_per_minute, MAX_BODY_BYTES)
+    if isinstance(body, JSONResponse):
+        return body
     found = _secrets(services, workspace)
     signature = request.headers.get("x-hub-signature-256")
     if found is None or not meta_webhooks.verify(found[1], body, signature):

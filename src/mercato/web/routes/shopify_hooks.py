@@ -17,7 +17,7 @@ from mercato.connectors.parsing import parse_timestamp
 from mercato.core.errors import NotFoundError
 from mercato.core.timeutil import utcnow
 from mercato.web.auth import ServicesDep
-from mercato.web.public_limits import BodyTooLarge, limiter, rate_limited, read_body, too_large
+from mercato.web.public_limits import hook_body
 
 router = APIRouter(tags=["public"])
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -60,13 +60,9 @@ def _check_window(request: Request, topic: str, payload: dict[str, Any], window:
 @router.post("/hooks/shopify/{workspace}", operation_id="shopify_webhook")
 async def shopify_webhook(workspace: str, request: Request, services: ServicesDep) -> JSONResponse:
     settings = services.settings
-    busy = rate_limited(limiter(request, "hooks", settings.hooks_rate_limit_per_minute), request)
-    if busy is not None:
-        return busy
-    try:
-        body = await read_body(request, MAX_BODY_BYTES)
-    except BodyTooLarge:
-        return too_large(MAX_BODY_BYTES)
+    body = await hook_body(request, settings.hooks_rate_limit_per_minute, MAX_BODY_BYTES)
+    if isinstance(body, JSONResponse):
+        return body
     found = _secret_of(services, workspace)
     if found is None:  # same answer for unknown workspace and missing secret: nothing to probe
         return _refused("webhook not accepted")
