@@ -18,6 +18,7 @@ from mercato.collect.pipeline import Collector
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.web.collect_sites import site_for_domain, sites_with_domain
 from mercato.web.services import Services
 from mercato.web.urls import app_origin
 
@@ -90,6 +91,22 @@ def _error(error: MercatoError, status: int, headers: dict[str, str]) -> JSONRes
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+async def _site_of(request: Request, batch: Batch, origin: str | None) -> tuple[SiteConfig, bool]:
+    """The site by its key or, for `data-domain` snippets, by domain and allowed Origin."""
+    if batch.key is None and batch.domain is not None:
+        candidates = sites_with_domain(request, batch.domain.lower())
+        try:
+            return site_for_domain(candidates, batch.domain.lower(), origin), True
+        except PermissionDenied:
+            if origin and candidates:  # shown by the install check, as for keyed hits
+                await _note_activity(request, candidates[0], origin, REFUSED)
+            raise
+    site = site_config(request.app.state.services, request.app.state.collect_sites, batch.key or "")
+    if site is None:
+        raise ValidationFailed("unknown site key", location="key")
+    return site, _origin_allowed(request, origin, site)
+
+
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -154,10 +171,7 @@ async def collect_events(request: Request) -> Response:
     allowed = False
     try:
         batch = parse_body(await _read_body(request))
-        site = site_config(request.app.state.services, request.app.state.collect_sites, batch.key)
-        if site is None:
-            raise ValidationFailed("unknown site key", location="key")
-        allowed = _origin_allowed(request, origin, site)
+        site, allowed = await _site_of(request, batch, origin)
         if not allowed:
             await _note_activity(request, site, origin, REFUSED)
             raise PermissionDenied(f"origin {origin} is not allowed for this site")
