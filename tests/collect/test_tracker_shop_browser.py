@@ -26,6 +26,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Northwind</tit
 <script defer src="{mercato}/tracker.js" {attributes}></script>
 <script defer src="/shop.js"></script></head><body><h1>Northwind</h1>
 <a id="outbound" href="http://partner.example:{port}/welcome?ref=northwind">Partner</a>
+<a id="long" href="http://partner.example:{port}/welcome?utm_content={long}">Partner (long)</a>
 <a id="download" href="/files/Lookbook-2026.PDF">Lookbook</a>
 <a id="model" href="/files/mug.stl">3-D model</a>
 <a id="archive" href="/files/press.zip">Press kit</a>
@@ -36,6 +37,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Northwind</tit
 <button id="push-cart" data-push="/cart?step=1">Cart</button>
 <button id="replace-cart" data-replace="/cart?step=1">Cart again</button>
 <p id="ready"></p></body></html>"""
+LONG = "spring-lookbook-" * 40  # a link longer than a prop value may be (500 characters)
 # The shop's own script: only from 'self', as a strict CSP allows; no inline handlers.
 SHOP_JS = """document.addEventListener("click", function (e) {
   var push = e.target.closest("[data-push]"), replace = e.target.closest("[data-replace]");
@@ -59,7 +61,7 @@ class Shop:
 
     def page(self) -> bytes:
         return PAGE.format(
-            mercato=self.mercato, attributes=self.attributes, port=self.port
+            mercato=self.mercato, attributes=self.attributes, port=self.port, long=LONG
         ).encode()
 
 
@@ -180,10 +182,11 @@ def test_outbound_links_and_downloads_are_tracked(
         page.click("#download")  # .PDF: the extension is matched without case
     with page.expect_download():
         page.click("#archive")
+    page.click("#long", button="middle")  # a new tab: auxclick, and the URL is cut to fit
     page.click("#outbound")  # leaves the shop: the beacon must outlive the page
     page.wait_for_url("http://partner.example:*/welcome?ref=northwind")
     page.context.close()
-    rows = _events_until(collect_server, lambda rows: bool(_named(rows, "outbound_link")))
+    rows = _events_until(collect_server, lambda rows: len(_named(rows, "outbound_link")) >= 2)
     assert [r["path"] for r in _named(rows, "pageview")] == ["/", "/about"]
     downloads = _named(rows, "file_download")
     assert [_props(r)["url"] for r in downloads] == [
@@ -191,7 +194,9 @@ def test_outbound_links_and_downloads_are_tracked(
         f"{shop.origin}/files/press.zip",
     ]
     assert {r["path"] for r in downloads} == {"/about"}  # the page the link was on
-    (outbound,) = _named(rows, "outbound_link")
+    long_link, outbound = _named(rows, "outbound_link")
+    expected = f"http://partner.example:{shop.port}/welcome?utm_content={LONG}"
+    assert _props(long_link)["url"] == expected[:500]
     assert _props(outbound)["url"] == f"http://partner.example:{shop.port}/welcome?ref=northwind"
     assert outbound["path"] == "/about"
     assert len({r["session_id"] for r in rows}) == 1
