@@ -30,6 +30,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Northwind</tit
 <a id="download" href="/files/Lookbook-2026.PDF">Lookbook</a>
 <a id="model" href="/files/mug.stl">3-D model</a>
 <a id="archive" href="/files/press.zip">Press kit</a>
+<a id="named" href="/files/price-list" download>Price list</a>
 <a id="inside" href="/about">About</a>
 <a id="route-product" href="#/products/mug">Mug</a>
 <a id="route-cart" href="#!/cart">Cart</a>
@@ -182,6 +183,8 @@ def test_outbound_links_and_downloads_are_tracked(
         page.click("#download")  # .PDF: the extension is matched without case
     with page.expect_download():
         page.click("#archive")
+    with page.expect_download():
+        page.click("#named")  # no extension, but the link says it downloads
     page.click("#long", button="middle")  # a new tab: auxclick, and the URL is cut to fit
     page.click("#outbound")  # leaves the shop: the beacon must outlive the page
     page.wait_for_url("http://partner.example:*/welcome?ref=northwind")
@@ -192,6 +195,7 @@ def test_outbound_links_and_downloads_are_tracked(
     assert [_props(r)["url"] for r in downloads] == [
         f"{shop.origin}/files/Lookbook-2026.PDF",
         f"{shop.origin}/files/press.zip",
+        f"{shop.origin}/files/price-list",
     ]
     assert {r["path"] for r in downloads} == {"/about"}  # the page the link was on
     long_link, outbound = _named(rows, "outbound_link")

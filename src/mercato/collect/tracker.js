@@ -138,7 +138,7 @@
     try { link = new URL(a.href, loc.href); } catch (x) { return; }
     if (!/^https?:$/.test(link.protocol)) return;
     var ext = /\.([^./]+)$/.exec(link.pathname), props = { props: { url: link.href.slice(0, 500) } };
-    if (ext && FILES.indexOf(ext[1].toLowerCase()) >= 0) send("file_download", props, true);
+    if (a.hasAttribute("download") || (ext && FILES.indexOf(ext[1].toLowerCase()) >= 0)) send("file_download", props, true);
     else if (link.host != loc.host) send("outbound_link", props, true);
   }
   d.addEventListener("click", clicked, true);
