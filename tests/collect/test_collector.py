@@ -28,7 +28,7 @@ def test_single_event_as_text_plain_is_stored_with_channel(collect_server: Colle
     with collect_server.client() as client:
         response = client.post("/api/collect", content=body, headers={"content-type": "text/plain"})
     assert response.status_code == 202
-    assert response.json() == {"accepted": 1, "filtered": 0}
+    assert response.json() == {"accepted": 1, "filtered": 0, "clamped": 0}
     collect_server.flush()
     (event,) = collect_server.rows("events")
     assert (event["event_id"], event["channel"], event["page_type"], event["device"]) == (
@@ -141,14 +141,16 @@ def test_bots_and_do_not_track_are_filtered(collect_server: CollectServer) -> No
         )
         gpc = client.post("/api/collect", json=hit(key), headers={"sec-gpc": "1"})
         flagged = client.post("/api/collect", json=hit(key, dnt=True))
-    assert [r.json() for r in (bot, gpc, flagged)] == [{"accepted": 0, "filtered": 1}] * 3
+    assert [r.json() for r in (bot, gpc, flagged)] == [
+        {"accepted": 0, "filtered": 1, "clamped": 0}
+    ] * 3
     with collect_server.services.catalog.session() as session:
         site = session.query(Site).filter(Site.public_key == key).one()
         site.respect_do_not_track = False
     collect_server.app.state.collect_sites.clear()
     with collect_server.client() as client:
         counted = client.post("/api/collect", json=hit(key, dnt=True))
-    assert counted.json() == {"accepted": 1, "filtered": 0}
+    assert counted.json() == {"accepted": 1, "filtered": 0, "clamped": 0}
 
 
 def test_consent_upgrades_cookieless_to_a_first_party_id(collect_server: CollectServer) -> None:

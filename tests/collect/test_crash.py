@@ -34,6 +34,8 @@ class Server:
             "MERCATO_DATA_DIR": str(data_dir),
             "MERCATO_SECRET_KEY": secret,
             "PYTHONPATH": str(ROOT / "src"),
+            # Four load workers on one address: a per-client budget would throttle the load.
+            "MERCATO_COLLECT_RATE_LIMIT_PER_MINUTE": "100000000",
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mercato.cli", "serve", "--port", str(self.port)],

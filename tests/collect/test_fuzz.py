@@ -97,6 +97,14 @@ INTAKE = [
     "/api/v1/cdp/page",
     "/api/v1/cdp/identify",
     "/api/v1/cdp/batch",
+    "/api/v1/cdp/screen",
+    "/api/v1/cdp/alias",
+    "/api/v1/cdp/group",
+    "/v1/track",
+    "/v1/page",
+    "/v1/identify",
+    "/v1/alias",
+    "/v1/batch",
 ]
 
 

@@ -64,6 +64,9 @@ class Hit:
     sent_at_ms: int | None = None
     do_not_track: bool = False
     server_side: bool = False  # a CDP forwarding events may have no user agent at all
+    # An authenticated source replaying its queue sends history: its timestamps are kept,
+    # never moved into the public collector's 7-day window.
+    keep_history: bool = False
 
 
 @lru_cache(maxsize=8192)
@@ -99,16 +102,22 @@ def _with_attribution(url: str, attribution: dict[str, str] | None) -> str:
     return url + ("&" if "?" in url else "?") + urlencode(kept)
 
 
-def event_time(event: TrackerEvent, hit: Hit) -> datetime:
-    """Client time moved onto the server clock by the client's own send time (Segment's rule)."""
+def placed_in_time(event: TrackerEvent, hit: Hit) -> tuple[datetime, bool]:
+    """Client time moved onto the server clock by the client's own send time (Segment's rule),
+    and whether it had to be clamped (never in the future; public hits at most 7 days back)."""
     if event.ts is None:
-        return hit.received_at
+        return hit.received_at, False
     offset_ms = 0 if hit.sent_at_ms is None else event.ts - hit.sent_at_ms
     try:
         moved = hit.received_at + timedelta(milliseconds=offset_ms)
     except OverflowError:
-        return hit.received_at
-    return min(max(moved, hit.received_at - MAX_CLOCK_SKEW), hit.received_at)
+        return hit.received_at, True
+    earliest = None if hit.keep_history else hit.received_at - MAX_CLOCK_SKEW
+    if moved > hit.received_at:
+        return hit.received_at, True
+    if earliest is not None and moved < earliest:
+        return earliest, True
+    return moved, False
 
 
 def _identity(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore) -> tuple[str, str]:
@@ -137,14 +146,22 @@ def _properties(event: TrackerEvent) -> str | None:
     return json.dumps(document, separators=(",", ":")) if document else None
 
 
-def _check_commerce(event: TrackerEvent) -> None:
+def check_commerce(event: TrackerEvent) -> None:
     if event.name == "purchase" and not event.order_id:  # purchases carry no alias
         raise ValidationFailed("a purchase needs an order_id", location="order_id")
 
 
 def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore) -> dict[str, Any]:
     """The `events` row for one hit, JSON-ready (timestamps ISO, money as text)."""
-    _check_commerce(event)
+    return enrich(event, site, hit, salts)[0]
+
+
+def enrich(
+    event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore
+) -> tuple[dict[str, Any], bool]:
+    """`event_row`, and whether the event's time was clamped."""
+    check_commerce(event)
+    ts, clamped = placed_in_time(event, hit)
     client = parse_client(hit.user_agent)
     acquisition = _acquisition(
         _with_attribution(event.url, event.attribution), event.referrer, client.in_app_browser
@@ -156,7 +173,7 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
         "workspace_id": site.workspace_id,
         "event_id": event.event_id or new_id("ev"),
         "site_id": site.site_id,
-        "ts": event_time(event, hit).isoformat(),
+        "ts": ts.isoformat(),
         "name": EVENT_ALIASES.get(event.name, event.name),
         "visitor_id": visitor_id,
         "customer_id": event.customer_id if mode == IDENTIFIED else None,
@@ -195,7 +212,7 @@ def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore)
         "properties": _properties(event),
     }
     # Absent columns are NULL in the warehouse: leaving them out halves the WAL record.
-    return {name: value for name, value in row.items() if value is not None}
+    return {name: value for name, value in row.items() if value is not None}, clamped
 
 
 def should_drop(event: TrackerEvent, site: SiteConfig, hit: Hit) -> bool:

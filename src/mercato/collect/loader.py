@@ -1,4 +1,10 @@
-"""The loader thread: WAL batches -> warehouse (via Arrow) -> checkpoint -> old segments deleted."""
+"""The loader thread: WAL batches -> warehouse (via Arrow) -> checkpoint -> old segments deleted.
+
+A batch that fails to load is never retried forever: unless the failure is the environment's
+(disk, I/O, memory: retried, with the lag growing until `/healthz` says so), the batch is
+halved until the events that fail on their own are found; those go to the rejected log with
+the reason and everything else loads.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,13 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from mercato.collect.store import EventStore
+import duckdb
+
+from mercato.collect.rejected import RejectedLog
+from mercato.collect.store import EventStore, row_problem
 from mercato.collect.wal import (
     Checkpoint,
     Position,
@@ -17,21 +27,43 @@ from mercato.collect.wal import (
     segment_path,
     segments_in,
 )
-from mercato.core.errors import MercatoError
 
 log = logging.getLogger("mercato.collect")
 MAX_ROWS_PER_LOAD = 20_000
 RETRY_AFTER_S = 2.0
+# Failures of the machine, not of the rows: the batch stays in the WAL and is retried.
+ENVIRONMENT_FAULTS: tuple[type[BaseException], ...] = (
+    OSError,
+    MemoryError,
+    duckdb.IOException,
+    duckdb.OutOfMemoryException,
+)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+RejectionListener = Callable[[list[dict[str, Any]], str], None]
 
 
 class EventLoader:
-    def __init__(self, wal: WriteAheadLog, store: EventStore, interval_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        wal: WriteAheadLog,
+        store: EventStore,
+        interval_s: float = 0.25,
+        on_rejected: RejectionListener | None = None,
+    ) -> None:
         self.wal = wal
+        self.on_rejected = on_rejected  # e.g. the data-quality view's recorder (web layer)
         self.store = store
         self.checkpoint = Checkpoint(wal.directory)
         self.interval_s = interval_s
         self.loaded_events = 0
         self.last_error: str | None = None
+        self.rejected = RejectedLog(wal.directory)
+        self._caught_up_at = time.monotonic()
         self._stop = threading.Event()
         self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -40,6 +72,10 @@ class EventLoader:
     @property
     def position(self) -> Position:
         return self._position
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="mercato-loader", daemon=True)
@@ -61,8 +97,8 @@ class EventLoader:
             try:
                 while self.load_once():
                     pass
-            except Exception as exc:  # keep the data in the WAL and retry; never drop it
-                self.last_error = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # the environment failed: keep the WAL, retry, never drop
+                self.last_error = _reason(exc)
                 log.exception("event loader failed; will retry from the checkpoint")
                 self.store.forget()
                 time.sleep(RETRY_AFTER_S)
@@ -79,10 +115,16 @@ class EventLoader:
             if self._position.segment <= s <= durable.segment
         ]
 
-    def _collect(self) -> tuple[list[dict[str, Any]], Position, list[bytes]]:
+    @property
+    def lag_s(self) -> float:
+        """Seconds the oldest acknowledged event not yet in the warehouse has waited (at most)."""
+        if self._position >= self.wal.durable:
+            return 0.0
+        return time.monotonic() - self._caught_up_at
+
+    def _collect(self) -> tuple[list[dict[str, Any]], Position]:
         durable = self.wal.durable
         rows: list[dict[str, Any]] = []
-        payloads: list[bytes] = []
         position = self._position
         for segment in self._pending_segments():
             start = position.offset if segment == position.segment else 0
@@ -91,36 +133,86 @@ class EventLoader:
             for payload, after in read_frames(
                 segment_path(self.wal.directory, segment), start, end
             ):
-                rows.extend(json.loads(payload))
-                payloads.append(payload)
+                rows.extend(self._rows_of(payload))
                 position = Position(segment, after)
                 if len(rows) >= MAX_ROWS_PER_LOAD:
-                    return rows, position, payloads
+                    return rows, position
             if segment < durable.segment:
                 position = Position(segment + 1, 0)
-        return rows, position, payloads
+        return rows, position
+
+    def _rows_of(self, payload: bytes) -> list[dict[str, Any]]:
+        """A WAL record's rows; a record that is not a list of objects is set aside whole."""
+        try:
+            rows = json.loads(payload)
+        except ValueError as exc:
+            rows, reason = None, _reason(exc)
+        else:
+            reason = "a WAL record must be a list of event objects"
+        if isinstance(rows, list) and all(isinstance(row, dict) for row in rows):
+            return rows
+        self._reject([{"wal_record": payload.decode("utf-8", "replace")}], reason)
+        return []
 
     def load_once(self) -> bool:
         """Load one WAL batch; True if there may be more."""
-        rows, position, payloads = self._collect()
+        started = time.monotonic()
+        rows, position = self._collect()
+        more = len(rows) >= MAX_ROWS_PER_LOAD
         if position == self._position:
+            self._caught_up_at = started
             return False
         if rows:
-            try:
-                self.loaded_events += self.store.store(rows).inserted
-            except MercatoError as exc:  # rows the warehouse refuses: set aside, not lost
-                self._reject(payloads, str(exc))
+            self.loaded_events += self._store_batch(rows)
         self.checkpoint.save(position)
         self._position = position
         self.last_error = None
+        if not more:
+            self._caught_up_at = started
         self._purge()
-        return len(rows) >= MAX_ROWS_PER_LOAD
+        return more
 
-    def _reject(self, payloads: list[bytes], reason: str) -> None:
-        log.error("event batch refused by the warehouse (%s); kept in wal/rejected.ndjson", reason)
-        with open(self.wal.directory / "rejected.ndjson", "ab") as handle:
-            for payload in payloads:
-                handle.write(payload + b"\n")
+    def _store_batch(self, rows: list[dict[str, Any]]) -> int:
+        """Store `rows`; after a failure of the rows, set aside the ones that are malformed on
+        their own (cheap, no warehouse round trip), then halve what still fails."""
+        try:
+            return self.store.store(rows).inserted
+        except ENVIRONMENT_FAULTS:
+            raise
+        except Exception:  # the rows' fault: find which
+            self.store.forget()
+        sound = []
+        for row in rows:
+            problem = row_problem(row)
+            if problem is None:
+                sound.append(row)
+            else:
+                self._reject([row], problem)
+        return self._store_isolating(sound) if sound else 0
+
+    def _store_isolating(self, rows: list[dict[str, Any]]) -> int:
+        """Store `rows`; on a failure of the rows themselves, find and set aside the bad ones."""
+        try:
+            return self.store.store(rows).inserted
+        except ENVIRONMENT_FAULTS:
+            raise
+        except Exception as exc:  # any fault of the data: isolate it, never stall on it
+            self.store.forget()
+            if len(rows) == 1:
+                self._reject(rows, _reason(exc))
+                return 0
+            middle = len(rows) // 2
+            return self._store_isolating(rows[:middle]) + self._store_isolating(rows[middle:])
+
+    def _reject(self, rows: list[dict[str, Any]], reason: str) -> None:
+        log.error("%d event(s) set aside in %s: %s", len(rows), self.rejected.path, reason)
+        self.rejected.append(rows, reason)
+        if self.on_rejected is None:
+            return
+        try:
+            self.on_rejected(rows, reason)
+        except Exception:  # the log has the rows; a listener's failure must not stall loading
+            log.exception("could not report rejected events to the listener")
 
     def _purge(self) -> None:
         for segment in segments_in(self.wal.directory):

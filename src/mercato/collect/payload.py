@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-import json
+import math
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from mercato.collect.body import BodyTooLarge, parse_json
 from mercato.core.currencies import iso_currency
 from mercato.core.errors import ValidationFailed
 
@@ -21,7 +32,33 @@ Url = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^https?://")
 # A Plausible-style `data-domain` snippet names its site by domain instead of a key.
 SiteDomain = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$")]
 ShortText = Annotated[str, Field(max_length=200)]
-PropValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
+MAX_PROP_TEXT = 500
+
+
+def _prop_value(value: Any) -> Any:
+    """Text (≤ 500 characters), a boolean, a finite number or null: one clear error if not."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value) > MAX_PROP_TEXT:
+            raise ValueError(f"text props are at most {MAX_PROP_TEXT} characters")
+        return value
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise ValueError("a prop is text, a boolean, a finite number or null")
+
+
+PropValue = Annotated[
+    Any,
+    PlainValidator(_prop_value),
+    WithJsonSchema({"type": ["string", "number", "boolean", "null"]}),
+]
+# Keys the collector writes into `properties` itself: a prop of the same name would be read
+# back as line items or a form name (a scalar `items` once stalled the loader).
+RESERVED_PROPS = frozenset({"items", "form"})
 # Three decimals: KWD and BHD have three; enrich rounds to the currency's own minor unit.
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3, allow_inf_nan=False)]
 Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$"), AfterValidator(iso_currency)]
@@ -91,6 +128,14 @@ class TrackerEvent(_Strict):
     gallery_id: Identifier | None = None
     dnt: bool = False
 
+    @field_validator("props")
+    @classmethod
+    def _no_reserved_props(cls, props: dict[str, Any] | None) -> dict[str, Any] | None:
+        clash = sorted(RESERVED_PROPS.intersection(props or ()))
+        if clash:
+            raise ValueError(f"{clash[0]!r} is a top-level field, not a prop")
+        return props
+
 
 class _Addressed(BaseModel):
     """The site a hit is for: its public key, or (snippets without one) its domain."""
@@ -129,11 +174,9 @@ def _raise_first(error: ValidationError) -> ValidationFailed:
 def parse_body(raw: bytes) -> Batch:
     """A single hit or a batch, as a batch; ValidationFailed names the offending field."""
     if len(raw) > MAX_BODY_BYTES:
-        raise ValidationFailed(f"body over {MAX_BODY_BYTES} bytes", location="body")
-    try:
-        document: Any = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("body is not valid JSON", location="body") from None
+        raise BodyTooLarge(MAX_BODY_BYTES, drained=True)
+    # The schema is at most four levels deep and refuses anything nested below it.
+    document: Any = parse_json(raw, max_depth=None)
     if not isinstance(document, dict):
         raise ValidationFailed("expected a JSON object", location="body")
     if document.get("key") is None and document.get("domain") is None:

@@ -42,6 +42,29 @@ def typed(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+REQUIRED_TEXT = ("workspace_id", "event_id", "visitor_id", "name")
+
+
+def row_problem(row: dict[str, Any]) -> str | None:
+    """Why `row` cannot be stored on its own, or None: the loader's cheap check of a batch
+    that failed, before it looks for the culprit in the warehouse."""
+    try:
+        missing = [key for key in REQUIRED_TEXT if not isinstance(row.get(key), str)]
+        if missing:
+            return f"KeyError: {missing[0]!r} is missing or not text"
+        typed(row)
+        if not isinstance(row["ts"], datetime):
+            return "TypeError: 'ts' is not a time"
+        if row.get("properties") is not None and not isinstance(
+            json.loads(row["properties"]), dict
+        ):
+            return "TypeError: 'properties' is not a JSON object"
+        pa.Table.from_pylist([row], schema=EVENT_SCHEMA)
+    except Exception as exc:  # any fault of the row is its reason
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 class EventStore:
     """Keeps each visitor's current session in memory; the warehouse stays the truth."""
 
@@ -142,21 +165,49 @@ class EventStore:
 
 
 def _order_items(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Line items from the row's `properties`; anything not shaped like one is left out.
+
+    Intake validates items, so this only meets malformed ones from an older WAL; it must
+    still never raise on them (the loader would set the whole batch aside).
+    """
     if not row.get("properties"):
         return []
-    listed = json.loads(row["properties"]).get("items") or []
-    return [
-        {
-            "workspace_id": row["workspace_id"],
-            "order_id": row["order_id"],
-            "line_id": str(index),
-            "sku": item.get("sku") or item.get("id"),
-            "product_id": item.get("id"),
-            "title": item.get("name"),
-            "quantity": int(item.get("quantity", 1)),
-            "unit_price": Decimal(item["price"]) if item.get("price") is not None else None,
-            "currency": row.get("currency"),
-        }
-        for index, item in enumerate(listed, start=1)
-        if isinstance(item, dict)
-    ]
+    listed = json.loads(row["properties"]).get("items")
+    if not isinstance(listed, list):
+        return []
+    items = []
+    for index, item in enumerate(listed, start=1):
+        line = _line_item(item)
+        if line is not None:
+            items.append(
+                {
+                    "workspace_id": row["workspace_id"],
+                    "order_id": row["order_id"],
+                    "line_id": str(index),
+                    "currency": row.get("currency"),
+                    **line,
+                }
+            )
+    return items
+
+
+def _line_item(item: Any) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        return None
+    quantity = item.get("quantity", 1)
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        return None
+    price = item.get("price")
+    try:
+        unit_price = Decimal(str(price)) if price is not None else None
+    except ArithmeticError:
+        return None
+    if unit_price is not None and not unit_price.is_finite():
+        return None
+    return {
+        "sku": item.get("sku") or item.get("id"),
+        "product_id": item.get("id"),
+        "title": item.get("name"),
+        "quantity": quantity,
+        "unit_price": unit_price,
+    }

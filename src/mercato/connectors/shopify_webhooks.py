@@ -74,23 +74,30 @@ def set_webhook_secret(session: Session, workspace_id: str, secret: str) -> None
         found.secret = secret
 
 
-def _money(payload: Mapping[str, Any], key: str) -> Decimal:
+def _money(payload: Mapping[str, Any], key: str, currency: str | None) -> Decimal:
+    """An amount in `currency`'s own precision (JPY none, KWD three decimals); cents when
+    the currency is not known yet."""
     value = payload.get(key)
-    return parse_amount(value, field=key) if value not in (None, "") else ZERO
+    if value in (None, ""):
+        return ZERO
+    return parse_amount(value, field=key, currency=currency)
 
 
-def _shipping(payload: Mapping[str, Any]) -> Decimal:
+def _shipping(payload: Mapping[str, Any], currency: str) -> Decimal:
     shop_money = (payload.get("total_shipping_price_set") or {}).get("shop_money") or {}
     if shop_money.get("amount") is not None:
-        return parse_amount(shop_money["amount"], field="total_shipping_price_set")
-    return sum((_money(line, "price") for line in payload.get("shipping_lines") or []), ZERO)
+        return parse_amount(
+            shop_money["amount"], field="total_shipping_price_set", currency=currency
+        )
+    lines = payload.get("shipping_lines") or []
+    return sum((_money(line, "price", currency) for line in lines), ZERO)
 
 
-def refund_amount(refund: Mapping[str, Any]) -> Decimal:
-    """Money actually returned: successful refund transactions."""
+def refund_amount(refund: Mapping[str, Any], currency: str | None) -> Decimal:
+    """Money actually returned: successful refund transactions, in the order's currency."""
     return sum(
         (
-            _money(t, "amount")
+            _money(t, "amount", currency)
             for t in json_objects(refund.get("transactions"), "body.transactions")
             if t.get("kind") == "refund" and t.get("status", "success") == "success"
         ),
@@ -117,15 +124,16 @@ def signed_time(topic: str, payload: Mapping[str, Any]) -> datetime | None:
 def order_from_payload(payload: Mapping[str, Any]) -> Order:
     try:
         order_id = str(payload["id"])
-        discounts = _money(payload, "total_discounts")
+        currency = parse_currency(str(payload.get("currency") or ""))
+        discounts = _money(payload, "total_discounts", currency)
         lines = tuple(
             OrderLine(
                 str(line.get("id") or index),
                 line.get("sku") or None,
                 str(line.get("title") or ""),
                 int(line.get("quantity") or 0),
-                _money(line, "price"),
-                _money(line, "total_discount"),
+                _money(line, "price", currency),
+                _money(line, "total_discount", currency),
             )
             for index, line in enumerate(payload.get("line_items") or [], start=1)
         )
@@ -135,11 +143,11 @@ def order_from_payload(payload: Mapping[str, Any]) -> Order:
             source_system="shopify",
             placed_at=parse_timestamp(str(payload["created_at"])),
             updated_at=parse_timestamp(str(payload.get("updated_at") or payload["created_at"])),
-            currency=parse_currency(str(payload.get("currency") or "")),
-            gross=_money(payload, "subtotal_price") + discounts,
+            currency=currency,
+            gross=_money(payload, "subtotal_price", currency) + discounts,
             discounts=discounts,
-            shipping=_shipping(payload),
-            tax=_money(payload, "total_tax"),
+            shipping=_shipping(payload, currency),
+            tax=_money(payload, "total_tax", currency),
             coupon_codes=tuple(str(c.get("code")) for c in payload.get("discount_codes") or []),
             status="cancelled"
             if payload.get("cancelled_at")
@@ -154,7 +162,11 @@ def order_from_payload(payload: Mapping[str, Any]) -> Order:
 
 
 def _record_refund(
-    session: Session, workspace_id: str, order_id: str, refund: Mapping[str, Any], currency: str
+    session: Session,
+    workspace_id: str,
+    order_id: str,
+    refund: Mapping[str, Any],
+    currency: str | None,
 ) -> bool:
     refund_id = str(refund.get("id") or "")
     if not refund_id:
@@ -171,8 +183,8 @@ def _record_refund(
             workspace_id=workspace_id,
             refund_id=refund_id,
             order_id=order_id,
-            amount=refund_amount(refund),
-            currency=currency,
+            amount=refund_amount(refund, currency),
+            currency=currency or "XXX",  # ISO 4217's "no currency": the order is not known yet
         )
     )
     session.flush()
@@ -222,6 +234,15 @@ def _is_stale(order: Order, stored: Mapping[str, Any]) -> bool:
     return isinstance(known, datetime) and order.updated_at is not None and order.updated_at < known
 
 
+def _refund_currency(refund: Mapping[str, Any]) -> str | None:
+    """A refund that arrives before its order: the currency its transactions name, if any."""
+    for transaction in json_objects(refund.get("transactions"), "body.transactions"):
+        raw = transaction.get("currency")
+        if isinstance(raw, str) and raw.strip():
+            return parse_currency(raw, field="body.transactions.currency")
+    return None
+
+
 def _apply_refund(
     catalog: Catalog,
     warehouse: Warehouse,
@@ -233,7 +254,7 @@ def _apply_refund(
     if not order_id:
         raise ValidationFailed("a refund needs its order_id", location="body.order_id")
     stored = stored_order(warehouse, workspace_id, order_id)
-    currency = str(stored["currency"]) if stored else "XXX"
+    currency = str(stored["currency"]) if stored else _refund_currency(payload)
     with catalog.session() as session:
         if not _record_refund(session, workspace_id, order_id, payload, currency):
             summary.skip("refund already applied")

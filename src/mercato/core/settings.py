@@ -68,6 +68,18 @@ class Settings(BaseSettings):
         default="local[*]",
         description="Spark master for `mercato report --engine spark` (e.g. spark://host:7077).",
     )
+    collect_rate_limit_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests per minute one client address may send to `POST /api/collect` "
+        "for one site.",
+    )
+    loader_max_lag_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="`/healthz` is unhealthy (503) once an acknowledged event has waited "
+        "longer than this for the loader.",
+    )
     sync_interval_minutes: int = Field(
         default=0,
         ge=0,

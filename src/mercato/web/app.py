@@ -31,6 +31,7 @@ from mercato.web.api_docs import install_api_docs
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.proxies import TrustedProxies
 from mercato.web.routes import ROUTERS
+from mercato.web.routes.collect import rejection_recorder
 from mercato.web.routes.setup import needs_setup as needs_first_run
 from mercato.web.security_headers import SecurityHeaders
 from mercato.web.services import Services
@@ -110,7 +111,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     owned = services is None
     opened = services or Services.open(settings)
 
-    collector = Collector(settings.wal_dir, opened.warehouse)
+    collector = Collector(
+        settings.wal_dir, opened.warehouse, on_rejected=rejection_recorder(opened.catalog)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

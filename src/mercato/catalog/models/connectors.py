@@ -95,6 +95,6 @@ class ShopRefund(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     refund_id: Mapped[str] = mapped_column(String(100))
     order_id: Mapped[str] = mapped_column(String(100))
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 3))  # KWD/BHD have three decimals
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,8 +1,13 @@
-"""Server-side intake in the Segment / RudderStack HTTP spec, for CDPs forwarding events."""
+"""Server-side intake in the Segment / RudderStack HTTP spec, for CDPs forwarding events.
+
+The same intake serves `/api/v1/cdp/*` (Bearer token) and `/v1/*` (HTTP Basic write key,
+routes/segment.py). Bodies are streamed under a limit, may be gzip-compressed, and are parsed
+with a depth limit; each message of a batch is accepted, skipped or rejected on its own.
+"""
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,25 +16,26 @@ from pydantic import BaseModel, ValidationError
 
 from mercato.catalog.models import Site, Workspace
 from mercato.collect import cdp
+from mercato.collect.body import decoded, parse_json
 from mercato.collect.channels import host_of
-from mercato.collect.enrich import Hit, SiteConfig
-from mercato.collect.payload import TrackerEvent, error_location, inline_schema
+from mercato.collect.enrich import SiteConfig
+from mercato.collect.payload import error_location, inline_schema
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.web.auth import Principal, Requires
-from mercato.web.routes.collect import collector_of
+from mercato.web.routes.collect import collector_of, error_response, read_body, unavailable
 
 router = APIRouter(prefix="/api/v1/cdp", tags=["cdp"])
 
 
-def _body(model: type[BaseModel]) -> dict[str, Any]:
+def request_body(model: type[BaseModel]) -> dict[str, Any]:
     content = {"application/json": {"schema": inline_schema(model)}}
     return {"requestBody": {"required": True, "content": content}}
 
 
 EventsWriter = Annotated[Principal, Depends(Requires(Scope.EVENTS_WRITE))]
-MAX_CDP_BODY = 512 * 1024
+MAX_CDP_BODY = 512 * 1024  # after gzip is undone; Segment's own batch limit is 500 KB
 
 
 def _sites(request: Request, workspace_id: str) -> list[SiteConfig]:
@@ -65,72 +71,102 @@ def _site_for(message: cdp.Message, sites: list[SiteConfig]) -> SiteConfig:
     return next((s for s in sites if s.domain.removeprefix("www.") == bare), sites[0])
 
 
-async def _document(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_CDP_BODY:
-        raise ValidationFailed(f"body over {MAX_CDP_BODY} bytes", location="body")
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("body is not valid JSON", location="body") from None
+def _document(raw: bytes) -> dict[str, Any]:
+    document = parse_json(raw)
     if not isinstance(document, dict):
         raise ValidationFailed("expected a JSON object", location="body")
     return document
 
 
-async def _intake(request: Request, principal: Principal, kind: str | None) -> Response:
+def _messages(document: dict[str, Any], kind: str | None) -> tuple[list[Any], datetime | None]:
+    """The messages of a call (a single call is a batch of one) and the batch's `sentAt`."""
+    if kind is not None:
+        return [{**document, "type": kind}], None
     try:
-        document = await _document(request)
-        if kind is None:
-            try:
-                messages = cdp.BatchRequest.model_validate(document).batch
-            except ValidationError as error:
-                first = error.errors(include_url=False)[0]
-                raise ValidationFailed(
-                    first["msg"], location=error_location(tuple(first["loc"]))
-                ) from None
-        else:
-            messages = [{**document, "type": kind}]
+        envelope = cdp.BatchRequest.model_validate(document)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        raise ValidationFailed(first["msg"], location=error_location(tuple(first["loc"]))) from None
+    return envelope.batch, envelope.sentAt
+
+
+async def intake(request: Request, principal: Principal, kind: str | None) -> Response:
+    """Store what can be stored; 200 with per-message reasons, 4xx when nothing could be."""
+    try:
+        raw = await read_body(request, MAX_CDP_BODY)
+        document = _document(decoded(raw, request.headers.get("content-encoding"), MAX_CDP_BODY))
+        messages, sent_at = _messages(document, kind)
         sites = _sites(request, principal.workspace_id)
-        converted: list[tuple[TrackerEvent, SiteConfig, Hit]] = []
-        for index, raw in enumerate(messages):
-            where = index if kind is None else None
-            message = cdp.parse_message(raw, where)
-            converted.append(cdp.convert(message, _site_for(message, sites), where))
+        outcomes = [
+            cdp.read_message(raw_message, index, lambda m: _site_for(m, sites), sent_at)
+            for index, raw_message in enumerate(messages)
+        ]
+        rejected = [o for o in outcomes if o.rejected is not None]
+        if rejected and len(rejected) == len(outcomes):
+            raise _located(rejected[0], kind)
+        converted = [o.converted for o in outcomes if o.converted is not None]
         result = await collector_of(request).collect(converted)
     except ValidationFailed as exc:
-        return JSONResponse(
-            {"error": {"code": exc.code, "message": exc.message, "location": exc.location}},
-            status_code=422,
-        )
+        return error_response(exc)
     except WalUnavailable as exc:
-        return JSONResponse(
-            {"error": {"code": "unavailable", "message": str(exc)}},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
-    return JSONResponse({"success": True, "accepted": result.accepted, "filtered": result.filtered})
+        return unavailable(exc)
+    return JSONResponse(
+        {
+            "success": True,
+            "accepted": result.accepted,
+            "filtered": result.filtered,
+            "skipped": [o.report() for o in outcomes if o.skipped is not None],
+            "rejected": [o.report() for o in rejected],
+        }
+    )
 
 
-@router.post("/track", operation_id="cdp_track", openapi_extra=_body(cdp.Message))
+def _located(outcome: cdp.Outcome, kind: str | None) -> ValidationFailed:
+    error = outcome.rejected
+    assert error is not None
+    if kind is not None:
+        return error
+    where = f"batch[{outcome.index}]" + (f".{error.location}" if error.location else "")
+    return ValidationFailed(error.reason, location=where)
+
+
+@router.post("/track", operation_id="cdp_track", openapi_extra=request_body(cdp.Message))
 async def cdp_track(request: Request, principal: EventsWriter) -> Response:
     """A Segment `track` call: `{userId|anonymousId, event, properties, context, timestamp}`."""
-    return await _intake(request, principal, "track")
+    return await intake(request, principal, "track")
 
 
-@router.post("/page", operation_id="cdp_page", openapi_extra=_body(cdp.Message))
+@router.post("/page", operation_id="cdp_page", openapi_extra=request_body(cdp.Message))
 async def cdp_page(request: Request, principal: EventsWriter) -> Response:
     """A Segment `page` call: a pageview of `context.page.url`."""
-    return await _intake(request, principal, "page")
+    return await intake(request, principal, "page")
 
 
-@router.post("/identify", operation_id="cdp_identify", openapi_extra=_body(cdp.Message))
+@router.post("/identify", operation_id="cdp_identify", openapi_extra=request_body(cdp.Message))
 async def cdp_identify(request: Request, principal: EventsWriter) -> Response:
     """A Segment `identify` call: ties `anonymousId` to the customer `userId`."""
-    return await _intake(request, principal, "identify")
+    return await intake(request, principal, "identify")
 
 
-@router.post("/batch", operation_id="cdp_batch", openapi_extra=_body(cdp.BatchRequest))
+@router.post("/batch", operation_id="cdp_batch", openapi_extra=request_body(cdp.BatchRequest))
 async def cdp_batch(request: Request, principal: EventsWriter) -> Response:
     """A Segment `batch` call: `{batch: [message, ...]}`, each with its own `type`."""
-    return await _intake(request, principal, None)
+    return await intake(request, principal, None)
+
+
+@router.post("/screen", operation_id="cdp_screen", openapi_extra=request_body(cdp.Message))
+async def cdp_screen(request: Request, principal: EventsWriter) -> Response:
+    """A Segment `screen` call: an app screen view, stored as a pageview."""
+    return await intake(request, principal, "screen")
+
+
+@router.post("/alias", operation_id="cdp_alias", openapi_extra=request_body(cdp.Message))
+async def cdp_alias(request: Request, principal: EventsWriter) -> Response:
+    """A Segment `alias` call: `previousId` (the earlier visitor id) is customer `userId`."""
+    return await intake(request, principal, "alias")
+
+
+@router.post("/group", operation_id="cdp_group", openapi_extra=request_body(cdp.Message))
+async def cdp_group(request: Request, principal: EventsWriter) -> Response:
+    """A Segment `group` call: answered and skipped with its reason (no accounts model)."""
+    return await intake(request, principal, "group")

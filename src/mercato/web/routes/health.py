@@ -1,18 +1,37 @@
-"""Liveness and readiness: both stores answer."""
+"""Liveness and readiness: both stores answer, and the event loader keeps up."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from mercato.collect.pipeline import Collector
 from mercato.web.auth import ServicesDep
 
 router = APIRouter(tags=["public"])
 
 
+def _loader_check(collector: Collector, max_lag_s: float) -> tuple[str, dict[str, Any]]:
+    stats = collector.stats()
+    if collector.running and not stats.loader_alive:
+        status = "error: the loader thread stopped"
+    elif stats.loader_lag_s > max_lag_s:
+        status = f"error: events waited {stats.loader_lag_s:.0f} s for the loader"
+    else:
+        status = "ok"
+    # Public: the lag and the rejected count only (no traffic volumes, no error texts).
+    return status, {
+        "loader_lag_s": stats.loader_lag_s,
+        "max_lag_s": max_lag_s,
+        "rejected": stats.rejected,
+    }
+
+
 @router.get("/healthz", operation_id="healthz")
-def healthz(services: ServicesDep) -> JSONResponse:
+def healthz(request: Request, services: ServicesDep) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
         with services.catalog.engine.connect() as connection:
@@ -25,8 +44,11 @@ def healthz(services: ServicesDep) -> JSONResponse:
         checks["warehouse"] = "ok"
     except Exception as exc:
         checks["warehouse"] = f"error: {type(exc).__name__}"
+    checks["loader"], collector = _loader_check(
+        request.app.state.collector, services.settings.loader_max_lag_seconds
+    )
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
+        {"status": "ok" if healthy else "degraded", "checks": checks, "collector": collector},
         status_code=200 if healthy else 503,
     )
