@@ -1,4 +1,6 @@
-"""Real Chromium runs tracker.js on a test shop: channels, SPA pageviews, engaged time, orders."""
+"""Real Chromium runs tracker.js on a test shop: channels, SPA pageviews, engaged time, orders.
+The shop is a loopback page driven by Playwright, so its snippet opts in to both
+(`data-allow-local`, `data-allow-automation`); test_tracker_shop_browser.py covers the default."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ INSTAGRAM_UA = (
 )
 PAGE = """<!doctype html><html><head><title>{title}</title>
 <script>window.mercato=window.mercato||function(){{(mercato.q=mercato.q||[]).push(arguments)}};</script>
-<script defer src="{collector}/tracker.js" data-key="{key}"></script></head>
+<script defer src="{collector}/tracker.js" data-key="{key}"
+ data-allow-local data-allow-automation></script></head>
 <body style="margin:0"><h1>{title}</h1>
 <a id="to-product" href="/products/mug">Mug</a>
 <button id="add"

@@ -168,6 +168,12 @@ def test_go_live_from_an_empty_data_dir(tmp_path: Path, browser: Any, artifacts_
             secret = _token(page, mercato)
             api = httpx.Client(base_url=mercato, headers={"Authorization": f"Bearer {secret}"})
 
+            # The shop is a loopback page in a Playwright browser: the tracker stays silent
+            # there unless the snippet asks (what a developer testing locally would add).
+            snippet = snippet.replace(
+                "<script defer ", "<script defer data-allow-local data-allow-automation ", 1
+            )
+            assert "data-allow-local" in snippet
             pages["/"] = SHOP_PAGE.format(snippet=snippet, gallery="")
             shopper = visitor.new_page()
             shopper.goto(shop + "/")

@@ -76,10 +76,17 @@ def _acquisition(url: str, referrer: str | None, in_app: str | None) -> Acquisit
 
 @lru_cache(maxsize=8192)
 def _path_of(url: str) -> str:
+    """The URL's path; a fragment that is a hash router's route (`#/products/mug`,
+    `#!/cart`) continues it, so hash-routed shops get real pages and page types."""
     try:
-        return urlsplit(url).path or "/"
+        parts = urlsplit(url)
     except ValueError:
         return "/"
+    path = parts.path or "/"
+    route = parts.fragment.removeprefix("!")
+    if route.startswith("/"):
+        return path.rstrip("/") + route.split("?")[0]
+    return path
 
 
 def _with_attribution(url: str, attribution: dict[str, str] | None) -> str:

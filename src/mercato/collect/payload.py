@@ -15,6 +15,7 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from mercato.collect.body import BodyTooLarge, parse_json
@@ -28,6 +29,8 @@ MAX_PROPS = 32
 EventName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:$ -]+$")]
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@+=/-]+$")]
 Url = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^https?://")]
+# A Plausible-style `data-domain` snippet names its site by domain instead of a key.
+SiteDomain = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$")]
 ShortText = Annotated[str, Field(max_length=200)]
 MAX_PROP_TEXT = 500
 
@@ -134,13 +137,24 @@ class TrackerEvent(_Strict):
         return props
 
 
-class SingleHit(TrackerEvent):
-    key: Identifier
+class _Addressed(BaseModel):
+    """The site a hit is for: its public key, or (snippets without one) its domain."""
+
+    key: Identifier | None = None
+    domain: SiteDomain | None = None
+
+    @model_validator(mode="after")
+    def _names_a_site(self) -> _Addressed:
+        if self.key is None and self.domain is None:
+            raise ValueError("a site key (or a site domain) is required")
+        return self
+
+
+class SingleHit(TrackerEvent, _Addressed):
     sent_at: int | None = Field(default=None, ge=0, le=10**14)
 
 
-class Batch(_Strict):
-    key: Identifier
+class Batch(_Strict, _Addressed):
     sent_at: int | None = Field(default=None, ge=0, le=10**14)
     events: list[TrackerEvent] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
 
@@ -165,6 +179,8 @@ def parse_body(raw: bytes) -> Batch:
     document: Any = parse_json(raw, max_depth=None)
     if not isinstance(document, dict):
         raise ValidationFailed("expected a JSON object", location="body")
+    if document.get("key") is None and document.get("domain") is None:
+        raise ValidationFailed("a site key (or a site domain) is required", location="key")
     try:
         if "events" in document:
             return Batch.model_validate(document)
@@ -172,7 +188,7 @@ def parse_body(raw: bytes) -> Batch:
     except ValidationError as error:
         raise _raise_first(error) from None
     # A SingleHit is a TrackerEvent already validated: no second validation pass.
-    return Batch.model_construct(key=hit.key, sent_at=hit.sent_at, events=[hit])
+    return Batch.model_construct(key=hit.key, domain=hit.domain, sent_at=hit.sent_at, events=[hit])
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:

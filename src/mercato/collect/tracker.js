@@ -1,15 +1,25 @@
-/* Mercato site tracker: pageviews (SPA too), engaged time and scroll depth, e-commerce
-   helpers, session-kept UTMs and click ids, three identity modes, retry queue. No deps.
+/* Mercato site tracker: pageviews (SPA and hash routes), engaged time and scroll depth,
+   outbound links and downloads, e-commerce helpers, session-kept UTMs and click ids, three
+   identity modes, retry queue. No deps, no eval, no inline handlers (strict CSP safe).
    <script defer src="https://HOST/tracker.js" data-key="pk_..."></script> */
 (function (w, d) {
   "use strict";
   var tag = d.currentScript, nav = navigator, loc = w.location;
   if (!tag || w.__mercato) return;
   w.__mercato = 1;
-  var key = tag.getAttribute("data-key");
+  function has(name) { return tag.hasAttribute("data-" + name); }
+  var key = tag.getAttribute("data-key"), domain = tag.getAttribute("data-domain");
   var api = tag.getAttribute("data-api") || new URL("/api/collect", tag.src).href;
   var mode = tag.getAttribute("data-identity") || "cookieless";
   var dnt = nav.doNotTrack == "1" || w.doNotTrack == "1" || nav.globalPrivacyControl === true;
+  var hashRoutes = has("hash");
+  var FILES = (tag.getAttribute("data-file-types") || "pdf,zip,docx,doc,xlsx,xls,csv,pptx,ppt,txt,rtf,epub,mp4,mov,avi,mp3,wav,dmg,exe,pkg,7z,rar,gz")
+    .toLowerCase().split(/[\s,]+/);
+  // A developer's own machine and automated browsers are not shoppers: silent unless asked.
+  var local = loc.protocol == "file:" || /^(localhost|.*\.localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/.test(loc.hostname);
+  var robot = nav.webdriver || w._phantom || w.callPhantom || w.__nightmare || /headless|phantomjs|selenium|puppeteer/i.test(nav.userAgent);
+  var off = (local && !has("allow-local") && "local page") || (robot && !has("allow-automation") && "automated browser");
+  if (off && w.console) console.warn("mercato: no events from this " + off + " (see data-allow-local, data-allow-automation)");
   var ls, ss;
   try { ls = w.localStorage; ss = w.sessionStorage; } catch (e) { /* storage blocked */ }
   var PARAMS = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "fbclid",
@@ -51,7 +61,7 @@
   var queue = get(ss, "queue") || [];
   function retry(events) { queue = queue.concat(events).slice(-50); put(ss, "queue", queue); }
   function post(events, beacon) {
-    var body = JSON.stringify({ key: key, sent_at: Date.now(), events: events });
+    var body = JSON.stringify({ key: key || undefined, domain: key ? undefined : domain, sent_at: Date.now(), events: events });
     if (beacon && nav.sendBeacon && nav.sendBeacon(api, new Blob([body], { type: "text/plain" }))) return;
     // text/plain keeps it a simple request (no CORS preflight); keepalive outlives the page.
     fetch(api, { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
@@ -61,7 +71,7 @@
 
   var lastUrl = null, referrer = d.referrer || null;
   function send(name, fields, beacon, url) {
-    if (!key || (dnt && tag.hasAttribute("data-respect-dnt"))) return;
+    if (off || !(key || domain) || (dnt && has("respect-dnt"))) return;
     var event = { name: name, url: url || loc.href, event_id: rid(), ts: Date.now(), consent: consent, dnt: dnt };
     var vid = visitor(), att = attribution();
     if (vid) event.visitor_id = vid;
@@ -98,12 +108,14 @@
     }
   }
 
+  // Path and query make a page; with data-hash, so does the #fragment of a hash router.
+  function here() { return loc.pathname + loc.search + (hashRoutes ? loc.hash : ""); }
   function pageview() {
-    if (lastUrl == loc.pathname + loc.search) return;
+    if (lastUrl == here()) return;
     if (lastUrl) { engagement(); referrer = loc.origin + lastUrl; }
     engaged = 0; scroll = 0; sentScroll = -1;
     since = active() ? Date.now() : null;
-    lastUrl = loc.pathname + loc.search;
+    lastUrl = here();
     measure();
     send("pageview", {});
   }
@@ -117,6 +129,20 @@
     };
   });
   w.addEventListener("popstate", pageview);
+  if (hashRoutes) w.addEventListener("hashchange", pageview);
+
+  // Clicks on a file or another host: a beacon, so the event outlives the navigation.
+  function clicked(e) {
+    var a = e.target && e.target.closest && e.target.closest("a[href]"), link;
+    if (!a || (e.type == "auxclick" && e.button != 1)) return;
+    try { link = new URL(a.href, loc.href); } catch (x) { return; }
+    if (!/^https?:$/.test(link.protocol)) return;
+    var ext = /\.([^./]+)$/.exec(link.pathname), props = { props: { url: link.href.slice(0, 500) } };
+    if (a.hasAttribute("download") || (ext && FILES.indexOf(ext[1].toLowerCase()) >= 0)) send("file_download", props, true);
+    else if (link.host != loc.host) send("outbound_link", props, true);
+  }
+  d.addEventListener("click", clicked, true);
+  d.addEventListener("auxclick", clicked, true);
   d.addEventListener("visibilitychange", function () { if (d.visibilityState == "hidden") engagement(); else tick(); });
   w.addEventListener("blur", engagement);
   w.addEventListener("focus", tick);

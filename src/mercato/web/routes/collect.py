@@ -33,6 +33,7 @@ from mercato.collect.pipeline import Collector
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.web.collect_sites import site_for_domain, sites_with_domain
 from mercato.web.public_limits import limiter
 from mercato.web.services import Services
 from mercato.web.urls import app_origin
@@ -170,6 +171,24 @@ def _check_rate(request: Request, site: SiteConfig | None) -> None:
         raise RateLimited(wait)
 
 
+async def _site_of(request: Request, batch: Batch, origin: str | None) -> tuple[SiteConfig, bool]:
+    """The site by its key or, for `data-domain` snippets, by domain and allowed Origin."""
+    if batch.key is None and batch.domain is not None:
+        candidates = sites_with_domain(request, batch.domain.lower())
+        _check_rate(request, candidates[0] if candidates else None)
+        try:
+            return site_for_domain(candidates, batch.domain.lower(), origin), True
+        except PermissionDenied:
+            if origin and candidates:  # shown by the install check, as for keyed hits
+                await _note_activity(request, candidates[0], origin, REFUSED)
+            raise
+    site = site_config(request.app.state.services, request.app.state.collect_sites, batch.key or "")
+    _check_rate(request, site)
+    if site is None:
+        raise ValidationFailed("unknown site key", location="key")
+    return site, _origin_allowed(request, origin, site)
+
+
 def _hit(request: Request, sent_at: int | None) -> Hit:
     headers = request.headers
     return Hit(
@@ -250,11 +269,7 @@ async def collect_events(request: Request) -> Response:
         except ValidationFailed:
             _check_rate(request, None)  # garbage spends the client's budget too
             raise
-        site = site_config(request.app.state.services, request.app.state.collect_sites, batch.key)
-        _check_rate(request, site)
-        if site is None:
-            raise ValidationFailed("unknown site key", location="key")
-        allowed = _origin_allowed(request, origin, site)
+        site, allowed = await _site_of(request, batch, origin)
         if not allowed:
             await _note_activity(request, site, origin, REFUSED)
             raise PermissionDenied(f"origin {origin} is not allowed for this site")
