@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +18,7 @@ from mercato.metrics.ugc_performance import ugc_performance
 from mercato.warehouse.loader import load
 from mercato.web.services import Services
 from tests.galleries.support import Shop, make_shop
-from tests.support.postgres import free_port
+from tests.support.shop import shop_server
 
 pytestmark = pytest.mark.browser
 
@@ -31,30 +27,6 @@ SHOP_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Test shop
 <script>window.__cart = []; document.addEventListener("mercato:add-to-cart",
   function (e) {{ window.__cart.push(e.detail.product.sku + "@" + e.detail.ugc_id); }});</script>
 <script async src="{mercato}/gallery.js" data-key="{key}"></script></body></html>"""
-
-
-@contextmanager
-def shop_server(pages: dict[str, str]) -> Iterator[str]:
-    """The brand's own web site, on another loopback origin than Mercato; `pages` is filled
-    in once the galleries exist (they need the origin first, for the allow-list)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(urlsplit(self.path).path, "<h1>Not found</h1>").encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 def _pages(mercato: str, shop: Shop) -> dict[str, str]:

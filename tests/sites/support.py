@@ -6,13 +6,10 @@ import os
 import secrets
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -87,27 +84,3 @@ def mercato_serve(data_dir: Path, log_path: Path | None = None) -> Iterator[str]
             process.kill()
             process.wait(timeout=10)
         log.close()
-
-
-@contextmanager
-def shop_server(pages: dict[str, str]) -> Iterator[str]:
-    """The brand's own shop on another loopback origin; `pages` may be filled in later."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(urlsplit(self.path).path, "<h1>Not found</h1>").encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -17,7 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.sites.support import SHOPPER_AGENT, mercato_serve, shop_server
+from tests.sites.support import SHOPPER_AGENT, mercato_serve
+from tests.support.shop import shop_server
 from tests.ugc.support import image_bytes
 
 pytestmark = pytest.mark.browser

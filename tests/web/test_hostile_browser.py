@@ -5,10 +5,6 @@ on another loopback port, so gallery.js is proven to need nothing but the shop's
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +14,7 @@ from mercato.ugc import embedding
 from mercato.web.services import Services
 from tests.metrics.test_surfaces import RANGE
 from tests.support.brands import PASSWORD, Brand
-from tests.support.postgres import free_port
+from tests.support.shop import shop_server
 from tests.web.hostile_data import XSS, Hostile, build_hostile
 
 pytestmark = pytest.mark.browser
@@ -34,30 +30,6 @@ WATCH = """window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
   window.__csp.push([e.violatedDirective, e.blockedURI, e.sourceFile, e.lineNumber].join(" "));
 }, true);"""
-
-
-@contextmanager
-def shop_site(pages: dict[str, str], policy: list[str]) -> Iterator[str]:
-    """The brand's own site on another loopback origin, sending its own strict CSP."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(self.path.split("?")[0], "<h1>Not found</h1>").encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Security-Policy", policy[0])
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 class Watched:
@@ -107,10 +79,10 @@ def test_hostile_fields_never_script_any_page(
 ) -> None:
     monkeypatch.setattr(embedding, "load_embedder", lambda: None)  # full-text is enough here
     pages: dict[str, str] = {}
-    policy = [""]
-    with shop_site(pages, policy) as origin:
+    headers: dict[str, str] = {}
+    with shop_server(pages, headers) as origin:
         hostile = build_hostile(services, brand, live_server, origin)
-        policy[0] = (
+        headers["Content-Security-Policy"] = (
             f"default-src 'none'; script-src 'nonce-{SHOP_NONCE}' {live_server}; "
             f"style-src 'nonce-{SHOP_NONCE}'; img-src {live_server} https://cdn.shop.test; "
             f"connect-src {live_server}"
