@@ -28,7 +28,8 @@ def public_url(services: Services, override: str | None = None) -> str:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    # soft_wrap: a long message is never broken inside the command it tells the user to run
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -29,12 +29,14 @@ _CACHE = {"Cache-Control": "public, max-age=86400"}
 # policy keeps the browser from fetching anything that is not the app's own.
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 
 def _offline(page: HTMLResponse) -> HTMLResponse:
     page.headers["Content-Security-Policy"] = DOCS_POLICY
+    page.headers["X-Frame-Options"] = "DENY"  # like every app page: never framed
     return page
 
 
