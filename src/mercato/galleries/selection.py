@@ -47,8 +47,12 @@ class Selection:
     product: Product | None
 
 
-def _path(url: str) -> str:
-    return urlsplit(url).path.rstrip("/") or "/"
+def _path(url: str) -> str | None:
+    """The URL's path, or None for a URL no browser would load (e.g. "http://[::1")."""
+    try:
+        return urlsplit(url).path.rstrip("/") or "/"
+    except ValueError:
+        return None
 
 
 def page_product(session: Session, workspace_id: str, context: PageContext) -> Product | None:
@@ -58,6 +62,8 @@ def page_product(session: Session, workspace_id: str, context: PageContext) -> P
         return session.scalar(products.where(Product.sku == context.product))
     if context.url:
         wanted = _path(context.url)
+        if wanted is None:
+            return None
         for product in session.scalars(products.where(Product.url != "")):
             if _path(product.url) == wanted:
                 return product
