@@ -138,7 +138,7 @@ def read_table(
         raise ValidationFailed("the file is empty", location=source) from None
     except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
         raise ValidationFailed(
-            f"not readable as CSV: {exc}", location=f"{source}:{offset + reader.line_num}"
+            f"not readable as CSV: {exc}", location=f"{source}:{offset + reader.line_num + 1}"
         ) from None
     return Table(source, header, rows, preamble)
 

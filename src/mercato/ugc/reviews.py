@@ -112,7 +112,7 @@ def parse_reviews(name: str, content: str, mapping: ReviewMapping | None = None)
         return _read_reviews(name, reader, mapping)
     except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
         raise ValidationFailed(
-            f"not readable as CSV: {exc}", location=f"{name}:{reader.line_num}"
+            f"not readable as CSV: {exc}", location=f"{name}:{reader.line_num + 1}"
         ) from None
 
 
