@@ -347,3 +347,74 @@ def _is_csv(data: bytes) -> bool:
         return bool(_rows(data)[0])
     except (UnicodeDecodeError, IndexError, csv.Error):
         return False
+
+
+ACCOUNT_OF = {
+    "meta-posts": "instagram", "meta-daily": "facebook", "tiktok-posts": "tiktok",
+    "tiktok-daily": "tiktok", "x-posts": "x", "x-daily": "x", "pinterest-posts": "pinterest",
+    "generic": "pinterest",
+}  # fmt: skip
+
+
+def _hostile(seed: bytes, encoding: str) -> bytes:
+    """The seed's header over one row of hostile cells: a lone carriage return, an amount too
+    long to hold, a date past year 9999, an unclosed IPv6 URL."""
+    rows, delimiter = _rows(seed.decode(encoding).encode())
+    cells = ["9" * 400, "9999-12-31T23:59:59Z", "x\ry", "http://[::1", "NaN"]
+    hostile = [cells[i % len(cells)] for i in range(len(rows[0]))]
+    return _write([rows[0], hostile], delimiter).decode().encode(encoding)
+
+
+@pytest.mark.slow
+def test_every_import_command_refuses_a_hostile_file_without_a_traceback(tmp_path: Path) -> None:
+    """One `mercato import <kind>` per format from an empty data dir, as a user runs it."""
+    from tests.cli.test_cli import mercato
+
+    data = tmp_path / "data"
+    assert mercato(data, "db", "upgrade").returncode == 0
+    assert mercato(data, "workspaces", "create", "acme", "--name", "Acme").returncode == 0
+    for platform in sorted(set(ACCOUNT_OF.values())):
+        added = mercato(
+            data, "accounts", "add", platform, f"{platform}-acme", "--workspace", "acme"
+        )
+        assert added.returncode == 0, added.stderr
+    for kind, (name, seed, extra) in sorted(SEEDS.items()):
+        encoding = "utf-16" if kind == "meta-daily" else "utf-8-sig"
+        path = tmp_path / name
+        path.write_bytes(_hostile(seed, encoding))
+        platform = ACCOUNT_OF.get(kind)
+        options = ["--account", f"{platform}-acme"] if platform else []
+        if "platform" in extra:
+            options += ["--platform", extra["platform"]]
+        if "mapping" in extra:
+            mapping = tmp_path / f"{kind}.json"
+            mapping.write_text(json.dumps(extra["mapping"]))
+            options += ["--mapping", str(mapping)]
+        run = mercato(data, "import", kind, str(path), "--workspace", "acme", *options)
+        assert run.returncode != 0, (kind, run.stdout)
+        assert "Traceback" not in run.stderr, (kind, run.stderr)
+        assert f"{name}:" in run.stderr or f"{name} " in run.stderr, (kind, run.stderr)
+    mapping = tmp_path / "events.toml"
+    mapping.write_text(_toml(EVENT_MAPPING))
+    reviews = tmp_path / "reviews.json"
+    reviews.write_text(json.dumps(REVIEW_MAPPING))
+    workspace = ["--workspace", "acme"]
+    others = {
+        "reviews.csv": (REVIEWS, ["ugc", "import-reviews", *workspace, "--mapping", str(reviews)]),
+        "paths.csv": (PATHS, ["attribution", "--paths"]),
+        "log.csv": (EVENT_LOG, ["import", "events", *workspace, "--mapping", str(mapping),
+                                "--site", "shop.example"]),
+    }  # fmt: skip
+    for name, (seed, command) in others.items():
+        (tmp_path / name).write_bytes(_hostile(seed, "utf-8"))
+        run = mercato(data, *command, str(tmp_path / name))
+        assert run.returncode != 0, (name, run.stdout)
+        assert "Traceback" not in run.stderr, (name, run.stderr)
+        assert name in run.stderr + run.stdout, (name, run.stderr)
+
+
+def _toml(mapping: dict[str, Any]) -> str:
+    lines = [f"optional = {json.dumps(mapping['optional'])}", "[columns]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in mapping["columns"].items()]
+    lines += ["[events]"] + [f"{k} = {json.dumps(v)}" for k, v in mapping["events"].items()]
+    return "\n".join(lines) + "\n"
