@@ -36,7 +36,8 @@ class PageContext:
     collection: str | None = None
 
     def cache_key(self) -> tuple[str, str, str]:
-        return (self.product or "", _path(self.url) if self.url else "", self.collection or "")
+        page = (_path(self.url) or "") if self.url else ""  # unreadable: like no URL
+        return (self.product or "", page, self.collection or "")
 
 
 @dataclass
