@@ -70,8 +70,24 @@ def test_signed_shopify_order_with_a_non_finite_number_is_refused(
     assert b"not JSON" in answer.body
 
 
-@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "1e400", "[-1e999]"])
+@pytest.mark.parametrize(
+    "text", ["NaN", "[Infinity]", '{"a": -Infinity}', "1e400", "[-1e999]", '{"\\udc00": 1}']
+)
 def test_strict_json_refuses_what_rfc_8259_does_not_define(text: str) -> None:
-    with pytest.raises(ValueError, match="number"):
+    with pytest.raises(ValueError, match=r"number|surrogate"):
         strict_json.loads(text)
     assert strict_json.loads('{"a": [1.5, -0.0, 1e300]}') == {"a": [1.5, -0.0, 1e300]}
+
+
+@pytest.mark.parametrize("field", [b"name", b"financial_status", b"landing_site"])
+def test_signed_shopify_order_with_a_lone_surrogate_is_refused(
+    fuzz_site: FuzzSite, field: bytes
+) -> None:
+    now = utcnow().isoformat().encode() + b"Z"
+    body = (
+        b'{"id": 8, "created_at": "' + now + b'", "currency": "USD", "subtotal_price": "9.00", "'
+        + field + b'": "\\ud800"}'
+    )  # fmt: skip
+    answer = _send(fuzz_site, b"/hooks/shopify/acme", _shopify(body, b"orders/create"), body)
+    assert answer.status == 400, answer.body
+    assert b"not JSON" in answer.body
