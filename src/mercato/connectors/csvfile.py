@@ -133,11 +133,14 @@ def read_table(
     reader = csv.reader(io.StringIO(body), delimiter=_delimiter(body, declared))
     try:
         header = [name.strip().lstrip("\ufeff") for name in next(reader)]
+        rows = list(_rows(reader, header, source, offset, skip_total_rows))
     except StopIteration:
         raise ValidationFailed("the file is empty", location=source) from None
-    return Table(
-        source, header, list(_rows(reader, header, source, offset, skip_total_rows)), preamble
-    )
+    except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
+        raise ValidationFailed(
+            f"not readable as CSV: {exc}", location=f"{source}:{offset + reader.line_num + 1}"
+        ) from None
+    return Table(source, header, rows, preamble)
 
 
 def _rows(

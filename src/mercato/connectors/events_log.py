@@ -33,11 +33,16 @@ def read_events(data: bytes, source: str, workspace_id: str, site_id: str | None
         raw = pacsv.read_csv(
             io.BytesIO(data),
             convert_options=pacsv.ConvertOptions(
-                strings_can_be_null=True, column_types=_all_strings(data)
+                strings_can_be_null=True, column_types=_all_strings(data, source)
             ),
         )
     except pa.ArrowInvalid as exc:
         raise ValidationFailed(f"not a readable CSV: {exc}", location=source) from None
+    repeated = sorted({c for c in raw.column_names if raw.column_names.count(c) > 1})
+    if repeated:
+        raise ValidationFailed(
+            f"column(s) {repeated} appear more than once", location=f"{source}:1"
+        )
     missing = [c for c in REQUIRED if c not in raw.column_names]
     if missing:
         raise ValidationFailed(
@@ -60,8 +65,13 @@ def read_events(data: bytes, source: str, workspace_id: str, site_id: str | None
     return pa.table(columns)
 
 
-def _all_strings(data: bytes) -> dict[str, pa.DataType]:
-    header = data[:65536].split(b"\n", 1)[0].decode("utf-8-sig").strip().split(",")
+def _all_strings(data: bytes, source: str) -> dict[str, pa.DataType]:
+    try:
+        header = data[:65536].split(b"\n", 1)[0].decode("utf-8-sig").strip().split(",")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            f"the header row is not UTF-8 text (byte {exc.start})", location=f"{source}:1"
+        ) from None
     return {name.strip().strip('"'): pa.string() for name in header}
 
 

@@ -157,7 +157,7 @@ def order_from_payload(payload: Mapping[str, Any]) -> Order:
             lines=lines,
             aliases=tuple(a for a in (name, name.lstrip("#")) if a),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ValidationFailed(f"not a Shopify order payload: {exc}", location="body") from None
 
 

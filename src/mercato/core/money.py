@@ -40,7 +40,11 @@ def parse_amount(
     if not value.is_finite():
         raise ValidationFailed(f"not a finite number: {raw!r}", location=field)
     step = CENT if currency is None else quantum(currency, field=f"{field} currency")
-    return value.quantize(step, rounding=ROUND_HALF_EVEN)
+    try:
+        return value.quantize(step, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # more digits than the decimal context holds: no real amount
+        shown = str(raw)[:40] + ("…" if len(str(raw)) > 40 else "")
+        raise ValidationFailed(f"amount out of range: {shown}", location=field) from None
 
 
 def format_amount(amount: Decimal, currency: str | None) -> str:

@@ -36,7 +36,8 @@ class PageContext:
     collection: str | None = None
 
     def cache_key(self) -> tuple[str, str, str]:
-        return (self.product or "", _path(self.url) if self.url else "", self.collection or "")
+        page = (_path(self.url) or "") if self.url else ""  # unreadable: like no URL
+        return (self.product or "", page, self.collection or "")
 
 
 @dataclass
@@ -47,8 +48,12 @@ class Selection:
     product: Product | None
 
 
-def _path(url: str) -> str:
-    return urlsplit(url).path.rstrip("/") or "/"
+def _path(url: str) -> str | None:
+    """The URL's path, or None for a URL no browser would load (e.g. "http://[::1")."""
+    try:
+        return urlsplit(url).path.rstrip("/") or "/"
+    except ValueError:
+        return None
 
 
 def page_product(session: Session, workspace_id: str, context: PageContext) -> Product | None:
@@ -58,6 +63,8 @@ def page_product(session: Session, workspace_id: str, context: PageContext) -> P
         return session.scalar(products.where(Product.sku == context.product))
     if context.url:
         wanted = _path(context.url)
+        if wanted is None:
+            return None
         for product in session.scalars(products.where(Product.url != "")):
             if _path(product.url) == wanted:
                 return product

@@ -108,6 +108,17 @@ def _parse_row(name: str, line: int, row: dict[str, str], columns: dict[str, str
 
 def parse_reviews(name: str, content: str, mapping: ReviewMapping | None = None) -> list[ReviewRow]:
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    try:
+        return _read_reviews(name, reader, mapping)
+    except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
+        raise ValidationFailed(
+            f"not readable as CSV: {exc}", location=f"{name}:{reader.line_num + 1}"
+        ) from None
+
+
+def _read_reviews(
+    name: str, reader: csv.DictReader[str], mapping: ReviewMapping | None
+) -> list[ReviewRow]:
     header = [h.strip() for h in reader.fieldnames or []]
     columns = (mapping or ReviewMapping.default()).resolve(header, name)
     reader.fieldnames = header

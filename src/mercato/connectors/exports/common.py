@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from mercato.connectors.csvfile import Row
 from mercato.connectors.parsing import NumberLocale, parse_decimal
 from mercato.connectors.social import MetricValue, Missing
+from mercato.core.errors import ValidationFailed
 
 _RANGE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})")
 
@@ -51,8 +52,10 @@ def snapshot_time(source: str, as_of: date | None, newest: datetime | None) -> d
     importing the same file twice makes one snapshot: `as_of`, else the range end in the
     file name, else the end of the newest post's day."""
     day = as_of or range_end_from_name(source)
-    if day is not None:
-        return datetime.combine(day + timedelta(days=1), time.min)
-    if newest is not None:
-        return datetime.combine(newest.date() + timedelta(days=1), time.min)
-    return datetime.combine(date(1970, 1, 1), time.min)
+    if day is None and newest is not None:
+        day = newest.date()
+    if day is None:
+        return datetime.combine(date(1970, 1, 1), time.min)
+    if day >= date.max:  # the day after cannot be represented
+        raise ValidationFailed(f"the export's last day {day} is out of range", location=source)
+    return datetime.combine(day + timedelta(days=1), time.min)

@@ -99,8 +99,9 @@ def parse_x_content(
     posts = []
     for row in table.rows:
         post_id = row.require("Post id")
-        if not post_id.isdigit():
-            raise row.error("Post id", f"expected a numeric post id, got {post_id!r}")
+        # X ids are unsigned 64-bit numbers; a longer one has no creation time to read.
+        if not (post_id.isascii() and post_id.isdigit()) or int(post_id) >= 2**64:
+            raise row.error("Post id", f"expected a numeric post id, got {post_id[:40]!r}")
         row.parse("Date", parse_day)  # validated; the id gives the exact time
         posts.append(
             Post(

@@ -4,7 +4,6 @@ client, refused outside the replay window and applied once (`connectors.webhook_
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from mercato.catalog import workspaces
 from mercato.connectors import meta_webhooks, webhook_deliveries
-from mercato.core.errors import NotFoundError
+from mercato.core import strict_json
+from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.security import constant_time_equal
 from mercato.core.timeutil import utcnow
 from mercato.web.auth import ServicesDep
@@ -63,12 +63,18 @@ def _unsigned() -> JSONResponse:
 
 def _entry_time(payload: dict[str, Any]) -> datetime | None:
     """The oldest `entry[].time` (Unix seconds; milliseconds in some Meta products)."""
+    entries = payload.get("entry") or []
     times = []
-    for entry in payload.get("entry") or []:
+    for position, entry in enumerate(entries if isinstance(entries, list) else []):
         raw = entry.get("time") if isinstance(entry, dict) else None
         if isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
             seconds = raw / 1000 if raw > 10**11 else raw
-            times.append(datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None))
+            try:
+                times.append(datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None))
+            except (OverflowError, OSError, ValueError):  # past year 9999, or inf
+                raise ValidationFailed(
+                    f"entry time {raw!r} is not a Unix time", location=f"entry[{position}].time"
+                ) from None
     return min(times, default=None)
 
 
@@ -83,7 +89,7 @@ async def meta_webhook(workspace: str, request: Request, services: ServicesDep) 
     if found is None or not meta_webhooks.verify(found[1], body, signature):
         return _unsigned()
     try:
-        payload = json.loads(body)
+        payload = strict_json.loads(body)
     except (ValueError, RecursionError):
         payload = None
     if not isinstance(payload, dict):

@@ -4,7 +4,6 @@ delivery-id dedupe and (for orders) the staleness check of `connectors.webhook_d
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from fastapi.responses import JSONResponse
 from mercato.catalog import workspaces
 from mercato.connectors import shopify_webhooks, webhook_deliveries
 from mercato.connectors.parsing import parse_timestamp
+from mercato.core import strict_json
 from mercato.core.errors import NotFoundError
 from mercato.core.timeutil import utcnow
 from mercato.web.auth import ServicesDep
@@ -70,7 +70,7 @@ async def shopify_webhook(workspace: str, request: Request, services: ServicesDe
     if not shopify_webhooks.verify(secret, body, request.headers.get("x-shopify-hmac-sha256")):
         return _refused("bad or missing X-Shopify-Hmac-Sha256 signature")
     try:
-        payload = json.loads(body)
+        payload = strict_json.loads(body)
     except (ValueError, RecursionError):
         return _refused("body is not JSON", 400)
     if not isinstance(payload, dict):
