@@ -167,7 +167,7 @@ def test_report_equals_pandas_on_what_the_collector_stored(collect_server: Colle
                 body = {"key": brand.site_public_key, "sent_at": max(stamps), "events": events}
                 answer = client.post("/api/collect", json=body)
                 assert answer.status_code == 202, answer.text
-                assert answer.json() == {"accepted": len(events), "filtered": 0}
+                assert answer.json() == {"accepted": len(events), "filtered": 0, "clamped": 0}
                 sent += events
         collect_server.flush()
         _check_stored(collect_server, brand.workspace_id, sent, currency)
