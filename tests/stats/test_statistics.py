@@ -248,3 +248,20 @@ def test_bad_sample_names_variant_and_field() -> None:
         VariantSample("b", np.ones(3), covariate=np.ones(2))
     with pytest.raises(StatsInputError, match="'b': numerator contains NaN"):
         VariantSample("b", np.array([1.0, float("nan")]))
+
+
+def test_flat_prior_bayes_agrees_with_fixed_horizon() -> None:
+    rng = np.random.default_rng(9)
+    arms = [
+        VariantSample("a", rng.binomial(1, 0.1, 3000)),
+        VariantSample("b", rng.binomial(1, 0.115, 3000)),
+    ]
+    fixed = compare(arms, FIXED)[0]
+    flat = compare(arms, AnalysisOptions(method="bayesian", bayesian_prior_sd=0))[0]
+    assert flat.ci_low == pytest.approx(fixed.ci_low)
+    assert flat.ci_high == pytest.approx(fixed.ci_high)
+    assert fixed.p_value is not None
+    assert flat.chance_to_win == pytest.approx(
+        1 - fixed.p_value / 2 if fixed.relative_lift > 0 else fixed.p_value / 2
+    )
+    assert "flat prior" in flat.method

@@ -59,6 +59,8 @@ def _check(samples: Sequence[VariantSample], options: AnalysisOptions) -> None:
         raise StatsInputError(f"compare: variant names must be distinct, got {names}")
     if len({s.denominator is None for s in samples}) != 1:
         raise StatsInputError("compare: either every variant has a denominator or none has")
+    if len({s.covariate is None for s in samples}) != 1:
+        raise StatsInputError("compare: either every variant has a covariate or none has")
     if not 0 < options.alpha < 1:
         raise StatsInputError(f"compare: alpha must be between 0 and 1, got {options.alpha}")
     if options.sequential_tuning < 1:

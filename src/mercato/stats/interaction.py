@@ -6,6 +6,8 @@ chooses to interact; it is shown beside the randomised holdout, never instead of
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -39,4 +41,4 @@ def interaction_comparison(
     options = AnalysisOptions(alpha=alpha, sequential=False, cuped=False)
     result = compare(samples, options)[0]
     method = f"correlational (self-selected, not causal): interacted vs did not; {result.method}"
-    return Comparison(**{**result.__dict__, "method": method})
+    return replace(result, method=method)
