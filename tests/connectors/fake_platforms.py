@@ -105,7 +105,7 @@ def _gate(state: FakePlatforms, request: Request, tiktok: bool = False) -> JSONR
     """Token, throttle and crash behaviour shared by every route."""
     state.calls.append(f"{request.method} {request.url.path}?{request.url.query}")
     number = len(state.calls)
-    if state.crash_at_call == number:
+    if state.crash_at_call is not None and number >= state.crash_at_call:  # down from then on
         return (
             JSONResponse(
                 {"data": {}, "error": {"code": "internal_error", "message": "boom", "log_id": "x"}},
