@@ -64,7 +64,15 @@ class SyncContext:
             {"Authorization": f"Bearer {self.account.access_token or ''}"},
             classify,
             self.policy,
+            reauthorize=self.reauthorize if self.connection.refresh_token else None,
         )
+
+    def reauthorize(self) -> dict[str, str]:
+        """After a 401: the account's refresh flow, then the header to retry with."""
+        from mercato.connectors.connect.refresh import refresh_account  # connect needs context
+
+        self.account.access_token = refresh_account(self.catalog, self.account.id, self.now)
+        return {"Authorization": f"Bearer {self.account.access_token}"}
 
     @property
     def refresh_horizon(self) -> datetime:
