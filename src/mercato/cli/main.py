@@ -13,6 +13,7 @@ from mercato.cli import (
     admin,
     attribution,
     channel,
+    connect,
     connectors,
     demo,
     galleries,
@@ -49,6 +50,7 @@ app.add_typer(imports.import_app, name="import")
 app.command("serve")(serve)
 connectors.register_import_kinds(imports.import_app)
 app.command("sync")(connectors.sync_command)
+connect.register(connectors.accounts_app)
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
