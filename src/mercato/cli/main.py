@@ -21,6 +21,7 @@ from mercato.cli import (
     quality,
     report,
     settings,
+    shop,
     sites,
     ugc,
     warehouse,
@@ -51,6 +52,7 @@ app.command("serve")(serve)
 connectors.register_import_kinds(imports.import_app)
 app.command("sync")(connectors.sync_command)
 connect.register(connectors.accounts_app)
+app.add_typer(shop.shop_app, name="shop")
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
