@@ -106,7 +106,8 @@ def build_shop_app(shop: FakeShop) -> FastAPI:
         if failure == "429":
             return JSONResponse(
                 {
-                    "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+                    "errors": "Exceeded 2 calls per second for api client. "
+                    "Reduce request rates to resume uninterrupted service."
                 },
                 status_code=429,
                 headers={"Retry-After": "2.0"},
@@ -116,7 +117,8 @@ def build_shop_app(shop: FakeShop) -> FastAPI:
         if failure == "401" or request.headers.get("x-shopify-access-token") != TOKEN:
             return JSONResponse(
                 {
-                    "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+                    "errors": "[API] Invalid API key or access token "
+                    "(unrecognized login or wrong password)"
                 },
                 status_code=401,
             )
@@ -129,7 +131,8 @@ def build_shop_app(shop: FakeShop) -> FastAPI:
         chunk = items[offset : offset + limit]
         headers = {"X-Shopify-Shop-Api-Call-Limit": f"{shop.calls % 40}/40"}
         if offset + limit < len(items):
-            url = f"{request.base_url}{request.url.path.lstrip('/')}?limit={limit}&page_info={_cursor(offset + limit)}"
+            path = request.url.path.lstrip("/")
+            url = f"{request.base_url}{path}?limit={limit}&page_info={_cursor(offset + limit)}"
             headers["Link"] = f'<{url}>; rel="next"'
         return JSONResponse({key: chunk}, headers=headers)
 

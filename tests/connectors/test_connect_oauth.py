@@ -5,7 +5,7 @@ refresh token is revoked, and no token anywhere in the catalog file in clear tex
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,7 +61,7 @@ def _approve(url: str, base: str, verdict: str = "approve") -> dict[str, str]:
     with httpx.Client(base_url=base) as browser:
         page = browser.get(url)
         assert page.status_code == 200, page.text
-        marker = f'href="/fake/decide?tx='
+        marker = 'href="/fake/decide?tx='
         start = page.text.index(marker) + len('href="')
         tx_link = page.text[start : page.text.index('"', start)].replace(
             "verdict=approve", f"verdict={verdict}"
@@ -97,7 +97,7 @@ def _connect(services: Services, brand: Brand, platform: str, base: str) -> serv
 def test_x_connect_uses_pkce_and_stores_the_account_sealed(
     services: Services, brand: Brand, fake: tuple[FakeOAuth, str]
 ) -> None:
-    oauth, base = fake
+    _oauth, base = fake
     _register(services, brand, base, "x")
     url = service.start(
         services.catalog,
@@ -156,7 +156,8 @@ def test_x_connect_then_silent_refresh_then_revoked_means_reconnect(
     with services.catalog.session() as session:
         account = session.get(SocialAccount, account_id)
         connection = session.get(AccountConnection, account_id)
-        assert account is not None and connection is not None
+        assert account is not None
+        assert connection is not None
         assert (account.handle, account.external_id) == ("acme", "2244994945")
         assert account.access_token in oauth.issued
         assert connection.refresh_token in oauth.refresh_tokens
@@ -203,7 +204,8 @@ def test_meta_login_offers_pages_and_instagram_accounts_to_pick(
         {"id": "999", "name": "Other <b>Page</b>"},
     ]
     done = _connect(services, brand, "instagram", base)
-    assert done.account_ids == [] and done.pending_grant_id
+    assert done.account_ids == []
+    assert done.pending_grant_id
     choices = service.pending_choices(services.catalog, brand.workspace_id, done.pending_grant_id)
     assert {(c.platform, c.handle) for c in choices} == {
         ("facebook", "Acme Page"),
@@ -215,8 +217,10 @@ def test_meta_login_offers_pages_and_instagram_accounts_to_pick(
     )
     with services.catalog.session() as session:
         account = session.get(SocialAccount, stored[0])
-        assert account is not None and account.platform == "instagram"
-        assert account.access_token and account.access_token.startswith("page-1234567890")
+        assert account is not None
+        assert account.platform == "instagram"
+        assert account.access_token
+        assert account.access_token.startswith("page-1234567890")
     with pytest.raises(Exception, match="expired or does not exist"):
         service.pending_choices(services.catalog, brand.workspace_id, done.pending_grant_id)
 
@@ -230,7 +234,8 @@ def test_other_logins_store_their_account(
     assert len(done.account_ids) == 1
     with services.catalog.session() as session:
         account = session.get(SocialAccount, done.account_ids[0])
-        assert account is not None and account.platform == platform
+        assert account is not None
+        assert account.platform == platform
         assert account.access_token in oauth.issued
 
 
@@ -297,8 +302,8 @@ def test_no_token_or_secret_is_in_the_catalog_file_in_clear_text(
 
 
 def test_plaintext_tokens_from_before_are_sealed_when_the_stores_open(tmp_path: Path) -> None:
-    from tests.conftest import make_settings
     from mercato.connectors import accounts
+    from tests.conftest import make_settings
 
     settings = make_settings(tmp_path / "data")
     opened = Services.open(settings, upgrade=True)
@@ -316,7 +321,8 @@ def test_plaintext_tokens_from_before_are_sealed_when_the_stores_open(tmp_path: 
     reopened = Services.open(settings)
     with reopened.catalog.session() as session:
         account = session.get(SocialAccount, account_id)
-        assert account is not None and account.access_token == legacy
+        assert account is not None
+        assert account.access_token == legacy
     reopened.close()
     raw = (tmp_path / "data").glob("*.sqlite*")
     assert all(legacy.encode() not in path.read_bytes() for path in raw)

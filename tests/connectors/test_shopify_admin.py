@@ -7,7 +7,7 @@ discount codes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -99,7 +99,8 @@ def test_a_killed_backfill_resumes_and_stores_nothing_twice(
     second = shopify_admin.sync_shop(
         services.catalog, services.warehouse, brand.workspace_id, policy=_policy()
     )
-    assert second.inserted["orders"] == 500 and second.updated["orders"] == 0
+    assert second.inserted["orders"] == 500
+    assert second.updated["orders"] == 0
     assert second.unchanged["orders"] == 0
     assert _stored(services, brand)[0] == 1_000
     assert fake.calls == 2  # resumed at page 3 (shop currency was saved, products done)
@@ -143,7 +144,8 @@ def test_any_interleaving_of_failures_stores_every_page_exactly_once(
     assert count == 12
     assert round(gross, 2) == fake.totals()[1]
     # No page came back twice from a resumed run: nothing was updated or found unchanged.
-    assert totals.updated["orders"] == 0 and totals.unchanged["orders"] == 0
+    assert totals.updated["orders"] == 0
+    assert totals.unchanged["orders"] == 0
 
 
 def test_a_reward_code_is_pushed_as_a_discount_code(
@@ -167,9 +169,8 @@ def test_a_reward_code_is_pushed_as_a_discount_code(
     pushed = push_reward_to_shop(services.catalog, brand.workspace_id, creator_id, policy=_policy())
     assert fake.discount_codes[0]["code"] == "FAN9-ABCDE"
     assert pushed == str(fake.discount_codes[0]["id"])
-    assert (
-        fake.price_rules[0]["value"] == "-15" and fake.price_rules[0]["value_type"] == "percentage"
-    )
+    assert fake.price_rules[0]["value"] == "-15"
+    assert fake.price_rules[0]["value_type"] == "percentage"
     assert fake.price_rules[0]["once_per_customer"] is True
     # Pushing again is a no-op: the code is already in the shop.
     assert (

@@ -1,5 +1,6 @@
 """Background syncs for `mercato serve`: one daemon thread that syncs every active account
-every `sync_interval_minutes` (default 60; 0 turns it off), then each connected shop. A failing account never stops the others."""
+every `sync_interval_minutes` (default 60; 0 turns it off), then each connected shop.
+A failing account never stops the others."""
 
 from __future__ import annotations
 

@@ -240,7 +240,7 @@ def _order(payload: dict[str, Any]) -> Any:
     refunds = sum(
         (refund_amount(r, order.currency) for r in payload.get("refunds") or []), Decimal(0)
     )
-    return with_refunds(order, refunds, order.updated_at) if refunds else order
+    return with_refunds(order, refunds, order.updated_at or order.placed_at) if refunds else order
 
 
 def _products(items: list[dict[str, Any]], currency: str) -> list[ProductRecord]:

@@ -46,7 +46,8 @@ class TokenSet:
 def token_set(body: dict[str, Any], now: datetime, previous_refresh: str | None = None) -> TokenSet:
     """A token answer, TikTok's `data`-wrapped form included; a refresh answer without a new
     refresh token keeps the one it was made with."""
-    data = body.get("data") if isinstance(body.get("data"), dict) else body
+    wrapped = body.get("data")
+    data: dict[str, Any] = wrapped if isinstance(wrapped, dict) else body
     access = data.get("access_token")
     if not isinstance(access, str) or not access:
         raise OAuthFailed("the platform answered without an access_token", code="no_token")
@@ -64,7 +65,7 @@ def token_set(body: dict[str, Any], now: datetime, previous_refresh: str | None 
 
 def _post(provider: Provider, app: AppCredentials, form: dict[str, str]) -> dict[str, Any]:
     _, token_url, _ = endpoints(provider, app.endpoint_override)
-    auth = (app.client_id, app.client_secret) if provider.client_auth == "basic" else None
+    auth = httpx.BasicAuth(app.client_id, app.client_secret)
     if provider.client_auth == "body":
         form = {**form, provider.client_id_param: app.client_id, "client_secret": app.client_secret}
     else:
@@ -74,7 +75,11 @@ def _post(provider: Provider, app: AppCredentials, form: dict[str, str]) -> dict
             if provider.exchange_method == "GET":
                 response = http.get(token_url, params=form)
             else:
-                response = http.post(token_url, data=form, auth=auth)
+                response = (
+                    http.post(token_url, data=form, auth=auth)
+                    if provider.client_auth == "basic"
+                    else http.post(token_url, data=form)
+                )
     except OutboundRefused as exc:
         raise OAuthFailed(exc.message, code=exc.code) from None
     except httpx.TransportError as exc:
