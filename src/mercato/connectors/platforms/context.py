@@ -74,6 +74,16 @@ class SyncContext:
         self.account.access_token = refresh_account(self.catalog, self.account.id, self.now)
         return {"Authorization": f"Bearer {self.account.access_token}"}
 
+    def watched(self, kind: str) -> list[str]:
+        """The workspace's watched hashtags or mentions, plus (hashtags) the account's own
+        `hashtags` option, in order, without repeats."""
+        from mercato.connectors.discovery import WatchKind, watched  # discovery is a peer
+
+        own = list(self.option("hashtags", [])) if kind == WatchKind.HASHTAG else []
+        with self.catalog.session() as session:
+            found = watched(session, self.workspace_id, WatchKind(kind))
+        return list(dict.fromkeys([*own, *found]))
+
     @property
     def refresh_horizon(self) -> datetime:
         """Posts younger than this are re-read each sync: their metrics still move."""
