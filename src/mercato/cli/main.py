@@ -16,6 +16,7 @@ from mercato.cli import (
     connect,
     connectors,
     demo,
+    discovery,
     galleries,
     imports,
     quality,
@@ -53,6 +54,7 @@ connectors.register_import_kinds(imports.import_app)
 app.command("sync")(connectors.sync_command)
 connect.register(connectors.accounts_app)
 app.add_typer(shop.shop_app, name="shop")
+app.add_typer(discovery.discovery_app, name="discovery")
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
