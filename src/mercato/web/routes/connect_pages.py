@@ -13,6 +13,7 @@ from mercato.connectors.connect import service
 from mercato.connectors.connect.providers import PROVIDERS
 from mercato.connectors.sync import accounts_to_sync, sync_many
 from mercato.core.errors import MercatoError
+from mercato.core.urls import safe_link
 from mercato.web.auth import SESSION_LOGIN, AdminPage, ServicesDep
 from mercato.web.routes.sources import sources_view
 from mercato.web.templating import render
@@ -45,7 +46,14 @@ def sources_connect(
         )
     except MercatoError as exc:
         return sources_view(request, services, principal, 422, error=str(exc))
-    return RedirectResponse(url, status_code=303)
+    # Not a 303: the pages' CSP (`form-action 'self'`) stops a form's redirect to another
+    # origin, so a page sends the browser on (meta refresh, and a link to click).
+    link = safe_link(url)
+    if link is None:  # an endpoint override that is not http(s)
+        return sources_view(
+            request, services, principal, 422, error="the app's endpoint is not an http(s) URL"
+        )
+    return render(request, "connect_redirect.html", principal, url=link, platform=platform)
 
 
 @router.get("/sources/connect/{platform}/callback", operation_id="sources_connect_callback")
