@@ -228,7 +228,7 @@ def _found(tweet: dict[str, Any], users: dict[str, Any], hashtags: list[str]) ->
         external_id=str(tweet["id"]),
         kind="hashtag" if hit else "mention",
         caption=text,
-        author_handle=users.get(tweet.get("author_id")),
+        author_handle=users.get(str(tweet.get("author_id") or "")),
         hashtag=hit,
         media_type="text",
         permalink=f"https://x.com/i/status/{tweet['id']}",

@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 
+from mercato.catalog.models import ShopConnection
 from mercato.connectors import accounts
 from mercato.connectors.connect.service import configured_apps
 from mercato.connectors.imports import KINDS
@@ -40,6 +42,12 @@ def sources_view(
         listed = accounts.list_accounts(session, principal.workspace_id)
         runs = accounts.recent_runs(session, principal.workspace_id)
         apps = configured_apps(session, principal.workspace_id)
+        shop = session.scalar(
+            select(ShopConnection).where(ShopConnection.workspace_id == principal.workspace_id)
+        )
+        shop_view = (
+            (shop.shop_domain, shop.status, shop.last_sync_at, shop.last_error) if shop else None
+        )
     return render(
         request,
         "sources.html",
@@ -49,6 +57,7 @@ def sources_view(
         runs=runs,
         kinds=KINDS,
         apps=apps,
+        shop=shop_view,
         logins=CONNECT_BUTTONS,
         connected=request.query_params.get("connected") == "1",
         **extra,
