@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -178,3 +179,40 @@ def test_a_reward_code_is_pushed_as_a_discount_code(
         == pushed
     )
     assert len(fake.discount_codes) == 1
+
+
+def test_the_api_connects_and_syncs_the_shop_and_never_returns_the_token(
+    services: Services, brand: Brand, shop: tuple[FakeShop, str], live_server: str
+) -> None:
+    from mercato.core.scopes import Scope
+    from tests.support.brands import make_token
+
+    fake, base = shop
+    fake.orders = make_orders(30, START)
+    admin = {"Authorization": f"Bearer {make_token(services, brand, [Scope.ADMIN])}"}
+    with httpx.Client(base_url=live_server, headers=admin, timeout=60) as client:
+        bad = client.put(
+            "/api/v1/shop/shopify", json={"shop_domain": "evil.example", "access_token": TOKEN}
+        )
+        assert bad.status_code == 422
+        assert (
+            client.put(
+                "/api/v1/shop/shopify",
+                json={
+                    "shop_domain": "acme.myshopify.com",
+                    "access_token": TOKEN,
+                    "api_base_url": base,
+                },
+            ).status_code
+            == 204
+        )
+        synced = client.post("/api/v1/shop/shopify/sync")
+        assert synced.status_code == 200, synced.text
+        assert synced.json()["inserted"]["orders"] == 30
+        state = client.get("/api/v1/shop/shopify")
+        assert state.json()["shop_domain"] == "acme.myshopify.com"
+        assert TOKEN not in state.text
+        fake.failures = dict.fromkeys(range(1, 50), "500")
+        down = client.post("/api/v1/shop/shopify/sync")
+        assert down.status_code == 400
+        assert "shopify_error" in down.text
