@@ -4,6 +4,7 @@ logged, and error messages carry only the platform's own error text."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,10 @@ from mercato.connectors.connect.providers import Provider, endpoints
 from mercato.core.errors import MercatoError
 from mercato.core.outbound import OutboundRefused, guarded_client
 from mercato.core.timeutil import utcnow
+
+# httpx logs every request URL at INFO; Meta's token exchange is a GET carrying the client
+# secret and tokens in its query, so those lines must never be written.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class OAuthFailed(MercatoError):
