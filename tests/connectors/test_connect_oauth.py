@@ -326,3 +326,23 @@ def test_plaintext_tokens_from_before_are_sealed_when_the_stores_open(tmp_path: 
     reopened.close()
     raw = (tmp_path / "data").glob("*.sqlite*")
     assert all(legacy.encode() not in path.read_bytes() for path in raw)
+
+
+def test_no_token_reaches_the_logs(
+    services: Services,
+    brand: Brand,
+    fake: tuple[FakeOAuth, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    oauth, base = fake
+    oauth.meta_pages = [{"id": "1234567890", "name": "Acme Page"}]
+    caplog.set_level(logging.DEBUG)
+    done = _connect(services, brand, "x", base)
+    _connect(services, brand, "facebook", base)
+    oauth.expire_access_tokens()
+    sync_account(services.catalog, services.warehouse, done.account_ids[0], policy=_policy())
+    assert oauth.refreshes == 1
+    for secret in [*oauth.issued, *oauth.refresh_tokens, CLIENT_SECRET]:
+        assert secret not in caplog.text
