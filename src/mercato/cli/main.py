@@ -13,13 +13,16 @@ from mercato.cli import (
     admin,
     attribution,
     channel,
+    connect,
     connectors,
     demo,
+    discovery,
     galleries,
     imports,
     quality,
     report,
     settings,
+    shop,
     sites,
     ugc,
     warehouse,
@@ -49,6 +52,9 @@ app.add_typer(imports.import_app, name="import")
 app.command("serve")(serve)
 connectors.register_import_kinds(imports.import_app)
 app.command("sync")(connectors.sync_command)
+connect.register(connectors.accounts_app)
+app.add_typer(shop.shop_app, name="shop")
+app.add_typer(discovery.discovery_app, name="discovery")
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)

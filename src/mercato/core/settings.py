@@ -81,9 +81,11 @@ class Settings(BaseSettings):
         "longer than this for the loader.",
     )
     sync_interval_minutes: int = Field(
-        default=0,
+        default=60,
         ge=0,
-        description="Sync every social account this often from `mercato serve`; 0 = off.",
+        description="Sync every social account (and the connected shop) this often from "
+        "`mercato serve`; 0 = off. An hour stays well inside every platform's rate limits "
+        "and keeps X (2 h) and Snapchat (1 h) tokens refreshed before they lapse.",
     )
 
     outbound_allow_private: list[str] = Field(

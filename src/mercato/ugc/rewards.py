@@ -11,7 +11,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mercato.catalog.db import Catalog
 from mercato.catalog.models import Creator, UgcItem
+from mercato.connectors.platforms.client import ClientPolicy
+from mercato.connectors.shopify_admin import push_discount_code
+from mercato.core.errors import NotFoundError
 from mercato.core.timeutil import utcnow
 from mercato.ugc.items import ugc_settings
 from mercato.warehouse.connection import ScopedWarehouse
@@ -102,3 +106,20 @@ def creator_summaries(
         )
         for c in creators
     ]
+
+
+def push_reward_to_shop(
+    catalog: Catalog, workspace_id: str, creator_id: str, *, policy: ClientPolicy | None = None
+) -> str:
+    """Create the creator's reward code in the connected Shopify shop as a discount code
+    (its percentage off, once per customer); the shop's discount code id."""
+    with catalog.session() as session:
+        creator = session.get(Creator, creator_id)
+        if creator is None or creator.workspace_id != workspace_id:
+            raise NotFoundError(f"no creator {creator_id!r}")
+        code = issue_coupon(session, creator)
+        percent = creator.coupon_discount_pct or Decimal(10)
+        issued = creator.coupon_issued_at or utcnow()
+    return push_discount_code(
+        catalog, workspace_id, code, percent_off=Decimal(percent), starts_at=issued, policy=policy
+    )

@@ -2,6 +2,13 @@
 so Alembic and `Base.metadata` see every table."""
 
 from mercato.catalog.models.candidates import UgcCandidate
+from mercato.catalog.models.connect import (
+    DiscoveryWatch,
+    OAuthApp,
+    OAuthState,
+    PendingGrant,
+    ShopConnection,
+)
 from mercato.catalog.models.connectors import (
     AccountConnection,
     ShopRefund,
@@ -43,6 +50,7 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "DiscoveryWatch",
     "FlaggedProduct",
     "Gallery",
     "GalleryItem",
@@ -51,11 +59,15 @@ __all__ = [
     "KpiGoal",
     "LoginSession",
     "Membership",
+    "OAuthApp",
+    "OAuthState",
+    "PendingGrant",
     "Product",
     "ProductTag",
     "QualityEntry",
     "RevenueForecast",
     "RightsEvent",
+    "ShopConnection",
     "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",
