@@ -103,10 +103,10 @@ def verdict(kpi: Kpi, forecast: Forecast | None, target: Decimal) -> Verdict | N
         return None
     goal = float(target)
     if kpi.better is Better.LOWER:
-        if forecast.high <= goal:
+        if forecast.high < goal:
             return Verdict.AHEAD
         return Verdict.ON_TRACK if forecast.low <= goal else Verdict.BEHIND
-    if forecast.low >= goal:
+    if forecast.low > goal:
         return Verdict.AHEAD
     return Verdict.ON_TRACK if forecast.high >= goal else Verdict.BEHIND
 

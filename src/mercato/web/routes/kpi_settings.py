@@ -67,6 +67,8 @@ class GoalPublic(GoalCreate):
     forecast_high: float | None = Field(default=None, description="80% interval, high end")
     verdict: Verdict | None = None
     on_track: bool | None = None
+    elapsed_days: int | None = Field(default=None, description="complete days counted so far")
+    total_days: int | None = None
 
 
 class ForecastCreate(BaseModel):
@@ -136,6 +138,8 @@ def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[Go
                 forecast_high=p.forecast_high,
                 verdict=p.verdict,
                 on_track=p.on_track,
+                elapsed_days=p.elapsed_days,
+                total_days=p.total_days,
             )
         )
     return found
