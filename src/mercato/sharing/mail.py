@@ -4,6 +4,7 @@ Mercato sends (scheduled reports, creator reward codes)."""
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -20,6 +21,7 @@ from mercato.sharing.errors import SharingError
 from mercato.sharing.schemas import SmtpSecurity, SmtpSettingsInput, SmtpSettingsPublic
 
 SEND_TIMEOUT_S = 20.0
+Sender = Callable[["SmtpConfig", EmailMessage], None]
 
 
 def check_address(text: str, where: str) -> str:

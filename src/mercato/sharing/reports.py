@@ -40,7 +40,7 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY_S = 60.0
 # (workspace, view, parameters) → the view's data; provided by the web layer.
 ViewRenderer = Callable[[Workspace, ViewName, ViewParameters], ReportView]
-Sender = Callable[[mail.SmtpConfig, object], None]
+Sender = mail.Sender
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -204,7 +204,7 @@ def attempt(
 
 def run_due(
     catalog: Catalog, render: ViewRenderer, box: SecretBox, now: datetime,
-    sender: Sender = mail.send,  # type: ignore[assignment]
+    sender: Sender = mail.send,
 ) -> dict[str, int]:  # fmt: skip
     """Queue due schedules, then attempt every delivery whose time has come."""
     with catalog.session() as session:
