@@ -100,7 +100,7 @@ async def goals_create(request: Request, services: ServicesDep, principal: Admin
     return await _apply(request, services, principal, work)
 
 
-@router.post(f"{PAGE}/{{goal_id}}", operation_id="goals_update")
+@router.post(f"{PAGE}/{{goal_id}}/edit", operation_id="goals_update")
 async def goals_update(
     request: Request, goal_id: str, services: ServicesDep, principal: AdminPage
 ) -> Response:
