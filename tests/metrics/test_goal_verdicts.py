@@ -47,7 +47,8 @@ def test_sum_verdicts(daily: list[float], total: int, target: int, expected: Ver
 
 def test_a_single_day_is_a_wide_interval_not_a_verdict_of_failure() -> None:
     found = forecast_interval(TRANSACTIONS, [8.0], 30)
-    assert found is not None and found.low < 300 < found.high
+    assert found is not None
+    assert found.low < 300 < found.high
     assert verdict(TRANSACTIONS, found, Decimal(300)) is Verdict.ON_TRACK
     assert forecast_interval(TRANSACTIONS, [], 30) is None
     assert verdict(TRANSACTIONS, None, Decimal(1)) is None

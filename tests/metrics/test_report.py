@@ -131,14 +131,16 @@ def test_goal_progress_and_forecast_interval(engine: Engine) -> None:
     days.update(pd.Series({day: float(v) for day, v in daily if v is not None}))
     left = 31 - 10
     half = 1.2816 * (left * days.var() + left**2 * days.var() / 10) ** 0.5
-    assert found.actual == actual and days.sum() == pytest.approx(float(actual))  # type: ignore[arg-type]
+    assert found.actual == actual
+    assert days.sum() == pytest.approx(float(actual))
     assert found.forecast == pytest.approx(days.sum() + days.mean() * left)
     assert found.forecast_low == pytest.approx(days.sum() + days.mean() * left - half)
     assert found.forecast_high == pytest.approx(days.sum() + days.mean() * left + half)
     assert found.progress == pytest.approx(actual / 40)  # type: ignore[operator]
     future = progress(scoped, goal, date(2024, 2, 1), TIME_ZONE, executor=engine.executor)
     assert future.actual is None
-    assert future.on_track is None and future.verdict is None
+    assert future.on_track is None
+    assert future.verdict is None
 
 
 def test_social_revenue_target_scales_the_share(engine: Engine) -> None:

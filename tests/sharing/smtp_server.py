@@ -22,7 +22,7 @@ class Mailbox:
         self.refuse = 0
         self.refused = 0
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         if self.refuse > 0:
             self.refuse -= 1
             self.refused += 1

@@ -35,9 +35,13 @@ def set_up(services: Services, base: str, time_zone: str = fixture.TIME_ZONE) ->
     client = httpx.Client(base_url=base, follow_redirects=False, timeout=60)
     csrf = csrf_in(client.get("/setup").text)
     form = {
-        "workspace_name": "Shop <b>&</b>", "time_zone": time_zone, "currency": "usd",
-        "email": EMAIL, "password": PASSWORD, "csrf_token": csrf,
-    }  # fmt: skip
+        "workspace_name": "Shop <b>&</b>",
+        "time_zone": time_zone,
+        "currency": "usd",
+        "email": EMAIL,
+        "password": PASSWORD,
+        "csrf_token": csrf,
+    }
     done = client.post("/setup", data=form)
     assert done.status_code == 303, done.text
     with services.catalog.session() as session:

@@ -23,32 +23,49 @@ ITEM = re.compile(r'<li id="(kpi-[\w-]+)">[^<]*: <b>([^<]*)</b></li>')
 
 
 def _configure_smtp(owner: Owner, port: int) -> None:
-    body = {"host": "127.0.0.1", "port": port, "security": "none", "sender": "reports@shop.example",
-            "username": "", "password": "s3cret-pass"}  # fmt: skip
+    body = {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "sender": "reports@shop.example",
+        "username": "",
+        "password": "s3cret-pass",
+    }
     saved = owner.client.put("/api/v1/smtp", json=body, headers={"x-csrf-token": owner.csrf})
     assert saved.status_code == 200, saved.text
-    assert saved.json()["has_password"] is True and "s3cret" not in saved.text
+    assert saved.json()["has_password"] is True
+    assert "s3cret" not in saved.text
 
 
 def _box(services: Services) -> SecretBox:
     return SecretBox(services.settings.resolved_secret_key())
 
 
-def test_delivered_with_the_api_figures_and_retried_once(services: Services, live_server: str) -> None:
+def test_delivered_with_the_api_figures_and_retried_once(
+    services: Services, live_server: str
+) -> None:
     owner = set_up(services, live_server)
     with smtp_server() as (mailbox, port):
         _configure_smtp(owner, port)
-        made = owner.post("/api/v1/report-schedules", json={
-            "view": "overview", "cadence": "daily", "send_hour": 8, "parameters": RANGE,
-            "recipients": ["cmo@shop.example", "ceo@shop.example"], "attach_csv": True,
-        })  # fmt: skip
+        made = owner.post(
+            "/api/v1/report-schedules",
+            json={
+                "view": "overview",
+                "cadence": "daily",
+                "send_hour": 8,
+                "parameters": RANGE,
+                "recipients": ["cmo@shop.example", "ceo@shop.example"],
+                "attach_csv": True,
+            },
+        )
         assert made.status_code == 201, made.text
         run_at = datetime.fromisoformat(made.json()["next_run_at"])
         mailbox.refuse = 1
         render, box = renderer(services), _box(services)
         assert run_due(services.catalog, render, box, run_at - timedelta(seconds=1)) == {}
         assert run_due(services.catalog, render, box, run_at) == {"pending": 1}
-        assert mailbox.refused == 1 and mailbox.messages == []
+        assert mailbox.refused == 1
+        assert mailbox.messages == []
         early = run_at + retry_delay(1) - timedelta(seconds=1)
         assert run_due(services.catalog, render, box, early) == {}  # the back-off holds
         assert run_due(services.catalog, render, box, run_at + retry_delay(1)) == {"sent": 1}
@@ -58,7 +75,11 @@ def test_delivered_with_the_api_figures_and_retried_once(services: Services, liv
         figures = dict(ITEM.findall(html_of(message)))
         api = owner.client.get("/api/v1/kpis", params=RANGE).json()["rows"]
         expected = {f"kpi-{row['kpi']}": row["display"] for row in api}
-        assert figures and all(figures[key] == expected[key] for key in figures), (figures, expected)
+        assert len(figures) == 4
+        assert all(figures[key] == expected[key] for key in figures), (
+            figures,
+            expected,
+        )
         assert html_of(message).count("<svg") == 2
         (csv_text,) = attachments(message).values()
         assert csv_text.startswith("Channel,Sessions,Transactions")
@@ -70,12 +91,22 @@ def test_failures_are_set_aside_and_send_now_previews(services: Services, live_s
     owner = set_up(services, live_server)
     with smtp_server() as (mailbox, port):
         _configure_smtp(owner, port)
-        made = owner.post("/api/v1/report-schedules", json={
-            "view": "traffic", "cadence": "weekly", "recipients": ["a@shop.example"],
-            "include_goals": True, "change_threshold_pct": 5,
-        }).json()  # fmt: skip
+        made = owner.post(
+            "/api/v1/report-schedules",
+            json={
+                "view": "traffic",
+                "cadence": "weekly",
+                "recipients": ["a@shop.example"],
+                "include_goals": True,
+                "change_threshold_pct": 5,
+            },
+        ).json()
         mailbox.refuse = MAX_ATTEMPTS + 1
-        render, box, now = renderer(services), _box(services), datetime.fromisoformat(made["next_run_at"])
+        render, box, now = (
+            renderer(services),
+            _box(services),
+            datetime.fromisoformat(made["next_run_at"]),
+        )
         for attempt in range(1, MAX_ATTEMPTS + 1):
             outcome = run_due(services.catalog, render, box, now)
             assert outcome == ({"set_aside": 1} if attempt == MAX_ATTEMPTS else {"pending": 1})
@@ -88,17 +119,24 @@ def test_failures_are_set_aside_and_send_now_previews(services: Services, live_s
         assert preview.json()["status"] == "sent", preview.text
         (message,) = mailbox.messages
         html = html_of(message)
-        assert "Traffic" in message["Subject"] and 'id="goals"' in html  # goals included
+        assert "Traffic" in message["Subject"]
+        assert 'id="goals"' in html
 
 
 def test_unchanged_figures_are_not_sent(services: Services, live_server: str) -> None:
     owner = set_up(services, live_server)
     with smtp_server() as (mailbox, port):
         _configure_smtp(owner, port)
-        made = owner.post("/api/v1/report-schedules", json={
-            "view": "overview", "cadence": "daily", "parameters": RANGE,
-            "recipients": ["a@shop.example"], "change_threshold_pct": 1,
-        }).json()  # fmt: skip
+        made = owner.post(
+            "/api/v1/report-schedules",
+            json={
+                "view": "overview",
+                "cadence": "daily",
+                "parameters": RANGE,
+                "recipients": ["a@shop.example"],
+                "change_threshold_pct": 1,
+            },
+        ).json()
         render, box = renderer(services), _box(services)
         first = datetime.fromisoformat(made["next_run_at"])
         assert run_due(services.catalog, render, box, first) == {"sent": 1}
@@ -117,8 +155,13 @@ def test_frozen_clock_across_a_dst_change(services: Services, live_server: str) 
         with services.catalog.session() as session:
             workspace = session.get(Workspace, owner.workspace_id)
             assert workspace is not None
-            data = ScheduleCreate(view=ViewName.OVERVIEW, cadence=Cadence.DAILY, send_hour=8,
-                                  recipients=["a@shop.example"], parameters=ViewParameters())  # fmt: skip
+            data = ScheduleCreate(
+                view=ViewName.OVERVIEW,
+                cadence=Cadence.DAILY,
+                send_hour=8,
+                recipients=["a@shop.example"],
+                parameters=ViewParameters(),
+            )
             schedule_id = create_schedule(session, workspace, data, now=clock[0]).id
         scheduler = ReportScheduler(
             services.catalog, renderer(services), _box(services), 60, clock=lambda: clock[0]
@@ -134,10 +177,18 @@ def test_frozen_clock_across_a_dst_change(services: Services, live_server: str) 
             after = session.get(ReportSchedule, schedule_id)
             assert after is not None
             next_run = after.next_run_at
-    assert runs == [datetime(2024, 3, 9, 13), datetime(2024, 3, 10, 12), datetime(2024, 3, 11, 12),
-                    datetime(2024, 3, 12, 12)]  # fmt: skip
-    assert periods == [("2024-03-08", "sent"), ("2024-03-09", "sent"), ("2024-03-10", "sent"),
-                       ("2024-03-11", "sent")]  # fmt: skip
+    assert runs == [
+        datetime(2024, 3, 9, 13),
+        datetime(2024, 3, 10, 12),
+        datetime(2024, 3, 11, 12),
+        datetime(2024, 3, 12, 12),
+    ]
+    assert periods == [
+        ("2024-03-08", "sent"),
+        ("2024-03-09", "sent"),
+        ("2024-03-10", "sent"),
+        ("2024-03-11", "sent"),
+    ]
     assert next_run == datetime(2024, 3, 13, 12)
     assert len(mailbox.messages) == 4
     assert "2024-03-09" in mailbox.messages[1]["Subject"]

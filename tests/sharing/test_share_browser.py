@@ -24,7 +24,7 @@ def intranet_page(frame: dict[str, str]) -> Iterator[str]:
     """Another origin (a loopback port of its own) whose page frames `frame["src"]`."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = (
                 "<!doctype html><title>intranet</title>"
                 f'<iframe id="report" src="{frame["src"]}" width="900" height="700"></iframe>'
@@ -76,11 +76,14 @@ def test_share_links_in_chromium(services: Services, live_server: str, browser: 
     assert "/login" in shared.url  # the visit gave no access to anything else
     owner.post(f"/api/v1/share-links/{link['id']}/revoke")
     response = shared.goto(link["url"])
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     assert "revoked" in shared.locator("#share-error").inner_text()
 
-    locked = owner.post("/api/v1/share-links", json={
-        "view": "overview", "parameters": RANGE, "password": "open sesame 1"}).json()  # fmt: skip
+    locked = owner.post(
+        "/api/v1/share-links",
+        json={"view": "overview", "parameters": RANGE, "password": "open sesame 1"},
+    ).json()
     shared.goto(locked["url"])
     assert shared.locator("#kpi-sessions").count() == 0
     shared.fill("input[name=password]", "open sesame 1")
@@ -91,8 +94,10 @@ def test_share_links_in_chromium(services: Services, live_server: str, browser: 
 
     frame = {"src": "about:blank"}
     with intranet_page(frame) as allowed_origin, intranet_page(frame) as other_origin:
-        embed = owner.post("/api/v1/share-links", json={
-            "view": "overview", "parameters": RANGE, "embed_origins": [allowed_origin]}).json()  # fmt: skip
+        embed = owner.post(
+            "/api/v1/share-links",
+            json={"view": "overview", "parameters": RANGE, "embed_origins": [allowed_origin]},
+        ).json()
         frame["src"] = embed["embed_url"]
         context = browser.new_context()
         page = context.new_page()

@@ -19,15 +19,15 @@ from mercato.catalog.kpi_settings import Team
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, zone
-from mercato.metrics.goals import GoalProgress
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.docs import DOCS_PATH, render_docs
+from mercato.metrics.goals import GoalProgress
 from mercato.metrics.present import format_value, records, to_csv
 from mercato.metrics.report import Compare
 from mercato.metrics.timebuckets import Grain
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.lake import check_holds, exported_workspace, open_spark
-from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.exports import ExportFormat, export_response
 from mercato.web.kpi_reports import (
     KNOWN_KPIS,
@@ -242,7 +242,7 @@ def _interval(goal: GoalProgress) -> str:
     if goal.forecast is None or goal.forecast_low is None or goal.forecast_high is None:
         return "n/a"
     low, high = (format_value(goal.kpi, v) for v in (goal.forecast_low, goal.forecast_high))
-    return f"{format_value(goal.kpi, goal.forecast)} ({low} – {high})"
+    return f"{format_value(goal.kpi, goal.forecast)} ({low} to {high})"
 
 
 @goals_app.command("set")

@@ -103,11 +103,14 @@ def share_create(
         data = _model(
             ShareLinkCreate,
             view=view,
-            parameters=ViewParameters(start=_day(start, "--from"), end=_day(end, "--to"), period=period),
-            label=label, password=password,
+            parameters=ViewParameters(
+                start=_day(start, "--from"), end=_day(end, "--to"), period=period
+            ),
+            label=label,
+            password=password,
             expires_at=datetime.fromisoformat(expires) if expires else None,
             embed_origins=embed_origin or [],
-        )  # fmt: skip
+        )
         created = service.create_share_link(
             services.catalog, target.id, data, "cli", public_url(services)
         )
@@ -148,9 +151,13 @@ def smtp_set(
     """Set the SMTP server (the password is stored encrypted)."""
     data = _model(
         SmtpSettingsInput,
-        host=host, port=port, security=security, username=username, password=password,
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        password=password,
         sender=sender,
-    )  # fmt: skip
+    )
     with opened_services() as services:
         box = SecretBox(services.settings.resolved_secret_key())
         service.set_smtp(services.catalog, _workspace(services, workspace).id, data, box)
@@ -177,10 +184,17 @@ def reports_add(
     """Schedule a report e-mail."""
     data = _model(
         ScheduleCreate,
-        view=view, parameters=ViewParameters(period=period), cadence=cadence, send_hour=hour,
-        weekday=weekday, month_day=month_day, recipients=to, attach_csv=csv,
-        include_goals=goals, change_threshold_pct=threshold,
-    )  # fmt: skip
+        view=view,
+        parameters=ViewParameters(period=period),
+        cadence=cadence,
+        send_hour=hour,
+        weekday=weekday,
+        month_day=month_day,
+        recipients=to,
+        attach_csv=csv,
+        include_goals=goals,
+        change_threshold_pct=threshold,
+    )
     with opened_services() as services:
         made = service.add_schedule(services.catalog, _workspace(services, workspace).id, data)
     _print([made.model_dump()], output, ["id", "view", "cadence", "next_run_at"])

@@ -24,7 +24,7 @@ def _table_html(table: ViewTable) -> str:
 def html_body(views: list[ReportView]) -> str:
     parts = ["<!doctype html><html><body>"]
     for view in views:
-        span = f"{view.start} – {view.end}" if view.start else "all time"
+        span = f"{view.start} to {view.end}" if view.start else "all time"
         parts.append(f"<h2>{escape(view.title)} · {escape(view.workspace_name)}</h2>")
         parts.append(f"<p>{escape(span)} ({escape(view.time_zone)})</p><ul>")
         parts += [
@@ -41,7 +41,7 @@ def html_body(views: list[ReportView]) -> str:
 def text_body(views: list[ReportView]) -> str:
     lines = []
     for view in views:
-        lines.append(f"{view.title} · {view.workspace_name} ({view.start} – {view.end})")
+        lines.append(f"{view.title} · {view.workspace_name} ({view.start} to {view.end})")
         lines += [f"  {tile.label}: {tile.value}" for tile in view.tiles]
         for table in view.tables:
             lines.append(f"\n{table.title}")

@@ -8,7 +8,7 @@ from enum import StrEnum
 class SharingError(StrEnum):
     UNKNOWN_VIEW = "unknown_view"
     LINK_NOT_FOUND = "share_link_not_found"  # unknown, revoked and expired look the same
-    PASSWORD_REQUIRED = "share_password_required"
+    PASSWORD_REQUIRED = "share_password_required"  # noqa: S105 - an error code
     BAD_ORIGIN = "share_bad_origin"
     BAD_RECIPIENT = "report_bad_recipient"
     BAD_SCHEDULE = "report_bad_schedule"

@@ -4,8 +4,8 @@ Mercato sends (scheduled reports, creator reward codes)."""
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Callable
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr

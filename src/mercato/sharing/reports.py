@@ -76,7 +76,7 @@ def create_schedule(
             data.month_day,
             workspace.time_zone,
             now or utcnow(),
-        ),  # fmt: skip
+        ),
     )
     session.add(schedule)
     session.flush()
@@ -169,7 +169,8 @@ def attempt(
     """Try to send one pending delivery now; records the outcome on it."""
     schedule = session.get(ReportSchedule, delivery.schedule_id)
     workspace = session.get(Workspace, delivery.workspace_id)
-    assert schedule is not None and workspace is not None
+    assert schedule is not None
+    assert workspace is not None
     delivery.attempts += 1
     try:
         views = _views(workspace, schedule, delivery, render)
@@ -184,10 +185,10 @@ def attempt(
             return DeliveryStatus.UNCHANGED
         subject = f"{views[0].title} · {workspace.name} · {delivery.period_start}"
         if delivery.period_end != delivery.period_start:
-            subject += f" – {delivery.period_end}"
+            subject += f" to {delivery.period_end}"
         message = build_message(views, schedule.recipients, subject, schedule.attach_csv)
         sender(mail.smtp_config(session, workspace.id, box), message)
-    except (OSError, smtplib.SMTPException, Exception) as exc:  # noqa: BLE001 - recorded
+    except (OSError, smtplib.SMTPException, Exception) as exc:
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.SET_ASIDE.value, None

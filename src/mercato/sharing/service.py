@@ -6,6 +6,7 @@ from mercato.catalog.db import Catalog
 from mercato.catalog.models import Workspace
 from mercato.core.errors import NotFoundError
 from mercato.core.secret_box import SecretBox
+from mercato.core.timeutil import utcnow
 from mercato.sharing import links, mail, reports
 from mercato.sharing.reports import ViewRenderer
 from mercato.sharing.schemas import (
@@ -95,7 +96,7 @@ def send_now(
     """The "send now" preview: sent at once; a failure is retried like any delivery."""
     with catalog.session() as session:
         delivery = reports.queue_preview(session, workspace_id, schedule_id)
-        reports.attempt(session, delivery, render, box, reports.utcnow())
+        reports.attempt(session, delivery, render, box, utcnow())
         return reports.delivery_public(delivery)
 
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from mercato.catalog import kpi_settings
 from mercato.catalog.models import Workspace
+from mercato.core.timeutil import zone
 from mercato.metrics import benchmarks as bm
 from mercato.metrics.compiler import Slice
-from mercato.core.timeutil import zone
 from mercato.metrics.goals import GoalProgress, progress
 from mercato.metrics.overview import data_bounds
 from mercato.metrics.registry import KPI_BY_ID

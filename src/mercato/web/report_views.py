@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 
 from fastapi.responses import Response
 
@@ -60,7 +61,9 @@ def resolve_range(services: Services, principal: Principal, parameters: ViewPara
     return default_range(services, principal)  # as the page: the last 30 days with data
 
 
-def _shell(principal: Principal, view: ViewName, span: Range, **parts: object) -> ReportView:
+def _shell(
+    principal: Principal, view: ViewName, span: tuple[date | None, date | None], **parts: object
+) -> ReportView:
     return ReportView(
         view.value,
         TITLES[view],
@@ -77,30 +80,48 @@ def _overview(
 ) -> ReportView:
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     report = overview(scoped, span[0], span[1], principal.workspace.time_zone)
-    raw = {
-        "sessions": report.total.sessions, "transactions": report.total.transactions,
-        "conversion_rate": report.total.conversion_rate, "revenue_gross": report.total.revenue,
-    }  # fmt: skip
+    raw: dict[str, Decimal | float | int | None] = {
+        "sessions": report.total.sessions,
+        "transactions": report.total.transactions,
+        "conversion_rate": report.total.conversion_rate,
+        "revenue_gross": report.total.revenue,
+    }
     tiles = [
-        Tile(t["id"], t["label"], t["value"], None if raw[k] is None else float(raw[k]))
-        for t, k in zip(headline(report.total, *span, principal.workspace.currency),
-                        HEADLINE_KPIS, strict=True)
-    ]  # fmt: skip
+        Tile(t["id"], t["label"], t["value"], _raw(raw[k]))
+        for t, k in zip(
+            headline(report.total, *span, principal.workspace.currency), HEADLINE_KPIS, strict=True
+        )
+    ]
     columns = ["Channel", "Sessions", "Transactions", "Conversion rate", "Gross revenue"]
-    rows = [[channel, *cells(row.figures).values()] for channel, row in
-            ((r.channel, r) for r in report.by_channel)]  # fmt: skip
+    rows = [
+        [channel, *cells(row.figures).values()]
+        for channel, row in ((r.channel, r) for r in report.by_channel)
+    ]
     days = sorted({row.day for row in report.daily})
-    per_day = {day: 0.0 for day in days}
+    per_day = dict.fromkeys(days, 0.0)
     for row in report.daily:
         per_day[row.day] += row.sessions
     charts = [
-        Chart("sessions-by-channel", "Sessions by channel", [r.channel for r in report.by_channel],
-              {"Sessions": [float(r.figures.sessions) for r in report.by_channel]}),
-        Chart("sessions-per-day", "Sessions per day", [d.isoformat() for d in days],
-              {"Sessions": list(per_day.values())}, kind="line"),
-    ]  # fmt: skip
+        Chart(
+            "sessions-by-channel",
+            "Sessions by channel",
+            [r.channel for r in report.by_channel],
+            {"Sessions": [float(r.figures.sessions) for r in report.by_channel]},
+        ),
+        Chart(
+            "sessions-per-day",
+            "Sessions per day",
+            [d.isoformat() for d in days],
+            {"Sessions": list(per_day.values())},
+            kind="line",
+        ),
+    ]
     table = ViewTable("channels", "By channel", columns, rows)
     return _shell(principal, ViewName.OVERVIEW, span, tiles=tiles, tables=[table], charts=charts)
+
+
+def _raw(value: Decimal | float | int | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _filters(parameters: ViewParameters) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -129,9 +150,11 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
     )
     drill = drill_table(drilled, "platform")
     by_platform = ViewTable(
-        "drill-down", "By platform", ["KPI", *drill["columns"]],
+        "drill-down",
+        "By platform",
+        ["KPI", *drill["columns"]],
         [[row["kpi"].name, *row["cells"]] for row in drill["rows"]],
-    )  # fmt: skip
+    )
     tables = [
         ViewTable("kpis", "Funnel KPIs", ["KPI", "Stage", "Value", "vs previous"], rows),
         by_platform,
@@ -145,26 +168,40 @@ def _funnel_journeys(services: Services, principal: Principal, span: Range) -> l
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     journeys = [
-        [r.first_touch_channel, r.purchasers, *(r.distribution[b] for b in BUCKETS),
-         f"{r.median:.1f}", f"{r.mean:.2f}"]
+        [
+            r.first_touch_channel,
+            r.purchasers,
+            *(r.distribution[b] for b in BUCKETS),
+            f"{r.median:.1f}",
+            f"{r.mean:.2f}",
+        ]
         for r in sessions_before_purchase(scoped, begin, end)
-    ]  # fmt: skip
+    ]
     outliers = [
-        [r.path, r.page_type, r.pageviews, f"{r.engaged_ms_per_pageview / 1000:.1f}",
-         f"{r.type_median / 1000:.1f}", r.direction]
+        [
+            r.path,
+            r.page_type,
+            r.pageviews,
+            f"{r.engaged_ms_per_pageview / 1000:.1f}",
+            f"{r.type_median / 1000:.1f}",
+            r.direction,
+        ]
         for r in page_outliers(scoped, begin, end)
-    ]  # fmt: skip
+    ]
     return [
         ViewTable(
-            "sessions-before-purchase", "Sessions before purchase by first-touch channel",
-            ["First-touch channel", "Purchasers", *BUCKETS, "Median", "Mean"], journeys,
+            "sessions-before-purchase",
+            "Sessions before purchase by first-touch channel",
+            ["First-touch channel", "Purchasers", *BUCKETS, "Median", "Mean"],
+            journeys,
         ),
         ViewTable(
-            "page-outliers", "Page-type outliers",
+            "page-outliers",
+            "Page-type outliers",
             ["Page", "Type", "Page views", "Engaged s / view", "Type median", "Direction"],
             outliers,
         ),
-    ]  # fmt: skip
+    ]
 
 
 def _rate(value: float | None, scale: float = 100.0, unit: str = "%") -> str:
@@ -184,15 +221,38 @@ def _traffic(
     total = report.total
     tiles = [
         Tile("kpi-sessions", "Sessions", f"{total.sessions:,}", float(total.sessions)),
-        Tile("kpi-engaged", "Engaged sessions", f"{total.engaged_sessions:,}", float(total.engaged_sessions)),
-        Tile("kpi-engagement-rate", "Engagement rate", _rate(total.engagement_rate), total.engagement_rate),
-        Tile("kpi-engaged-time", "Avg. engaged time", _rate(total.average_engaged_s, 1, " s"), total.average_engaged_s),
-    ]  # fmt: skip
+        Tile(
+            "kpi-engaged",
+            "Engaged sessions",
+            f"{total.engaged_sessions:,}",
+            float(total.engaged_sessions),
+        ),
+        Tile(
+            "kpi-engagement-rate",
+            "Engagement rate",
+            _rate(total.engagement_rate),
+            total.engagement_rate,
+        ),
+        Tile(
+            "kpi-engaged-time",
+            "Avg. engaged time",
+            _rate(total.average_engaged_s, 1, " s"),
+            total.average_engaged_s,
+        ),
+    ]
     columns = ["Sessions", "Engaged sessions", "Engagement rate", "Avg. engaged time"]
 
     def table(table_id: str, title: str, label: str, found: list) -> ViewTable:  # type: ignore[type-arg]
-        rows = [[r.label, f"{r.sessions:,}", f"{r.engaged_sessions:,}", _rate(r.engagement_rate),
-                 _rate(r.average_engaged_s, 1, " s")] for r in found]  # fmt: skip
+        rows = [
+            [
+                r.label,
+                f"{r.sessions:,}",
+                f"{r.engaged_sessions:,}",
+                _rate(r.engagement_rate),
+                _rate(r.average_engaged_s, 1, " s"),
+            ]
+            for r in found
+        ]
         return ViewTable(table_id, title, [label, *columns], rows)
 
     tables = [
@@ -200,9 +260,15 @@ def _traffic(
         table("social", "Sessions by social platform", "Platform", report.by_social_platform),
         table("landing-pages", "Top landing pages", "Landing page", report.landing_pages),
     ]
-    chart = Chart("channels-chart", "Sessions by channel", [r.label for r in report.by_channel],
-                  {"Sessions": [float(r.sessions) for r in report.by_channel],
-                   "Engaged sessions": [float(r.engaged_sessions) for r in report.by_channel]})  # fmt: skip
+    chart = Chart(
+        "channels-chart",
+        "Sessions by channel",
+        [r.label for r in report.by_channel],
+        {
+            "Sessions": [float(r.sessions) for r in report.by_channel],
+            "Engaged sessions": [float(r.engaged_sessions) for r in report.by_channel],
+        },
+    )
     return _shell(
         principal, ViewName.TRAFFIC, (start, end), tiles=tiles, tables=tables, charts=[chart]
     )
@@ -226,11 +292,21 @@ def attribution_view(
     currency = principal.workspace.currency
     tiles = [
         Tile("kpi-journeys", "Journeys", f"{report.journeys:,}", float(report.journeys)),
-        Tile("kpi-conversions", "Conversions", f"{report.conversions:,}", float(report.conversions)),
+        Tile(
+            "kpi-conversions", "Conversions", f"{report.conversions:,}", float(report.conversions)
+        ),
         Tile("kpi-revenue", f"Revenue ({currency})", _money(report.revenue), float(report.revenue)),
-    ]  # fmt: skip
-    rows = [[r.label, f"{r.conversions:.2f}", _money(r.revenue), _money(r.spend),
-             "—" if r.roas is None else f"{r.roas:.2f}"] for r in report.rows]  # fmt: skip
+    ]
+    rows = [
+        [
+            r.label,
+            f"{r.conversions:.2f}",
+            _money(r.revenue),
+            _money(r.spend),
+            "—" if r.roas is None else f"{r.roas:.2f}",
+        ]
+        for r in report.rows
+    ]
     credits = ViewTable(
         "credits",
         report.model_label,
@@ -241,41 +317,78 @@ def attribution_view(
         "comparison",
         "Model comparison (conversions)",
         [report.request.by.value, *report.comparison_models],
-        [[r.label, *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
-         for r in report.comparison],
-    )  # fmt: skip
-    paths = ViewTable("top-paths", "Top paths", ["Path", "Conversions", "Revenue"],
-                      [[p.path, p.conversions, _money(p.revenue)] for p in report.top_paths])  # fmt: skip
-    chart = Chart("comparison-chart", "Attributed conversions by model", [r.label for r in report.comparison],
-                  {m: [r.conversions[m] for r in report.comparison] for m in report.comparison_models})  # fmt: skip
+        [
+            [r.label, *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
+            for r in report.comparison
+        ],
+    )
+    paths = ViewTable(
+        "top-paths",
+        "Top paths",
+        ["Path", "Conversions", "Revenue"],
+        [[p.path, p.conversions, _money(p.revenue)] for p in report.top_paths],
+    )
+    chart = Chart(
+        "comparison-chart",
+        "Attributed conversions by model",
+        [r.label for r in report.comparison],
+        {m: [r.conversions[m] for r in report.comparison] for m in report.comparison_models},
+    )
     return _shell(
         principal,
         ViewName.ATTRIBUTION,
         span,
         tiles=tiles,
         tables=[credits, comparison, paths],
-        charts=[chart],  # type: ignore[arg-type]
+        charts=[chart],
     )
 
 
 def _ugc(services: Services, principal: Principal, span: Range, _p: ViewParameters) -> ReportView:
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
-    columns = ["Key", "Gallery views", "Impressions", "Clicks", "CTR", "Product clicks",
-               "Add to cart", "Influenced orders", "Influenced revenue"]  # fmt: skip
+    columns = [
+        "Key",
+        "Gallery views",
+        "Impressions",
+        "Clicks",
+        "CTR",
+        "Product clicks",
+        "Add to cart",
+        "Influenced orders",
+        "Influenced revenue",
+    ]
 
     def table(grain: str, table_id: str, title: str) -> ViewTable:
         found = ugc_performance(scoped, grain, begin, end)[:200]  # type: ignore[arg-type]
-        rows = [[r.key, r.gallery_views, r.impressions, r.clicks, _rate(r.ctr), r.product_clicks,
-                 r.carts, r.influenced_orders, _money(r.influenced_revenue)] for r in found]  # fmt: skip
+        rows = [
+            [
+                r.key,
+                r.gallery_views,
+                r.impressions,
+                r.clicks,
+                _rate(r.ctr),
+                r.product_clicks,
+                r.carts,
+                r.influenced_orders,
+                _money(r.influenced_revenue),
+            ]
+            for r in found
+        ]
         return ViewTable(table_id, title, columns, rows)
 
     galleries, items = (
         table("gallery_id", "galleries", "By gallery"),
         table("ugc_id", "items", "By UGC item"),
     )
-    tiles = [Tile("kpi-impressions", "Impressions", f"{sum(r[2] for r in items.rows):,}",
-                  float(sum(r[2] for r in items.rows)))]  # fmt: skip
+    tiles = [
+        Tile(
+            "kpi-impressions",
+            "Impressions",
+            f"{sum(r[2] for r in items.rows):,}",
+            float(sum(r[2] for r in items.rows)),
+        )
+    ]
     return _shell(principal, ViewName.UGC_PERFORMANCE, span, tiles=tiles, tables=[galleries, items])
 
 
@@ -290,21 +403,45 @@ def goals_table(services: Services, principal: Principal) -> tuple[ViewTable, li
     rows = []
     for goal in found:
         owner, team, _note = owners.get(goal.goal_id, ("", "social", ""))
-        interval = "n/a" if goal.forecast_low is None else (
-            f"{format_value(goal.kpi, goal.forecast_low)} – {format_value(goal.kpi, goal.forecast_high)}"
-        )  # fmt: skip
-        rows.append([team, owner, goal.kpi.name + (f" ({goal.platform})" if goal.platform else ""),
-                     f"{goal.period_start} – {goal.period_end}", format_value(goal.kpi, goal.target),
-                     format_value(goal.kpi, goal.actual),
-                     "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%",
-                     format_value(goal.kpi, goal.forecast), interval,
-                     goal.verdict.value.replace("_", " ") if goal.verdict else "n/a"])  # fmt: skip
+        interval = (
+            "n/a"
+            if goal.forecast_low is None
+            else (
+                format_value(goal.kpi, goal.forecast_low)
+                + " to "
+                + format_value(goal.kpi, goal.forecast_high)
+            )
+        )
+        rows.append(
+            [
+                team,
+                owner,
+                goal.kpi.name + (f" ({goal.platform})" if goal.platform else ""),
+                f"{goal.period_start} to {goal.period_end}",
+                format_value(goal.kpi, goal.target),
+                format_value(goal.kpi, goal.actual),
+                "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%",
+                format_value(goal.kpi, goal.forecast),
+                interval,
+                goal.verdict.value.replace("_", " ") if goal.verdict else "n/a",
+            ]
+        )
     on_track = sum(1 for g in found if g.on_track)
     tiles = [
         Tile("goals-on-track", "Goals on track", f"{on_track} of {len(found)}", float(on_track))
     ]
-    columns = ["Team", "Owner", "KPI", "Period", "Target", "Actual", "Progress", "Forecast",
-               "80% interval", "Verdict"]  # fmt: skip
+    columns = [
+        "Team",
+        "Owner",
+        "KPI",
+        "Period",
+        "Target",
+        "Actual",
+        "Progress",
+        "Forecast",
+        "80% interval",
+        "Verdict",
+    ]
     return ViewTable("goals", "Goals", columns, rows), tiles
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
@@ -19,6 +19,7 @@ from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkli
 from mercato.metrics.spec import Kpi, Stage
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, ServicesDep
+from mercato.web.exports import ExportFormat
 from mercato.web.kpi_reports import (
     ReportRequest,
     benchmark_map,
@@ -26,7 +27,6 @@ from mercato.web.kpi_reports import (
     run_report,
     workspace_benchmarks,
 )
-from mercato.web.exports import ExportFormat
 from mercato.web.routes.overview import default_range
 from mercato.web.templating import render
 

@@ -23,9 +23,9 @@ from mercato.sharing.schemas import (
     ViewName,
     ViewParameters,
 )
+from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.auth import Admin, AnalyticsReader, ServicesDep
 from mercato.web.exports import ExportFormat, export_response
-from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.services import Services
 from mercato.web.urls import absolute_url
 

@@ -23,8 +23,8 @@ from mercato.sharing.schemas import (
     ViewName,
     ViewParameters,
 )
-from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web import report_views  # a module: it builds on the route modules
+from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import page_for
 from mercato.web.routes.sharing_api import secret_box
 from mercato.web.services import Services
@@ -39,16 +39,21 @@ def sharing_page(
 ) -> HTMLResponse:
     workspace_id = principal.workspace_id
     return page_for(
-        request, principal, "settings_sharing.html", "sharing",
+        request,
+        principal,
+        "settings_sharing.html",
+        "sharing",
         links=service.list_share_links(services.catalog, workspace_id),
         smtp=service.get_smtp(services.catalog, workspace_id),
         schedules=service.list_schedules(services.catalog, workspace_id),
         deliveries=service.list_deliveries(services.catalog, workspace_id)[:30],
         set_aside=service.set_aside_count(services.catalog, workspace_id),
-        views=[(v.value, report_views.TITLES[v]) for v in ViewName], periods=[p.value for p in Period],
-        cadences=[c.value for c in Cadence], securities=[s.value for s in SmtpSecurity],
+        views=[(v.value, report_views.TITLES[v]) for v in ViewName],
+        periods=[p.value for p in Period],
+        cadences=[c.value for c in Cadence],
+        securities=[s.value for s in SmtpSecurity],
         **context,
-    )  # fmt: skip
+    )
 
 
 def _text(form: FormData, name: str) -> str:
@@ -97,9 +102,12 @@ async def settings_sharing_create_link(
             embed_origins=[o for o in _text(form, "embed_origins").split() if o],
         )
         created = service.create_share_link(
-            services.catalog, principal.workspace_id, data, principal.user_email or "",
+            services.catalog,
+            principal.workspace_id,
+            data,
+            principal.user_email or "",
             absolute_url(request, ""),
-        )  # fmt: skip
+        )
     except (ValidationError, MercatoError, ValueError) as exc:
         return _failed(request, services, principal, exc)
     shown = sharing_page(request, services, principal, created=created)
@@ -128,10 +136,13 @@ async def settings_sharing_smtp(
         if not port.isdigit():
             raise ValidationFailed("expected a port number", location="smtp.port")
         data = SmtpSettingsInput(
-            host=_text(form, "host"), port=int(port), security=SmtpSecurity(_text(form, "security")),
-            username=_text(form, "username"), sender=_text(form, "sender"),
+            host=_text(form, "host"),
+            port=int(port),
+            security=SmtpSecurity(_text(form, "security")),
+            username=_text(form, "username"),
+            sender=_text(form, "sender"),
             password=_text(form, "password") or None,  # blank keeps the stored password
-        )  # fmt: skip
+        )
         service.set_smtp(services.catalog, principal.workspace_id, data, secret_box(services))
     except (ValidationError, MercatoError, ValueError) as exc:
         return _failed(request, services, principal, exc)
@@ -146,13 +157,17 @@ async def settings_sharing_create_schedule(
     try:
         threshold = _text(form, "change_threshold_pct")
         data = ScheduleCreate(
-            view=ViewName(_text(form, "view")), parameters=_parameters(form),
-            cadence=Cadence(_text(form, "cadence")), send_hour=int(_text(form, "send_hour") or 8),
-            weekday=int(_text(form, "weekday") or 0), month_day=int(_text(form, "month_day") or 1),
+            view=ViewName(_text(form, "view")),
+            parameters=_parameters(form),
+            cadence=Cadence(_text(form, "cadence")),
+            send_hour=int(_text(form, "send_hour") or 8),
+            weekday=int(_text(form, "weekday") or 0),
+            month_day=int(_text(form, "month_day") or 1),
             recipients=[r for r in _text(form, "recipients").replace(",", " ").split() if r],
-            attach_csv=form.get("attach_csv") == "on", include_goals=form.get("include_goals") == "on",
+            attach_csv=form.get("attach_csv") == "on",
+            include_goals=form.get("include_goals") == "on",
             change_threshold_pct=float(threshold) if threshold else None,
-        )  # fmt: skip
+        )
         service.add_schedule(services.catalog, principal.workspace_id, data)
     except (ValidationError, MercatoError, ValueError) as exc:
         return _failed(request, services, principal, exc)
@@ -165,9 +180,12 @@ def settings_sharing_send(
 ) -> Response:
     try:
         sent = service.send_now(
-            services.catalog, principal.workspace_id, schedule_id, report_views.renderer(services),
+            services.catalog,
+            principal.workspace_id,
+            schedule_id,
+            report_views.renderer(services),
             secret_box(services),
-        )  # fmt: skip
+        )
     except MercatoError as exc:
         return _failed(request, services, principal, exc)
     notice = f"Preview {sent.status.value}" + (f": {sent.last_error}" if sent.last_error else "")

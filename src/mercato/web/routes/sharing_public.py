@@ -24,10 +24,10 @@ from mercato.sharing import links
 from mercato.sharing.charts import svg
 from mercato.sharing.schemas import ViewParameters
 from mercato.sharing.service import open_share_link
+from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.auth import ServicesDep
 from mercato.web.exports import ExportFormat, export_response
 from mercato.web.public_limits import client_address, limiter, rate_limited
-from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.security_headers import csp_nonce, page_policy
 from mercato.web.templating import render
 
@@ -46,7 +46,7 @@ def _granted(request: Request, link: links.LiveLink, grant: str | None) -> bool:
     if not grant:
         return False
     try:
-        return _grants(request).loads(grant, max_age=GRANT_MAX_AGE_S) == link.id
+        return bool(_grants(request).loads(grant, max_age=GRANT_MAX_AGE_S) == link.id)
     except BadSignature:
         return False
 

@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic

@@ -13,8 +13,8 @@ from mercato.catalog.models import UgcItem, UgcMedia
 from mercato.core.errors import NotFoundError
 from mercato.core.scopes import Scope
 from mercato.core.secret_box import SecretBox
-from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.metrics.ugc_performance import performance_by_item
+from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries
