@@ -128,3 +128,30 @@ def test_pdf_keeps_hostile_and_non_latin_text_readable() -> None:
     assert "Café <b>?" in text
     assert '=HYPERLINK("x")' in text
     assert "??" in text
+
+
+def test_every_view_answers_over_the_api(services: Services, live_server: str) -> None:
+    owner = set_up(services, live_server)
+    expected = {
+        "overview": {"channels"},
+        "funnel": {"kpis", "drill-down", "sessions-before-purchase", "page-outliers", "goals"},
+        "traffic": {"channels", "social", "landing-pages"},
+        "attribution": {"credits", "comparison", "top-paths"},
+        "ugc_performance": {"galleries", "items"},
+        "goals": {"goals"},
+    }
+    for view, tables in expected.items():
+        found = owner.client.get(f"/api/v1/views/{view}", params=RANGE)
+        assert found.status_code == 200, (view, found.text)
+        assert set(found.json()["tables"]) == tables
+        assert (
+            owner.client.get(f"/api/v1/views/{view}", params={"period": "last_7_days"}).status_code
+            == 200
+        )
+        pdf = owner.client.get(f"/api/v1/views/{view}", params={**RANGE, "format": "pdf"})
+        assert pdf.content.startswith(b"%PDF-")
+    assert owner.client.get("/api/v1/views/experiments").status_code == 422
+    bad = owner.client.get(
+        "/api/v1/views/overview", params={"start": "2024-03-02", "end": "2024-03-01"}
+    )
+    assert bad.status_code == 422

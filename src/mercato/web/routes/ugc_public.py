@@ -17,12 +17,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from mercato.catalog.models import Creator, UgcMedia, Workspace
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.secret_box import SecretBox
 from mercato.core.security import constant_time_equal
 from mercato.core.timeutil import utcnow
+from mercato.sharing.mail import smtp_row
 from mercato.sharing.rewards_mail import Reward, reward_of, send_reward
 from mercato.ugc.items import ugc_settings
 from mercato.ugc.media import MAX_BYTES
@@ -140,12 +142,19 @@ async def ugc_upload_submit(request: Request, slug: str, services: ServicesDep) 
             reward = _fresh_reward(session, item.creator_id, started)
     except MercatoError as exc:
         return _form_page(request, services, workspace, error=exc.message, status_code=422)
-    mailed = reward is not None and _mail_reward(services, workspace, reward)
+    mailed = reward is not None and _can_mail(services, workspace, reward)
     page = _form_page(
         request, services, workspace, thanks=True, reward=reward, reward_mailed=mailed
     )
     page.headers["Cache-Control"] = "no-store"  # the code is the creator's own
+    if reward is not None and mailed:  # after the answer: a slow mail server never delays it
+        page.background = BackgroundTask(_mail_reward, services, workspace, reward)
     return page
+
+
+def _can_mail(services: Services, workspace: Workspace, reward: Reward) -> bool:
+    with services.catalog.session() as session:
+        return bool(reward.email) and smtp_row(session, workspace.id) is not None
 
 
 def _fresh_reward(session: Session, creator_id: str | None, since: datetime) -> Reward | None:
