@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from mercato.core.errors import MercatoError, NotFoundError
 from mercato.sharing import links
@@ -47,7 +47,7 @@ def _granted(request: Request, link: links.LiveLink, grant: str | None) -> bool:
         return False
     try:
         return bool(_grants(request).loads(grant, max_age=GRANT_MAX_AGE_S) == link.id)
-    except BadSignature:
+    except BadData:  # forged, expired or malformed
         return False
 
 
