@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,14 @@ from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range
 from mercato.core.urls import checked_link
+
+
+class Team(StrEnum):
+    """Whose part of the funnel a goal measures: social feeds site, site feeds e-commerce."""
+
+    SOCIAL = "social"
+    SITE = "site"
+    ECOMMERCE = "ecommerce"
 
 
 def _check_kpi(kpi_id: str, known: Collection[str], where: str) -> None:
@@ -93,6 +102,8 @@ def create_goal(
     known: Collection[str],
     platform: str | None = None,
     note: str = "",
+    owner: str = "",
+    team: Team = Team.SOCIAL,
 ) -> KpiGoal:
     _check_kpi(kpi_id, known, "goal")
     _check_period(period_start, period_end, "goal")
@@ -104,8 +115,34 @@ def create_goal(
         target=target,
         platform=platform,
         note=note,
+        owner=owner.strip(),
+        team=Team(team).value,
     )
     session.add(goal)
+    session.flush()
+    return goal
+
+
+GOAL_FIELDS = frozenset(
+    {"kpi_id", "period_start", "period_end", "target", "platform", "note", "owner", "team"}
+)
+
+
+def update_goal(
+    session: Session,
+    workspace_id: str,
+    goal_id: str,
+    changes: dict[str, object],
+    known: Collection[str],
+) -> KpiGoal:
+    """Change some of a goal's fields (edited in the app); the result is validated whole."""
+    goal = get_owned(session, KpiGoal, workspace_id, goal_id, "goal")
+    for name, value in changes.items():
+        if name not in GOAL_FIELDS:
+            raise ValidationFailed(f"unknown field {name!r}", location=f"goal.{name}")
+        setattr(goal, name, Team(str(value)).value if name == "team" else value)
+    _check_kpi(goal.kpi_id, known, "goal")
+    _check_period(goal.period_start, goal.period_end, "goal")
     session.flush()
     return goal
 

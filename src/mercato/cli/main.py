@@ -22,6 +22,7 @@ from mercato.cli import (
     quality,
     report,
     settings,
+    sharing,
     shop,
     sites,
     ugc,
@@ -46,6 +47,9 @@ app.add_typer(demo.demo_app, name="demo")
 app.add_typer(ugc.ugc_app, name="ugc")
 app.add_typer(report.goals_app, name="goals")
 app.add_typer(report.metrics_app, name="metrics")
+app.add_typer(sharing.share_app, name="share")
+app.add_typer(sharing.reports_app, name="reports")
+app.add_typer(sharing.smtp_app, name="smtp")
 app.command("report")(report.report)
 app.add_typer(galleries.galleries_app, name="galleries")
 app.add_typer(imports.import_app, name="import")

@@ -15,16 +15,20 @@ import typer
 from rich.table import Table
 
 from mercato.catalog import kpi_settings, workspaces
+from mercato.catalog.kpi_settings import Team
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import ValidationFailed
-from mercato.core.timeutil import check_day_range
+from mercato.core.timeutil import check_day_range, zone
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.docs import DOCS_PATH, render_docs
+from mercato.metrics.goals import GoalProgress
 from mercato.metrics.present import format_value, records, to_csv
 from mercato.metrics.report import Compare
 from mercato.metrics.timebuckets import Grain
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.lake import check_holds, exported_workspace, open_spark
+from mercato.web.exports import ExportFormat, export_response
 from mercato.web.kpi_reports import (
     KNOWN_KPIS,
     ReportRequest,
@@ -33,6 +37,7 @@ from mercato.web.kpi_reports import (
     run_report,
     workspace_benchmarks,
 )
+from mercato.web.report_views import build_view
 from mercato.web.services import Services
 
 goals_app = typer.Typer(help="KPI goals: a target per KPI and period.", no_args_is_help=True)
@@ -43,6 +48,7 @@ class Format(StrEnum):
     TABLE = "table"
     CSV = "csv"
     JSON = "json"
+    PDF = "pdf"
 
 
 class ReportEngine(StrEnum):
@@ -76,7 +82,17 @@ def report(
     where: Annotated[list[str] | None, typer.Option("--filter", help="dim=value[,value]")] = None,
     grain: Annotated[Grain | None, typer.Option(help="day, week or month.")] = None,
     kpi: Annotated[list[str] | None, typer.Option(help="Only these KPI ids.")] = None,
-    output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
+    output: Annotated[
+        Format, typer.Option("--format", help="table, csv, json or pdf (a report view).")
+    ] = Format.TABLE,
+    view: Annotated[
+        ViewName | None,
+        typer.Option(help="A page's view (overview, funnel, ...): its tables as csv/json/pdf."),
+    ] = None,
+    table: Annotated[str | None, typer.Option(help="With --view: one table's id.")] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (pdf needs it).")
+    ] = None,
     engine: Annotated[
         ReportEngine, typer.Option(help="duckdb (the warehouse) or spark (needs --lake).")
     ] = ReportEngine.DUCKDB,
@@ -90,6 +106,10 @@ def report(
     """The full-funnel report for a date range, optionally compared and cut by dimensions."""
     first, last = _date(start, "--from"), _date(end, "--to")
     _check_range(first, last)
+    if view is not None or output is Format.PDF:
+        _check_engine_options(engine, lake, spark_master)
+        _view_report(workspace, view or ViewName.FUNNEL, first, last, output, table, output_file)
+        return
     unknown = sorted(set(kpi or []) - KNOWN_KPIS)
     if unknown:
         raise fail(f"--kpi: unknown KPI(s) {', '.join(unknown)}")
@@ -121,6 +141,31 @@ def report(
         _print_table(rows, list(request.dimensions), compare is not None)
     for kpi_id, reason in result.unsupported.items():
         console.print(f"[dim]{kpi_id}: not available for this cut ({reason})[/]")
+
+
+def _view_report(
+    workspace: str, view: ViewName, first: date, last: date, output: Format,
+    table: str | None, output_file: Path | None,
+) -> None:  # fmt: skip
+    """A report view (the page's numbers) as PDF, or its tables as CSV/JSON."""
+    if output is Format.PDF and output_file is None:
+        raise fail("--format pdf writes a file: add --output FILE")
+    if output is Format.TABLE:
+        output = Format.JSON
+    with opened_services() as services:
+        with services.catalog.session() as session:
+            target = workspaces.get_workspace(session, workspace)
+            session.expunge(target)
+        try:
+            found = build_view(services, target, view, ViewParameters(start=first, end=last))
+            body = export_response(found, ExportFormat(output.value), table).body
+        except ValidationFailed as exc:
+            raise fail(str(exc)) from None
+    if output_file is not None:
+        output_file.write_bytes(bytes(body))
+        console.print(f"wrote {output_file} ({len(body)} bytes)")
+    else:
+        print(bytes(body).decode(), end="" if output is Format.CSV else "\n")
 
 
 def _check_engine_options(engine: ReportEngine, lake: Path | None, master: str | None) -> None:
@@ -174,8 +219,10 @@ def goals_list(workspace: WorkspaceOption) -> None:
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
-        today = datetime.now().date()
-        table = Table("id", "KPI", "period", "target", "actual", "progress", "forecast", "on track")
+        today = datetime.now(zone(target.time_zone)).date()  # the workspace's day
+        table = Table(
+            "id", "KPI", "period", "target", "actual", "progress", "forecast (80%)", "verdict"
+        )
         for goal in goals_progress(services, target, today):
             share = "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%"
             table.add_row(
@@ -185,10 +232,17 @@ def goals_list(workspace: WorkspaceOption) -> None:
                 str(goal.target),
                 format_value(goal.kpi, goal.actual),
                 share,
-                format_value(goal.kpi, goal.forecast),
-                str(goal.on_track),
+                _interval(goal),
+                goal.verdict.value if goal.verdict else "n/a",
             )
         console.print(table)
+
+
+def _interval(goal: GoalProgress) -> str:
+    if goal.forecast is None or goal.forecast_low is None or goal.forecast_high is None:
+        return "n/a"
+    low, high = (format_value(goal.kpi, v) for v in (goal.forecast_low, goal.forecast_high))
+    return f"{format_value(goal.kpi, goal.forecast)} ({low} to {high})"
 
 
 @goals_app.command("set")
@@ -199,6 +253,8 @@ def goals_set(
     end: Annotated[str, typer.Option("--to", help="Last day of the period.")],
     target: Annotated[str, typer.Option(help="Target value (percentages as fractions: 0.02).")],
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
+    owner: Annotated[str, typer.Option(help="Who answers for the goal.")] = "",
+    team: Annotated[Team, typer.Option(help="social, site or ecommerce.")] = Team.SOCIAL,
 ) -> None:
     """Add a goal for a KPI and period."""
     try:
@@ -216,6 +272,8 @@ def goals_set(
             target=amount,
             known=KNOWN_KPIS,
             platform=platform,
+            owner=owner,
+            team=team,
         )
         console.print(f"goal {goal.id}: {kpi} = {amount} for {start}..{end}")
 

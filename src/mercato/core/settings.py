@@ -106,6 +106,18 @@ class Settings(BaseSettings):
     upload_rate_limit_per_minute: int = Field(
         default=20, ge=1, description="UGC upload form posts per minute per client address."
     )
+    share_rate_limit_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Requests per minute one client address may send to share links "
+        "(`/shared/...`, `/embed/...`).",
+    )
+    report_check_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="How often `mercato serve` looks for scheduled reports to send and "
+        "failed deliveries to retry; 0 = off.",
+    )
     base_url: str | None = Field(
         default=None,
         description="The public address of this install (e.g. https://mercato.example.com); "

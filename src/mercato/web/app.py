@@ -26,10 +26,13 @@ from mercato.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from mercato.core.secret_box import SecretBox
 from mercato.core.settings import Settings, load_settings
+from mercato.sharing.runner import ReportScheduler
 from mercato.web.api_docs import install_api_docs
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.proxies import TrustedProxies
+from mercato.web.report_views import renderer
 from mercato.web.routes import ROUTERS
 from mercato.web.routes.collect import rejection_recorder
 from mercato.web.routes.setup import needs_setup as needs_first_run
@@ -126,9 +129,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             )
             scheduler.start()
         _app.state.sync_scheduler = scheduler
+        reports = None
+        if settings.report_check_seconds > 0:
+            reports = ReportScheduler(
+                opened.catalog,
+                renderer(opened),
+                SecretBox(settings.resolved_secret_key()),
+                settings.report_check_seconds,
+            )
+            reports.start()
+        _app.state.report_scheduler = reports
         try:
             yield
         finally:
+            if reports is not None:
+                reports.stop()
             if scheduler is not None:
                 scheduler.stop()
             collector.stop()

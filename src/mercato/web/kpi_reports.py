@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from mercato.catalog import kpi_settings
 from mercato.catalog.models import Workspace
+from mercato.core.timeutil import zone
 from mercato.metrics import benchmarks as bm
 from mercato.metrics.compiler import Slice
 from mercato.metrics.goals import GoalProgress, progress
+from mercato.metrics.overview import data_bounds
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.metrics.report import Compare, Report, build_report, comparison_window
 from mercato.metrics.timebuckets import Grain
-from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.connection import ScopedWarehouse, Warehouse
 from mercato.web.services import Services
 
 FORECAST = "revenue_forecast"
@@ -79,16 +81,37 @@ def run_report(
     )
 
 
+def complete_through(scoped: ScopedWarehouse, time_zone: str, today: date) -> date:
+    """The last complete local day with data: yesterday, or the data's last day if earlier
+    (a loader lag or a demo seeded weeks ago is not a collapse of the business)."""
+    last = today - timedelta(days=1)
+    bounds = data_bounds(scoped)
+    if bounds is not None:
+        last_seen = bounds[1].replace(tzinfo=UTC).astimezone(zone(time_zone)).date()
+        last = min(last, last_seen)
+    return last
+
+
 def goals_progress(services: Services, workspace: Workspace, today: date) -> list[GoalProgress]:
+    """Every goal's progress over complete days (`today` is the workspace's local date)."""
     with services.catalog.session() as session:
         goals = kpi_settings.list_goals(session, workspace.id)
         session.expunge_all()
     scoped = services.warehouse.for_workspace(workspace.id)
+    through = complete_through(scoped, workspace.time_zone, today)
     found = []
     for goal in goals:
         parameters = forecast_parameters(services, workspace.id, goal.period_start, goal.period_end)
-        found.append(progress(scoped, goal, today, workspace.time_zone, parameters))
+        found.append(progress(scoped, goal, through, workspace.time_zone, parameters))
     return found
+
+
+def goal_rows(services: Services, workspace_id: str) -> dict[str, tuple[str, str, str]]:
+    """Goal id → (owner, team, note), for pages that show who owns what."""
+    with services.catalog.session() as session:
+        return {
+            g.id: (g.owner, g.team, g.note) for g in kpi_settings.list_goals(session, workspace_id)
+        }
 
 
 KNOWN_KPIS = frozenset(KPI_BY_ID)

@@ -12,12 +12,14 @@ from fastapi.templating import Jinja2Templates
 from mercato.core.scopes import Scope
 from mercato.core.urls import safe_link
 from mercato.web.auth import Principal, csrf_token
+from mercato.web.exports import export_href
 from mercato.web.security_headers import csp_nonce
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 # `{{ url|safe_link }}` is the URL when it is http(s) (or a same-origin path), else None.
 templates.env.filters["safe_link"] = lambda url: safe_link(url, relative=True)
+templates.env.globals["export_href"] = export_href
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
 # The dashboard's navigation, in funnel order: measure, then curate and sell, then sources.
@@ -26,6 +28,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/funnel", "Full funnel"),
     ("/traffic", "Traffic"),
     ("/attribution", "Attribution"),
+    ("/goals", "Goals"),
     ("/ugc", "UGC library"),
     ("/ugc/moderation", "Moderation"),
     ("/ugc/creators", "Creators"),

@@ -30,6 +30,7 @@ from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
+from mercato.catalog.models.sharing import ReportDelivery, ReportSchedule, ShareLink, SmtpServer
 from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
@@ -65,14 +66,18 @@ __all__ = [
     "Product",
     "ProductTag",
     "QualityEntry",
+    "ReportDelivery",
+    "ReportSchedule",
     "RevenueForecast",
     "RightsEvent",
+    "ShareLink",
     "ShopConnection",
     "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",
     "Site",
     "SiteOriginActivity",
+    "SmtpServer",
     "SocialAccount",
     "SyncCursor",
     "SyncRun",

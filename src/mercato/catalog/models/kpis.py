@@ -44,6 +44,9 @@ class KpiGoal(Base):
     target: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Shared goals: who answers for it, and which team's part of the funnel it measures.
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    team: Mapped[str] = mapped_column(String(32), default="social")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

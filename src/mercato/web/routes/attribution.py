@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +22,7 @@ from mercato.catalog.models import Site
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
+from mercato.web.exports import ExportFormat, export_response
 from mercato.web.services import Services
 from mercato.web.templating import render
 
@@ -320,7 +321,9 @@ def attribution_page(
     conversion: str = "any",
     start: str = "",
     end: str = "",
-) -> HTMLResponse:
+    format: ExportFormat | None = None,
+    table: str | None = None,
+) -> Response:
     """The form sends empty dates when a field is blank: blank means unbounded."""
     form = {"model": model, "by": by, "window": window, "order": order, "credit": credit,
             "conversion": conversion, "start": start, "end": end}  # fmt: skip
@@ -328,6 +331,11 @@ def attribution_page(
         services, principal, _local_day(start, "start"), _local_day(end, "end"), model=model,
         by=by, window=window, order=order, credit=credit, conversion=conversion,
     )  # fmt: skip
+    if format is not None:
+        from mercato.web.report_views import attribution_view  # builds on this module
+
+        span = (_local_day(start, "start"), _local_day(end, "end"))
+        return export_response(attribution_view(principal, span, report), format, table)
     return render(
         request,
         "attribution.html",

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
@@ -17,7 +17,9 @@ from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
 from mercato.metrics.spec import Kpi, Stage
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, ServicesDep
+from mercato.web.exports import ExportFormat
 from mercato.web.kpi_reports import (
     ReportRequest,
     benchmark_map,
@@ -91,7 +93,7 @@ def _benchmark_text(kpi: Kpi, mark: Benchmark | None, per_platform: list[Benchma
     return ", ".join(f"{b.platform} {format_value(kpi, b.value)}" for b in per_platform)
 
 
-def _drill(report: Report, dimension: str) -> dict[str, Any]:
+def drill_table(report: Report, dimension: str) -> dict[str, Any]:
     keys = sorted({line.key for line in report.lines})
     cells = {
         (line.kpi.id, line.key): format_value(line.kpi, line.current.value) for line in report.lines
@@ -113,13 +115,20 @@ def funnel_page(
     end: date | None = None,
     compare: Compare = Compare.PREVIOUS,
     drill: str = "platform",
-) -> HTMLResponse:
+    format: ExportFormat | None = None,
+    table: str | None = None,
+) -> Response:
     workspace = principal.workspace
     today = datetime.now(zone(workspace.time_zone)).date()
     end = end or default_range(services, principal)[1]  # the last day that has data
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     check_day_range(start, end, location="end")
     drill = drill if drill in DRILLS else "platform"
+    if format is not None:
+        from mercato.web.report_views import page_export  # builds on this module
+
+        view = ViewParameters(start=start, end=end)
+        return page_export(services, principal, ViewName.FUNNEL, view, format, table)
     report = run_report(services, workspace, ReportRequest(start, end, compare))
     marks = benchmark_map(workspace_benchmarks(services, workspace.id))
     scoped = services.warehouse.for_workspace(workspace.id)
@@ -143,7 +152,7 @@ def funnel_page(
         end=end,
         compare=compare,
         base=report.base_window,
-        drill=_drill(drilled, drill),
+        drill=drill_table(drilled, drill),
         drills=DRILLS,
         goals=goals_progress(services, workspace, today),
         journeys=sessions_before_purchase(scoped, begin_utc, end_utc),

@@ -6,12 +6,14 @@ import json
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
+from mercato.web.exports import ExportFormat
 from mercato.web.routes.overview import default_range
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -49,7 +51,7 @@ def _public(row: TrafficRow) -> TrafficRowPublic:
     )
 
 
-def _report(
+def traffic_report(
     services: Services, principal: Principal, start: date | None, end: date | None
 ) -> tuple[Traffic, date, date]:
     end = end or default_range(services, principal)[1]  # the last day that has data
@@ -70,8 +72,15 @@ def traffic_page(
     principal: AnalyticsPage,
     start: date | None = None,
     end: date | None = None,
-) -> HTMLResponse:
-    report, start, end = _report(services, principal, start, end)
+    format: ExportFormat | None = None,
+    table: str | None = None,
+) -> Response:
+    report, start, end = traffic_report(services, principal, start, end)
+    if format is not None:
+        from mercato.web.report_views import page_export  # builds on this module
+
+        view = ViewParameters(start=start, end=end)
+        return page_export(services, principal, ViewName.TRAFFIC, view, format, table)
     figure = {
         "data": [
             {
@@ -114,7 +123,7 @@ def get_traffic(
 ) -> TrafficPublic:
     """Sessions, engaged sessions and engaged time by channel, social platform and landing page
     for local days `start`..`end` (default: the last 30 days)."""
-    report, start, end = _report(services, principal, start, end)
+    report, start, end = traffic_report(services, principal, start, end)
     return TrafficPublic(
         start=start,
         end=end,
