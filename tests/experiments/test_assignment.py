@@ -120,5 +120,6 @@ def test_hashing_alone_would_move_visitors() -> None:
 def test_outside_coverage_is_not_stored() -> None:
     store = _Memory()
     results = [assign(store, "exp_c", f"u{i}", ["a", "b"], [1, 1], 0.0) for i in range(50)]
-    assert results == [None] * 50 and store.rows == {}
+    assert results == [None] * 50
+    assert store.rows == {}
     assert hashed_variant("exp_c", "u1", [1, 1], 0.0) == NOT_ASSIGNED

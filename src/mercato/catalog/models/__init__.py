@@ -19,6 +19,11 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.experiments import (
+    Experiment,
+    ExperimentAssignment,
+    ExperimentVariant,
+)
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
@@ -43,6 +48,9 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "Experiment",
+    "ExperimentAssignment",
+    "ExperimentVariant",
     "FlaggedProduct",
     "Gallery",
     "GalleryItem",
