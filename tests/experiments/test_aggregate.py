@@ -19,8 +19,15 @@ START = datetime(2024, 5, 1, 9, 0, 0, 123456)
 
 
 def _event(ws: str, n: int, visitor: str, name: str, ts: datetime, **extra: Any) -> dict[str, Any]:
-    return {"workspace_id": ws, "event_id": f"ev{n}", "ts": ts, "name": name,
-            "visitor_id": visitor, "identity_mode": "first_party_id", **extra}  # fmt: skip
+    return {
+        "workspace_id": ws,
+        "event_id": f"ev{n}",
+        "ts": ts,
+        "name": name,
+        "visitor_id": visitor,
+        "identity_mode": "first_party_id",
+        **extra,
+    }
 
 
 def build() -> tuple[dict[str, pa.Table], dict[str, dict[str, Any]]]:
@@ -34,22 +41,51 @@ def build() -> tuple[dict[str, pa.Table], dict[str, dict[str, Any]]]:
         visitor = f"v{i:03d}"
         variant = ["control", "bigger"][i % 2]
         first = START + timedelta(minutes=int(rng.integers(0, 5000)), microseconds=i)
-        facts = dict(variant=variant, exposed_at=first, views=0, clicks=0, add_to_carts=0,
-                     later_pageviews=0, orders=0, revenue=0.0, pre_orders=0, pre_revenue=0.0,
-                     pre_add_to_carts=0, activated=False)  # fmt: skip
+        facts = {
+            "variant": variant,
+            "exposed_at": first,
+            "views": 0,
+            "clicks": 0,
+            "add_to_carts": 0,
+            "later_pageviews": 0,
+            "orders": 0,
+            "revenue": 0.0,
+            "pre_orders": 0,
+            "pre_revenue": 0.0,
+            "pre_add_to_carts": 0,
+            "activated": False,
+        }
         for repeat in range(int(rng.integers(1, 3))):  # repeated deliveries: first one counts
             n += 1
-            events.append(_event(WS, n, visitor, "experiment_exposure",
-                                 first + timedelta(hours=repeat), experiment_id=EXP,
-                                 variant=variant, gallery_id=GAL))  # fmt: skip
+            events.append(
+                _event(
+                    WS,
+                    n,
+                    visitor,
+                    "experiment_exposure",
+                    first + timedelta(hours=repeat),
+                    experiment_id=EXP,
+                    variant=variant,
+                    gallery_id=GAL,
+                )
+            )
         for _ in range(int(rng.integers(0, 6))):
             n += 1
             offset = timedelta(minutes=int(rng.integers(-3000, 3000)))
             name = str(rng.choice(["gallery_view", "ugc_click", "add_to_cart", "page_view"]))
             gallery = str(rng.choice([GAL, "gal_elsewhere"]))
             props = f'{{"experiment_id":"{EXP}","variant":"{variant}"}}'
-            events.append(_event(WS, n, visitor, name, first + offset, gallery_id=gallery,
-                                 properties=props if name == "gallery_view" else None))  # fmt: skip
+            events.append(
+                _event(
+                    WS,
+                    n,
+                    visitor,
+                    name,
+                    first + offset,
+                    gallery_id=gallery,
+                    properties=props if name == "gallery_view" else None,
+                )
+            )
             after = offset >= timedelta(0)
             if name == "gallery_view":
                 facts["activated"] = True
@@ -70,12 +106,30 @@ def build() -> tuple[dict[str, pa.Table], dict[str, dict[str, Any]]]:
             order_id = f"o{i}-{k}"
             tracked_only = k == 1
             n += 1
-            events.append(_event(WS, n, visitor, "purchase", first + offset, order_id=order_id,
-                                 revenue=amount, currency="USD"))  # fmt: skip
+            events.append(
+                _event(
+                    WS,
+                    n,
+                    visitor,
+                    "purchase",
+                    first + offset,
+                    order_id=order_id,
+                    revenue=amount,
+                    currency="USD",
+                )
+            )
             if not tracked_only:  # the stored order wins over its purchase event
-                orders.append({"workspace_id": WS, "order_id": order_id, "visitor_id": visitor,
-                               "placed_at": first + offset, "net": amount, "gross": amount,
-                               "currency": "USD"})  # fmt: skip
+                orders.append(
+                    {
+                        "workspace_id": WS,
+                        "order_id": order_id,
+                        "visitor_id": visitor,
+                        "placed_at": first + offset,
+                        "net": amount,
+                        "gross": amount,
+                        "currency": "USD",
+                    }
+                )
             if offset >= timedelta(0):
                 facts["orders"] += 1
                 facts["revenue"] += float(amount)
@@ -84,10 +138,20 @@ def build() -> tuple[dict[str, pa.Table], dict[str, dict[str, Any]]]:
                 facts["pre_revenue"] += float(amount)
         expected[visitor] = facts
     # noise that must not count: another workspace, another experiment, an unexposed visitor
-    events.append(_event(OTHER, 0, "v000", "experiment_exposure", START, experiment_id=EXP,
-                         variant="control"))  # fmt: skip
-    events.append(_event(WS, n + 1, "v999", "experiment_exposure", START, experiment_id="exp_x",
-                         variant="control"))  # fmt: skip
+    events.append(
+        _event(OTHER, 0, "v000", "experiment_exposure", START, experiment_id=EXP, variant="control")
+    )
+    events.append(
+        _event(
+            WS,
+            n + 1,
+            "v999",
+            "experiment_exposure",
+            START,
+            experiment_id="exp_x",
+            variant="control",
+        )
+    )
     events.append(_event(WS, n + 2, "v998", "add_to_cart", START))
     return {"events": arrow("events", events), "orders": arrow("orders", orders)}, expected
 

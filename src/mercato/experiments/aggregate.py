@@ -24,10 +24,21 @@ PRE_PERIOD_DAYS = 28
 BOUNCE_WINDOW_MINUTES = 30
 CLICKS = ("ugc_click", "product_click")
 COLUMNS = [
-    "visitor_id", "variant", "identity_mode", "exposed_at", "activated", "views", "clicks",
-    "add_to_carts", "later_pageviews", "orders", "revenue", "pre_orders", "pre_revenue",
+    "visitor_id",
+    "variant",
+    "identity_mode",
+    "exposed_at",
+    "activated",
+    "views",
+    "clicks",
+    "add_to_carts",
+    "later_pageviews",
+    "orders",
+    "revenue",
+    "pre_orders",
+    "pre_revenue",
     "pre_add_to_carts",
-]  # fmt: skip
+]
 
 
 def _units(events: ir.Table, experiment_id: str) -> ir.Table:

@@ -72,20 +72,23 @@ def live_experiments(
                     (Experiment.gallery_id == gallery_id) | Experiment.gallery_id.is_(None),
                 )
             )
-            rank = {None: 0}
+            rank: dict[str | None, int] = {None: 0}
             ordered = sorted(
                 found, key=lambda e: (e.kind != Kind.HOLDOUT, rank.get(e.gallery_id, 1), e.id)
             )
             document = [
                 {
-                    "id": e.id, "kind": e.kind, "seed": e.seed, "coverage": e.coverage,
+                    "id": e.id,
+                    "kind": e.kind,
+                    "seed": e.seed,
+                    "coverage": e.coverage,
                     "variants": [
                         {"key": v.key, "kind": v.kind, "weight": v.weight, "config": v.config}
                         for v in variants_of(session, e.id)
                     ],
                 }
                 for e in ordered
-            ]  # fmt: skip
+            ]
         return Delivery(json.dumps(document).encode(), "", "application/json"), None
 
     body = cache.get_or_build(workspace_id, ("experiments", gallery_id), build).body
@@ -120,7 +123,6 @@ class CatalogAssignments:
                         assigned_at=utcnow(),
                     )
                 )
-                session.commit()
         except IntegrityError:
             pass  # another request stored this unit first; `get` answers from now on
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from mercato.experiments.schemas import (
     ComparisonPublic,
@@ -33,12 +34,14 @@ from mercato.stats import (
     srm_check,
 )
 
+FloatArray = NDArray[np.float64]
 LOWER_IS_BETTER = frozenset({Metric.BOUNCE_RATE})
 HOLDOUT_METRICS = (Metric.CONVERSION_RATE, Metric.REVENUE_PER_VISITOR)
 
 
-def _bool(values: pd.Series) -> np.ndarray:
-    return values.to_numpy(dtype=bool).astype(np.float64)
+def _bool(values: pd.Series) -> FloatArray:
+    flags: FloatArray = values.to_numpy(dtype=bool).astype(np.float64)
+    return flags
 
 
 def metric_sample(frame: pd.DataFrame, name: str, metric: Metric) -> VariantSample:
@@ -92,11 +95,20 @@ def _public(metric: Metric, c: Comparison, alpha: float) -> ComparisonPublic:
         c.chance_to_win is not None and not c.ci_low <= 0 <= c.ci_high
     )
     return ComparisonPublic(
-        metric=metric, variant=c.variant, baseline=c.baseline, baseline_mean=c.baseline_mean,
-        variant_mean=c.variant_mean, relative_lift=c.relative_lift, ci_low=c.ci_low,
-        ci_high=c.ci_high, p_value=c.p_value, adjusted_p_value=c.adjusted_p_value,
-        chance_to_win=c.chance_to_win, significant=significant, method=c.method,
-    )  # fmt: skip
+        metric=metric,
+        variant=c.variant,
+        baseline=c.baseline,
+        baseline_mean=c.baseline_mean,
+        variant_mean=c.variant_mean,
+        relative_lift=c.relative_lift,
+        ci_low=c.ci_low,
+        ci_high=c.ci_high,
+        p_value=c.p_value,
+        adjusted_p_value=c.adjusted_p_value,
+        chance_to_win=c.chance_to_win,
+        significant=significant,
+        method=c.method,
+    )
 
 
 def metrics_of(experiment: ExperimentPublic) -> list[Metric]:
@@ -132,7 +144,7 @@ def _correlational(frame: pd.DataFrame, experiment: ExperimentPublic) -> list[Co
     held = {v.key for v in experiment.variants if v.kind == VariantKind.HOLDOUT}
     shown = frame[~frame.variant.isin(held)]
     clicked = (shown.clicks > 0).to_numpy()
-    found = []
+    found: list[ComparisonPublic] = []
     if clicked.all() or not clicked.any():
         return found
     for metric in HOLDOUT_METRICS:
@@ -156,9 +168,9 @@ def _verdict(
             "verdict is given. Check for lost exposures or a changed split."
         )
     primary = [c for c in comparisons if c.metric == experiment.primary_metric]
-    better = LOWER_IS_BETTER.__contains__(experiment.primary_metric)
-    wins = [c for c in primary if c.significant and (c.relative_lift < 0) == better]
-    losses = [c for c in primary if c.significant and (c.relative_lift < 0) != better]
+    lower_better = experiment.primary_metric in LOWER_IS_BETTER
+    wins = [c for c in primary if c.significant and (c.relative_lift < 0) == lower_better]
+    losses = [c for c in primary if c.significant and (c.relative_lift < 0) != lower_better]
     if wins:
         best = max(wins, key=lambda c: abs(c.relative_lift))
         return Verdict.WINNER, f"{best.variant} beats {best.baseline} on {best.metric}."
@@ -185,6 +197,13 @@ def analyse(
     method = comparisons[0].method if comparisons else ""
     note = "; ".join(notes)
     return ResultsPublic(
-        experiment=experiment, counts=counts, srm=srm, verdict=verdict, verdict_text=text,
-        comparisons=comparisons, correlational=correlational, method=method, note=note,
-    )  # fmt: skip
+        experiment=experiment,
+        counts=counts,
+        srm=srm,
+        verdict=verdict,
+        verdict_text=text,
+        comparisons=comparisons,
+        correlational=correlational,
+        method=method,
+        note=note,
+    )

@@ -17,7 +17,9 @@ from mercato.catalog.models import (
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.ids import new_id
 from mercato.core.timeutil import utcnow
+from mercato.experiments.aggregate import Executor, visitor_facts
 from mercato.experiments.errors import ExperimentError
+from mercato.experiments.results import analyse
 from mercato.experiments.schemas import (
     ExperimentCreate,
     ExperimentPublic,
@@ -25,12 +27,14 @@ from mercato.experiments.schemas import (
     GalleryConfig,
     Kind,
     Metric,
+    ResultsPublic,
     Status,
     VariantCreate,
     VariantKind,
     VariantPublic,
 )
 from mercato.galleries.definitions import GalleryDraft, validate
+from mercato.warehouse.connection import ScopedWarehouse
 
 HOLDOUT_KEYS = ("galleries", "holdout")
 
@@ -301,3 +305,16 @@ def public(session: Session, experiment: Experiment) -> ExperimentPublic:
         stopped_at=experiment.stopped_at,
         created_at=experiment.created_at,
     )
+
+
+def experiment_results(
+    session: Session,
+    scoped: ScopedWarehouse,
+    workspace_id: str,
+    experiment_id: str,
+    executor: Executor | None = None,
+) -> ResultsPublic:
+    """Exposures and outcomes from the warehouse, compared (see docs/experiments.md)."""
+    experiment = public(session, get_experiment(session, workspace_id, experiment_id))
+    frame = visitor_facts(scoped, experiment.id, experiment.gallery_id, executor)
+    return analyse(frame, experiment)

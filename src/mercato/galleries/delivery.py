@@ -99,9 +99,15 @@ def _payload(
         if gallery is None:
             raise NotFoundError(f"no gallery {gallery_id!r}")
         if variant is not None and variant.holdout:
-            payload = {"id": gallery.id, "name": gallery.name, "layout": gallery.layout,
-                       "placement": gallery.placement, "fallback_used": False,
-                       "product": None, "items": []}  # fmt: skip
+            payload = {
+                "id": gallery.id,
+                "name": gallery.name,
+                "layout": gallery.layout,
+                "placement": gallery.placement,
+                "fallback_used": False,
+                "product": None,
+                "items": [],
+            }
             return {**payload, "experiment": variant.label()}, None
         manual: list[str] | None = None
         if variant is not None and variant.config is not None:
