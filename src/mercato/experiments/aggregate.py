@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from mercato.experiments.delivery import EXPOSURE
+from mercato.experiments.schemas import EXPOSURE
 from mercato.warehouse.connection import ScopedWarehouse
 
 Executor = Callable[[ir.Table], Any]

@@ -27,12 +27,10 @@ from mercato.collect.payload import TrackerEvent
 from mercato.core.ids import new_id
 from mercato.core.timeutil import utcnow
 from mercato.experiments.assignment import assign
-from mercato.experiments.schemas import Kind, Status, VariantKind
+from mercato.experiments.schemas import EXPOSURE, Kind, Status, VariantKind
 from mercato.experiments.service import variants_of
 from mercato.galleries.cache import Delivery, DeliveryCache
 from mercato.galleries.delivery import Variant
-
-EXPOSURE = "experiment_exposure"
 
 
 @dataclass(frozen=True)
