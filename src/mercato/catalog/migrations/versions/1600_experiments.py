@@ -1,7 +1,7 @@
 """experiments: definitions, variants, assignments
 
 Revision ID: 1600_experiments
-Revises: 0002_ugc_candidates
+Revises: 0400_galleries (experiments target galleries, as galleries build on UGC)
 Create Date: 2026-12-02 13:00:47.257941
 """
 
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1600_experiments"
-down_revision = "0002_ugc_candidates"
+down_revision = "0400_galleries"
 branch_labels = None
-depends_on = "0400_galleries"
+depends_on = None
 
 
 def upgrade() -> None:
