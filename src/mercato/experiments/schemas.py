@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-
 # The warehouse event a delivery logs for each experiment the visitor is assigned in.
 EXPOSURE = "experiment_exposure"
 
