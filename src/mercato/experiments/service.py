@@ -150,14 +150,17 @@ def _check_target(session: Session, workspace_id: str, draft: ExperimentCreate) 
         raise ValidationFailed(f"no gallery {draft.gallery_id!r}", location="gallery_id")
 
 
-def create_experiment(session: Session, workspace_id: str, draft: ExperimentCreate) -> Experiment:
+def create_experiment(
+    session: Session, workspace_id: str, draft: ExperimentCreate, *, experiment_id: str | None = None
+) -> Experiment:
+    """A draft experiment; `experiment_id` (also its hashing seed) is for reproducible demos."""
     _check_target(session, workspace_id, draft)
     variants = _variants_for(draft)
     _check_variants(variants, draft.kind)
     checked = [
         _check_variant(session, workspace_id, v, f"variants[{i}]") for i, v in enumerate(variants)
     ]
-    experiment_id = new_id("exp")
+    experiment_id = experiment_id or new_id("exp")
     experiment = Experiment(
         id=experiment_id,
         seed=experiment_id,  # GrowthBook's seed is the experiment key
