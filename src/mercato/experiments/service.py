@@ -151,7 +151,11 @@ def _check_target(session: Session, workspace_id: str, draft: ExperimentCreate) 
 
 
 def create_experiment(
-    session: Session, workspace_id: str, draft: ExperimentCreate, *, experiment_id: str | None = None
+    session: Session,
+    workspace_id: str,
+    draft: ExperimentCreate,
+    *,
+    experiment_id: str | None = None,
 ) -> Experiment:
     """A draft experiment; `experiment_id` (also its hashing seed) is for reproducible demos."""
     _check_target(session, workspace_id, draft)
