@@ -16,6 +16,7 @@ gallery view and click events carry no session (they do not change any session's
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -115,6 +116,44 @@ def _event(n: int, visitor: str, name: str, ts: datetime, **extra: Any) -> dict[
     }
 
 
+class _Log:
+    """The rows the demo writes: first assignments (catalog) and events (warehouse)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.assignments: list[ExperimentAssignment] = []
+
+    def event(self, visitor: str, name: str, ts: datetime, **extra: Any) -> None:
+        self.events.append(_event(len(self.events), visitor, name, ts, **extra))
+
+    def expose(
+        self, experiment_id: str, visitor: str, at: datetime, variant: str, gid: str
+    ) -> None:
+        self.assignments.append(
+            ExperimentAssignment(
+                experiment_id=experiment_id,
+                unit=visitor,
+                variant=variant,
+                identity_mode="first_party_id",
+                assigned_at=at,
+            )
+        )
+        self.event(
+            visitor, EXPOSURE, at, experiment_id=experiment_id, variant=variant, gallery_id=gid
+        )
+
+    def views_and_clicks(
+        self, rng: np.random.Generator, visitor: str, at: datetime, gid: str, label: str, ctr: float
+    ) -> None:
+        """1 + Poisson(1) gallery views (naming the experiment: activation), each clicked
+        with probability `ctr`."""
+        for view in range(1 + int(rng.poisson(1.0))):
+            ts = at + timedelta(seconds=2 + 30 * view)
+            self.event(visitor, "gallery_view", ts, gallery_id=gid, properties=label)
+            if rng.random() < ctr:
+                self.event(visitor, "ugc_click", ts + timedelta(seconds=5), gallery_id=gid)
+
+
 def seed_experiments(
     session: Session,
     scoped: ScopedWarehouse,
@@ -123,79 +162,28 @@ def seed_experiments(
     seed: int,
 ) -> dict[str, Any]:
     """Create, run (as data) and stop both experiments; return their ground truth."""
-    workspace_id = scoped.workspace_id
-    ab_id, holdout_id, gid = _experiments(session, workspace_id, seed)
+    ab_id, holdout_id, gid = _experiments(session, scoped.workspace_id, seed)
     units, firsts, buyers = _units(scoped)
-    rows: list[dict[str, Any]] = []
-    assignments: list[ExperimentAssignment] = []
+    log = _Log()
     for visitor, at in zip(units, firsts, strict=True):
         held = hashed_variant(holdout_id, visitor, [1 - HOLDOUT_SHARE, HOLDOUT_SHARE], 1) == 1
-        arm = "holdout" if held else "galleries"
-        assignments.append(
-            ExperimentAssignment(
-                experiment_id=holdout_id,
-                unit=visitor,
-                variant=arm,
-                identity_mode="first_party_id",
-                assigned_at=at,
-            )
-        )
-        rows.append(
-            _event(
-                len(rows),
-                visitor,
-                EXPOSURE,
-                at,
-                experiment_id=holdout_id,
-                variant=arm,
-                gallery_id=gid,
-            )
-        )
+        log.expose(holdout_id, visitor, at, "holdout" if held else "galleries", gid)
         if held:
             continue
         variant = ["grid", "carousel"][hashed_variant(ab_id, visitor, [1, 1], 1)]
-        assignments.append(
-            ExperimentAssignment(
-                experiment_id=ab_id,
-                unit=visitor,
-                variant=variant,
-                identity_mode="first_party_id",
-                assigned_at=at,
-            )
-        )
-        rows.append(
-            _event(
-                len(rows),
-                visitor,
-                EXPOSURE,
-                at,
-                experiment_id=ab_id,
-                variant=variant,
-                gallery_id=gid,
-            )
-        )
+        log.expose(ab_id, visitor, at, variant, gid)
         ctr = CTR_CAROUSEL if variant == "carousel" else CTR_GRID
-        if visitor in buyers:
-            ctr *= BUYER_CLICK_FACTOR
-        props = f'{{"experiment_id":"{ab_id}","variant":"{variant}"}}'
-        for view in range(1 + int(rng.poisson(1.0))):
-            ts = at + timedelta(seconds=2 + 30 * view)
-            rows.append(
-                _event(len(rows), visitor, "gallery_view", ts, gallery_id=gid, properties=props)
-            )
-            if rng.random() < ctr:
-                rows.append(
-                    _event(
-                        len(rows), visitor, "ugc_click", ts + timedelta(seconds=5), gallery_id=gid
-                    )
-                )
-    session.add_all(assignments)
-    writer.write("events", _table(workspace_id, rows))
+        ctr *= BUYER_CLICK_FACTOR if visitor in buyers else 1.0
+        label = json.dumps({"experiment_id": ab_id, "variant": variant})
+        log.views_and_clicks(rng, visitor, at, gid, label, ctr)
+    session.add_all(log.assignments)
+    writer.write("events", _table(scoped.workspace_id, log.events))
     return {
         "ab": {
             "id": ab_id,
             "metric": Metric.GALLERY_CTR.value,
             "ctr": {"grid": CTR_GRID, "carousel": CTR_CAROUSEL},
+            "buyer_click_factor": BUYER_CLICK_FACTOR,
             "true_relative_lift": CTR_CAROUSEL / CTR_GRID - 1,
         },
         "holdout": {
@@ -203,7 +191,6 @@ def seed_experiments(
             "share": HOLDOUT_SHARE,
             "true_conversion_lift": 0.0,
             "true_revenue_per_visitor_lift": 0.0,
-            "buyer_click_factor": BUYER_CLICK_FACTOR,
         },
         "window": [START.isoformat(), END.isoformat()],
     }
