@@ -265,3 +265,57 @@ def test_flat_prior_bayes_agrees_with_fixed_horizon() -> None:
         1 - fixed.p_value / 2 if fixed.relative_lift > 0 else fixed.p_value / 2
     )
     assert "flat prior" in flat.method
+
+
+def test_cuped_effect_is_the_difference_less_theta_times_the_pre_period_gap() -> None:
+    rng = np.random.default_rng(10)
+    pre = [rng.gamma(2, 10, 800), rng.gamma(2, 10, 700)]
+    post = [0.5 * p + rng.gamma(2, 5, p.size) for p in pre]
+    samples = [VariantSample(n, y, covariate=x) for n, y, x in zip("ab", post, pre, strict=True)]
+    result = compare(samples, FIXED)[0]
+    theta = scipy_stats.linregress(np.concatenate(pre), np.concatenate(post)).slope
+    expected = (post[1].mean() - post[0].mean()) - theta * (pre[1].mean() - pre[0].mean())
+    assert result.absolute_effect == pytest.approx(expected, rel=1e-9)
+
+
+def test_cuped_on_a_ratio_metric_regresses_the_linearised_ratio() -> None:
+    rng = np.random.default_rng(11)
+    intent = rng.gamma(2, 1, 2000)
+    views = rng.poisson(1 + 2 * intent).astype(float)
+    # Keen visitors click a larger share of what they view, before and during the test.
+    click_rate = 0.05 + 0.4 * intent / (1 + intent)
+    clicks = rng.binomial(views.astype(int), click_rate).astype(float)
+    pre_clicks = rng.poisson(click_rate * (1 + 2 * intent)).astype(float)
+    theta, _ = cuped_theta([clicks], [views], [pre_clicks])
+    linear = clicks - clicks.sum() / views.sum() * views
+    assert theta == pytest.approx(scipy_stats.linregress(pre_clicks, linear).slope, rel=1e-9)
+    half = [slice(0, 1000), slice(1000, 2000)]
+    plain = [VariantSample(n, clicks[s], views[s]) for n, s in zip("ab", half, strict=True)]
+    adjusted = [
+        VariantSample(n, clicks[s], views[s], pre_clicks[s])
+        for n, s in zip("ab", half, strict=True)
+    ]
+    p, c = compare(plain, FIXED)[0], compare(adjusted, FIXED)[0]
+    # Variance falls by about r^2, r the pooled correlation of covariate and linearised ratio.
+    squared_width_ratio = ((c.ci_high - c.ci_low) / (p.ci_high - p.ci_low)) ** 2
+    assert squared_width_ratio < 0.97
+    assert squared_width_ratio == pytest.approx(
+        1 - np.corrcoef(linear, pre_clicks)[0, 1] ** 2, abs=0.02
+    )
+    assert c.method.startswith("delta method (ratio, relative lift), CUPED")
+
+
+def test_always_valid_p_value_is_the_inverse_mixture_likelihood_ratio() -> None:
+    rng = np.random.default_rng(12)
+    arms = [
+        VariantSample("a", rng.binomial(1, 0.1, 2500)),
+        VariantSample("b", rng.binomial(1, 0.118, 2500)),
+    ]
+    fixed = compare(arms, FIXED)[0]
+    seq = compare(arms, AnalysisOptions(sequential_tuning=8000))[0]
+    variance = ((fixed.ci_high - fixed.ci_low) / 2 / 1.959963985) ** 2
+    tau2 = variance * 5000 * (-2 * math.log(0.05) + math.log(-2 * math.log(0.05) + 1)) / 8000
+    likelihood_ratio = math.sqrt(variance / (variance + tau2)) * math.exp(
+        tau2 * fixed.relative_lift**2 / (2 * variance * (variance + tau2))
+    )
+    assert seq.p_value == pytest.approx(min(1.0, 1 / likelihood_ratio), rel=1e-6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,9 +35,10 @@ class VariantSample:
     """
 
     name: str
-    numerator: FloatArray
-    denominator: FloatArray | None = None
-    covariate: FloatArray | None = None
+    # Any numeric dtype is accepted (0/1 ints, counts); __post_init__ stores float64 copies.
+    numerator: NDArray[Any]
+    denominator: NDArray[Any] | None = None
+    covariate: NDArray[Any] | None = None
 
     def __post_init__(self) -> None:
         numerator = _as_units(self.name, "numerator", self.numerator)
