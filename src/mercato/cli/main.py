@@ -17,6 +17,7 @@ from mercato.cli import (
     connectors,
     demo,
     discovery,
+    experiments,
     galleries,
     imports,
     quality,
@@ -52,6 +53,7 @@ app.add_typer(sharing.reports_app, name="reports")
 app.add_typer(sharing.smtp_app, name="smtp")
 app.command("report")(report.report)
 app.add_typer(galleries.galleries_app, name="galleries")
+app.add_typer(experiments.experiments_app, name="experiments")
 app.add_typer(imports.import_app, name="import")
 app.command("serve")(serve)
 connectors.register_import_kinds(imports.import_app)

@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,7 @@ from mercato.core.settings import Settings
 from mercato.demo.brand import BrandIds, reset_brand
 from mercato.demo.channels import ORGANIC_SOCIAL
 from mercato.demo.events import build_events
+from mercato.demo.experiments import seed_experiments
 from mercato.demo.orders import build_orders
 from mercato.demo.outcomes import draw_outcomes
 from mercato.demo.pages import build_pages, entry_pages
@@ -58,6 +59,7 @@ STAGES = (
     "social daily",
     "ad spend",
     "ugc library",
+    "experiments",
     "truth",
 )
 DEMO_UGC_ITEMS = 60
@@ -134,6 +136,17 @@ def seed_demo_brand(
                 session, context, stage_rng(seed, "ugc"), count=ugc_items, embedder=embedder
             )
     report("ugc library", 1, 1)
+    experiments: dict[str, Any] = {}
+    if library is not None:
+        with services.catalog.session() as session:
+            experiments = seed_experiments(
+                session,
+                services.warehouse.for_workspace(ids.workspace_id),
+                writer,
+                stage_rng(seed, "experiments"),
+                seed,
+            )
+    report("experiments", 1, 1)
     truth = build_truth(
         seed=seed,
         visitors=visitors,
@@ -143,6 +156,7 @@ def seed_demo_brand(
         lift=conversion_lift(),
     )
     truth.rows = dict(writer.rows)
+    truth.experiments = experiments
     path = truth.save(services.settings.data_dir / TRUTH_FILE)
     report("truth", 1, 1)
     return DemoSummary(

@@ -67,6 +67,8 @@ class GroundTruth:
     engagement: dict[str, EngagementTruth]
     attribution: AttributionTruth
     rows: dict[str, int] = field(default_factory=dict)
+    # The finished A/B test and holdout: their ids and true effects (demo/experiments.py).
+    experiments: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

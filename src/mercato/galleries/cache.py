@@ -21,6 +21,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from mercato.catalog.models import (
+    Experiment,
+    ExperimentVariant,
     Gallery,
     GalleryItem,
     Product,
@@ -33,7 +35,11 @@ from mercato.catalog.models import (
 )
 from mercato.core.timeutil import utcnow
 
+# Experiments decide which variant a gallery serves; their assignments are never watched
+# (one is written per new visitor and would empty the cache on every first visit).
 WATCHED = (
+    Experiment,
+    ExperimentVariant,
     Gallery,
     GalleryItem,
     Product,

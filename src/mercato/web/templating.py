@@ -33,6 +33,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/ugc/moderation", "Moderation"),
     ("/ugc/creators", "Creators"),
     ("/galleries", "Galleries"),
+    ("/experiments", "Experiments"),
     ("/sources", "Sources"),
     ("/data-quality", "Data quality"),
 ]

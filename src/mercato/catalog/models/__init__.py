@@ -26,6 +26,11 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.experiments import (
+    Experiment,
+    ExperimentAssignment,
+    ExperimentVariant,
+)
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
@@ -52,6 +57,9 @@ __all__ = [
     "CollectionItem",
     "Creator",
     "DiscoveryWatch",
+    "Experiment",
+    "ExperimentAssignment",
+    "ExperimentVariant",
     "FlaggedProduct",
     "Gallery",
     "GalleryItem",

@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from mercato.catalog.models import Site, SocialAccount
 from mercato.galleries.cache import DeliveryCache, etag_of
-from mercato.galleries.delivery import check_origin, deliver
+from mercato.galleries.delivery import check_origin, deliver, gallery_access
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import ShopPost, shop_payload, shop_view
 from mercato.web.auth import ServicesDep
+from mercato.web.experiment_delivery import Visitor, experiment_variant
 from mercato.web.security_headers import fragment_policy
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -63,18 +64,20 @@ def _gallery(
     gallery_id: str,
     fmt: str,
     context: PageContext,
+    visitor: Visitor | None = None,
 ) -> Response:
     origin = request.headers.get("origin")
-    delivery, access = deliver(
-        services.catalog,
-        delivery_cache(request),
-        gallery_id,
-        context,
-        fmt,
-        base_url_of(request),
-    )
+    cache = delivery_cache(request)
+    access = gallery_access(services.catalog, cache, gallery_id)
     check_origin(access, origin, base_url_of(request))
-    headers = {"ETag": delivery.etag, "Cache-Control": "public, no-cache", "Vary": "Origin"}
+    variant = experiment_variant(request, services, cache, access.workspace_id, gallery_id,
+                                 visitor or Visitor(), context.url)  # fmt: skip
+    delivery, _ = deliver(
+        services.catalog, cache, gallery_id, context, fmt, base_url_of(request), variant
+    )
+    # A variant depends on who asks: no shared cache may hand it to someone else.
+    scope = "private" if variant is not None else "public"
+    headers = {"ETag": delivery.etag, "Cache-Control": f"{scope}, no-cache", "Vary": "Origin"}
     if fmt == "html":  # the fragment may be framed by the sites that may embed it, no others
         headers["Content-Security-Policy"] = fragment_policy(access.allowed_origins)
     if origin:
@@ -92,8 +95,11 @@ def gallery_json(
     product: str | None = None,
     url: str | None = None,
     collection: str | None = None,
+    key: str | None = None,
+    vid: str | None = None,
 ) -> Response:
-    return _gallery(request, services, gallery_id, "json", PageContext(product, url, collection))
+    context = PageContext(product, url, collection)
+    return _gallery(request, services, gallery_id, "json", context, Visitor(key, vid))
 
 
 @router.get("/g/{gallery_id}.html", operation_id="gallery_html")
@@ -104,8 +110,11 @@ def gallery_html(
     product: str | None = None,
     url: str | None = None,
     collection: str | None = None,
+    key: str | None = None,
+    vid: str | None = None,
 ) -> Response:
-    return _gallery(request, services, gallery_id, "html", PageContext(product, url, collection))
+    context = PageContext(product, url, collection)
+    return _gallery(request, services, gallery_id, "html", context, Visitor(key, vid))
 
 
 def posts_from_warehouse(services: Services, account: SocialAccount) -> list[ShopPost]:
