@@ -17,7 +17,7 @@ from rich.table import Table
 from mercato.catalog import kpi_settings, workspaces
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import ValidationFailed
-from mercato.core.timeutil import check_day_range
+from mercato.core.timeutil import check_day_range, zone
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.docs import DOCS_PATH, render_docs
 from mercato.metrics.present import format_value, records, to_csv
@@ -174,7 +174,7 @@ def goals_list(workspace: WorkspaceOption) -> None:
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
-        today = datetime.now().date()
+        today = datetime.now(zone(target.time_zone)).date()  # the workspace's today
         table = Table("id", "KPI", "period", "target", "actual", "progress", "forecast", "on track")
         for goal in goals_progress(services, target, today):
             share = "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%"

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from mercato.core.money import round_money
 from mercato.metrics.compiler import Slice
 from mercato.metrics.evaluate import Executor, Number, evaluate
 from mercato.metrics.registry import get_kpi
@@ -41,14 +42,17 @@ class GoalProgress:
     total_days: int
 
 
-def linear_forecast(kpi: Kpi, actual: Number | None, elapsed: int, total: int) -> Number | None:
-    """Sums grow with time (actual ÷ elapsed x total); rates are expected to hold."""
+def linear_forecast(
+    kpi: Kpi, actual: Number | None, elapsed: int, total: int, currency: str | None = None
+) -> Number | None:
+    """Sums grow with time (actual ÷ elapsed x total); rates are expected to hold. Money is
+    rounded to `currency`'s minor unit (the workspace's: JPY none, KWD three decimals)."""
     if actual is None or elapsed <= 0:
         return None
     if not kpi.additive:
         return actual
     if isinstance(actual, Decimal):
-        return (actual / elapsed * total).quantize(Decimal("0.01"))
+        return round_money(actual / elapsed * total, currency)
     return float(actual) / elapsed * total
 
 
@@ -67,8 +71,10 @@ def progress(
     time_zone: str,
     parameters: dict[str, Decimal] | None = None,
     executor: Executor | None = None,
+    currency: str | None = None,
 ) -> GoalProgress:
-    """The KPI from the period's start to `today` (or its end), against the target."""
+    """The KPI from the period's start to `today` (or its end), against the target; money in
+    `currency`'s precision (the workspace's)."""
     kpi = get_kpi(goal.kpi_id)
     total = (goal.period_end - goal.period_start).days + 1
     last = min(today, goal.period_end)
@@ -77,9 +83,10 @@ def progress(
     if elapsed > 0:
         filters = (("platform", (goal.platform,)),) if goal.platform else ()
         slice_ = Slice(goal.period_start, last, time_zone, filters=filters)
-        result = evaluate(warehouse, slice_, [kpi.id], parameters, executor)[kpi.id]
-        actual = result.total.value if result.total else None
-    forecast = linear_forecast(kpi, actual, elapsed, total)
+        results = evaluate(warehouse, slice_, [kpi.id], parameters, executor, currency)
+        found = results[kpi.id].total
+        actual = found.value if found else None
+    forecast = linear_forecast(kpi, actual, elapsed, total, currency)
     share = float(actual) / float(goal.target) if actual is not None and goal.target else None
     return GoalProgress(
         goal.id,

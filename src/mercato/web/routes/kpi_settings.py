@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from mercato.catalog import kpi_settings
+from mercato.core.money import round_money
 from mercato.core.timeutil import zone
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.web.auth import Admin, AnalyticsReader, ServicesDep
@@ -54,12 +55,20 @@ class GoalPublic(GoalCreate):
 class ForecastCreate(BaseModel):
     period_start: date
     period_end: date
-    amount: Decimal = Field(ge=0, decimal_places=2)
+    amount: Decimal = Field(
+        ge=0, description="In the currency's precision: JPY none, KWD 3 decimals."
+    )
     currency: str = Field(min_length=3, max_length=3)
 
 
 class ForecastPublic(ForecastCreate):
     id: str
+
+    @model_validator(mode="after")
+    def _in_currency_precision(self) -> ForecastPublic:
+        """The column keeps three decimals for every currency; JPY reads without them."""
+        self.amount = round_money(self.amount, self.currency)
+        return self
 
 
 @router.get("/kpi-benchmarks", operation_id="list_kpi_benchmarks")
