@@ -46,9 +46,10 @@ class GoalCreate(BaseModel):
 
 class GoalPublic(GoalCreate):
     id: str
-    actual: float | None = None
+    # Money stays a Decimal (a JSON string, exact, in the workspace currency's precision).
+    actual: Decimal | float | None = None
     progress: float | None = None
-    forecast: float | None = None
+    forecast: Decimal | float | None = None
     on_track: bool | None = None
 
 
@@ -101,6 +102,10 @@ def delete_kpi_benchmark(benchmark_id: str, services: ServicesDep, principal: Ad
         kpi_settings.delete_benchmark(session, principal.workspace_id, benchmark_id)
 
 
+def _number(value: Decimal | float | int | None) -> Decimal | float | None:
+    return value if value is None or isinstance(value, Decimal) else float(value)
+
+
 @router.get("/kpi-goals", operation_id="list_kpi_goals")
 def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[GoalPublic]:
     """Goals with progress to date and the linear forecast to period end."""
@@ -115,9 +120,9 @@ def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[Go
                 period_end=p.period_end,
                 target=p.target,
                 platform=p.platform,
-                actual=None if p.actual is None else float(p.actual),
+                actual=_number(p.actual),
                 progress=p.progress,
-                forecast=None if p.forecast is None else float(p.forecast),
+                forecast=_number(p.forecast),
                 on_track=p.on_track,
             )
         )
