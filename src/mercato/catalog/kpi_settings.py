@@ -14,9 +14,10 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast
+from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast, Workspace
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
+from mercato.core.money import parse_currency, quantum, round_money
 from mercato.core.timeutil import check_day_range
 from mercato.core.urls import checked_link
 
@@ -166,12 +167,18 @@ def set_forecast(
     currency: str,
 ) -> RevenueForecast:
     _check_period(period_start, period_end, "forecast")
+    code = parse_currency(currency, field="forecast.currency")
+    if amount != amount.quantize(quantum(code)):
+        raise ValidationFailed(
+            f"{amount} has more decimals than {code} has ({quantum(code)})",
+            location="forecast.amount",
+        )
     forecast = RevenueForecast(
         workspace_id=workspace_id,
         period_start=period_start,
         period_end=period_end,
         amount=amount,
-        currency=currency.upper(),
+        currency=code,
     )
     session.add(forecast)
     session.flush()
@@ -185,7 +192,8 @@ def delete_forecast(session: Session, workspace_id: str, forecast_id: str) -> No
 
 
 def forecast_for(session: Session, workspace_id: str, first: date, last: date) -> Decimal | None:
-    """The forecast revenue for first..last: each overlapping forecast pro rata by days."""
+    """The forecast revenue for first..last: each overlapping forecast pro rata by days, in
+    the workspace currency's precision (JPY none, KWD three decimals)."""
     total, found = Decimal("0"), False
     for forecast in list_forecasts(session, workspace_id):
         overlap = (min(last, forecast.period_end) - max(first, forecast.period_start)).days + 1
@@ -194,4 +202,7 @@ def forecast_for(session: Session, workspace_id: str, first: date, last: date) -
         days = (forecast.period_end - forecast.period_start).days + 1
         total += Decimal(forecast.amount) * overlap / days
         found = True
-    return total.quantize(Decimal("0.01")) if found else None
+    if not found:
+        return None
+    workspace = session.get(Workspace, workspace_id)
+    return round_money(total, workspace.currency if workspace else None)

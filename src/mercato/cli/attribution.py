@@ -21,6 +21,7 @@ from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
+from mercato.core.money import format_amount
 from mercato.core.timeutil import check_day_range
 from mercato.web.auth import Principal
 from mercato.web.routes.attribution import (
@@ -137,7 +138,7 @@ def _emit(body: AttributionPublic, output: OutputFormat) -> None:
         _print_table(body.model_label, body.by, body.currency, body.rows, body.notices)
         console.print(
             f"{body.journeys:,} journeys, {body.conversions:,} conversions, "
-            f"revenue {body.revenue:,.2f} {body.currency}"
+            f"revenue {format_amount(body.revenue, body.currency)} {body.currency}"
         )
 
 
@@ -162,8 +163,8 @@ def _print_table(
         table.add_row(
             record["label"],
             f"{record['conversions']:.2f}",
-            f"{record['revenue']:,.2f}",
-            "—" if record["spend"] is None else f"{record['spend']:,.2f}",
+            format_amount(record["revenue"], currency),
+            "—" if record["spend"] is None else format_amount(record["spend"], currency),
             "—" if record["roas"] is None else f"{record['roas']:.2f}",
         )
     console.print(table)

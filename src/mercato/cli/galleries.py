@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -143,7 +143,8 @@ def galleries_performance(
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
         scoped = services.warehouse.for_workspace(ws.id)
-        rows = ugc_performance(scoped, "gallery_id" if by == "gallery" else "ugc_id", start)
+        grain: Literal["gallery_id", "ugc_id"] = "gallery_id" if by == "gallery" else "ugc_id"
+        rows = ugc_performance(scoped, grain, start, currency=ws.currency)
         names = labels(session, ws.id, [r.key for r in rows])
     lookup = names.galleries if by == "gallery" else names.items
     table = Table(

@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from mercato.core.money import round_money
 from mercato.metrics.compiler import Slice
 from mercato.metrics.evaluate import Executor, Number, evaluate
 from mercato.metrics.registry import get_kpi
@@ -134,9 +135,11 @@ def progress(
     time_zone: str,
     parameters: dict[str, Decimal] | None = None,
     executor: Executor | None = None,
+    currency: str | None = None,
 ) -> GoalProgress:
     """The KPI over the period's complete days up to `through` (inclusive), against the
-    target, with the forecast interval to period end."""
+    target, with the forecast interval to period end; money in `currency`'s precision (the
+    workspace's: JPY none, KWD three decimals)."""
     kpi = get_kpi(goal.kpi_id)
     total = (goal.period_end - goal.period_start).days + 1
     last = min(through, goal.period_end)
@@ -146,7 +149,7 @@ def progress(
     if elapsed > 0:
         filters = (("platform", (goal.platform,)),) if goal.platform else ()
         slice_ = Slice(goal.period_start, last, time_zone, filters=filters)
-        result = evaluate(warehouse, slice_, [kpi.id], parameters, executor)[kpi.id]
+        result = evaluate(warehouse, slice_, [kpi.id], parameters, executor, currency)[kpi.id]
         actual = result.total.value if result.total else None
         if actual is not None:
             found = forecast_interval(kpi, _daily_values(warehouse, kpi, slice_, executor), total)
@@ -154,7 +157,8 @@ def progress(
         found = _centred(found, float(actual))  # a rate's point is the period-to-date value
     point: Number | None = None
     if found is not None:
-        point = Decimal(str(round(found.point, 2))) if isinstance(actual, Decimal) else found.point
+        exact = Decimal(str(found.point))
+        point = round_money(exact, currency) if isinstance(actual, Decimal) else found.point
     share = float(actual) / float(goal.target) if actual is not None and goal.target else None
     return GoalProgress(
         goal.id, kpi, goal.period_start, goal.period_end, goal.target, goal.platform,

@@ -78,6 +78,7 @@ def run_report(
         request.kpi_ids,
         forecast_parameters(services, workspace.id, request.first, request.last),
         base_parameters,
+        currency=workspace.currency,
     )
 
 
@@ -102,7 +103,11 @@ def goals_progress(services: Services, workspace: Workspace, today: date) -> lis
     found = []
     for goal in goals:
         parameters = forecast_parameters(services, workspace.id, goal.period_start, goal.period_end)
-        found.append(progress(scoped, goal, through, workspace.time_zone, parameters))
+        found.append(
+            progress(
+                scoped, goal, through, workspace.time_zone, parameters, currency=workspace.currency
+            )
+        )
     return found
 
 

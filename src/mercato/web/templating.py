@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from mercato.core.money import format_amount
 from mercato.core.scopes import Scope
 from mercato.core.urls import safe_link
 from mercato.web.auth import Principal, csrf_token
@@ -20,6 +21,8 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 # `{{ url|safe_link }}` is the URL when it is http(s) (or a same-origin path), else None.
 templates.env.filters["safe_link"] = lambda url: safe_link(url, relative=True)
 templates.env.globals["export_href"] = export_href
+# `{{ amount|money(currency) }}`: thousands separators, the currency's own decimals (JPY none).
+templates.env.filters["money"] = format_amount
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
 # The dashboard's navigation, in funnel order: measure, then curate and sell, then sources.

@@ -144,6 +144,7 @@ def run_report(
         services.warehouse.for_workspace(principal.workspace_id),
         request,
         site_identity_modes(services, principal.workspace_id),
+        principal.workspace.currency,
     )
 
 

@@ -154,9 +154,8 @@ def galleries_performance(
 ) -> list[PerformanceRow]:
     check_day_range(start, end, location="end")
     column: Literal["gallery_id", "ugc_id"] = "gallery_id" if grain == "gallery" else "ugc_id"
-    rows = ugc_performance(
-        services.warehouse.for_workspace(principal.workspace.id), column, start, end
-    )
+    scoped = services.warehouse.for_workspace(principal.workspace.id)
+    rows = ugc_performance(scoped, column, start, end, principal.workspace.currency)
     with services.catalog.session() as session:
         names = labels(session, principal.workspace.id, [r.key for r in rows])
     lookup = names.galleries if grain == "gallery" else names.items

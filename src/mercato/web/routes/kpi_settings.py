@@ -6,10 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from mercato.catalog import kpi_settings
 from mercato.catalog.kpi_settings import Team
+from mercato.core.money import round_money
 from mercato.core.timeutil import zone
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.metrics.goals import Verdict
@@ -60,9 +61,10 @@ class GoalUpdate(BaseModel):
 
 class GoalPublic(GoalCreate):
     id: str
-    actual: float | None = None
+    # Money stays a Decimal (a JSON string, exact, in the workspace currency's precision).
+    actual: Decimal | float | None = None
     progress: float | None = None
-    forecast: float | None = None
+    forecast: Decimal | float | None = None
     forecast_low: float | None = Field(default=None, description="80% interval, low end")
     forecast_high: float | None = Field(default=None, description="80% interval, high end")
     verdict: Verdict | None = None
@@ -74,12 +76,20 @@ class GoalPublic(GoalCreate):
 class ForecastCreate(BaseModel):
     period_start: date
     period_end: date
-    amount: Decimal = Field(ge=0, decimal_places=2)
+    amount: Decimal = Field(
+        ge=0, description="In the currency's precision: JPY none, KWD 3 decimals."
+    )
     currency: str = Field(min_length=3, max_length=3)
 
 
 class ForecastPublic(ForecastCreate):
     id: str
+
+    @model_validator(mode="after")
+    def _in_currency_precision(self) -> ForecastPublic:
+        """The column keeps three decimals for every currency; JPY reads without them."""
+        self.amount = round_money(self.amount, self.currency)
+        return self
 
 
 @router.get("/kpi-benchmarks", operation_id="list_kpi_benchmarks")
@@ -112,6 +122,10 @@ def delete_kpi_benchmark(benchmark_id: str, services: ServicesDep, principal: Ad
         kpi_settings.delete_benchmark(session, principal.workspace_id, benchmark_id)
 
 
+def _number(value: Decimal | float | int | None) -> Decimal | float | None:
+    return value if value is None or isinstance(value, Decimal) else float(value)
+
+
 @router.get("/kpi-goals", operation_id="list_kpi_goals")
 def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[GoalPublic]:
     """Goals with progress to date and the linear forecast to period end."""
@@ -131,9 +145,9 @@ def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[Go
                 note=note,
                 owner=owner,
                 team=Team(team),
-                actual=None if p.actual is None else float(p.actual),
+                actual=_number(p.actual),
                 progress=p.progress,
-                forecast=None if p.forecast is None else float(p.forecast),
+                forecast=_number(p.forecast),
                 forecast_low=p.forecast_low,
                 forecast_high=p.forecast_high,
                 verdict=p.verdict,

@@ -89,7 +89,8 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
             products=workspace_products(session, principal.workspace_id),
             performance=performance_by_item(
-                services.warehouse.for_workspace(principal.workspace_id)
+                services.warehouse.for_workspace(principal.workspace_id),
+                principal.workspace.currency,
             ),
         )
 
