@@ -56,10 +56,12 @@ def _orders_csv(currency: str) -> bytes:
 
 
 def _expected_forecast(currency: str) -> Decimal:
-    """pandas reads the file as text; the forecast is actual ÷ 3 days x 7, exactly."""
+    """pandas reads the file as text; the forecast counts complete days only (today is still
+    running): their total ÷ 2 days x 7, exactly."""
     frame = pd.read_csv(io.BytesIO(_orders_csv(currency)), dtype=str)
-    actual = sum((Fraction(total) for total in frame["Total"]), Fraction(0))
-    return _rounded(actual / 3 * 7, currency)
+    complete = frame[pd.to_datetime(frame["Placed"]).dt.date < _today()]
+    actual = sum((Fraction(total) for total in complete["Total"]), Fraction(0))
+    return _rounded(actual / 2 * 7, currency)
 
 
 def _shop(services: Services, currency: str) -> Brand:
