@@ -14,10 +14,11 @@ import ibis
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from mercato.catalog.models import Site, SocialAccount
 from mercato.galleries.cache import DeliveryCache, etag_of
-from mercato.galleries.delivery import check_origin, deliver
+from mercato.galleries.delivery import cached_delivery, check_origin, deliver
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import ShopPost, shop_payload, shop_view
@@ -57,7 +58,7 @@ def gallery_js(request: Request) -> Response:
     return Response(GALLERY_JS, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
-def _gallery(
+async def _gallery(
     request: Request,
     services: Services,
     gallery_id: str,
@@ -65,15 +66,14 @@ def _gallery(
     context: PageContext,
 ) -> Response:
     origin = request.headers.get("origin")
-    delivery, access = deliver(
-        services.catalog,
-        delivery_cache(request),
-        gallery_id,
-        context,
-        fmt,
-        base_url_of(request),
-    )
-    check_origin(access, origin, base_url_of(request))
+    cache, base_url = delivery_cache(request), base_url_of(request)
+    found = cached_delivery(cache, gallery_id, context, fmt, base_url)
+    if found is None:  # a build reads the catalog: off the event loop
+        found = await run_in_threadpool(
+            deliver, services.catalog, cache, gallery_id, context, fmt, base_url
+        )
+    delivery, access = found
+    check_origin(access, origin, base_url)
     headers = {"ETag": delivery.etag, "Cache-Control": "public, no-cache", "Vary": "Origin"}
     if fmt == "html":  # the fragment may be framed by the sites that may embed it, no others
         headers["Content-Security-Policy"] = fragment_policy(access.allowed_origins)
@@ -85,7 +85,7 @@ def _gallery(
 
 
 @router.get("/g/{gallery_id}.json", operation_id="gallery_json")
-def gallery_json(
+async def gallery_json(
     request: Request,
     gallery_id: str,
     services: ServicesDep,
@@ -93,11 +93,12 @@ def gallery_json(
     url: str | None = None,
     collection: str | None = None,
 ) -> Response:
-    return _gallery(request, services, gallery_id, "json", PageContext(product, url, collection))
+    context = PageContext(product, url, collection)
+    return await _gallery(request, services, gallery_id, "json", context)
 
 
 @router.get("/g/{gallery_id}.html", operation_id="gallery_html")
-def gallery_html(
+async def gallery_html(
     request: Request,
     gallery_id: str,
     services: ServicesDep,
@@ -105,7 +106,8 @@ def gallery_html(
     url: str | None = None,
     collection: str | None = None,
 ) -> Response:
-    return _gallery(request, services, gallery_id, "html", PageContext(product, url, collection))
+    context = PageContext(product, url, collection)
+    return await _gallery(request, services, gallery_id, "html", context)
 
 
 def posts_from_warehouse(services: Services, account: SocialAccount) -> list[ShopPost]:
