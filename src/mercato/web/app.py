@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -136,12 +137,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             )
             scheduler.start()
         _app.state.sync_scheduler = scheduler
+        # Start-up objects (modules, routes, ORM mappers, Ibis expressions) live as long as
+        # the process: out of the collector's reach, full collections stop rescanning them
+        # (a pause of ~86 ms over ~231k objects each time otherwise, the p99 of every route).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
             if scheduler is not None:
                 scheduler.stop()
             collector.stop()
+            gc.unfreeze()  # an app that stops (tests build many) lets its cycles be collected
             if owned:
                 opened.close()
 
