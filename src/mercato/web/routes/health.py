@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from mercato.collect.pipeline import Collector
 from mercato.web.auth import ServicesDep
+from mercato.web.fast_json import FastJSONResponse
 from mercato.web.services import Services
 
 router = APIRouter(tags=["public"])
@@ -50,13 +50,13 @@ def _store_checks(services: Services) -> dict[str, str]:
 
 
 @router.get("/healthz", operation_id="healthz")
-async def healthz(request: Request, services: ServicesDep) -> JSONResponse:
+async def healthz(request: Request, services: ServicesDep) -> FastJSONResponse:
     checks = await run_in_threadpool(_store_checks, services)
     checks["loader"], collector = _loader_check(
         request.app.state.collector, services.settings.loader_max_lag_seconds
     )
     healthy = all(value == "ok" for value in checks.values())
-    return JSONResponse(
+    return FastJSONResponse(
         {"status": "ok" if healthy else "degraded", "checks": checks, "collector": collector},
         status_code=200 if healthy else 503,
     )
