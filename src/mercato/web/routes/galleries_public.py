@@ -22,7 +22,7 @@ from mercato.galleries.delivery import cached_delivery, check_origin, deliver
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import ShopPost, shop_payload, shop_view
-from mercato.web.auth import ServicesDep
+from mercato.web.auth import ServicesDep, services_of
 from mercato.web.security_headers import fragment_policy
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -84,30 +84,24 @@ async def _gallery(
     return Response(delivery.body, media_type=delivery.media_type, headers=headers)
 
 
+def _page_context(request: Request) -> PageContext:
+    """`?product=&url=&collection=` read directly: FastAPI's per-request parameter
+    introspection was most of a cached delivery's cost (a repeated key: the last wins,
+    as with declared parameters)."""
+    query = request.query_params
+    return PageContext(query.get("product"), query.get("url"), query.get("collection"))
+
+
 @router.get("/g/{gallery_id}.json", operation_id="gallery_json")
-async def gallery_json(
-    request: Request,
-    gallery_id: str,
-    services: ServicesDep,
-    product: str | None = None,
-    url: str | None = None,
-    collection: str | None = None,
-) -> Response:
-    context = PageContext(product, url, collection)
-    return await _gallery(request, services, gallery_id, "json", context)
+async def gallery_json(request: Request) -> Response:
+    gallery_id = request.path_params["gallery_id"]
+    return await _gallery(request, services_of(request), gallery_id, "json", _page_context(request))
 
 
 @router.get("/g/{gallery_id}.html", operation_id="gallery_html")
-async def gallery_html(
-    request: Request,
-    gallery_id: str,
-    services: ServicesDep,
-    product: str | None = None,
-    url: str | None = None,
-    collection: str | None = None,
-) -> Response:
-    context = PageContext(product, url, collection)
-    return await _gallery(request, services, gallery_id, "html", context)
+async def gallery_html(request: Request) -> Response:
+    gallery_id = request.path_params["gallery_id"]
+    return await _gallery(request, services_of(request), gallery_id, "html", _page_context(request))
 
 
 def posts_from_warehouse(services: Services, account: SocialAccount) -> list[ShopPost]:
