@@ -130,7 +130,11 @@ def session_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     }[query.conversion]
     people = people.mutate(converts=converts.cast("int64"))
     running = ibis.cumulative_window(group_by="person", order_by=["started_at", "session_id"])
-    numbered = people.mutate(journey_no=people.converts.sum().over(running) - people.converts)
+    # SUM over BIGINT is HUGEINT in DuckDB (decimal128 in Arrow, Decimals in NumPy). Ibis
+    # types it int64 and drops a cast to int64 as a no-op, so the SQL casts to int32: a
+    # person's journey number counts their conversions, far below 2^31.
+    journey_no = (people.converts.sum().over(running) - people.converts).cast("int32")
+    numbered = people.mutate(journey_no=journey_no)
     journey = ibis.window(group_by=["person", "journey_no"])
     return numbered.mutate(
         ends_at=numbered.started_at.max().over(journey),

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         description="`/healthz` is unhealthy (503) once an acknowledged event has waited "
         "longer than this for the loader.",
     )
+    access_log: bool = Field(
+        default=False,
+        description="`mercato serve` logs one line per request (off: a reverse proxy "
+        "usually logs them, and each line costs the request path).",
+    )
     sync_interval_minutes: int = Field(
         default=60,
         ge=0,

@@ -8,6 +8,7 @@ Origin header, e.g. a crawler or the shop's own back end) are always allowed.
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,8 +51,18 @@ def gallery_access(catalog: Catalog, cache: DeliveryCache, gallery_id: str) -> A
         return Delivery(body.encode(), "", "application/json"), None
 
     # The workspace is unknown until we look: "*" generation covers gallery deletion too.
-    document = json.loads(cache.get_or_build("*", ("access", gallery_id), build).body)
+    return _access(cache.get_or_build("*", ("access", gallery_id), build))
+
+
+def _access(delivery: Delivery) -> Access:
+    document = json.loads(delivery.body)
     return Access(document["workspace_id"], frozenset(document["origins"]))
+
+
+def _delivery_key(
+    gallery_id: str, context: PageContext, fmt: str, base_url: str, variant: Variant | None
+) -> Hashable:
+    return ("gallery", gallery_id, context.cache_key(), fmt, base_url, variant)
 
 
 def check_origin(access: Access, origin: str | None, own_origin: str) -> None:
@@ -141,5 +152,5 @@ def deliver(
             body = gallery_fragment(payload).encode()
         return Delivery(body, etag_of(body), FORMATS[fmt]), expires
 
-    key = ("gallery", gallery_id, context.cache_key(), fmt, base_url, variant)
+    key = _delivery_key(gallery_id, context, fmt, base_url, variant)
     return cache.get_or_build(access.workspace_id, key, build), access
