@@ -92,15 +92,18 @@ class Reference:
         found = set()
         for who, rows in orders.groupby("who"):
             last = rows.placed_at.max()
-            recency = 3 if last >= self.as_of - timedelta(days=30) else (
-                2 if last >= self.as_of - timedelta(days=90) else 1
+            recency = (
+                3
+                if last >= self.as_of - timedelta(days=30)
+                else (2 if last >= self.as_of - timedelta(days=90) else 1)
             )
             count = rows.order_id.nunique()
             frequency = 3 if count >= 3 else (2 if count == 2 else 1)
             spend = float(rows.net.where(rows.net.notna(), rows.gross).astype(float).sum())
             monetary = (
-                3 if spend >= float(rule.monetary_high) else
-                (2 if spend >= float(rule.monetary_mid) else 1)
+                3
+                if spend >= float(rule.monetary_high)
+                else (2 if spend >= float(rule.monetary_mid) else 1)
             )
             score = recency + frequency + monetary
             tier = "top" if score >= 7 else ("mid" if score >= 5 else "low")

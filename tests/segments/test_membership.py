@@ -90,10 +90,8 @@ def reference(tables: dict[str, pa.Table]) -> Reference:
 
 def _members(engine: Engine, document: dict[str, Any]) -> list[str]:
     expr = members(engine.scoped(fixture.WORKSPACE), parse(document), CONTEXT)
-    if engine.executor is not None:
-        frame = engine.executor(expr)
-    else:
-        frame = engine.warehouse.execute(expr)
+    run = engine.executor or engine.warehouse.execute
+    frame = run(expr)
     return [str(v) for v in frame["visitor_id"]]
 
 

@@ -61,7 +61,7 @@ INTEREST_EVENTS = {Interest.VIEWED: "view_item", Interest.CARTED: "add_to_cart"}
 
 
 class Tier(StrEnum):
-    """Customer value by RFM score (see `TierRule`): top 7–9, mid 5–6, low 3–4."""
+    """Customer value by RFM score (see `TierRule`): top 7 to 9, mid 5 or 6, low 3 or 4."""
 
     TOP = "top"
     MID = "mid"

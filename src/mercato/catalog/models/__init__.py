@@ -23,6 +23,7 @@ from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
+from mercato.catalog.models.segments import Segment
 from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
@@ -56,6 +57,7 @@ __all__ = [
     "QualityEntry",
     "RevenueForecast",
     "RightsEvent",
+    "Segment",
     "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",
