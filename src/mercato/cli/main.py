@@ -19,6 +19,7 @@ from mercato.cli import (
     imports,
     quality,
     report,
+    segments,
     settings,
     sites,
     ugc,
@@ -45,6 +46,7 @@ app.add_typer(report.goals_app, name="goals")
 app.add_typer(report.metrics_app, name="metrics")
 app.command("report")(report.report)
 app.add_typer(galleries.galleries_app, name="galleries")
+app.add_typer(segments.segments_app, name="segments")
 app.add_typer(imports.import_app, name="import")
 app.command("serve")(serve)
 connectors.register_import_kinds(imports.import_app)

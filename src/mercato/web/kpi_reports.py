@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -11,10 +11,13 @@ from mercato.catalog.models import Workspace
 from mercato.metrics import benchmarks as bm
 from mercato.metrics.compiler import Slice
 from mercato.metrics.goals import GoalProgress, progress
+from mercato.metrics.present import records
 from mercato.metrics.registry import KPI_BY_ID
-from mercato.metrics.report import Compare, Report, build_report, comparison_window
+from mercato.metrics.report import Compare, Report, build_report, comparison_window, delta
 from mercato.metrics.timebuckets import Grain
+from mercato.segments import service as segments
 from mercato.warehouse.connection import Warehouse
+from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
 
 FORECAST = "revenue_forecast"
@@ -29,6 +32,7 @@ class ReportRequest:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     grain: Grain | None = None
     kpi_ids: tuple[str, ...] | None = None
+    segment: str | None = None  # a saved segment's id or name: only its visitors count
 
 
 def workspace_benchmarks(services: Services, workspace_id: str) -> list[bm.Benchmark]:
@@ -64,19 +68,74 @@ def run_report(
         request.grain,
         request.dimensions,
         request.filters,
+        segment=segment_id(services, workspace.id, request.segment),
+    )
+    scoped = segment_scope(
+        services, workspace.id, slice_.segment, source.for_workspace(workspace.id)
     )
     base_parameters = None
     if request.compare is not None:
         base = comparison_window(request.first, request.last, request.compare)
         base_parameters = forecast_parameters(services, workspace.id, *base)
     return build_report(
-        source.for_workspace(workspace.id),
+        scoped,
         slice_,
         request.compare,
         request.kpi_ids,
         forecast_parameters(services, workspace.id, request.first, request.last),
         base_parameters,
     )
+
+
+@dataclass(frozen=True)
+class SegmentComparison:
+    """The same report over two segments, side by side (a is the request's own segment)."""
+
+    a: str
+    a_name: str
+    b: str
+    b_name: str
+    dimensions: tuple[str, ...]
+    first: Report
+    second: Report
+
+    def rows(self) -> list[dict[str, object]]:
+        others = {(r["kpi"], *(r[d] for d in self.dimensions)): r for r in records(self.second, {})}
+        found = []
+        for row in records(self.first, {}):
+            other = others.get((row["kpi"], *(row[d] for d in self.dimensions)), {})
+            change = delta(other.get("value"), row["value"])  # type: ignore[arg-type]
+            found.append(
+                {
+                    "kpi": row["kpi"],
+                    "name": row["name"],
+                    "stage": row["stage"],
+                    **{d: row[d] for d in self.dimensions},
+                    "a_value": row["value"],
+                    "a_display": row["display"],
+                    "b_value": other.get("value"),
+                    "b_display": other.get("display", "n/a"),
+                    "relative": change.relative,
+                }
+            )
+        return found
+
+
+def compare_segments(
+    services: Services,
+    workspace: Workspace,
+    request: ReportRequest,
+    other: str,
+    warehouse: Warehouse | None = None,
+) -> SegmentComparison:
+    """`request` (which names segment a) and the same report over segment `other`."""
+    first = run_report(services, workspace, request, warehouse)
+    second = run_report(services, workspace, replace(request, segment=other), warehouse)
+    with services.catalog.session() as session:
+        a = segments.get_segment(session, workspace.id, request.segment or "")
+        b = segments.get_segment(session, workspace.id, other)
+        names = (a.id, a.name, b.id, b.name)
+    return SegmentComparison(*names, request.dimensions, first, second)
 
 
 def goals_progress(services: Services, workspace: Workspace, today: date) -> list[GoalProgress]:

@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/funnel", "Full funnel"),
     ("/traffic", "Traffic"),
     ("/attribution", "Attribution"),
+    ("/segments", "Segments"),
     ("/ugc", "UGC library"),
     ("/ugc/moderation", "Moderation"),
     ("/ugc/creators", "Creators"),

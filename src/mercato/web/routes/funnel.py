@@ -17,6 +17,7 @@ from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
 from mercato.metrics.spec import Kpi, Stage
+from mercato.segments.service import list_segments
 from mercato.web.auth import AnalyticsPage, ServicesDep
 from mercato.web.kpi_reports import (
     ReportRequest,
@@ -26,6 +27,7 @@ from mercato.web.kpi_reports import (
     workspace_benchmarks,
 )
 from mercato.web.routes.overview import default_range
+from mercato.web.segment_scope import segment_scope
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -113,6 +115,7 @@ def funnel_page(
     end: date | None = None,
     compare: Compare = Compare.PREVIOUS,
     drill: str = "platform",
+    segment: str | None = None,
 ) -> HTMLResponse:
     workspace = principal.workspace
     today = datetime.now(zone(workspace.time_zone)).date()
@@ -120,11 +123,16 @@ def funnel_page(
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     check_day_range(start, end, location="end")
     drill = drill if drill in DRILLS else "platform"
-    report = run_report(services, workspace, ReportRequest(start, end, compare))
+    segment = segment or None
+    report = run_report(services, workspace, ReportRequest(start, end, compare, segment=segment))
     marks = benchmark_map(workspace_benchmarks(services, workspace.id))
-    scoped = services.warehouse.for_workspace(workspace.id)
-    own = internal_benchmarks(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
-    series = sparkline(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
+    chosen = report.slice_.segment
+    scoped = segment_scope(
+        services, workspace.id, chosen, services.warehouse.for_workspace(workspace.id)
+    )
+    whole = Slice(start, end, workspace.time_zone, segment=chosen)
+    own = internal_benchmarks(scoped, whole, [k.id for k in KPIS])
+    series = sparkline(scoped, whole, [k.id for k in KPIS])
     stages = [
         (
             stage,
@@ -133,7 +141,11 @@ def funnel_page(
         for stage in Stage
     ]
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(workspace.time_zone))
-    drilled = run_report(services, workspace, ReportRequest(start, end, dimensions=(drill,)))
+    drilled = run_report(
+        services, workspace, ReportRequest(start, end, dimensions=(drill,), segment=segment)
+    )
+    with services.catalog.session() as session:
+        choices = [(s.id, s.name) for s in list_segments(session, workspace.id)]
     return render(
         request,
         "funnel.html",
@@ -150,4 +162,6 @@ def funnel_page(
         buckets=BUCKETS,
         outliers=page_outliers(scoped, begin_utc, end_utc),
         format_value=format_value,
+        segments=choices,
+        segment=chosen,
     )
