@@ -108,18 +108,20 @@ def _orders(rng: np.random.Generator, session: dict[str, Any]) -> list[dict[str,
     return rows
 
 
-def build(visitors: int = 240, seed: int = 17) -> dict[str, pa.Table]:
+def build(
+    visitors: int = 240, seed: int = 17, workspace_id: str = WORKSPACE
+) -> dict[str, pa.Table]:
     rng = np.random.default_rng(seed)
     sessions, events, orders = [], [], []
-    for workspace in (WORKSPACE, OTHER):
-        for index in range(visitors if workspace == WORKSPACE else 30):
+    for workspace in (workspace_id, OTHER):
+        for index in range(visitors if workspace == workspace_id else 30):
             visitor = f"v{index:04d}"  # the other tenant reuses the same visitor ids
             for session in _sessions(rng, workspace, visitor):
                 sessions.append(session)
                 events.extend(_events(rng, session, index))
                 orders.extend(_orders(rng, session))
     orders.append(  # an order nobody can be found for
-        {"workspace_id": WORKSPACE, "order_id": "orphan", "placed_at": AS_OF, "gross": Decimal(9)}
+        {"workspace_id": workspace_id, "order_id": "orphan", "placed_at": AS_OF, "gross": Decimal(9)}
     )
     return {
         "sessions": arrow("sessions", sessions),
