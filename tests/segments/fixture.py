@@ -43,15 +43,17 @@ def _pick(rng: np.random.Generator, options: tuple[Any, ...]) -> Any:
 def _sessions(rng: np.random.Generator, workspace: str, visitor: str) -> list[dict[str, Any]]:
     count = int(rng.choice([1, 1, 2, 3, 5]))
     start = AS_OF - timedelta(days=int(rng.integers(1, 200)), microseconds=int(rng.integers(1e9)))
+    # Some visitors' first sessions are older than the data kept: numbering starts later.
+    offset = int(rng.random() < 0.1)
     rows = []
-    for number in range(1, count + 1):
+    for number in range(1 + offset, count + 1 + offset):
         at = start + timedelta(days=number * 3, microseconds=int(rng.integers(1e6)))
         rows.append(
             {
                 "workspace_id": workspace,
                 "session_id": f"{visitor}_s{number}",
                 "visitor_id": visitor,
-                "session_number": number if rng.random() > 0.1 else None,
+                "session_number": number,
                 "started_at": at,
                 "ended_at": at + timedelta(minutes=5),
                 "social_platform": _pick(rng, PLATFORMS),
@@ -121,7 +123,12 @@ def build(
                 events.extend(_events(rng, session, index))
                 orders.extend(_orders(rng, session))
     orders.append(  # an order nobody can be found for
-        {"workspace_id": workspace_id, "order_id": "orphan", "placed_at": AS_OF, "gross": Decimal(9)}
+        {
+            "workspace_id": workspace_id,
+            "order_id": "orphan",
+            "placed_at": AS_OF,
+            "gross": Decimal(9),
+        }
     )
     return {
         "sessions": arrow("sessions", sessions),

@@ -11,7 +11,7 @@ from mercato.catalog.models import Workspace
 from mercato.metrics import benchmarks as bm
 from mercato.metrics.compiler import Slice
 from mercato.metrics.goals import GoalProgress, progress
-from mercato.metrics.present import records
+from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.metrics.report import Compare, Report, build_report, comparison_window, delta
 from mercato.metrics.timebuckets import Grain
@@ -100,22 +100,22 @@ class SegmentComparison:
     second: Report
 
     def rows(self) -> list[dict[str, object]]:
-        others = {(r["kpi"], *(r[d] for d in self.dimensions)): r for r in records(self.second, {})}
-        found = []
-        for row in records(self.first, {}):
-            other = others.get((row["kpi"], *(row[d] for d in self.dimensions)), {})
-            change = delta(other.get("value"), row["value"])  # type: ignore[arg-type]
+        found: list[dict[str, object]] = []
+        for line in self.first.lines:
+            other = self.second.line(line.kpi.id, line.key)
+            b_value = other.current.value if other else None
+            a_value = line.current.value
             found.append(
                 {
-                    "kpi": row["kpi"],
-                    "name": row["name"],
-                    "stage": row["stage"],
-                    **{d: row[d] for d in self.dimensions},
-                    "a_value": row["value"],
-                    "a_display": row["display"],
-                    "b_value": other.get("value"),
-                    "b_display": other.get("display", "n/a"),
-                    "relative": change.relative,
+                    "kpi": line.kpi.id,
+                    "name": line.kpi.name,
+                    "stage": line.kpi.stage.value,
+                    **dict(zip(self.dimensions, line.key, strict=False)),
+                    "a_value": a_value,
+                    "a_display": format_value(line.kpi, a_value),
+                    "b_value": b_value,
+                    "b_display": format_value(line.kpi, b_value),
+                    "relative": delta(b_value, a_value).relative,
                 }
             )
         return found
