@@ -114,10 +114,12 @@ def test_report_with_a_segment_equals_the_report_over_hand_filtered_data(
         & (frame.started_at >= datetime(2023, 10, 31, 23))
         & (frame.started_at < datetime(2024, 6, 1, 22))
     ]
-    assert sessions is not None and sessions.current.value == len(in_window)
+    assert sessions is not None
+    assert sessions.current.value == len(in_window)
     # Traffic narrows the same way.
     start, end = datetime(2023, 11, 1), datetime(2024, 6, 2)
     assert traffic(scoped, start, end) == traffic(hand, start, end)
     # The whole workspace differs, so the segment really cut something.
     everyone = build_report(whole.for_workspace(fixture.WORKSPACE), SLICE).line("sessions")
-    assert everyone is not None and everyone.current.value != sessions.current.value
+    assert everyone is not None
+    assert everyone.current.value != sessions.current.value

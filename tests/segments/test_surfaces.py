@@ -120,7 +120,8 @@ def test_api_and_pages(services: Services, live_server: str) -> None:
         ).json()
         row = compared["rows"][0]
         assert row["a_value"] == mine["rows"][0]["value"]
-        assert row["b_value"] > 0 and row["relative"] == row["b_value"] / row["a_value"] - 1
+        assert row["b_value"] > 0
+        assert row["relative"] == row["b_value"] / row["a_value"] - 1
     with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {reader}"}) as api:
         assert len(api.get("/api/v1/segments").json()) == 4
         assert (
@@ -132,10 +133,12 @@ def test_api_and_pages(services: Services, live_server: str) -> None:
         login(browser, brand.email(), PASSWORD)
         page = browser.get("/segments", params={**window, "a": tiktok["id"], "b": returning["id"]})
         assert page.status_code == 200
-        assert "&lt;b&gt;Returning&lt;/b&gt;" in page.text and "<b>Returning</b>" not in page.text
+        assert "&lt;b&gt;Returning&lt;/b&gt;" in page.text
+        assert "<b>Returning</b>" not in page.text
         assert 'id="comparison"' in page.text
         funnel = browser.get("/funnel", params={**window, "segment": tiktok["id"]})
-        assert funnel.status_code == 200 and "selected>TikTok first" in funnel.text
+        assert funnel.status_code == 200
+        assert "selected>TikTok first" in funnel.text
         assert browser.get("/traffic", params={"segment": tiktok["id"]}).status_code == 200
         assert browser.get("/attribution", params={"segment": tiktok["id"]}).status_code == 200
 
@@ -164,11 +167,14 @@ def test_cli(tmp_path: Path) -> None:
     bad = _cli(
         data, "segments", "create", "-w", "acme", "--name", "Bad", "--definition", '{"kind": 1}'
     )
-    assert bad.returncode != 0 and "definition" in bad.stderr
-    report = _cli(data, "report", "-w", "acme", "--from", "2024-01-01", "--to", "2024-01-31",
-                  "--kpi", "sessions", "--segment", "New", "--versus", "List", "--format", "json")  # fmt: skip
+    assert bad.returncode != 0
+    assert "definition" in bad.stderr
+    window = ("--from", "2024-01-01", "--to", "2024-01-31")
+    pair = ("--segment", "New", "--versus", "List", "--format", "json")
+    report = _cli(data, "report", "-w", "acme", *window, "--kpi", "sessions", *pair)
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["rows"][0]["kpi"] == "sessions"
     missing = _cli(data, "report", "-w", "acme", "--from", "2024-01-01", "--to", "2024-01-31",
                    "--segment", "nope")  # fmt: skip
-    assert missing.returncode != 0 and "no segment 'nope'" in missing.stderr
+    assert missing.returncode != 0
+    assert "no segment 'nope'" in missing.stderr
