@@ -101,7 +101,8 @@ def test_report_with_a_segment_equals_the_report_over_hand_filtered_data(
             assert "not per visitor" in segmented.unsupported[kpi.id]
             continue
         mine, theirs = segmented.line(kpi.id), filtered.line(kpi.id)
-        assert mine is not None and theirs is not None, kpi.id
+        assert mine is not None, kpi.id
+        assert theirs is not None, kpi.id
         assert mine.current.value == theirs.current.value, kpi.id
         checked += 1
     assert checked >= 12
