@@ -214,7 +214,7 @@ def order_for(decision: Decision, session_id: str) -> tuple[list[int], float]:
     lead item; the others follow by weighted mean (ties: the default order)."""
     u = session_uniform(session_id, decision.update)
     cumulative = np.cumsum(decision.allocation)
-    lead = int(min(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1))
+    lead = min(int(np.searchsorted(cumulative, u, side="right")), len(cumulative) - 1)
     if decision.state is PolicyState.REVERTED:
         return list(range(len(decision.allocation))), 1.0
     rest = sorted(

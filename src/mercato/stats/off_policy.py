@@ -57,8 +57,9 @@ def reward_model(actions: np.ndarray, rewards: np.ndarray, items: int) -> np.nda
     (an item never logged gets the overall mean, never a division by zero)."""
     counts = np.bincount(actions, minlength=items).astype(np.float64)
     sums = np.bincount(actions, weights=rewards, minlength=items)
-    overall = rewards.mean()
-    return (sums + overall) / (counts + 1)
+    overall = float(rewards.mean())
+    model: np.ndarray = (sums + overall) / (counts + 1)
+    return model
 
 
 def doubly_robust(
