@@ -87,6 +87,31 @@ LEAVES_SQL = {
 }
 
 
+INTEREST_SQL = """, i AS (
+  SELECT visitor_id, bool_or(name = 'view_item' AND p IN ({shoes})) AS viewed_shoes
+  FROM (SELECT visitor_id, name, unnest(product_ids) AS p FROM events
+        WHERE workspace_id = '{ws}' AND name IN ('view_item') AND visitor_id IS NOT NULL
+          AND product_ids IS NOT NULL)
+  GROUP BY visitor_id)"""
+TIER_SQL = """, o AS (
+  SELECT coalesce(o.visitor_id, s2.visitor_id) AS visitor_id,
+    count(DISTINCT o.order_id) AS n, max(o.placed_at) AS last,
+    sum(coalesce(o.net, o.gross)::DOUBLE) AS spend
+  FROM orders o
+  LEFT JOIN (SELECT session_id, visitor_id FROM sessions WHERE workspace_id = '{ws}') s2
+    ON o.session_id = s2.session_id
+  WHERE o.workspace_id = '{ws}'
+  GROUP BY 1 HAVING coalesce(o.visitor_id, s2.visitor_id) IS NOT NULL),
+ot AS (
+  SELECT visitor_id, n,
+    CASE WHEN last >= TIMESTAMP '{recent}' THEN 3
+         WHEN last >= TIMESTAMP '{lapsing}' THEN 2 ELSE 1 END
+    + CASE WHEN n >= 3 THEN 3 WHEN n >= 2 THEN 2 ELSE 1 END
+    + CASE WHEN coalesce(spend, 0) >= 200 THEN 3
+           WHEN coalesce(spend, 0) >= 50 THEN 2 ELSE 1 END AS score
+  FROM o)"""
+
+
 def hand_sql(where: str) -> str:
     """The hand-written query for one segment: only the columns its clause names."""
     used = [name for name in LEAVES_SQL if name in where]
@@ -102,21 +127,11 @@ v AS (SELECT visitor_id, bool_or(orders > 0) AS bought, {columns} FROM s GROUP B
     ]
     joins = ""
     if "viewed_shoes" in where:
-        parts.append(f""", i AS (SELECT visitor_id, bool_or(name = 'view_item' AND p IN ({shoes})) AS viewed_shoes
-  FROM (SELECT visitor_id, name, unnest(product_ids) AS p FROM events
-        WHERE workspace_id = '{WORKSPACE}' AND name IN ('view_item') AND visitor_id IS NOT NULL
-          AND product_ids IS NOT NULL) GROUP BY visitor_id)""")  # fmt: skip
+        parts.append(INTEREST_SQL.format(shoes=shoes, ws=WORKSPACE))
         joins += " LEFT JOIN i USING (visitor_id)"
     if needs_orders:
         recent, lapsing = AS_OF - timedelta(days=30), AS_OF - timedelta(days=90)
-        parts.append(f""", o AS (SELECT coalesce(o.visitor_id, s2.visitor_id) AS visitor_id,
-    count(DISTINCT o.order_id) AS n, max(o.placed_at) AS last, sum(coalesce(o.net, o.gross)::DOUBLE) AS spend
-  FROM orders o LEFT JOIN (SELECT session_id, visitor_id FROM sessions WHERE workspace_id = '{WORKSPACE}') s2
-    ON o.session_id = s2.session_id
-  WHERE o.workspace_id = '{WORKSPACE}' GROUP BY 1 HAVING coalesce(o.visitor_id, s2.visitor_id) IS NOT NULL),
-ot AS (SELECT visitor_id, n, CASE WHEN last >= TIMESTAMP '{recent}' THEN 3 WHEN last >= TIMESTAMP '{lapsing}' THEN 2 ELSE 1 END
-    + CASE WHEN n >= 3 THEN 3 WHEN n >= 2 THEN 2 ELSE 1 END
-    + CASE WHEN coalesce(spend, 0) >= 200 THEN 3 WHEN coalesce(spend, 0) >= 50 THEN 2 ELSE 1 END AS score FROM o)""")  # fmt: skip
+        parts.append(TIER_SQL.format(ws=WORKSPACE, recent=recent, lapsing=lapsing))
         joins += " LEFT JOIN ot USING (visitor_id)"
     clause = where.replace("viewed_shoes", "coalesce(viewed_shoes, false)")
     clause = clause.replace("purchaser", "(bought OR coalesce(ot.n, 0) > 0)")
@@ -131,8 +146,6 @@ def _column(values: Any, dtype: pa.DataType) -> pa.Array:
 def synthesize(visitors: int, rng: np.random.Generator) -> dict[str, pa.Table]:
     per = rng.choice([1, 1, 1, 2, 2, 3, 5], size=visitors)
     owner = np.repeat(np.arange(visitors), per)
-    number = np.concatenate([np.arange(1, k + 1) for k in (1, 2, 3, 5)])  # unused shape helper
-    del number
     starts = np.cumsum(per) - per
     session_number = np.arange(len(owner)) - np.repeat(starts, per) + 1
     n = len(owner)
@@ -182,9 +195,11 @@ def _table(name: str, columns: dict[str, Any]) -> pa.Table:
             values = columns[field.name]
             if pa.types.is_decimal(field.type):
                 arrays.append(pa.array(values).cast(field.type))
+            elif isinstance(values, list):
+                arrays.append(pa.array(values, type=field.type))
             else:
-                arrays.append(pa.array(list(values) if values.dtype == object else values).cast(field.type)
-                              if not isinstance(values, list) else pa.array(values, type=field.type))  # fmt: skip
+                plain = list(values) if values.dtype == object else values
+                arrays.append(pa.array(plain).cast(field.type))
         else:
             arrays.append(pa.nulls(rows, type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
