@@ -174,6 +174,9 @@ def test_cli(tmp_path: Path) -> None:
     report = _cli(data, "report", "-w", "acme", *window, "--kpi", "sessions", *pair)
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["rows"][0]["kpi"] == "sessions"
+    traffic = _cli(data, "traffic", "-w", "acme", *window, "--segment", "List", "--format", "json")
+    assert traffic.returncode == 0, traffic.stderr
+    assert json.loads(traffic.stdout)["total"][0]["sessions"] == 0
     missing = _cli(data, "report", "-w", "acme", "--from", "2024-01-01", "--to", "2024-01-31",
                    "--segment", "nope")  # fmt: skip
     assert missing.returncode != 0

@@ -22,6 +22,7 @@ from mercato.cli import (
     segments,
     settings,
     sites,
+    traffic,
     ugc,
     warehouse,
 )
@@ -54,6 +55,7 @@ app.command("sync")(connectors.sync_command)
 app.add_typer(connectors.accounts_app, name="accounts")
 app.add_typer(connectors.webhooks_app, name="webhooks")
 app.command("attribution")(attribution.attribution)
+app.command("traffic")(traffic.traffic_command)
 app.add_typer(warehouse.warehouse_app, name="warehouse")
 app.command("data-quality")(quality.data_quality)
 app.add_typer(sites.sites_app, name="sites")
