@@ -101,7 +101,6 @@ def _touch_label(sessions: ir.Table, by: Granularity) -> ir.StringValue:
 
 
 def _people(warehouse: ScopedWarehouse, sessions: ir.Table, identity: Identity) -> ir.Table:
-    fallback = ibis.coalesce(sessions.customer_id, sessions.visitor_id, sessions.session_id)
     if identity is Identity.VISITOR:
         return sessions.mutate(person=ibis.coalesce(sessions.visitor_id, sessions.session_id))
     every = warehouse.table("sessions")
@@ -111,6 +110,9 @@ def _people(warehouse: ScopedWarehouse, sessions: ir.Table, identity: Identity) 
         .aggregate(known_customer=every.customer_id.max())
     )
     joined = sessions.left_join(known, sessions.visitor_id == known.known_visitor)
+    # Columns read from the join itself: `sessions` and `every` may be the same relation (a
+    # segment's narrowed sessions), which Ibis cannot tell apart inside the join.
+    fallback = ibis.coalesce(joined.customer_id, joined.visitor_id, joined.session_id)
     return joined.mutate(person=ibis.coalesce(joined.known_customer, fallback))
 
 

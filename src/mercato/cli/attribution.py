@@ -99,6 +99,9 @@ def attribution(
             "[;total_null]) with every model instead of the warehouse's journeys.",
         ),
     ] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="Only this saved segment's visitors (id or name).")
+    ] = None,
 ) -> None:
     """Attribute conversions and revenue to channels, platforms, campaigns or UGC."""
     if paths is not None:
@@ -120,7 +123,7 @@ def attribution(
         principal = Principal(workspace=ws, scopes=frozenset())
         try:
             report = run_report(
-                services, principal, start, end, model=model, by=by, window=window,
+                services, principal, start, end, segment, model=model, by=by, window=window,
                 order=order, credit=credit, conversion=conversion, identity=identity,
             )  # fmt: skip
         except MercatoError as exc:

@@ -70,6 +70,17 @@ AREAS: dict[str, Area] = {
     "accounts": Area(
         "mercato.cli.commands", "accounts_app", "Social accounts the connectors sync."
     ),
+    "segments": Area(
+        "mercato.cli.segments",
+        "segments_app",
+        "Audience segments: saved definitions or frozen visitor lists.",
+    ),
+    "traffic": Area(
+        "mercato.cli.traffic",
+        "traffic_command",
+        "Sessions and engagement by channel, social platform and landing page.",
+        is_group=False,
+    ),
     "share": Area("mercato.cli.sharing", "share_app", "Read-only share links to report views."),
     "reports": Area("mercato.cli.sharing", "reports_app", "Scheduled e-mail reports."),
     "smtp": Area("mercato.cli.sharing", "smtp_app", "The SMTP server e-mails are sent through."),
@@ -97,7 +108,7 @@ AREAS: dict[str, Area] = {
     ),
 }
 # `mercato --help` lists the commands in this order (single commands first, as Typer does).
-ORDER = ("report", "serve", "sync", "attribution", "data-quality", "version")
+ORDER = ("report", "serve", "sync", "attribution", "traffic", "data-quality", "version")
 
 
 def import_app() -> typer.Typer:

@@ -32,7 +32,9 @@ from mercato.web.exports import ExportFormat, export_response
 from mercato.web.kpi_reports import (
     KNOWN_KPIS,
     ReportRequest,
+    SegmentComparison,
     benchmark_map,
+    compare_segments,
     goals_progress,
     run_report,
     workspace_benchmarks,
@@ -102,8 +104,16 @@ def report(
     spark_master: Annotated[
         str | None, typer.Option(help="Spark master URL; default: the spark_master setting.")
     ] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="Only this saved segment's visitors (id or name).")
+    ] = None,
+    versus: Annotated[
+        str | None, typer.Option(help="With --segment: a second segment, shown side by side.")
+    ] = None,
 ) -> None:
     """The full-funnel report for a date range, optionally compared and cut by dimensions."""
+    if versus and not segment:
+        raise fail("--versus compares two segments: add --segment ID")
     first, last = _date(start, "--from"), _date(end, "--to")
     _check_range(first, last)
     if view is not None or output is Format.PDF:
@@ -124,12 +134,18 @@ def report(
                 parse_filters(where or [], "--filter"),
                 grain,
                 tuple(kpi) if kpi else None,
+                segment,
             )
         except ValidationFailed as exc:
             raise fail(str(exc)) from None
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
+        if versus:
+            with _numbers_from(services, target.id, lake, spark_master) as numbers:
+                pair = compare_segments(services, target, request, versus, numbers)
+            _print_pair(pair, output)
+            return
         with _numbers_from(services, target.id, lake, spark_master) as numbers:
             result = run_report(services, target, request, numbers)
         rows = records(result, benchmark_map(workspace_benchmarks(services, target.id)))
@@ -193,6 +209,29 @@ def _numbers_from(
         yield warehouse
     finally:
         warehouse.close()
+
+
+def _print_pair(pair: SegmentComparison, output: Format) -> None:
+    rows = pair.rows()
+    if output is Format.JSON:
+        print(json.dumps({"a": pair.a, "b": pair.b, "rows": rows}, indent=2, default=str))
+        return
+    if output is Format.CSV:
+        print(to_csv(rows), end="")
+        return
+    table = Table("stage", "KPI", *pair.dimensions, pair.a_name, pair.b_name, "b vs a")
+    for row in rows:
+        change = row["relative"]
+        shown = "n/a" if change is None else f"{float(str(change)) * 100:+.1f}%"
+        table.add_row(
+            str(row["stage"]),
+            str(row["name"]),
+            *(str(row[d]) for d in pair.dimensions),
+            str(row["a_display"]),
+            str(row["b_display"]),
+            shown,
+        )
+    console.print(table)
 
 
 def _print_table(rows: list[dict[str, object]], dims: list[str], compared: bool) -> None:

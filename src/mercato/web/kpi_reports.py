@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 
@@ -13,10 +13,13 @@ from mercato.metrics import benchmarks as bm
 from mercato.metrics.compiler import Slice
 from mercato.metrics.goals import GoalProgress, progress
 from mercato.metrics.overview import data_bounds
+from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
-from mercato.metrics.report import Compare, Report, build_report, comparison_window
+from mercato.metrics.report import Compare, Report, build_report, comparison_window, delta
 from mercato.metrics.timebuckets import Grain
+from mercato.segments import service as segments
 from mercato.warehouse.connection import ScopedWarehouse, Warehouse
+from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
 
 FORECAST = "revenue_forecast"
@@ -31,6 +34,7 @@ class ReportRequest:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     grain: Grain | None = None
     kpi_ids: tuple[str, ...] | None = None
+    segment: str | None = None  # a saved segment's id or name: only its visitors count
 
 
 def workspace_benchmarks(services: Services, workspace_id: str) -> list[bm.Benchmark]:
@@ -66,13 +70,17 @@ def run_report(
         request.grain,
         request.dimensions,
         request.filters,
+        segment=segment_id(services, workspace.id, request.segment),
+    )
+    scoped = segment_scope(
+        services, workspace.id, slice_.segment, source.for_workspace(workspace.id)
     )
     base_parameters = None
     if request.compare is not None:
         base = comparison_window(request.first, request.last, request.compare)
         base_parameters = forecast_parameters(services, workspace.id, *base)
     return build_report(
-        source.for_workspace(workspace.id),
+        scoped,
         slice_,
         request.compare,
         request.kpi_ids,
@@ -91,6 +99,57 @@ def complete_through(scoped: ScopedWarehouse, time_zone: str, today: date) -> da
         last_seen = bounds[1].replace(tzinfo=UTC).astimezone(zone(time_zone)).date()
         last = min(last, last_seen)
     return last
+
+
+@dataclass(frozen=True)
+class SegmentComparison:
+    """The same report over two segments, side by side (a is the request's own segment)."""
+
+    a: str
+    a_name: str
+    b: str
+    b_name: str
+    dimensions: tuple[str, ...]
+    first: Report
+    second: Report
+
+    def rows(self) -> list[dict[str, object]]:
+        found: list[dict[str, object]] = []
+        for line in self.first.lines:
+            other = self.second.line(line.kpi.id, line.key)
+            b_value = other.current.value if other else None
+            a_value = line.current.value
+            found.append(
+                {
+                    "kpi": line.kpi.id,
+                    "name": line.kpi.name,
+                    "stage": line.kpi.stage.value,
+                    **dict(zip(self.dimensions, line.key, strict=False)),
+                    "a_value": a_value,
+                    "a_display": format_value(line.kpi, a_value),
+                    "b_value": b_value,
+                    "b_display": format_value(line.kpi, b_value),
+                    "relative": delta(b_value, a_value).relative,
+                }
+            )
+        return found
+
+
+def compare_segments(
+    services: Services,
+    workspace: Workspace,
+    request: ReportRequest,
+    other: str,
+    warehouse: Warehouse | None = None,
+) -> SegmentComparison:
+    """`request` (which names segment a) and the same report over segment `other`."""
+    first = run_report(services, workspace, request, warehouse)
+    second = run_report(services, workspace, replace(request, segment=other), warehouse)
+    with services.catalog.session() as session:
+        a = segments.get_segment(session, workspace.id, request.segment or "")
+        b = segments.get_segment(session, workspace.id, other)
+        names = (a.id, a.name, b.id, b.name)
+    return SegmentComparison(*names, request.dimensions, first, second)
 
 
 def goals_progress(services: Services, workspace: Workspace, today: date) -> list[GoalProgress]:

@@ -32,6 +32,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/traffic", "Traffic"),
     ("/attribution", "Attribution"),
     ("/goals", "Goals"),
+    ("/segments", "Segments"),
     ("/ugc", "UGC library"),
     ("/ugc/moderation", "Moderation"),
     ("/ugc/creators", "Creators"),

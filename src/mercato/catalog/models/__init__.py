@@ -36,6 +36,7 @@ from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
 from mercato.catalog.models.sharing import ReportDelivery, ReportSchedule, ShareLink, SmtpServer
+from mercato.catalog.models.segments import Segment
 from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
@@ -80,6 +81,7 @@ __all__ = [
     "RightsEvent",
     "ShareLink",
     "ShopConnection",
+    "Segment",
     "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",

@@ -18,6 +18,7 @@ from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
 from mercato.metrics.spec import Kpi, Stage
 from mercato.sharing.schemas import ViewName, ViewParameters
+from mercato.segments.service import list_segments
 from mercato.web.auth import AnalyticsPage, ServicesDep
 from mercato.web.exports import ExportFormat
 from mercato.web.kpi_reports import (
@@ -28,6 +29,7 @@ from mercato.web.kpi_reports import (
     workspace_benchmarks,
 )
 from mercato.web.routes.overview import default_range
+from mercato.web.segment_scope import segment_scope
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -115,6 +117,7 @@ def funnel_page(
     end: date | None = None,
     compare: Compare = Compare.PREVIOUS,
     drill: str = "platform",
+    segment: str | None = None,
     format: ExportFormat | None = None,
     table: str | None = None,
 ) -> Response:
@@ -129,11 +132,16 @@ def funnel_page(
 
         view = ViewParameters(start=start, end=end)
         return page_export(services, principal, ViewName.FUNNEL, view, format, table)
-    report = run_report(services, workspace, ReportRequest(start, end, compare))
+    segment = segment or None
+    report = run_report(services, workspace, ReportRequest(start, end, compare, segment=segment))
     marks = benchmark_map(workspace_benchmarks(services, workspace.id))
-    scoped = services.warehouse.for_workspace(workspace.id)
-    own = internal_benchmarks(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
-    series = sparkline(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
+    chosen = report.slice_.segment
+    scoped = segment_scope(
+        services, workspace.id, chosen, services.warehouse.for_workspace(workspace.id)
+    )
+    whole = Slice(start, end, workspace.time_zone, segment=chosen)
+    own = internal_benchmarks(scoped, whole, [k.id for k in KPIS])
+    series = sparkline(scoped, whole, [k.id for k in KPIS])
     stages = [
         (
             stage,
@@ -142,7 +150,11 @@ def funnel_page(
         for stage in Stage
     ]
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(workspace.time_zone))
-    drilled = run_report(services, workspace, ReportRequest(start, end, dimensions=(drill,)))
+    drilled = run_report(
+        services, workspace, ReportRequest(start, end, dimensions=(drill,), segment=segment)
+    )
+    with services.catalog.session() as session:
+        choices = [(s.id, s.name) for s in list_segments(session, workspace.id)]
     return render(
         request,
         "funnel.html",
@@ -159,4 +171,6 @@ def funnel_page(
         buckets=BUCKETS,
         outliers=page_outliers(scoped, begin_utc, end_utc),
         format_value=format_value,
+        segments=choices,
+        segment=chosen,
     )
