@@ -35,8 +35,8 @@ from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
-from mercato.catalog.models.sharing import ReportDelivery, ReportSchedule, ShareLink, SmtpServer
 from mercato.catalog.models.segments import Segment
+from mercato.catalog.models.sharing import ReportDelivery, ReportSchedule, ShareLink, SmtpServer
 from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
@@ -79,9 +79,9 @@ __all__ = [
     "ReportSchedule",
     "RevenueForecast",
     "RightsEvent",
+    "Segment",
     "ShareLink",
     "ShopConnection",
-    "Segment",
     "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",

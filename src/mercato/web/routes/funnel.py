@@ -17,8 +17,8 @@ from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
 from mercato.metrics.spec import Kpi, Stage
-from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.segments.service import list_segments
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, ServicesDep
 from mercato.web.exports import ExportFormat
 from mercato.web.kpi_reports import (

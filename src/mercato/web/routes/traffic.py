@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
-from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.segments.service import list_segments
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.exports import ExportFormat
 from mercato.web.routes.overview import default_range
