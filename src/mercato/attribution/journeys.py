@@ -200,9 +200,7 @@ def journey_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
 
 def build_journeys(warehouse: ScopedWarehouse, query: JourneyQuery) -> Journeys:
     expression = journey_touches(warehouse, query)
-    with warehouse.warehouse.lock:
-        table = warehouse.warehouse.backend.to_pyarrow(expression)
-    return journeys_from_arrow(table)
+    return journeys_from_arrow(warehouse.to_arrow(expression))
 
 
 def journeys_from_arrow(table: pa.Table) -> Journeys:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mercato.core.errors import DataDirError
+
+if TYPE_CHECKING:
+    from mercato.catalog.scoped import WorkspaceCatalog
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,6 +62,12 @@ class Catalog:
         """A unit of work: committed on success, rolled back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def for_workspace(self, workspace_id: str) -> WorkspaceCatalog:
+        """The catalog as one workspace sees it (`catalog.scoped`)."""
+        from mercato.catalog.scoped import WorkspaceCatalog  # scoped builds on this module
+
+        return WorkspaceCatalog(self, workspace_id)
 
     def dispose(self) -> None:
         self.engine.dispose()

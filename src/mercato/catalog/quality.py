@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import QualityEntry
+from mercato.catalog.models import FlaggedProduct, Product, QualityEntry
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 
@@ -195,3 +195,17 @@ def entry_dict(entry: QualityEntry) -> dict[str, Any]:
         "flags": dict(entry.flags),
         "problems": list(entry.problems),
     }
+
+
+def flagged_products(
+    session: Session, workspace_id: str, *, limit: int
+) -> list[tuple[str, str, str, str]]:
+    """(product id, sku, title, reason) of the workspace's flagged products, newest first."""
+    query = (
+        select(Product.id, Product.sku, Product.title, FlaggedProduct.reason)
+        .join(FlaggedProduct, FlaggedProduct.product_id == Product.id)
+        .where(FlaggedProduct.workspace_id == workspace_id)
+        .order_by(FlaggedProduct.created_at.desc())
+        .limit(limit)
+    )
+    return [(i, s, t, r) for i, s, t, r in session.execute(query).all()]

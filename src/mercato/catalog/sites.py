@@ -156,6 +156,25 @@ def list_sites(session: Session, workspace_id: str) -> list[Site]:
     return list(session.scalars(query))
 
 
+# The collector finds a site before it knows the workspace: by the public key an event
+# carries, or by the domain a server-side source names. These look-ups cross tenants on
+# purpose; what they return is bound to the site's own workspace from then on.
+
+
+def site_by_public_key(session: Session, key: str) -> Site | None:
+    return session.scalars(select(Site).where(Site.public_key == key)).one_or_none()
+
+
+def sites_on_domain(session: Session, domain: str) -> list[Site]:
+    return list(session.scalars(select(Site).where(Site.domain == domain).order_by(Site.id)))
+
+
+def every_allowed_origin(session: Session) -> frozenset[str]:
+    """Every origin some site allows (a CORS preflight carries no site key)."""
+    listed = session.scalars(select(Site.allowed_origins))
+    return frozenset(origin for origins in listed for origin in (origins or ()))
+
+
 def get_site(session: Session, workspace_id: str, ref: str) -> Site:
     """A site of this workspace by id, domain or public key."""
     wanted = ref.strip().lower()

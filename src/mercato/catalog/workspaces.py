@@ -40,6 +40,14 @@ def get_workspace(session: Session, slug_or_id: str) -> Workspace:
     return workspace
 
 
+def workspace_by_slug(session: Session, slug: str) -> Workspace:
+    """The workspace a public URL names by its slug (never by id: ids stay unguessable)."""
+    workspace = session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if workspace is None:
+        raise NotFoundError(f"no workspace {slug!r}")
+    return workspace
+
+
 def workspaces_of_user(session: Session, user_id: str) -> list[tuple[Workspace, str]]:
     rows = session.execute(
         select(Workspace, Membership.role)

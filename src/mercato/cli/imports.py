@@ -12,6 +12,7 @@ from rich.text import Text
 
 from mercato.catalog import quality, workspaces
 from mercato.catalog.models import Site
+from mercato.catalog.scoped import ScopedSession
 from mercato.cli.context import console, fail, opened_services
 from mercato.cli.quality import print_quality
 from mercato.collect.enrich import IDENTIFIED, SiteConfig
@@ -27,12 +28,8 @@ import_app = typer.Typer(help="Import data files.", no_args_is_help=True)
 def _site(services: Services, workspace: str, domain: str | None) -> SiteConfig:
     with services.catalog.session() as session:
         found = workspaces.get_workspace(session, workspace)
-        sites = (
-            session.query(Site)
-            .filter(Site.workspace_id == found.id)
-            .order_by(Site.created_at)
-            .all()
-        )
+        scoped = ScopedSession(session, found.id)
+        sites = scoped.scalars(scoped.select(Site).order_by(Site.created_at))
         chosen = next((s for s in sites if domain is None or s.domain == domain.lower()), None)
         if chosen is None and domain and not sites:
             if not HOSTNAME.fullmatch(domain.lower()):

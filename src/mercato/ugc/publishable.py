@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import UgcItem
+from mercato.catalog.models import UgcItem, UgcMedia
 from mercato.core.timeutil import utcnow
 
 
@@ -51,3 +51,11 @@ def publishable_item(session: Session, item_id: str, now: datetime | None = None
     if item is None or not is_publishable(item, now):
         return None
     return item
+
+
+def public_media(session: Session, media_id: str, now: datetime | None = None) -> UgcMedia | None:
+    """A media row of a publishable item, else None: its id alone opens it (public pages)."""
+    media = session.get(UgcMedia, media_id)
+    if media is None or publishable_item(session, media.item_id, now) is None:
+        return None
+    return media

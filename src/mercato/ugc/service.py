@@ -19,6 +19,7 @@ from mercato.catalog.models import (
     Workspace,
 )
 from mercato.catalog.quality import MERGED, STORED, QualityReport, add_quality_entry
+from mercato.core.errors import NotFoundError
 from mercato.core.settings import Settings
 from mercato.ugc import embedding, intake, reviews, rights
 from mercato.ugc.embedding import Embedder
@@ -157,6 +158,19 @@ def item_detail(session: Session, workspace: Workspace, item_id: str) -> ItemDet
         rights_log=rights.rights_log(session, item.id),
         request_preview=rights.request_text(item, creator, settings, workspace.slug),
     )
+
+
+def library_media(session: Session, workspace_id: str, media_id: str) -> UgcMedia:
+    """A media row of one of this workspace's items (any status: the library sees all)."""
+    row = session.execute(
+        select(UgcMedia, UgcItem.workspace_id)
+        .join(UgcItem, UgcItem.id == UgcMedia.item_id)
+        .where(UgcMedia.id == media_id)
+    ).first()
+    if row is None or row[1] != workspace_id:
+        raise NotFoundError("no such media")
+    media: UgcMedia = row[0]
+    return media
 
 
 def first_media(session: Session, item_ids: Sequence[str]) -> dict[str, UgcMedia]:

@@ -116,6 +116,10 @@ class Warehouse:
         with self.lock:
             return self.backend.execute(expr)
 
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        with self.lock:
+            return self.backend.to_pyarrow(expr)
+
     def run_compiled(self, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
         """The rows of the expression `build()` makes, as Arrow. Its SQL is compiled once per
         `key`: the key must name everything the expression depends on (callers' contract)."""
@@ -223,8 +227,18 @@ class ScopedWarehouse:
         table = self.warehouse.raw_table(name)
         return table.filter(table.workspace_id == self.workspace_id)
 
+    @property
+    def engine(self) -> str:
+        """The engine's name (duckdb, pyspark, chdb): for engine-specific messages."""
+        return self.warehouse.engine
+
     def execute(self, expr: ir.Expr) -> Any:
         return self.warehouse.execute(expr)
+
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        """The rows of `expr` (built from this view's tables) as Arrow, taking the
+        connection's turn like every other query."""
+        return self.warehouse.to_arrow(expr)
 
     def run_compiled(self, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
         """`Warehouse.run_compiled` with the workspace added to the key: the SQL carries its

@@ -137,6 +137,17 @@ def _from_session(request: Request, services: Services) -> Principal | None:
 
 
 async def authenticate(request: Request, *, page: bool = False) -> Principal:
+    """The caller of this request, authenticated once: later dependencies (the scoped
+    stores of `web.stores`) get the same principal without a second catalog look-up."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    principal = await _authenticate(request, page=page)
+    request.state.principal = principal
+    return principal
+
+
+async def _authenticate(request: Request, *, page: bool) -> Principal:
     services = services_of(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

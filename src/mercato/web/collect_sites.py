@@ -7,6 +7,7 @@ import time
 
 from fastapi import Request
 
+from mercato.catalog import sites
 from mercato.catalog.models import Site, Workspace
 from mercato.collect.enrich import SiteConfig
 from mercato.core.errors import PermissionDenied, ValidationFailed
@@ -40,7 +41,7 @@ def sites_with_domain(request: Request, domain: str) -> tuple[SiteConfig, ...]:
     if cached is not None and cached[0] > now:
         return cached[1]
     with state.services.catalog.session() as session:
-        rows = session.query(Site).filter(Site.domain == domain).order_by(Site.id).all()
+        rows = sites.sites_on_domain(session, domain)
         configs = tuple(site_config_of(s, session.get(Workspace, s.workspace_id)) for s in rows)
     if len(cache) > 10_000:
         cache.clear()

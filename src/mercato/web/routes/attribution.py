@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -119,9 +118,8 @@ FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 
 
 def site_identity_modes(services: Services, workspace_id: str) -> list[str]:
-    with services.catalog.session() as session:
-        query = select(Site.identity_mode).where(Site.workspace_id == workspace_id)
-        return list(session.scalars(query))
+    with services.catalog.for_workspace(workspace_id).session() as scoped:
+        return [site.identity_mode for site in scoped.scalars(scoped.select(Site))]
 
 
 def run_report(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from mercato.catalog.models import Site, Workspace
+from mercato.catalog.models import Site
 from mercato.collect import cdp
 from mercato.collect.body import decoded, parse_json
 from mercato.collect.channels import host_of
@@ -39,14 +39,9 @@ MAX_CDP_BODY = 512 * 1024  # after gzip is undone; Segment's own batch limit is 
 
 def _sites(request: Request, workspace_id: str) -> list[SiteConfig]:
     services = request.app.state.services
-    with services.catalog.session() as session:
-        workspace = session.get(Workspace, workspace_id)
-        sites = (
-            session.query(Site)
-            .filter(Site.workspace_id == workspace_id)
-            .order_by(Site.created_at)
-            .all()
-        )
+    with services.catalog.for_workspace(workspace_id).session() as scoped:
+        workspace = scoped.workspace()
+        sites = scoped.scalars(scoped.select(Site).order_by(Site.created_at))
         return [
             SiteConfig(
                 site_id=s.id,

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from mercato.catalog import quality
+from mercato.catalog import quality, sites
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import Site, Workspace
+from mercato.catalog.models import Workspace
 from mercato.catalog.site_activity import ACCEPTED, REFUSED, ActivityRecorder
 from mercato.collect.body import (
     BodyTooLarge,
@@ -59,7 +59,7 @@ def site_config(
     if cached is not None and cached[0] > now:
         return cached[1]
     with services.catalog.session() as session:
-        site = session.query(Site).filter(Site.public_key == key).one_or_none()
+        site = sites.site_by_public_key(session, key)
         config = None
         if site is not None:
             workspace = session.get(Workspace, site.workspace_id)
@@ -218,11 +218,7 @@ def _allowed_origins(request: Request) -> frozenset[str]:
     if cached is not None and cached[0] > now:
         return cached[1]
     with request.app.state.services.catalog.session() as session:
-        origins = frozenset(
-            origin
-            for listed in session.query(Site.allowed_origins).all()
-            for origin in (listed[0] or ())
-        )
+        origins = sites.every_allowed_origin(session)
     state.collect_origins = (now + SITE_CACHE_S, origins)
     return origins
 

@@ -8,10 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from mercato.catalog import quality
-from mercato.catalog.models import FlaggedProduct, Product
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
@@ -69,13 +67,7 @@ def _report(
         raise ValidationFailed(f"a range of at most {MAX_DAYS} days", location="start")
     with services.catalog.session() as session:
         entries = quality.recent_entries(session, principal.workspace_id, start, end)
-        flagged = session.execute(
-            select(Product.id, Product.sku, Product.title, FlaggedProduct.reason)
-            .join(FlaggedProduct, FlaggedProduct.product_id == Product.id)
-            .where(FlaggedProduct.workspace_id == principal.workspace_id)
-            .order_by(FlaggedProduct.created_at.desc())
-            .limit(200)
-        ).all()
+        flagged = quality.flagged_products(session, principal.workspace_id, limit=200)
         return DataQualityPublic(
             start=start,
             end=end,

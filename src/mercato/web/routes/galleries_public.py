@@ -13,10 +13,10 @@ from pathlib import Path
 import ibis
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from mercato.catalog.models import Site, SocialAccount
+from mercato.catalog.scoped import ScopedSession
 from mercato.galleries.cache import DeliveryCache, etag_of
 from mercato.galleries.delivery import check_origin, deliver, gallery_access
 from mercato.galleries.render import script_safe_json
@@ -144,9 +144,9 @@ def shop_page(request: Request, handle: str, services: ServicesDep) -> HTMLRespo
         view = shop_view(
             session, handle, lambda a: posts_from_warehouse(services, a), base_url_of(request)
         )
-        site_key = session.scalar(
-            select(Site.public_key).where(Site.workspace_id == view.page.workspace_id).limit(1)
-        )
+        scoped = ScopedSession(session, view.page.workspace_id)
+        site = scoped.first(scoped.select(Site))
+        site_key = site.public_key if site is not None else None
         payload = shop_payload(view)
         account = view.account.handle
     return render(

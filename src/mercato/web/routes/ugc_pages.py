@@ -7,9 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from mercato.catalog.models import UgcItem, UgcMedia
+from mercato.catalog.models import UgcItem
 from mercato.core.errors import NotFoundError
 from mercato.core.scopes import Scope
 from mercato.core.secret_box import SecretBox
@@ -19,9 +18,10 @@ from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries
 from mercato.ugc.search import RIGHTS, SORTS, UgcQuery, search
-from mercato.ugc.service import creators_by_id, first_media, item_detail
+from mercato.ugc.service import creators_by_id, first_media, item_detail, library_media
 from mercato.ugc.tagging import set_tag, workspace_products
 from mercato.web.auth import Principal, Requires, ServicesDep
+from mercato.web.stores import WorkspaceCatalogDep
 from mercato.web.templating import render
 
 UgcPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
@@ -117,21 +117,19 @@ def ugc_item_status_form(
 @router.post("/ugc/items/{item_id}/rights", operation_id="ugc_item_rights_form")
 def ugc_item_rights_form(
     item_id: str,
-    services: ServicesDep,
     principal: UgcWritePage,
+    catalog: WorkspaceCatalogDep,
     action: Annotated[str, Form()],
     channel: Annotated[str, Form()] = "comment",
 ) -> Response:
-    with services.catalog.session() as session:
-        item = session.get(UgcItem, item_id)
-        if item is None or item.workspace_id != principal.workspace_id:
-            raise NotFoundError(f"no UGC item {item_id!r} in this workspace")
+    with catalog.session() as scoped:
+        item = scoped.get_owned(UgcItem, item_id, "UGC item")
         actor = principal.user_email or ""
         if action == "revoke":
-            rights.revoke(session, item, "revoked by a library user", actor=actor)
+            rights.revoke(scoped.session, item, "revoked by a library user", actor=actor)
         else:
             rights.record_request(
-                session, item, principal.workspace.slug, channel=channel, actor=actor
+                scoped.session, item, principal.workspace.slug, channel=channel, actor=actor
             )
     return RedirectResponse(f"/ugc/items/{item_id}", status_code=303)
 
@@ -139,16 +137,14 @@ def ugc_item_rights_form(
 @router.post("/ugc/items/{item_id}/tags", operation_id="ugc_item_tag_form")
 def ugc_item_tag_form(
     item_id: str,
-    services: ServicesDep,
     principal: UgcWritePage,
+    catalog: WorkspaceCatalogDep,
     product_id: Annotated[str, Form()],
     status: Annotated[str, Form()],
 ) -> Response:
-    with services.catalog.session() as session:
-        item = session.get(UgcItem, item_id)
-        if item is None or item.workspace_id != principal.workspace_id:
-            raise NotFoundError(f"no UGC item {item_id!r} in this workspace")
-        set_tag(session, item, product_id, status)
+    with catalog.session() as scoped:
+        item = scoped.get_owned(UgcItem, item_id, "UGC item")
+        set_tag(scoped.session, item, product_id, status)
     return RedirectResponse(f"/ugc/items/{item_id}", status_code=303)
 
 
@@ -223,14 +219,7 @@ def ugc_media_file(
 ) -> Response:
     """Media for the library (any status): library users may see what is not yet public."""
     with services.catalog.session() as session:
-        row = session.execute(
-            select(UgcMedia, UgcItem.workspace_id)
-            .join(UgcItem, UgcItem.id == UgcMedia.item_id)
-            .where(UgcMedia.id == media_id)
-        ).first()
-    if row is None or row[1] != principal.workspace_id:
-        raise NotFoundError("no such media")
-    media = row[0]
+        media = library_media(session, principal.workspace_id, media_id)
     name = media.thumb_path if thumb and media.thumb_path else media.path
     if not name:
         raise NotFoundError("this media could not be stored; see the item's error")

@@ -15,11 +15,11 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from mercato.catalog.models import Creator, UgcMedia, Workspace
+from mercato.catalog import workspaces
+from mercato.catalog.models import Creator, Workspace
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.secret_box import SecretBox
 from mercato.core.security import constant_time_equal
@@ -28,7 +28,7 @@ from mercato.sharing.mail import smtp_row
 from mercato.sharing.rewards_mail import Reward, reward_of, send_reward
 from mercato.ugc.items import ugc_settings
 from mercato.ugc.media import MAX_BYTES
-from mercato.ugc.publishable import publishable_item
+from mercato.ugc.publishable import public_media
 from mercato.ugc.service import intake_context, upload
 from mercato.web.auth import CSRF_FIELD, SESSION_CSRF, Forbidden, ServicesDep
 from mercato.web.public_limits import BodyTooLarge, client_address, limiter
@@ -44,10 +44,7 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,vi
 
 def _workspace(services: ServicesDep, slug: str) -> Workspace:
     with services.catalog.session() as session:
-        found = session.scalar(select(Workspace).where(Workspace.slug == slug))
-        if found is None:
-            raise NotFoundError(f"no workspace {slug!r}")
-        return found
+        return workspaces.workspace_by_slug(session, slug)
 
 
 def _form_page(
@@ -175,9 +172,8 @@ def _mail_reward(services: Services, workspace: Workspace, reward: Reward) -> bo
 @router.get("/m/{media_id}", operation_id="ugc_public_media")
 def ugc_public_media(media_id: str, services: ServicesDep, thumb: bool = False) -> Response:
     with services.catalog.session() as session:
-        media = session.get(UgcMedia, media_id)
-        item = publishable_item(session, media.item_id) if media else None
-    if media is None or item is None:
+        media = public_media(session, media_id)
+    if media is None:
         raise NotFoundError("no such media")
     name = media.thumb_path if thumb and media.thumb_path else media.path
     if not name:
