@@ -25,6 +25,9 @@ def test_rules_catch_broken_specs() -> None:
         replace(KPI_BY_ID["frequency"], formula=EntityRate("orders", "gross", "net")),
         replace(KPI_BY_ID["roas"], benchmark="nowhere"),
         replace(KPI_BY_ID["engaged_session_rate"], additive=True),
+        replace(KPI_BY_ID["engaged_time_per_session"], formula_text="Σ engaged_ms ÷ sessions"),
+        replace(KPI_BY_ID["follower_net_change"], formula_text="Σ follows"),
+        replace(KPI_BY_ID["views"], formula_text="Σ views ÷ posts"),
         conversion,
     )
     measures = (*MEASURES, Measure("bad", "nowhere", Agg.SUM))
@@ -40,6 +43,9 @@ def test_rules_catch_broken_specs() -> None:
         "declared 2 times",
         "unknown source 'nowhere'",
         "sum needs a column",
+        "engaged_time_per_session: formula text 'Σ engaged_ms ÷ sessions' lacks ['÷ 1000']",
+        "follower_net_change: formula text 'Σ follows' lacks [' - ']",
+        "views: formula text 'Σ views ÷ posts' lacks ['no ÷",
     ]
     for fragment in expected:
         assert any(fragment in message for message in messages), fragment

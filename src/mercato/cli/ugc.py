@@ -12,7 +12,7 @@ from rich.text import Text
 from sqlalchemy import func, select
 
 from mercato.catalog import workspaces
-from mercato.catalog.models import UgcCandidate
+from mercato.catalog.models import UgcCandidate, UgcStatus
 from mercato.catalog.quality import record_refused
 from mercato.cli.context import console, fail, opened_services
 from mercato.connectors.imports import load_mapping
@@ -135,7 +135,7 @@ def _set(workspace: str, item_ids: list[str], status: str) -> None:
 @ugc_app.command("approve")
 def ugc_approve(item_ids: list[str], workspace: Workspace) -> None:
     """Approve items."""
-    _set(workspace, item_ids, "approved")
+    _set(workspace, item_ids, UgcStatus.APPROVED)
 
 
 @ugc_app.command("reject")

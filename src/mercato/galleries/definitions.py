@@ -9,13 +9,20 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Gallery, GalleryItem, UgcItem
+from mercato.catalog.models import (
+    Gallery,
+    GalleryItem,
+    GalleryLayout,
+    GalleryPlacement,
+    GallerySelection,
+    UgcItem,
+)
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ConflictError, ValidationFailed
 
-LAYOUTS = ("grid", "carousel", "strip", "lookbook")
-PLACEMENTS = ("home", "product", "collection")
-SELECTIONS = ("rule", "manual")
+LAYOUTS = tuple(layout.value for layout in GalleryLayout)
+PLACEMENTS = tuple(placement.value for placement in GalleryPlacement)
+SELECTIONS = tuple(selection.value for selection in GallerySelection)
 SORTS = ("curation", "recent", "engagement", "rating")
 # Rule keys and the type each takes; anything else is a mistake worth naming.
 RULE_KEYS: dict[str, type] = {

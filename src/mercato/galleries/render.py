@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Creator, Product, ProductTag, UgcItem, UgcMedia
+from mercato.catalog.models import Creator, Product, ProductTag, TagStatus, UgcItem, UgcMedia
 from mercato.core.urls import safe_link
 from mercato.galleries.selection import Selection
 
@@ -56,7 +56,9 @@ def _products_by_item(session: Session, item_ids: Sequence[str]) -> dict[str, li
     statement = (
         select(ProductTag.item_id, Product)
         .join(Product, Product.id == ProductTag.product_id)
-        .where(ProductTag.item_id.in_(list(item_ids)), ProductTag.status == "accepted")
+        .where(
+            ProductTag.item_id.in_(list(item_ids)), ProductTag.status == TagStatus.ACCEPTED.value
+        )
         .order_by(ProductTag.item_id, ProductTag.confidence.desc(), Product.sku)
     )
     for item_id, product in session.execute(statement):

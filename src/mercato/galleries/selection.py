@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import (
     CollectionItem,
     Gallery,
+    GalleryPlacement,
+    GallerySelection,
     Product,
     ProductTag,
+    TagStatus,
     UgcItem,
 )
 from mercato.galleries.definitions import get_gallery, manual_item_ids
@@ -75,7 +78,11 @@ def _tagged_with(*conditions: Any) -> Any:
     return exists(
         select(ProductTag.item_id)
         .join(Product, Product.id == ProductTag.product_id)
-        .where(ProductTag.item_id == UgcItem.id, ProductTag.status == "accepted", *conditions)
+        .where(
+            ProductTag.item_id == UgcItem.id,
+            ProductTag.status == TagStatus.ACCEPTED.value,
+            *conditions,
+        )
     )
 
 
@@ -116,11 +123,11 @@ def _placement_filter(
     statement: Select[Any], gallery: Gallery, product: Product | None, context: PageContext
 ) -> Select[Any] | None:
     """Product pages show the page's product; collection pages its line or category."""
-    if gallery.placement == "product":
+    if gallery.placement == GalleryPlacement.PRODUCT:
         if product is None:
             return None
         return statement.where(_tagged_with(Product.id == product.id))
-    if gallery.placement == "collection":
+    if gallery.placement == GalleryPlacement.COLLECTION:
         if not context.collection:
             return None
         wanted = context.collection
@@ -139,7 +146,7 @@ def _own_items(
     manual_ids: list[str] | None = None,
 ) -> list[UgcItem]:
     base = publishable_items(gallery.workspace_id, now)
-    if gallery.selection == "manual":
+    if gallery.selection == GallerySelection.MANUAL:
         order = manual_ids if manual_ids is not None else manual_item_ids(session, gallery.id)
         picked = _placement_filter(base.where(UgcItem.id.in_(order)), gallery, product, context)
         if picked is None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Gallery, ShopPage, Site, UgcItem
+from mercato.catalog.models import Gallery, GalleryPlacement, ShopPage, Site, UgcItem
 from mercato.core.timeutil import utcnow
 from mercato.galleries.definitions import GalleryDraft, create_gallery
 from mercato.galleries.render import gallery_payload
@@ -42,8 +42,12 @@ def site_key(session: Session, workspace_id: str) -> str:
 
 def embed_snippet(gallery: Gallery, base_url: str, key: str) -> str:
     """The two lines a shop pastes; product pages pass their SKU (or the URL is used)."""
-    extra = ' data-product="YOUR-SKU"' if gallery.placement == "product" else ""
-    extra = ' data-collection="YOUR-COLLECTION"' if gallery.placement == "collection" else extra
+    extra = ' data-product="YOUR-SKU"' if gallery.placement == GalleryPlacement.PRODUCT else ""
+    extra = (
+        ' data-collection="YOUR-COLLECTION"'
+        if gallery.placement == GalleryPlacement.COLLECTION
+        else extra
+    )
     return (
         f'<div data-mercato-gallery="{escape(gallery.id)}"{extra}></div>\n'
         f'<script async src="{escape(base_url)}/gallery.js" data-key="{escape(key)}"></script>'

@@ -88,6 +88,52 @@ def kpis_are_documented(kpis: tuple[Kpi, ...], measures: tuple[Measure, ...]) ->
             yield Issue(kpi.id, "needs a name, a description and a formula text")
 
 
+# How an aggregation reads in a formula text ("Σ views of posts", "median of ...").
+_AGG_WORDS = {
+    Agg.SUM: "Σ",
+    Agg.COUNT: "count",
+    Agg.COUNT_DISTINCT: "count",
+    Agg.MEDIAN: "median",
+    Agg.MEAN: "mean",
+}
+
+
+def _formula_words(kpi: Kpi, by_name: dict[str, Measure]) -> list[str]:
+    """What `formula_text` must say for it to describe `kpi.formula`: the operators the
+    formula applies, in the registry's notation (÷, -, 1 -, x)."""
+    formula = kpi.formula
+    words: list[str] = []
+    if isinstance(formula, Ratio | EntityRate):
+        words.append("÷")
+        if formula.complement:
+            words.append("1 - ")
+    if isinstance(formula, Ratio) and formula.scale not in (1.0, 100.0):
+        words.append(f"÷ {round(1 / formula.scale)}" if formula.scale < 1 else f"x {formula.scale}")
+    if isinstance(formula, EntityRate) and formula.primary is Agg.MEDIAN:
+        words.append("median")
+    if isinstance(formula, Ratio | Value) and formula.minus is not None:
+        words.append(" - ")
+    if isinstance(formula, Value) and (measure := by_name.get(formula.measure)) is not None:
+        words.append(_AGG_WORDS[measure.agg])
+    if isinstance(formula, Scaled):
+        words += ["x", formula.parameter.replace("_", " ")]
+    return words
+
+
+def formula_text_matches_formula(
+    kpis: tuple[Kpi, ...], measures: tuple[Measure, ...]
+) -> Iterable[Issue]:
+    """The hand-written formula text shown on tiles and in docs/metrics.md says what the
+    formula computes: a ratio reads as a division, a difference as a minus, and so on."""
+    by_name = {m.name: m for m in measures}
+    for kpi in kpis:
+        missing = [w for w in _formula_words(kpi, by_name) if w not in kpi.formula_text]
+        if isinstance(kpi.formula, Value) and "÷" in kpi.formula_text:
+            missing.append("no ÷ (a value is not a ratio)")
+        if missing:
+            yield Issue(kpi.id, f"formula text {kpi.formula_text!r} lacks {missing}")
+
+
 def benchmarks_exist(kpis: tuple[Kpi, ...], measures: tuple[Measure, ...]) -> Iterable[Issue]:
     shipped = {b.kpi_id for b in DEFAULT_BENCHMARKS}
     for kpi in kpis:
@@ -102,6 +148,7 @@ RULES: tuple[Rule, ...] = (
     rates_state_their_denominator,
     only_sums_are_additive,
     kpis_are_documented,
+    formula_text_matches_formula,
     benchmarks_exist,
 )
 

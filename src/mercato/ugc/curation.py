@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import ProductTag, UgcItem
+from mercato.catalog.models import ProductTag, TagStatus, UgcItem
 from mercato.ugc.publishable import publishable_items
 from mercato.warehouse.connection import ScopedWarehouse
 
@@ -115,7 +115,7 @@ def best_for_product(
     statement = (
         publishable_items(workspace_id)
         .join(ProductTag, ProductTag.item_id == UgcItem.id)
-        .where(ProductTag.product_id == product_id, ProductTag.status == "accepted")
+        .where(ProductTag.product_id == product_id, ProductTag.status == TagStatus.ACCEPTED.value)
         .order_by(UgcItem.curation_score.desc().nulls_last())
         .limit(limit)
     )

@@ -13,7 +13,16 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Creator, Product, ProductTag, UgcItem, UgcMedia, UgcSettings
+from mercato.catalog.models import (
+    Creator,
+    Product,
+    ProductTag,
+    TagStatus,
+    UgcItem,
+    UgcMedia,
+    UgcSettings,
+    UgcStatus,
+)
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
@@ -31,7 +40,7 @@ from mercato.ugc.moderation import moderate
 HASHTAG = re.compile(r"#(\w{1,100})", re.UNICODE)
 MENTION = re.compile(r"@([\w.]{1,60})", re.UNICODE)
 SOURCES = ("mention", "tag", "hashtag", "upload", "review", "url")
-STATUSES = ("new", "approved", "rejected")
+STATUSES = tuple(status.value for status in UgcStatus)
 ENGAGEMENT_METRICS = {"likes": 1.0, "comments": 2.0, "shares": 3.0, "saves": 3.0}
 
 
@@ -238,7 +247,7 @@ def refresh_search_text(session: Session, item: UgcItem) -> None:
     products = session.scalars(
         select(Product)
         .join(ProductTag, ProductTag.product_id == Product.id)
-        .where(ProductTag.item_id == item.id, ProductTag.status == "accepted")
+        .where(ProductTag.item_id == item.id, ProductTag.status == TagStatus.ACCEPTED.value)
     ).all()
     item.search_text = search_text_of(item, creator, products)
 

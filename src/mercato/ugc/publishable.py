@@ -11,14 +11,14 @@ from datetime import datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import UgcItem, UgcMedia
+from mercato.catalog.models import RightsStatus, UgcItem, UgcMedia, UgcStatus
 from mercato.core.timeutil import utcnow
 
 
 def publishable_condition(now: datetime) -> object:
     return and_(
-        UgcItem.status == "approved",
-        UgcItem.rights_status == "granted",
+        UgcItem.status == UgcStatus.APPROVED.value,
+        UgcItem.rights_status == RightsStatus.GRANTED.value,
         UgcItem.rights_granted_at.is_not(None),
         UgcItem.rights_granted_at <= now,
         or_(UgcItem.rights_expires_at.is_(None), UgcItem.rights_expires_at > now),
@@ -37,8 +37,8 @@ def publishable_items(workspace_id: str, now: datetime | None = None) -> Select[
 def is_publishable(item: UgcItem, now: datetime | None = None) -> bool:
     moment = now or utcnow()
     return (
-        item.status == "approved"
-        and item.rights_status == "granted"
+        item.status == UgcStatus.APPROVED
+        and item.rights_status == RightsStatus.GRANTED
         and item.rights_granted_at is not None
         and item.rights_granted_at <= moment
         and (item.rights_expires_at is None or item.rights_expires_at > moment)

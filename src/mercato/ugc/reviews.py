@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import FlaggedProduct, Product, ProductTag, Workspace
+from mercato.catalog.models import FlaggedProduct, Product, ProductTag, TagStatus, Workspace
 from mercato.core.errors import ValidationFailed
 from mercato.core.urls import checked_link
 from mercato.ugc.intake import IntakeSummary
@@ -229,7 +229,7 @@ def _add(
         ProductTag(
             item_id=item.id,
             product_id=product.id,
-            status="accepted",
+            status=TagStatus.ACCEPTED.value,
             confidence=1.0,
             method="review",
         )

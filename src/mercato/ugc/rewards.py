@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import Creator, UgcItem, Workspace
+from mercato.catalog.models import Creator, RightsStatus, UgcItem, Workspace
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.shopify_admin import push_discount_code
 from mercato.core.errors import NotFoundError
@@ -92,7 +92,10 @@ def creator_summaries(
     granted = dict(
         session.execute(
             select(UgcItem.creator_id, func.count())
-            .where(UgcItem.workspace_id == workspace_id, UgcItem.rights_status == "granted")
+            .where(
+                UgcItem.workspace_id == workspace_id,
+                UgcItem.rights_status == RightsStatus.GRANTED.value,
+            )
             .group_by(UgcItem.creator_id)
         ).all()
     )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Creator, RightsEvent, UgcItem, UgcSettings
+from mercato.catalog.models import Creator, RightsEvent, RightsStatus, UgcItem, UgcSettings
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.core.urls import safe_link
@@ -59,7 +59,7 @@ def record_request(
     creator = session.get(Creator, item.creator_id) if item.creator_id else None
     event = RightsEvent(
         item_id=item.id,
-        kind="requested",
+        kind=RightsStatus.REQUESTED.value,
         channel=channel,
         text=request_text(item, creator, settings, slug),
         terms_url=settings.terms_url,
@@ -68,7 +68,7 @@ def record_request(
     )
     session.add(event)
     if item.rights_status in ("none", "revoked", "expired"):
-        item.rights_status = "requested"
+        item.rights_status = RightsStatus.REQUESTED.value
     return event
 
 
@@ -88,7 +88,7 @@ def grant(
     until = expires_at or _expiry(settings, moment)
     event = RightsEvent(
         item_id=item.id,
-        kind="granted",
+        kind=RightsStatus.GRANTED.value,
         channel=channel,
         text=evidence,
         terms_url=settings.terms_url,
@@ -98,7 +98,7 @@ def grant(
         expires_at=until,
     )
     session.add(event)
-    item.rights_status = "granted"
+    item.rights_status = RightsStatus.GRANTED.value
     item.rights_granted_at = moment
     item.rights_expires_at = until
     item.rights_terms_version = settings.terms_version
@@ -109,9 +109,11 @@ def grant(
 
 
 def revoke(session: Session, item: UgcItem, reason: str, actor: str = "") -> RightsEvent:
-    event = RightsEvent(item_id=item.id, kind="revoked", channel="manual", text=reason, actor=actor)
+    event = RightsEvent(
+        item_id=item.id, kind=RightsStatus.REVOKED.value, channel="manual", text=reason, actor=actor
+    )
     session.add(event)
-    item.rights_status = "revoked"
+    item.rights_status = RightsStatus.REVOKED.value
     return event
 
 
@@ -129,7 +131,7 @@ def detect_approval(
     session: Session, item: UgcItem, comments: Sequence[Comment], slug: str
 ) -> RightsEvent | None:
     """Grant rights when the item's author replied with the approval hashtag."""
-    if item.rights_status == "granted" or item.creator_id is None:
+    if item.rights_status == RightsStatus.GRANTED or item.creator_id is None:
         return None
     creator = session.get(Creator, item.creator_id)
     if creator is None:
@@ -137,7 +139,7 @@ def detect_approval(
     settings = ugc_settings(session, item.workspace_id)
     asked_at = session.scalar(
         select(func.max(RightsEvent.at)).where(
-            RightsEvent.item_id == item.id, RightsEvent.kind == "requested"
+            RightsEvent.item_id == item.id, RightsEvent.kind == RightsStatus.REQUESTED.value
         )
     )
     # A reply only answers a request made before it (an old #YesBrand is not consent).
@@ -156,14 +158,18 @@ def expire_due(session: Session, workspace_id: str, now: datetime | None = None)
     due = session.scalars(
         select(UgcItem).where(
             UgcItem.workspace_id == workspace_id,
-            UgcItem.rights_status == "granted",
+            UgcItem.rights_status == RightsStatus.GRANTED.value,
             UgcItem.rights_expires_at.is_not(None),
             UgcItem.rights_expires_at <= moment,
         )
     ).all()
     for item in due:
-        item.rights_status = "expired"
-        session.add(RightsEvent(item_id=item.id, kind="expired", channel="system", at=moment))
+        item.rights_status = RightsStatus.EXPIRED.value
+        session.add(
+            RightsEvent(
+                item_id=item.id, kind=RightsStatus.EXPIRED.value, channel="system", at=moment
+            )
+        )
     return len(due)
 
 

@@ -12,7 +12,15 @@ import numpy as np
 from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import CollectionItem, Creator, Product, ProductTag, UgcItem
+from mercato.catalog.models import (
+    CollectionItem,
+    Creator,
+    Product,
+    ProductTag,
+    RightsStatus,
+    TagStatus,
+    UgcItem,
+)
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder
@@ -35,7 +43,9 @@ FILTERED_FIELDS = (
     "collection_id",
 )
 SORTS = ("recent", "engagement", "performance", "curation", "relevance")
-RIGHTS = ("none", "requested", "granted", "revoked", "expired", "publishable")
+# A rights filter: a stored RightsStatus, or "publishable" (what the gate lets through).
+PUBLISHABLE = "publishable"
+RIGHTS = (*(status.value for status in RightsStatus), PUBLISHABLE)
 FTS = table("ugc_items_fts", column("item_id"), column("rank"))
 ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 
@@ -89,7 +99,11 @@ def _product_filter(query: UgcQuery) -> ColumnElement[bool] | None:
     sub = (
         select(ProductTag.item_id)
         .join(Product, Product.id == ProductTag.product_id)
-        .where(ProductTag.item_id == UgcItem.id, ProductTag.status == "accepted", *conditions)
+        .where(
+            ProductTag.item_id == UgcItem.id,
+            ProductTag.status == TagStatus.ACCEPTED.value,
+            *conditions,
+        )
     )
     return exists(sub)
 
@@ -114,7 +128,7 @@ def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
         where.append(UgcItem.posted_at >= query.posted_from)
     if query.posted_to:
         where.append(UgcItem.posted_at < query.posted_to)
-    if query.rights == "publishable":
+    if query.rights == PUBLISHABLE:
         where.append(publishable_condition(utcnow()))
     elif query.rights:
         where.append(UgcItem.rights_status == query.rights)
@@ -131,7 +145,7 @@ def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
     if query.tagged is not None:
         tagged = exists(
             select(ProductTag.item_id).where(
-                ProductTag.item_id == UgcItem.id, ProductTag.status == "accepted"
+                ProductTag.item_id == UgcItem.id, ProductTag.status == TagStatus.ACCEPTED.value
             )
         )
         where.append(tagged if query.tagged else ~tagged)

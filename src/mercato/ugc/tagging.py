@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Product, ProductTag, UgcItem
+from mercato.catalog.models import Product, ProductTag, TagStatus, UgcItem
 from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.ugc.embedding import Embedder, item_text
 from mercato.ugc.items import refresh_search_text
@@ -135,7 +135,7 @@ def store_suggestions(session: Session, item: UgcItem, suggestions: Sequence[Sug
             ProductTag(
                 item_id=item.id,
                 product_id=suggestion.product_id,
-                status="suggested",
+                status=TagStatus.SUGGESTED.value,
                 confidence=suggestion.confidence,
                 method=suggestion.method,
             )
@@ -146,7 +146,7 @@ def store_suggestions(session: Session, item: UgcItem, suggestions: Sequence[Sug
 
 def set_tag(session: Session, item: UgcItem, product_id: str, status: str) -> ProductTag:
     """Tag by hand, or accept/reject a suggestion."""
-    if status not in ("accepted", "rejected"):
+    if status not in (TagStatus.ACCEPTED, TagStatus.REJECTED):
         raise ValidationFailed("status must be accepted or rejected", location="status")
     product = session.get(Product, product_id)
     if product is None or product.workspace_id != item.workspace_id:

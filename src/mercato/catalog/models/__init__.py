@@ -31,7 +31,14 @@ from mercato.catalog.models.experiments import (
     ExperimentAssignment,
     ExperimentVariant,
 )
-from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
+from mercato.catalog.models.galleries import (
+    Gallery,
+    GalleryItem,
+    GalleryLayout,
+    GalleryPlacement,
+    GallerySelection,
+    ShopPage,
+)
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
@@ -44,10 +51,13 @@ from mercato.catalog.models.ugc import (
     Creator,
     ProductTag,
     RightsEvent,
+    RightsStatus,
+    TagStatus,
     UgcEmbedding,
     UgcItem,
     UgcMedia,
     UgcSettings,
+    UgcStatus,
 )
 
 __all__ = [
@@ -64,6 +74,9 @@ __all__ = [
     "FlaggedProduct",
     "Gallery",
     "GalleryItem",
+    "GalleryLayout",
+    "GalleryPlacement",
+    "GallerySelection",
     "Invitation",
     "KpiBenchmark",
     "KpiGoal",
@@ -79,6 +92,7 @@ __all__ = [
     "ReportSchedule",
     "RevenueForecast",
     "RightsEvent",
+    "RightsStatus",
     "Segment",
     "ShareLink",
     "ShopConnection",
@@ -91,11 +105,13 @@ __all__ = [
     "SocialAccount",
     "SyncCursor",
     "SyncRun",
+    "TagStatus",
     "UgcCandidate",
     "UgcEmbedding",
     "UgcItem",
     "UgcMedia",
     "UgcSettings",
+    "UgcStatus",
     "User",
     "WebhookDelivery",
     "Workspace",

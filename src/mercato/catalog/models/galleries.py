@@ -8,6 +8,7 @@ change of the definition so cached deliveries and ETags move with it.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
@@ -17,6 +18,28 @@ from mercato.catalog.models.core import Base, _id_column
 from mercato.core.timeutil import utcnow
 
 
+class GalleryLayout(StrEnum):
+    GRID = "grid"
+    CAROUSEL = "carousel"
+    STRIP = "strip"
+    LOOKBOOK = "lookbook"
+
+
+class GalleryPlacement(StrEnum):
+    """Where on the shop a gallery appears: it decides which page context it needs."""
+
+    HOME = "home"
+    PRODUCT = "product"
+    COLLECTION = "collection"
+
+
+class GallerySelection(StrEnum):
+    """How a gallery picks items: by its rule, or the hand-picked `gallery_items`."""
+
+    RULE = "rule"
+    MANUAL = "manual"
+
+
 class Gallery(Base):
     __tablename__ = "galleries"
     __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_galleries_name"),)
@@ -24,9 +47,9 @@ class Gallery(Base):
     id: Mapped[str] = _id_column("gal")
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
-    layout: Mapped[str] = mapped_column(String(16), default="grid")  # grid|carousel|strip|lookbook
-    placement: Mapped[str] = mapped_column(String(16), default="home")  # home|product|collection
-    selection: Mapped[str] = mapped_column(String(16), default="rule")  # rule|manual
+    layout: Mapped[str] = mapped_column(String(16), default=GalleryLayout.GRID.value)
+    placement: Mapped[str] = mapped_column(String(16), default=GalleryPlacement.HOME.value)
+    selection: Mapped[str] = mapped_column(String(16), default=GallerySelection.RULE.value)
     rule: Mapped[dict[str, Any]] = mapped_column(default=dict)
     max_items: Mapped[int] = mapped_column(Integer, default=12)
     min_items: Mapped[int] = mapped_column(Integer, default=1)

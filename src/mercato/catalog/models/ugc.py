@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +30,33 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mercato.catalog.models.core import Base, _id_column
 from mercato.core.timeutil import utcnow
+
+
+class UgcStatus(StrEnum):
+    """Where an item stands in moderation (`ugc_items.status`)."""
+
+    NEW = "new"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class RightsStatus(StrEnum):
+    """The creator's permission to reuse an item (`ugc_items.rights_status`); `rights_events.kind`
+    logs the same steps."""
+
+    NONE = "none"
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class TagStatus(StrEnum):
+    """A product tag's review state (`ugc_product_tags.status`)."""
+
+    SUGGESTED = "suggested"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class Creator(Base):
@@ -80,10 +108,10 @@ class UgcItem(Base):
     posted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="new")  # new|approved|rejected
+    status: Mapped[str] = mapped_column(String(16), default=UgcStatus.NEW.value)
     moderation_flags: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     media_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    rights_status: Mapped[str] = mapped_column(String(16), default="none")
+    rights_status: Mapped[str] = mapped_column(String(16), default=RightsStatus.NONE.value)
     rights_granted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     rights_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     rights_terms_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -141,7 +169,7 @@ class RightsEvent(Base):
 
     id: Mapped[str] = _id_column("rte")
     item_id: Mapped[str] = mapped_column(ForeignKey("ugc_items.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # requested|granted|revoked|expired
+    kind: Mapped[str] = mapped_column(String(16))  # a RightsStatus other than none
     channel: Mapped[str] = mapped_column(String(32), default="")  # comment|dm|upload_form|...
     text: Mapped[str] = mapped_column(Text, default="")
     terms_url: Mapped[str] = mapped_column(String(2000), default="")
@@ -162,7 +190,7 @@ class ProductTag(Base):
     product_id: Mapped[str] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    status: Mapped[str] = mapped_column(String(16))  # suggested|accepted|rejected
+    status: Mapped[str] = mapped_column(String(16))  # a TagStatus
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     method: Mapped[str] = mapped_column(String(16), default="manual")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
