@@ -1,4 +1,4 @@
-"""Golden table for channel classification: every rule and trap of kpis.md §5."""
+"""Golden table for channel classification: every rule and trap of docs/collect.md, Channels."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The stated rates land where the brief and kpis.md say, measured on the warehouse."""
+"""The stated rates land where docs/demo.md says, measured on the warehouse."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from tests.demo.conftest import Seeded
 
-# Rival IQ 2023 medians by follower (kpis.md §1.2), and each platform's numerator.
+# Rival IQ 2023 medians by follower (docs/demo.md), and each platform's numerator.
 BENCHMARKS = {"instagram": 0.0047, "tiktok": 0.0569, "facebook": 0.0006, "x": 0.00035}
 NUMERATORS = {
     "instagram": ("likes", "comments", "saves", "shares"),
@@ -54,7 +54,7 @@ def _engagement_rates(seeded: Seeded) -> pd.DataFrame:
         values = post.set_index("metric").value
         numerator = [values[m] for m in NUMERATORS[platform]]
         if any(pd.isna(v) for v in numerator):
-            continue  # kpis.md §0: a NULL input leaves the post out
+            continue  # docs/metrics.md, Conventions: a NULL input leaves the post out
         day = post.posted_at.iloc[0].normalize()
         match = followers[(followers.platform == platform) & (pd.to_datetime(followers.day) == day)]
         rows.append((platform, post_id, sum(numerator) / match.followers.iloc[0]))

@@ -1,4 +1,5 @@
-"""An independent pandas reference for every KPI: written from kpis.md, not from the compiler.
+"""An independent pandas reference for every KPI: written from docs/metrics.md, not from the
+compiler.
 
 Local time comes from pandas' own time-zone conversion (the product uses offset segments),
 pivots from pandas' pivot_table, medians from pandas; ratios here are plain floats.

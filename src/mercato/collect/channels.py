@@ -1,7 +1,7 @@
 """Referrer + UTM + click id + in-app browser -> source, medium, campaign and channel.
 
-Signal order (kpis.md §5.6): UTM parameters, click id, referrer host, in-app browser marker,
-direct. Source precedence inside the UTM signal follows Plausible: `utm_source` > `source` >
+Signal order (docs/collect.md, Channels): UTM parameters, click id, referrer host, in-app
+browser marker, direct. Source precedence inside the UTM signal follows Plausible: `utm_source` > `source` >
 `ref` query parameter > Referer host. Channel rules follow GA4's default channel group in the
 evaluation order of Plausible's port; the in-app marker yields the separate
 "Social in-app (<App>)" label, never merged into a GA4 channel.
@@ -26,7 +26,7 @@ EMAIL_TAGS = ("email", "e-mail", "e_mail", "e mail", "newsletter")
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 
 # click id -> (source, medium it implies). `fbclid` and `igshid` ride on organic links too,
-# so they imply no paid medium (kpis.md §5.2 trap 3).
+# so they imply no paid medium (docs/collect.md, Channels: click ids).
 CLICK_IDS: dict[str, tuple[str, str]] = {
     "gclid": ("google", "cpc"),
     "gad_source": ("google", "cpc"),
@@ -213,7 +213,8 @@ def _from_utm(
 def classify(
     page_url: str | None, referrer: str | None, in_app_browser: str | None = None
 ) -> Acquisition:
-    """Decide source, medium, campaign and channel of one hit (kpis.md §5.6 signal order)."""
+    """Decide source, medium, campaign and channel of one hit (docs/collect.md, Channels: the signal
+    order)."""
     params = query_params(page_url)
     referrer_host = host_of(referrer)
     ref_source = referrer_source(referrer_host, host_of(page_url))

@@ -20,7 +20,8 @@ from mercato.core.ids import new_id
 from mercato.core.money import parse_amount
 
 MAX_CLOCK_SKEW = timedelta(days=7)
-# Stored names are GA4's recommended e-commerce names (kpis.md §3); the tracker's helper
+# Stored names are GA4's recommended e-commerce names (docs/collect.md, "Install the tracker"); the
+# tracker's helper
 # names and common spellings are accepted for them.
 EVENT_ALIASES = {
     "lead": "generate_lead",

@@ -1,4 +1,5 @@
-"""Visitor identity: the cookieless daily salted hash (kpis.md §6, Plausible's scheme).
+"""Visitor identity: the cookieless daily salted hash (docs/collect.md, "Identity modes";
+Plausible's scheme).
 
 A random salt per UTC day lives in memory and in `<data_dir>/wal/salts.json` (so a restart
 does not split today's visitors); salts older than 48 hours are deleted, after which nobody —

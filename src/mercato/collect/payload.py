@@ -63,7 +63,8 @@ RESERVED_PROPS = frozenset({"items", "form"})
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3, allow_inf_nan=False)]
 Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$"), AfterValidator(iso_currency)]
 
-# Parameters the tracker keeps for the session (kpis.md §5.3) and may resend with any event.
+# Parameters the tracker keeps for the session (docs/collect.md, Sessions) and may resend with any
+# event.
 ATTRIBUTION_PARAMS = frozenset(
     {
         "utm_source",

@@ -244,7 +244,7 @@ APP_PACKAGES: dict[str, str] = {
 }
 
 # Payment gateways and identity providers send the shopper back mid-visit; they are never a
-# source (kpis.md §3: a gateway must not steal the credit).
+# source (docs/collect.md, Channels: a gateway must not steal the credit).
 IGNORED_REFERRERS: frozenset[str] = frozenset(
     {
         "checkout.stripe.com",

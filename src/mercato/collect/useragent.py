@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from ua_parser import parse
 
-# kpis.md §5.5, most specific first: Threads' webview also says "Instagram".
+# docs/collect.md, Channels (in-app browser), most specific first: Threads' webview also says
+# "Instagram".
 IN_APP_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), app)
     for pattern, app in (

@@ -28,7 +28,7 @@ from mercato.core.timeutil import zone
 
 
 class IdentityMode(StrEnum):
-    """How site visitors are identified (DESIGN.md, kpis.md §6)."""
+    """How site visitors are identified (DESIGN.md, docs/collect.md "Identity modes")."""
 
     COOKIELESS = "cookieless"
     FIRST_PARTY_ID = "first_party_id"

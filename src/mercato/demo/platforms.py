@@ -1,6 +1,6 @@
 """Per-platform profiles of the brand's social accounts: sizes, cadence and typical rates.
 
-Engagement-rate medians follow Rival IQ 2023 (median per post, by follower; kpis.md §1.2).
+Engagement-rate medians follow Rival IQ 2023 (median per post, by follower; docs/demo.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Source, medium, campaign, content and referrer of each session, per kpis.md §4 conventions.
+"""Source, medium, campaign, content and referrer of each session, per the conventions of
+docs/collect.md, Channels.
 
 Columns are kept as (labels, codes) pairs so millions of sessions cost only integer arrays;
 they are decoded to Arrow strings chunk by chunk when written.
@@ -41,7 +42,7 @@ SOCIAL_REFERRERS = {
     "facebook": "l.facebook.com",
     "x": "t.co",
     "pinterest": "www.pinterest.com",
-    "tiktok": None,  # the in-app webview sends no referrer (kpis.md §5.4)
+    "tiktok": None,  # the in-app webview sends no referrer (docs/collect.md, Channels)
 }
 CLICK_IDS = {"instagram": "fbclid", "facebook": "fbclid", "tiktok": "ttclid", "pinterest": "epik"}
 IN_APP = {"instagram": "Instagram", "facebook": "Facebook", "tiktok": "TikTok"}

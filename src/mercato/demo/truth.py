@@ -35,7 +35,7 @@ class EngagementTruth:
     platform: str
     numerator: list[str]
     posts: int
-    posts_used: int  # posts whose numerator has no NULL (kpis.md §0)
+    posts_used: int  # posts whose numerator has no NULL (docs/metrics.md, Conventions)
     median_engagement_rate_by_followers: float
     benchmark: float
 

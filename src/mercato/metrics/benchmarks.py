@@ -1,4 +1,5 @@
-"""Benchmarks are data, not constants (kpis.md §0): shipped defaults with source, year and
+"""Benchmarks are data, not constants (docs/metrics.md, Conventions): shipped defaults with source,
+year and
 method, workspace overrides on top, and an internal benchmark from the brand's own history."""
 
 from __future__ import annotations

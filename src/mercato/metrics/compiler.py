@@ -182,7 +182,8 @@ def _median(column: ir.Value, where: ir.BooleanValue | None) -> ir.Value:
 def _rate_columns(table: ir.Table, kpi_id: str, rate: EntityRate) -> dict[str, ir.Value]:
     numerator = table[rate.numerator].cast("float64")
     denominator = table[rate.denominator].cast("float64")
-    # A missing input or a zero denominator leaves the entity out of both sums (kpis.md §0).
+    # A missing input or a zero denominator leaves the entity out of both sums (docs/metrics.md,
+    # Conventions: missing is not zero).
     valid = (numerator.notnull() & denominator.notnull() & (denominator > 0)).fill_null(False)
     return {
         f"{kpi_id}__num": numerator.sum(where=valid),

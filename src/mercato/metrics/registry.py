@@ -1,4 +1,5 @@
-"""The KPI registry: every measure and KPI Mercato reports, declared once (kpis.md)."""
+"""The KPI registry: every measure and KPI Mercato reports, declared once (docs/metrics.md is
+generated from it)."""
 
 from __future__ import annotations
 

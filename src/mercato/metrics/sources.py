@@ -54,7 +54,8 @@ def _parts(*spec: str | tuple[str, ...]) -> tuple[Part, ...]:
     return tuple(Part(item if isinstance(item, tuple) else (item,)) for item in spec)
 
 
-# Engagement numerator per platform (kpis.md §1); the report shows it next to every ER.
+# Engagement numerator per platform (docs/metrics.md, "Engagement numerator and weights per
+# platform"); the report shows it next to every ER.
 ENGAGEMENT_NUMERATOR: dict[str, tuple[Part, ...]] = {
     "facebook": _parts(("reactions", "likes"), "comments", "shares"),
     "instagram": _parts("likes", "comments", "saves", "shares"),
@@ -129,7 +130,8 @@ class Source:
 
 def _sessions(warehouse: Tables) -> ir.Table:
     s = warehouse.table("sessions")
-    # GA4's engaged session: > 10 s, or a key event, or ≥ 2 page views (kpis.md §2).
+    # GA4's engaged session: > 10 s, or a key event, or ≥ 2 page views (docs/metrics.md,
+    # engaged_session_rate).
     rule = (s.engaged_ms > 10_000) | (s.pageviews >= 2) | (s.orders > 0) | (s.leads > 0)
     return s.select(
         _ts=s.started_at,
