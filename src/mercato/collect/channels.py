@@ -1,10 +1,10 @@
 """Referrer + UTM + click id + in-app browser -> source, medium, campaign and channel.
 
 Signal order (docs/collect.md, Channels): UTM parameters, click id, referrer host, in-app
-browser marker, direct. Source precedence inside the UTM signal follows Plausible: `utm_source` > `source` >
-`ref` query parameter > Referer host. Channel rules follow GA4's default channel group in the
-evaluation order of Plausible's port; the in-app marker yields the separate
-"Social in-app (<App>)" label, never merged into a GA4 channel.
+browser marker, direct. Source precedence inside the UTM signal follows Plausible:
+`utm_source` > `source` > `ref` query parameter > Referer host. Channel rules follow GA4's
+default channel group in the evaluation order of Plausible's port; the in-app marker yields
+the separate "Social in-app (<App>)" label, never merged into a GA4 channel.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from mercato.catalog.models import (
 )
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.ugc import rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder
 from mercato.ugc.publishable import publishable_condition
 from mercato.ugc.vectors import workspace_vectors
@@ -190,6 +191,9 @@ def search(
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", location="sort")
     if query.rights and query.rights not in RIGHTS:
         raise ValidationFailed(f"rights must be one of {', '.join(RIGHTS)}", location="rights")
+    # Grants past their expiry are marked before the library is read, so the `rights` filter
+    # and the status shown agree with the public gate (which compares times by itself).
+    rights.expire_due(session, workspace_id)
     notice = None
     text = query.text
     if query.semantic:

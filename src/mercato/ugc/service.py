@@ -142,6 +142,7 @@ class ItemDetail:
 
 
 def item_detail(session: Session, workspace: Workspace, item_id: str) -> ItemDetail:
+    rights.expire_due(session, workspace.id)  # the status shown is the gate's (see search)
     item = get_item(session, workspace.id, item_id)
     creator = session.get(Creator, item.creator_id) if item.creator_id else None
     media = list(
