@@ -32,10 +32,6 @@ def spend_column(table: Table) -> tuple[str, str]:
     )
 
 
-def is_meta_ads(table: Table) -> bool:
-    return table.has_columns(REQUIRED) and any(_SPENT.match(c) for c in table.header)
-
-
 def _first(row: Row, columns: tuple[str, ...], locale: NumberLocale) -> int | None:
     for column in columns:
         if column in row.cells:

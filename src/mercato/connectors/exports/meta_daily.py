@@ -26,10 +26,6 @@ METRICS = {
 }
 
 
-def is_meta_daily(table: Table) -> bool:
-    return bool(table.preamble) and table.has_columns(("Date", "Primary"))
-
-
 def parse_meta_daily(
     table: Table, account_id: str, platform: str, locale: NumberLocale = NumberLocale.EN
 ) -> list[AccountDay]:

@@ -10,10 +10,6 @@ from mercato.core.money import parse_amount
 REQUIRED = ("Date", "Campaign name", "Spend in account currency", "Impressions")
 
 
-def is_pinterest_ads(table: Table) -> bool:
-    return table.has_columns(REQUIRED)
-
-
 def _count(row: Row, column: str, locale: NumberLocale) -> int | None:
     if column not in row.cells:
         return None

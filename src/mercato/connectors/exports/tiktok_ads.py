@@ -25,10 +25,6 @@ def _day_column(table: Table) -> str:
     )
 
 
-def is_tiktok_ads(table: Table) -> bool:
-    return table.has_columns(REQUIRED) and any(c in table.header for c in DAY_COLUMNS)
-
-
 def _count(row: Row, column: str, locale: NumberLocale) -> int | None:
     if column not in row.cells:
         return None

@@ -112,15 +112,6 @@ def _day(row: Row, end: date) -> date:
         return row.parse("Date", lambda value: parse_yearless_day(value, end))
 
 
-def is_tiktok_daily(table: Table) -> bool:
-    t = english(table)
-    return "Date" in t.header and any(c in t.header for c, _ in DAILY_METRICS)
-
-
-def is_tiktok_content(table: Table) -> bool:
-    return english(table).has_columns(("Video link", "Total views"))
-
-
 def parse_tiktok_daily(
     table: Table,
     account_id: str,

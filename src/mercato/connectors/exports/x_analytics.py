@@ -47,14 +47,6 @@ def snowflake_time(post_id: str) -> datetime:
     return from_unix(((int(post_id) >> 22) + TWITTER_EPOCH_MS) / 1000)
 
 
-def is_x_content(table: Table) -> bool:
-    return table.has_columns(("Post id", "Date", "Impressions"))
-
-
-def is_x_overview(table: Table) -> bool:
-    return table.has_columns(("Date", "Impressions", "New follows", "Unfollows"))
-
-
 def is_x_legacy(table: Table) -> bool:
     return table.has_columns(LEGACY_REQUIRED)
 
