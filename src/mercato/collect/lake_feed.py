@@ -44,7 +44,8 @@ def _day(value: Any) -> dt.date | None:
         return None
     if value.tzinfo is not None:  # stored as naive UTC
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.date()
+    day: dt.date = value.date()
+    return day
 
 
 class LakeFeed:

@@ -63,7 +63,7 @@ def day_column(spec: TableSpec) -> str | None:
     """The column a table is partitioned by day on: its first date or time column."""
     for name, dtype in spec.schema.items():
         if dtype.is_timestamp() or dtype.is_date():
-            return name
+            return str(name)
     return None
 
 
@@ -73,7 +73,7 @@ def open_filesystem(location: str) -> tuple[pafs.FileSystem, str]:
         path = location.removeprefix("file://")
         return pafs.LocalFileSystem(), str(pafs.LocalFileSystem().normalize_path(path))
     try:
-        import fsspec
+        import fsspec  # type: ignore[import-untyped]
     except ImportError:
         raise LiveLakeError(
             f"lake_dir {location} is not a local path: object-store lakes need fsspec "
@@ -144,7 +144,7 @@ class LiveLake:
             con.close()
         if stale is not None and stale[0]:
             self._replace(partition, stored, files, batch)
-            return stored.num_rows
+            return int(stored.num_rows)
         if missing.num_rows:
             self._write(partition, missing, batch)
             files = self._files(partition.folder())
