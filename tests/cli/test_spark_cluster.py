@@ -27,12 +27,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _launch(cls: str, *args: str, log: Path) -> subprocess.Popen[bytes]:
+def _spark_home(root: Path) -> Path:
+    """The pip package laid out as a Spark distribution: a worker builds its executors'
+    class path from `$SPARK_HOME/jars`, and only believes that folder beside a RELEASE file."""
     import pyspark
 
-    jars = Path(pyspark.__file__).parent / "jars"
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME": str(jars.parent)}
-    command = ["java", "-Xmx512m", "-cp", f"{jars}/*", cls, *args]
+    home = root / "spark-home"
+    home.mkdir()
+    (home / "jars").symlink_to(Path(pyspark.__file__).parent / "jars")
+    (home / "RELEASE").write_text(f"Spark {pyspark.__version__} (the pyspark package)\n")
+    return home
+
+
+def _launch(cls: str, *args: str, home: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME": str(home)}
+    command = ["java", "-Xmx512m", "-cp", f"{home / 'jars'}/*", cls, *args]
     return subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
 
 
@@ -47,12 +56,14 @@ def _wait_for(log: Path, text: str, timeout_s: float = 60) -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     logs = tmp_path_factory.mktemp("spark-cluster")
+    home = _spark_home(logs)
     port = _free_port()
     master_url = f"spark://127.0.0.1:{port}"
     started = [
         _launch(
             "org.apache.spark.deploy.master.Master",
             *("--host", "127.0.0.1", "--port", str(port), "--webui-port", "0"),
+            home=home,
             log=logs / "master.log",
         )
     ]
@@ -63,7 +74,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             work = logs / f"work{number}"
             args = ("--host", "127.0.0.1", "--webui-port", "0", "--cores", "1")
             args += ("--memory", "1g", "--work-dir", str(work), master_url)
-            started.append(_launch("org.apache.spark.deploy.worker.Worker", *args, log=log))
+            started.append(
+                _launch("org.apache.spark.deploy.worker.Worker", *args, home=home, log=log)
+            )
             _wait_for(log, "Successfully registered with master")
         yield master_url
     finally:
