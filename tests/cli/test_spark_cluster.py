@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from mercato.core.errors import MercatoError
@@ -117,6 +118,32 @@ def test_kpi_report_on_the_cluster_over_the_live_lake_equals_duckdb(
     kpis = {row["kpi"] for row in json.loads(on_duckdb)}
     assert {"revenue_gross", "revenue_net", "aov_net", "sessions", "roas"} <= kpis
     assert on_spark == on_duckdb  # every KPI, to the cent
+    _plain_spark_reads_what_the_warehouse_holds(cluster, lake, seeded / "warehouse.duckdb")
+
+
+def _plain_spark_reads_what_the_warehouse_holds(cluster: str, lake: Path, stored: Path) -> None:
+    """Spark alone (no Mercato code) over the lake: the same rows and money as the warehouse."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.master(cluster).appName("plain-reader").getOrCreate()
+    try:
+        with duckdb.connect(str(stored), read_only=True) as con:
+            for table in ("events", "sessions", "orders"):
+                folder = str(lake / table)
+                frame = spark.read.option("basePath", folder).parquet(folder)
+                keys = sorted(r.row_key for r in frame.select("row_key").collect())
+                want = sorted(r for (r,) in con.execute(f"SELECT row_key FROM {table}").fetchall())
+                assert keys == want, table
+            frame = spark.read.option("basePath", str(lake / "orders")).parquet(
+                str(lake / "orders")
+            )
+            gross = frame.groupBy("workspace_id").sum("gross").collect()
+            want_gross = dict(
+                con.execute("SELECT workspace_id, sum(gross) FROM orders GROUP BY 1").fetchall()
+            )
+            assert {r["workspace_id"]: r["sum(gross)"] for r in gross} == want_gross
+    finally:
+        spark.stop()
 
 
 def test_spark_connect_is_refused_by_name(tmp_path: Path) -> None:
