@@ -1,7 +1,10 @@
-"""`mercato warehouse export`: the warehouse as Parquet files, for reports on Spark."""
+"""`mercato warehouse export|compact-lake|lake-status`: the warehouse as Parquet files."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +14,16 @@ from rich.table import Table
 
 from mercato.catalog import workspaces
 from mercato.cli.context import console, opened_services
+from mercato.core.timeutil import utcnow
 from mercato.warehouse.lake import export_lake
+from mercato.warehouse.live_lake import LiveLake
 from mercato.warehouse.schemas import TABLES
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
 
 warehouse_app = typer.Typer(help="The analytic warehouse's data as files.", no_args_is_help=True)
 
@@ -43,3 +54,58 @@ def export(
         summary.add_row(name, str(rows))
     summary.add_row("total", str(sum(written.rows.values())))
     console.print(summary)
+
+
+def _live_lake(lake_dir: str | None) -> LiveLake:
+    if not lake_dir:
+        raise typer.BadParameter("no lake: set lake_dir (MERCATO_LAKE_DIR) first")
+    return LiveLake(lake_dir)
+
+
+@warehouse_app.command("compact-lake")
+def compact_lake(
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync", help="First make every partition equal to the warehouse (a first fill)."
+        ),
+    ] = False,
+) -> None:
+    """Rewrite each lake partition as one file (the rows stay the same)."""
+    with opened_services() as services:
+        lake = _live_lake(services.settings.lake_dir)
+        if sync:
+            stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+            written = lake.sync_all(services.warehouse, f"sync-{stamp}")
+            console.print(f"synced: {written} row(s) written")
+        removed = lake.compact()
+    console.print(f"compacted: {removed} file(s) merged away")
+
+
+@warehouse_app.command("lake-status")
+def lake_status(
+    output: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = (
+        OutputFormat.TABLE
+    ),
+) -> None:
+    """Partitions, files and rows per table in the lake, and its last batch."""
+    with opened_services() as services:
+        lake = _live_lake(services.settings.lake_dir)
+        tables, state = lake.status(), lake.state()
+    if output is OutputFormat.JSON:
+        payload = {"lake": lake.location, **state, "tables": [asdict(t) for t in tables]}
+        typer.echo(json.dumps(payload))
+        return
+    summary = Table(
+        "table", "partitions", "files", "rows", "bytes", "most files", title=f"Lake {lake.location}"
+    )
+    for status in tables:
+        summary.add_row(
+            status.table,
+            *(str(v) for v in (status.partitions, status.files, status.rows, status.bytes)),
+            str(status.most_files),
+        )
+    console.print(summary)
+    console.print(
+        f"last batch: {state.get('last_batch', 'none')} at {state.get('updated_at', '-')}"
+    )

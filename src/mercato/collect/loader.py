@@ -45,6 +45,8 @@ def _reason(exc: BaseException) -> str:
 
 
 RejectionListener = Callable[[list[dict[str, Any]], str], None]
+# Told (batch start, rows) once a batch is stored, before the checkpoint moves (the lake feed).
+BatchListener = Callable[[Position, list[dict[str, Any]]], None]
 
 
 class EventLoader:
@@ -54,8 +56,10 @@ class EventLoader:
         store: EventStore,
         interval_s: float = 0.25,
         on_rejected: RejectionListener | None = None,
+        after_batch: BatchListener | None = None,
     ) -> None:
         self.wal = wal
+        self.after_batch = after_batch
         self.on_rejected = on_rejected  # e.g. the data-quality view's recorder (web layer)
         self.store = store
         self.checkpoint = Checkpoint(wal.directory)
@@ -164,6 +168,8 @@ class EventLoader:
             return False
         if rows:
             self.loaded_events += self._store_batch(rows)
+            if self.after_batch is not None:  # a failure retries the batch, lake included
+                self.after_batch(self._position, rows)
         self.checkpoint.save(position)
         self._position = position
         self.last_error = None

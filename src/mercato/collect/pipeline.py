@@ -14,7 +14,7 @@ from typing import Any
 
 from mercato.collect.enrich import Hit, SiteConfig, enrich, should_drop
 from mercato.collect.identity import SaltStore
-from mercato.collect.loader import EventLoader, RejectionListener
+from mercato.collect.loader import BatchListener, EventLoader, RejectionListener
 from mercato.collect.payload import TrackerEvent
 from mercato.collect.store import EventStore
 from mercato.collect.wal import WriteAheadLog
@@ -53,12 +53,17 @@ class Collector:
         *,
         loader_interval_s: float = 0.25,
         on_rejected: RejectionListener | None = None,
+        after_batch: BatchListener | None = None,
     ) -> None:
         self.wal = WriteAheadLog(wal_dir)
         self.salts = SaltStore(wal_dir / "salts.json")
         self.store = EventStore(warehouse)
         self.loader = EventLoader(
-            self.wal, self.store, interval_s=loader_interval_s, on_rejected=on_rejected
+            self.wal,
+            self.store,
+            interval_s=loader_interval_s,
+            on_rejected=on_rejected,
+            after_batch=after_batch,
         )
         self.running = False
         self._users = 0

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
         default="local[*]",
         description="Spark master for `mercato report --engine spark` (e.g. spark://host:7077).",
     )
+    lake_dir: str | None = Field(
+        default=None,
+        description="Lake kept current by the loader: a folder, or an fsspec URL (needs fsspec); "
+        "Hive-partitioned Parquet per table, workspace and day. Unset: no lake.",
+    )
+    lake_max_files_per_partition: int = Field(
+        default=16,
+        ge=1,
+        description="A lake partition with more files than this is compacted into one.",
+    )
     collect_rate_limit_per_minute: int = Field(
         default=1200,
         ge=1,

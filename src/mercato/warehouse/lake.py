@@ -26,6 +26,7 @@ from mercato.warehouse.schemas import TABLES
 # Written last into every export: marks a folder as a Mercato lake (a re-export may replace
 # it; any other folder is left alone) and records what it holds.
 MANIFEST = "_mercato_lake.json"
+LIVE_STATE = "_mercato_live_lake.json"  # the lake the loader keeps current (live_lake.STATE)
 DEFAULT_SPARK_MASTER = "local[*]"
 
 
@@ -143,7 +144,9 @@ def open_spark(lake_dir: Path, master: str = DEFAULT_SPARK_MASTER) -> LakeWareho
     starts one on `master`. The views live in a session of their own, so two lakes (or a
     lake and other work) opened in one Spark application do not see each other's tables.
     """
-    paths = _lake_files(lake_dir)
+    check_master(master)
+    live = (lake_dir / LIVE_STATE).is_file()
+    paths = {} if live else _lake_files(lake_dir)
     spark_session, context = _pyspark()
     owns_session = context._active_spark_context is None  # no public probe for "running"
     builder = spark_session.builder
@@ -157,13 +160,36 @@ def open_spark(lake_dir: Path, master: str = DEFAULT_SPARK_MASTER) -> LakeWareho
     session = root.newSession()
     from ibis.backends.pyspark.datatypes import PySparkSchema
 
-    for name, path in paths.items():
+    for name in TABLES:
         # The declared schema, not the one inferred from the files: Spark then reads naive
         # timestamps exactly as the rest of Mercato's Spark path does.
         schema = PySparkSchema.from_ibis(TABLES[name].schema)
-        session.read.schema(schema).parquet(str(path)).createOrReplaceTempView(name)
+        if live:
+            frame = _partitioned(session, lake_dir / name, schema)
+        else:
+            frame = session.read.schema(schema).parquet(str(paths[name]))
+        frame.createOrReplaceTempView(name)
     backend = ibis.pyspark.connect(session)
-    return LakeWarehouse(backend, session, owns_session, exported_workspace(lake_dir))
+    only = None if live else exported_workspace(lake_dir)
+    return LakeWarehouse(backend, session, owns_session, only)
+
+
+def _partitioned(session: Any, folder: Path, schema: Any) -> Any:
+    """A live-lake table (Hive partitions; ADR 0504) with the declared schema; no partition
+    yet: an empty table."""
+    if not any(folder.rglob("part-*.parquet")):
+        return session.createDataFrame([], schema)
+    frame = session.read.option("basePath", str(folder)).parquet(str(folder))
+    return frame.select([frame[f.name].cast(f.dataType).alias(f.name) for f in schema.fields])
+
+
+def check_master(master: str) -> None:
+    """Spark Connect has no RDDs or SparkContext, which Ibis' pyspark backend needs."""
+    if master.startswith("sc://"):
+        raise LakeError(
+            f"spark_master {master} is a Spark Connect URL, which Mercato does not support: "
+            "use a cluster master (spark://host:7077), yarn, or local[*]"
+        )
 
 
 def check_holds(only_workspace: str | None, workspace_id: str) -> None:

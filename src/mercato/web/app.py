@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from mercato import __version__
 from mercato.catalog import workspaces
 from mercato.catalog.site_activity import ActivityRecorder
+from mercato.collect.lake_feed import lake_feed
 from mercato.collect.pipeline import Collector
 from mercato.connectors.run_history import fail_interrupted_runs
 from mercato.connectors.scheduler import SyncScheduler
@@ -126,7 +127,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     opened = services or Services.open(settings)
 
     collector = Collector(
-        settings.wal_dir, opened.warehouse, on_rejected=rejection_recorder(opened.catalog)
+        settings.wal_dir,
+        opened.warehouse,
+        on_rejected=rejection_recorder(opened.catalog),
+        after_batch=lake_feed(settings, opened.warehouse),
     )
 
     @asynccontextmanager
