@@ -15,28 +15,42 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from mercato.catalog import team, tokens, users, workspaces
+from mercato.catalog import kpi_settings, team, tokens, users, workspaces
 from mercato.catalog.models import (
     Collection,
     KpiBenchmark,
-    KpiGoal,
     RevenueForecast,
     ShopPage,
     UgcMedia,
 )
+from mercato.catalog.models.segments import SegmentKind
+from mercato.connectors.connect import service as connect
+from mercato.connectors.platforms.client import ClientPolicy
+from mercato.core import outbound
 from mercato.core.scopes import Role, Scope
 from mercato.core.timeutil import utcnow
+from mercato.experiments import service as experiments
+from mercato.experiments.schemas import ExperimentCreate, Kind
 from mercato.galleries.definitions import GalleryDraft, create_gallery
+from mercato.segments import service as segments
+from mercato.segments.schemas import SegmentCreate
+from mercato.sharing import service as sharing
+from mercato.sharing.schemas import Cadence, ScheduleCreate, ShareLinkCreate, ViewName
+from mercato.ugc.items import creator_for
 from mercato.web.app import create_app
+from mercato.web.kpi_reports import KNOWN_KPIS
 from mercato.web.services import Services
+from tests.connectors.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth, build_oauth_app
+from tests.connectors.fake_platforms import FakePlatforms
 from tests.galleries.support import Shop, make_shop
 from tests.support.brands import PASSWORD, make_brand, make_token
 from tests.support.routes import RouteInfo, walk
-from tests.support.server import csrf_of, login
+from tests.support.server import csrf_of, login, serve_app
 
 RowMaker = Callable[[Services, Shop], str]
 
@@ -111,16 +125,26 @@ def _period() -> tuple[date, date]:
 
 def _goal(services: Services, shop: Shop) -> str:
     start, end = _period()
-    return _add(
-        services,
-        KpiGoal(
-            workspace_id=shop.brand.workspace_id,
-            kpi_id="revenue",
+    with services.catalog.session() as session:
+        goal = kpi_settings.create_goal(
+            session,
+            shop.brand.workspace_id,
+            kpi_id=GOAL_KPI,
             period_start=start,
             period_end=end,
             target=Decimal("1000"),
-        ),
-    )
+            known=KNOWN_KPIS,
+        )
+        return goal.id
+
+
+GOAL_KPI = "revenue_gross"
+
+
+def _goal_form(shop: Shop) -> dict[str, Any]:
+    start, end = _period()
+    fields = {"period_start": start.isoformat(), "period_end": end.isoformat()}
+    return {"data": {"kpi_id": GOAL_KPI, "target": "1200", "team": "ecommerce", **fields}}
 
 
 def _forecast(services: Services, shop: Shop) -> str:
@@ -148,6 +172,106 @@ def _benchmark(services: Services, shop: Shop) -> str:
     return _add(services, row)
 
 
+def _experiment(services: Services, shop: Shop) -> str:
+    draft = ExperimentCreate(name=_fresh("Holdout "), kind=Kind.HOLDOUT, holdout_share=0.1)
+    with services.catalog.session() as session:
+        return experiments.create_experiment(session, shop.brand.workspace_id, draft).id
+
+
+def _segment(services: Services, shop: Shop) -> str:
+    draft = SegmentCreate(name=_fresh("Loyal "), kind=SegmentKind.STATIC, members=["v1", "v2"])
+    with services.catalog.session() as session:
+        created = segments.create_segment(
+            session, services.warehouse, shop.brand.workspace_id, draft
+        )
+        return created.id
+
+
+def _creator(services: Services, shop: Shop) -> str:
+    with services.catalog.session() as session:
+        return creator_for(session, shop.brand.workspace_id, "instagram", _fresh("maker")).id
+
+
+def _share_link(services: Services, shop: Shop) -> str:
+    data = ShareLinkCreate(view=ViewName.OVERVIEW, label="board")
+    created = sharing.create_share_link(
+        services.catalog, shop.brand.workspace_id, data, "owner", "http://mercato.test"
+    )
+    return created.id
+
+
+def _schedule(services: Services, shop: Shop) -> str:
+    data = ScheduleCreate(
+        view=ViewName.OVERVIEW, cadence=Cadence.WEEKLY, recipients=["board@acme.example"]
+    )
+    return sharing.add_schedule(services.catalog, shop.brand.workspace_id, data).id
+
+
+# The one account the fake Meta login grants; a pick of it is the valid pick body.
+META_PAGE = {"id": "1234567890", "name": "Acme Page"}
+META_CHOICE = f"facebook:{META_PAGE['id']}"
+
+
+def _pending_grant(services: Services, shop: Shop) -> str:
+    """A Meta login parks its accounts until the user picks: sign in through the fake
+    platform over loopback, as a browser would, and keep the parked grant's id."""
+    oauth = FakeOAuth(FakePlatforms(), meta_pages=[META_PAGE])
+    # The fake listens on loopback, which an operator allows as for a local test platform;
+    # only while signing in, so the routes walked below run under the strict default.
+    before = outbound.installed_guard().allowed
+    outbound.install(["127.0.0.1"])
+    try:
+        return _sign_in(services, shop, oauth)
+    finally:
+        outbound.install(before)
+
+
+def _sign_in(services: Services, shop: Shop, oauth: FakeOAuth) -> str:
+    binding = "b" * 64
+    with serve_app(build_oauth_app(oauth)) as base:
+        with services.catalog.session() as session:
+            connect.set_app(
+                session,
+                shop.brand.workspace_id,
+                "facebook",
+                client_id=CLIENT_ID,
+                client_secret=CLIENT_SECRET,
+                endpoint_override=base,
+            )
+        url = connect.start(
+            services.catalog,
+            shop.brand.workspace_id,
+            "facebook",
+            redirect_uri="https://mercato.example/sources/connect/meta/callback",
+            binding=binding,
+        )
+        query = _consent(url, base)
+        done = connect.complete(
+            services.catalog,
+            shop.brand.workspace_id,
+            "facebook",
+            state=query["state"],
+            code=query.get("code"),
+            error=query.get("error"),
+            error_description=None,
+            binding=binding,
+            policy=ClientPolicy(timeout_s=5, max_retries=2, max_wait_s=1, sleep=lambda _s: None),
+        )
+    assert done.pending_grant_id is not None
+    return done.pending_grant_id
+
+
+def _consent(url: str, base: str) -> dict[str, str]:
+    """What the user's browser does on the fake consent page: the callback's query."""
+    with httpx.Client(base_url=base) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text
+        start = page.text.index('href="/fake/decide?tx=') + len('href="')
+        answer = browser.get(page.text[start : page.text.index('"', start)])
+    assert answer.status_code == 302, answer.text
+    return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+
+
 # How to make a real row of the first workspace, per path parameter.
 ROWS: dict[str, RowMaker] = {
     "item_id": lambda services, shop: shop.items["dress_a"],
@@ -170,6 +294,12 @@ ROWS: dict[str, RowMaker] = {
             workspace_id=shop.brand.workspace_id, account_id=shop.account_id, handle=_fresh("acme")
         ),
     ),
+    "experiment_id": _experiment,
+    "segment_id": _segment,
+    "creator_id": _creator,
+    "link_id": _share_link,
+    "schedule_id": _schedule,
+    "grant_id": _pending_grant,
 }
 
 # A valid body for the routes that need one: JSON for the API, a form for pages.
@@ -206,6 +336,13 @@ BODIES: dict[tuple[str, str], Body] = {
         "data": {"access_token": "t0ken"}
     },
     ("POST", "/settings/team/members/{user_id}/role"): lambda shop: {"data": {"role": "viewer"}},
+    ("PATCH", "/api/v1/kpi-goals/{goal_id}"): lambda shop: {"json": {"target": "1500"}},
+    ("POST", "/goals/{goal_id}/edit"): _goal_form,
+    ("PATCH", "/api/v1/segments/{segment_id}"): lambda shop: {"json": {"description": "Moved"}},
+    ("PATCH", "/api/v1/experiments/{experiment_id}"): lambda shop: {
+        "json": {"name": "Renamed", "weights": {"holdout": 0.2}}
+    },
+    ("POST", "/sources/connect/pick/{grant_id}"): lambda shop: {"data": {"account": META_CHOICE}},
 }
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mercato.connectors.connect import service
 from mercato.connectors.connect.providers import PROVIDERS
 from mercato.connectors.sync import accounts_to_sync, sync_many
-from mercato.core.errors import MercatoError
+from mercato.core.errors import MercatoError, NotFoundError
 from mercato.core.urls import safe_link
 from mercato.web.auth import SESSION_LOGIN, AdminPage, ServicesDep
 from mercato.web.routes.sources import sources_view
@@ -105,7 +105,9 @@ async def sources_connect_pick(
     try:
         service.pick(services.catalog, principal.workspace_id, grant_id, keys)
     except MercatoError as exc:
-        return sources_view(request, services, principal, 422, error=str(exc))
+        # An expired grant, or another workspace's, is an unknown id: 404 like the pick page.
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return sources_view(request, services, principal, status, error=str(exc))
     return RedirectResponse("/sources?connected=1", status_code=303)
 
 

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from mercato.catalog import kpi_settings
 from mercato.catalog.kpi_settings import Team
-from mercato.core.errors import MercatoError, ValidationFailed
+from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.metrics.registry import KPIS
 from mercato.web import report_views  # a module: it builds on the route modules
@@ -86,7 +86,9 @@ async def _apply(request: Request, services: Services, principal: Principal, wor
         with services.catalog.session() as session:
             work(session, form)
     except (MercatoError, ValueError) as exc:
-        return goals_page(request, services, principal, error=str(exc), status_code=422)
+        # Another workspace's goal or forecast is an unknown id: 404, as the API answers.
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return goals_page(request, services, principal, error=str(exc), status_code=status)
     return RedirectResponse(PAGE, status_code=303)
 
 

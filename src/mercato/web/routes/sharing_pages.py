@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from mercato.core.errors import MercatoError, ValidationFailed
+from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.sharing import service
 from mercato.sharing.schemas import (
     Cadence,
@@ -76,7 +76,9 @@ def _failed(
         message = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
     else:
         message = str(exc)
-    return sharing_page(request, services, principal, error=message, status_code=422)
+    # Another workspace's link or schedule is an unknown id: 404, as the API answers.
+    status = 404 if isinstance(exc, NotFoundError) else 422
+    return sharing_page(request, services, principal, error=message, status_code=status)
 
 
 @router.get(PAGE, operation_id="settings_sharing_page")
