@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import AccountConnection, SocialAccount, SyncRun
-from mercato.connectors.platforms import facebook, instagram, pinterest, snapchat, tiktok, x
+from mercato.connectors.platforms import facebook, instagram, line, pinterest, snapchat, tiktok, x
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.platforms.context import SyncContext
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
@@ -32,6 +32,7 @@ CONNECTORS: dict[str, Connector] = {
     "x": x.sync,
     "pinterest": pinterest.sync,
     "snapchat": snapchat.sync,
+    "line": line.sync,
 }
 
 
