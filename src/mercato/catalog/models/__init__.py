@@ -21,6 +21,7 @@ from mercato.catalog.models.core import (
 )
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
+from mercato.catalog.models.i18n import UserLanguage, WorkspaceLanguage
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
 from mercato.catalog.models.sites import Invitation, SiteOriginActivity
@@ -70,6 +71,8 @@ __all__ = [
     "UgcMedia",
     "UgcSettings",
     "User",
+    "UserLanguage",
     "WebhookDelivery",
     "Workspace",
+    "WorkspaceLanguage",
 ]

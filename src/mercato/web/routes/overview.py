@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from mercato.core.timeutil import check_day_range
+from mercato.i18n import formatting
 from mercato.metrics.overview import (
     CONVERSION,
     HEADLINE_KPIS,
@@ -26,7 +27,7 @@ from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.web.templating import render, request_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,24 +41,28 @@ def default_range(services: Services, principal: Principal) -> tuple[date, date]
     return last - timedelta(days=DEFAULT_DAYS - 1), last
 
 
-def cells(figures: Figures) -> dict[str, str]:
-    """Display strings, formatted as the funnel page and the API format the same KPIs."""
+def cells(figures: Figures, currency: str = "USD", language: str = "en") -> dict[str, str]:
+    """Display strings, formatted as the funnel page and the API format the same KPIs; money
+    in the currency's own decimals, written the language's way (JPY has none)."""
     return {
         SESSIONS: format_value(KPI_BY_ID[SESSIONS], figures.sessions),
         TRANSACTIONS: format_value(KPI_BY_ID[TRANSACTIONS], figures.transactions),
         CONVERSION: format_value(KPI_BY_ID[CONVERSION], figures.conversion_rate),
-        REVENUE: format_value(KPI_BY_ID[REVENUE], figures.revenue),
+        REVENUE: formatting.amount(figures.revenue, currency, language),
     }
 
 
-def headline(figures: Figures, start: date, end: date, currency: str) -> list[dict[str, Any]]:
+def headline(
+    figures: Figures, start: date, end: date, currency: str, language: str = "en"
+) -> list[dict[str, Any]]:
     """One tile per number, each linking to its KPI (formula, benchmark) on the funnel page."""
-    shown = cells(figures)
+    shown = cells(figures, currency, language)
     funnel = "/funnel?" + urlencode({"start": start.isoformat(), "end": end.isoformat()})
     return [
         {
             "id": f"kpi-{kpi_id}",
-            "label": KPI_BY_ID[kpi_id].name + (f" ({currency})" if kpi_id == REVENUE else ""),
+            "label": KPI_BY_ID[kpi_id].name,
+            "currency": currency if kpi_id == REVENUE else None,
             "value": shown[kpi_id],
             "href": f"{funnel}#kpi-{kpi_id}",
             "title": KPI_BY_ID[kpi_id].formula_text,
@@ -104,12 +109,15 @@ def overview_page(
     check_day_range(start, end, location="end")
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     report = overview(scoped, start, end, principal.workspace.time_zone)
+    currency, language = principal.workspace.currency, request_language(request, principal)
     return render(
         request,
         "overview.html",
         principal,
-        tiles=headline(report.total, start, end, principal.workspace.currency),
-        channels=[(row.channel, cells(row.figures)) for row in report.by_channel],
+        tiles=headline(report.total, start, end, currency, language),
+        channels=[
+            (row.channel, cells(row.figures, currency, language)) for row in report.by_channel
+        ],
         start=start,
         end=end,
         figure_json=json.dumps(sessions_figure(report.daily)),
