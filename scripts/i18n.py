@@ -85,7 +85,9 @@ def extract() -> Catalog:
 
 
 def update(template: Catalog) -> None:
-    for language in LANGUAGES:
+    # The source language last: Babel shares new messages with the template, and the source
+    # catalog fills their translations in place.
+    for language in sorted(LANGUAGES, key=lambda code: code == SOURCE_LANGUAGE):
         path = catalog_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from mercato.cli import (
     demo,
     galleries,
     imports,
+    language,
     quality,
     report,
     settings,
@@ -28,6 +30,7 @@ from mercato.cli.forward import forwarding_command
 from mercato.cli.serve import serve
 from mercato.core.errors import MercatoError
 from mercato.core.settings import load_settings
+from mercato.i18n import locales
 
 app = typer.Typer(
     name="mercato",
@@ -57,6 +60,7 @@ app.command("data-quality")(quality.data_quality)
 app.add_typer(sites.sites_app, name="sites")
 app.add_typer(settings.team_app, name="team")
 app.add_typer(settings.settings_app, name="settings")
+app.add_typer(language.language_app, name="language")
 
 
 def _print_version(wanted: bool) -> None:
@@ -73,8 +77,20 @@ def main(
             "--version", is_eager=True, callback=_print_version, help="Print the version."
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the CLI's own messages: en (default), ja, or auto (follow LANG). "
+            "Default from MERCATO_LANG.",
+        ),
+    ] = None,
 ) -> None:
     """Mercato: shoppable UGC and full-funnel social analytics, self-hosted."""
+    try:
+        locales.use(language.cli_language(lang, os.environ))
+    except MercatoError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("--lang: "), param_hint="--lang") from None
 
 
 @app.command("version")
@@ -92,9 +108,10 @@ def _data_dir() -> Path | None:
 
 def run() -> None:
     """Run a command here, or in the `mercato serve` that owns the data dir (ADR 1500)."""
+    argv = language.with_language(sys.argv[1:])
     data_dir = _data_dir()
     about = channel.probe(data_dir) if data_dir is not None else None
     if data_dir is None or about is None:
-        app()
+        app(args=argv)
         return
-    forwarding_command(app, sys.argv[1:], data_dir, about)()
+    forwarding_command(app, argv, data_dir, about)(args=argv)

@@ -102,6 +102,11 @@ def activate(language: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def use(language: str) -> None:
+    """Make `language` the active one for the rest of this context (a CLI command)."""
+    _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
 def current_language() -> str:
     return _current.get()
 
