@@ -35,11 +35,12 @@ def from_environment(environ: Mapping[str, str]) -> str:
     """`auto`: the first supported language of LC_ALL, LC_MESSAGES or LANG, else English."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(name, "").split(".")[0]
-        if value and value not in ("C", "POSIX"):
-            try:
-                return locales.checked_language(value)
-            except ValidationFailed:
-                return locales.DEFAULT_LANGUAGE
+        if not value:
+            continue
+        try:  # the first variable set wins, as in gettext; C and POSIX mean untranslated
+            return locales.checked_language(value)
+        except ValidationFailed:
+            return locales.DEFAULT_LANGUAGE
     return locales.DEFAULT_LANGUAGE
 
 
