@@ -66,10 +66,39 @@ CHANNELS = (
 )
 
 
+# Stored values that pages show translated (funnel stages, UGC filters, conversions).
+VALUES = (
+    "awareness",
+    "consideration",
+    "purchase",
+    "lead",
+    "any",
+    "photo",
+    "video",
+    "carousel",
+    "text",
+    "mention",
+    "tag",
+    "hashtag",
+    "upload",
+    "review",
+    "url",
+    "new",
+    "approved",
+    "rejected",
+    "none",
+    "requested",
+    "granted",
+    "revoked",
+    "expired",
+    "publishable",
+)
+
+
 def data_labels() -> list[str]:
     from mercato.metrics.registry import KPIS
 
-    return sorted({k.name for k in KPIS} | set(CHANNELS))
+    return sorted({k.name for k in KPIS} | set(CHANNELS) | set(VALUES))
 
 
 def extract() -> Catalog:

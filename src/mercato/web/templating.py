@@ -4,6 +4,7 @@ Babel filters for numbers, money, percentages and dates (docs/i18n.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ def _moment(context: Context, value: Any, style: str = "medium") -> str:
     return formatting.moment(value, _language(context), style, zone)
 
 
+templates.env.filters["channel"] = lambda name: channel_label(locales.gettext, name)
 templates.env.filters.update(
     number=_number, amount=_amount, money=_money, percent=_percent, day=_day, moment=_moment
 )
@@ -108,6 +110,23 @@ def request_language(request: Request, principal: Principal | None) -> str:
         return effective_language(None, None, None, accept)
     with services.catalog.session() as session:
         return effective_language(session, principal.user_id, principal.workspace_id, accept)
+
+
+IN_APP = "Social in-app ("
+
+
+def channel_label(gettext: Callable[[str], str], channel: str) -> str:
+    """A channel's name in the page's language; "Social in-app (LINE)" keeps the app's name."""
+    if channel.startswith(IN_APP) and channel.endswith(")"):
+        return gettext("Social in-app (%(app)s)") % {"app": channel[len(IN_APP) : -1]}
+    return gettext(channel)
+
+
+def translator(request: Request, principal: Principal | None) -> Callable[[str], str]:
+    """gettext in the request's language, for text that Python puts in a page (chart labels);
+    channel names (and in-app labels) come out translated too."""
+    gettext = locales.translations(request_language(request, principal)).gettext
+    return lambda message: channel_label(gettext, message)
 
 
 def render(

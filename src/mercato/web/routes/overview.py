@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.services import Services
-from mercato.web.templating import render, request_language
+from mercato.web.templating import render, request_language, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,7 +72,7 @@ def headline(
     ]
 
 
-def sessions_figure(daily: list[DailySessions]) -> dict[str, Any]:
+def sessions_figure(daily: list[DailySessions], _: Callable[[str], str] = str) -> dict[str, Any]:
     """Stacked daily sessions per channel (days without a channel's sessions read 0)."""
     channels = sorted({row.channel for row in daily})
     days = sorted({row.day for row in daily})
@@ -82,14 +83,14 @@ def sessions_figure(daily: list[DailySessions]) -> dict[str, Any]:
                 "type": "scatter",
                 "mode": "lines",
                 "stackgroup": "one",
-                "name": channel,
+                "name": _(channel),
                 "x": [day.isoformat() for day in days],
                 "y": [counts.get((day, channel), 0) for day in days],
             }
             for channel in channels
         ],
         "layout": {
-            "title": {"text": "Sessions by channel"},
+            "title": {"text": _("Sessions by channel")},
             "margin": {"t": 40, "r": 10, "b": 40, "l": 50},
             "legend": {"orientation": "h"},
         },
@@ -120,5 +121,5 @@ def overview_page(
         ],
         start=start,
         end=end,
-        figure_json=json.dumps(sessions_figure(report.daily)),
+        figure_json=json.dumps(sessions_figure(report.daily, translator(request, principal))),
     )

@@ -14,7 +14,7 @@ from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.routes.overview import default_range
 from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 
 router = APIRouter()
 DEFAULT_DAYS = 30
@@ -72,23 +72,25 @@ def traffic_page(
     end: date | None = None,
 ) -> HTMLResponse:
     report, start, end = _report(services, principal, start, end)
+    _ = translator(request, principal)
+    channels = [_(r.label) for r in report.by_channel]
     figure = {
         "data": [
             {
                 "type": "bar",
-                "name": "Sessions",
-                "x": [r.label for r in report.by_channel],
+                "name": _("Sessions"),
+                "x": channels,
                 "y": [r.sessions for r in report.by_channel],
             },
             {
                 "type": "bar",
-                "name": "Engaged sessions",
-                "x": [r.label for r in report.by_channel],
+                "name": _("Engaged sessions"),
+                "x": channels,
                 "y": [r.engaged_sessions for r in report.by_channel],
             },
         ],
         "layout": {
-            "title": {"text": "Sessions by channel"},
+            "title": {"text": _("Sessions by channel")},
             "barmode": "group",
             "margin": {"t": 40, "r": 10, "b": 80, "l": 50},
             "legend": {"orientation": "h"},
