@@ -57,7 +57,7 @@ def reset_brand(session: Session, products: DemoProducts) -> BrandIds:
         raise RuntimeError("the demo workspace has no site")  # ensure_demo_workspace adds one
     site.identity_mode = IDENTITY_MODE
     write_products(session, workspace.id, products)
-    write_accounts(session, workspace.id, products.locale.id_prefix)
+    write_accounts(session, workspace.id, products.locale.id_prefix, products.locale.handle)
     write_extra_accounts(session, workspace.id, products.locale)
     session.flush()
     return BrandIds(workspace.id, site.id)

@@ -2,10 +2,10 @@
 """The demo brand in each locale: who it is, where it sells, its currency, and the words of
 its catalog and its customers' posts (`mercato demo seed --locale ja`).
 
-Every locale draws the same random numbers: only labels, the time zone, the currency and how
-the generator's integer money reads change. The Japanese brand reads the generator's integer
-amounts as yen (¥1 per US cent: a $49.95 jacket of the US brand is ¥4,995), so JPY never has
-decimals and the ground truth stays exact.
+Every locale uses the same random streams and model; its labels, time zone (which moves
+visits across days and months, so totals differ), currency and how the generator's integer
+money reads change. The Japanese brand reads the generator's integer amounts as yen (¥1 per
+US cent: a $49.95 jacket is ¥4,995), so JPY never has decimals and the ground truth is exact.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class DemoLocale:
     money_divisor: int  # generator integers per currency unit: 100 (cents) or 1 (yen)
     id_prefix: str  # keeps catalog ids of two demo brands apart
     language: str | None = None  # the workspace's default interface language
+    handle: str | None = None  # the brand's social handle (None: each platform profile's)
     product_types: dict[str, str] = field(default_factory=dict)  # English type -> label
     product_lines: dict[str, str] = field(default_factory=dict)
     colorways: dict[str, str] = field(default_factory=dict)
@@ -62,6 +63,7 @@ JAPANESE = DemoLocale(
     money_divisor=1,
     id_prefix="demoja",
     language="ja",
+    handle="sakurado.outdoor",
     product_types={
         "T-Shirt": "Tシャツ",
         "Long Sleeve": "ロングスリーブ",

@@ -142,14 +142,16 @@ def generate_social(
     return [generate_platform(rng, profile, traffic, time_zone) for profile in PLATFORMS]
 
 
-def write_accounts(session: Session, workspace_id: str, prefix: str = "demo") -> None:
+def write_accounts(
+    session: Session, workspace_id: str, prefix: str = "demo", handle: str | None = None
+) -> None:
     for profile in PLATFORMS:
         session.add(
             SocialAccount(
                 id=account_id(profile.name, prefix),
                 workspace_id=workspace_id,
                 platform=profile.name,
-                handle=profile.handle,
+                handle=handle or profile.handle,
                 external_id=f"{profile.name}-{profile.post_id_base % 1_000_000}",
                 display_name=profile.display_name,
                 status="demo",
