@@ -158,4 +158,5 @@ def render(
             status_code=status_code,
         )
     response.headers["Content-Language"] = language
+    response.headers.append("Vary", "Accept-Language")  # a shared cache must not mix languages
     return response
