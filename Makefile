@@ -9,7 +9,7 @@ PORT ?= 8000
 SEED ?= 7
 VISITORS ?= 20000
 
-.PHONY: help system system-test install install-test demo seed next-steps serve test test-future lint typecheck architecture pytest bench clean
+.PHONY: help system system-test system-bench install install-test demo seed next-steps serve test test-future lint typecheck architecture pytest bench clean
 
 help:
 	@echo "make demo   install, seed the demo brand, serve on http://$(HOST):$(PORT)/"
@@ -80,7 +80,10 @@ test-future: install-test
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 faketime -f '$(FUTURE)' \
 		$(BIN)/python -m pytest -p tests.support.faketime $(PYTEST_ARGS)
 
-bench: install-test
+system-bench:
+	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh bench
+
+bench: install-test system-bench
 	$(BIN)/python -m bench
 
 clean:

@@ -2,9 +2,10 @@
 # What `make demo` (`python`) and `make test` (`test`) need from the machine, checked and, on
 # Debian/Ubuntu, installed: a Python >= 3.11 that can make virtualenvs; for the tests also a
 # Java >= 17 (Spark in local mode), a Chromium that runs outside snap (browser tests), the
-# PostgreSQL server binaries (catalog tests) and libfaketime (`make test-future`). Anything it
+# PostgreSQL server binaries (catalog tests) and libfaketime (`make test-future`); for
+# `make bench` (`bench`, also part of `test`) the wrk HTTP load generator and taskset. Anything it
 # cannot install is named, with the command to run. apt-get runs through sudo only when not root.
-#   usage: scripts/install-system-deps.sh [python|test]   (default: test)
+#   usage: scripts/install-system-deps.sh [python|test|bench]   (default: test)
 set -euo pipefail
 
 WANT="${1:-test}"
@@ -102,6 +103,11 @@ check_faketime() {  # `make test-future`: the suite with the clock moved ahead
   have faketime || packages+=(faketime)
 }
 
+check_bench() {  # bench/http: a C load generator on one core, the server pinned to another
+  have wrk || packages+=(wrk)
+  have taskset || packages+=(util-linux)
+}
+
 check_python
 if [ "$WANT" = "test" ]; then
   check_java
@@ -109,6 +115,9 @@ if [ "$WANT" = "test" ]; then
   check_postgres
   check_faketime
   check_cjk_fonts
+fi
+if [ "$WANT" = "test" ] || [ "$WANT" = "bench" ]; then
+  check_bench
 fi
 
 if [ ${#packages[@]} -gt 0 ]; then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,9 @@ from tests.support.postgres import postgres_server
 from tests.support.server import serve_app
 
 block_network()
+# Background syncs are on by default (hourly); tests that want them start one explicitly.
+# Set in the environment so servers started as subprocesses inherit it too.
+os.environ.setdefault("MERCATO_SYNC_INTERVAL_MINUTES", "0")
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +55,7 @@ def make_settings(data_dir: Path, catalog_url: str | None = None) -> Settings:
         catalog_url=catalog_url,
         secret_key=secrets.token_urlsafe(40),
         time_zone="UTC",
+        sync_interval_minutes=0,
     )
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import typer
-
-from mercato.cli.main import app as cli_app
+from mercato.cli.main import command_tree
 from mercato.core.settings import Settings
 from mercato.web.app import create_app
 from mercato.web.services import Services
@@ -39,7 +37,7 @@ def test_every_setting_is_documented() -> None:
 
 def test_every_cli_command_is_documented() -> None:
     text = (DOCS / "cli.md").read_text()
-    commands = _commands(typer.main.get_command(cli_app), "mercato")
+    commands = _commands(command_tree(), "mercato")
     assert len(commands) > 5
     missing = [command for command in commands if f"`{command}" not in text]
     assert missing == []

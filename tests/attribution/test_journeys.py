@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -15,6 +16,7 @@ from mercato.attribution.journeys import (
     JourneyQuery,
     Journeys,
     build_journeys,
+    journey_touches,
 )
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.loader import load
@@ -131,6 +133,16 @@ def test_window_and_date_range(warehouse: Warehouse) -> None:
     assert (
         build_journeys(scoped, JourneyQuery(start=T0 + timedelta(days=400))).paths.n_journeys == 0
     )
+
+
+def test_touch_rows_reach_python_as_plain_integers(warehouse: Warehouse) -> None:
+    """No HUGEINT / decimal128 (so no Python Decimal, no Arrow cast) from the engine on:
+    the compiled SQL itself answers integer journey numbers."""
+    expression = journey_touches(warehouse.for_workspace("ws"), JourneyQuery(by=Granularity.UGC))
+    sql = str(ibis.to_sql(expression, dialect="duckdb"))
+    schema = warehouse.backend.con.sql(sql).fetch_arrow_table().schema
+    assert pa.types.is_integer(schema.field("journey_no").type)
+    assert not any(pa.types.is_decimal(field.type) for field in schema)
 
 
 def test_other_workspaces_are_invisible(warehouse: Warehouse) -> None:

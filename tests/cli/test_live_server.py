@@ -44,6 +44,7 @@ SCRIPT: list[tuple[str, ...]] = [
     ("goals", "list", "--workspace", "acme"),
     ("metrics", "docs", "--path", "kpis.md"),
     ("galleries", "list", "-w", "acme"),
+    ("segments", "list", "-w", "acme"),
     ("ugc", "search", "-w", "acme"),
     ("accounts", "list", "--workspace", "acme"),
     ("webhooks", "shopify-secret", "--workspace", "acme", "--secret", "s3cret-signing-key"),

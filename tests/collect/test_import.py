@@ -134,7 +134,7 @@ def test_bad_rows_are_reported_and_nothing_is_written(
         services, brand, [*files, "--mapping", str(tmp_path / "map.toml")], monkeypatch
     )
     assert code == 2
-    assert "feb.ndjson:3:ts: not a timestamp: 'yesterday'" in output
+    assert "feb.ndjson:3:time: not a timestamp: 'yesterday'" in output  # the file's key
     assert "feb.ndjson:4:row: not valid JSON" in output
     assert "nothing was imported" in output
     assert [r for r in _reopen(services) if "event_id" in r] == []
@@ -201,7 +201,7 @@ def test_item_keys_channel_column_and_refused_missing_order_id(
     args = _shopify_log(tmp_path)
     code, output = _run(services, brand, args, monkeypatch)
     assert code == 2
-    assert "shop.csv:4:order_id: a purchase needs an order_id" in output
+    assert "shop.csv:4:oid: a purchase needs an order_id" in output  # the file's column
     assert re.search(r"2  not written", output), output
     code, output = _run(services, brand, [*args, "--skip-bad-rows"], monkeypatch)
     assert code == 0, output

@@ -104,8 +104,8 @@ def test_two_week_log_from_an_empty_data_dir(
     files = [str(p) for p in log.files]
     args = ["import", "events", *files, "--mapping", str(log.mapping), "--workspace", "shop"]
     output = mercato(*args, "--site", "shop.example", "--skip-bad-rows")
-    assert re.search(r"a\.csv:\d+:ts: not a timestamp: '31/12/2024 25:61'", output), output
-    assert "ts: not a timestamp: '[/] yesterday'" in output  # file text is never markup
+    assert re.search(r"a\.csv:\d+:event_time: not a timestamp: '31/12/2024 25:61'", output), output
+    assert "event_time: not a timestamp: '[/] yesterday'" in output  # file text is never markup
 
     events, outcomes = _frame(log, now)
     entry = _last_entry()

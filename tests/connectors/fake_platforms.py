@@ -51,6 +51,8 @@ class FakePlatforms:
     tweets: list[dict[str, Any]] = field(default_factory=list)
     mentioned: dict[str, dict[str, Any]] = field(default_factory=dict)
     mentions: list[dict[str, Any]] = field(default_factory=list)
+    search_results: list[dict[str, Any]] = field(default_factory=list)
+    search_queries: list[str] = field(default_factory=list)
     pins: list[dict[str, Any]] = field(default_factory=list)
     pin_days: list[dict[str, Any]] = field(default_factory=list)
     snap_campaigns: list[dict[str, Any]] = field(default_factory=list)
@@ -105,7 +107,7 @@ def _gate(state: FakePlatforms, request: Request, tiktok: bool = False) -> JSONR
     """Token, throttle and crash behaviour shared by every route."""
     state.calls.append(f"{request.method} {request.url.path}?{request.url.query}")
     number = len(state.calls)
-    if state.crash_at_call == number:
+    if state.crash_at_call is not None and number >= state.crash_at_call:  # down from then on
         return (
             JSONResponse(
                 {"data": {}, "error": {"code": "internal_error", "message": "boom", "log_id": "x"}},
@@ -437,6 +439,30 @@ def add_x_routes(app: FastAPI, state: FakePlatforms) -> None:
         return _plain_gate(state, request, "x") or JSONResponse(
             _token_page(state.tweets, request.query_params.get("pagination_token"), state.page_size)
         )
+
+    @app.get("/2/tweets/search/recent")
+    def search_recent(request: Request) -> JSONResponse:
+        blocked = _plain_gate(state, request, "x")
+        if blocked:
+            return blocked
+        query = request.query_params.get("query", "")
+        if len(query) > 512:
+            return JSONResponse(
+                {
+                    "title": "Invalid Request",
+                    "detail": "query too long",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+                status_code=400,
+            )
+        since = int(request.query_params.get("since_id") or 0)
+        state.search_queries.append(query)
+        found = [t for t in state.search_results if int(t["id"]) > since]
+        body = _token_page(found, request.query_params.get("next_token"), state.page_size)
+        if found:
+            body["meta"]["newest_id"] = max((t["id"] for t in found), key=int)
+        body["includes"] = {"users": [{"id": "u7", "username": "fan7"}]}
+        return JSONResponse(body)
 
     @app.get("/2/users/{user_id}/mentions")
     def mentions(user_id: str, request: Request) -> JSONResponse:

@@ -27,7 +27,11 @@ def test_json_endpoint_serves_cards_with_tracked_product_links(
     shop = make_shop(services)
     with httpx.Client(base_url=live_server) as client:
         response = client.get(f"/g/{shop.pdp}.json", params={"product": "BT-9"})
+        repeated = client.get(
+            f"/g/{shop.pdp}.json", params=[("product", "DR-1"), ("product", "BT-9")]
+        )
     assert response.status_code == 200
+    assert repeated.json() == response.json()  # a repeated parameter: the last one counts
     data = response.json()
     assert data["layout"] == "strip"
     assert data["product"] == "BT-9"

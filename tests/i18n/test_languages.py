@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mercato.cli import context as cli_context
-from mercato.cli.language import cli_language, with_language
+from mercato.cli.lang import cli_language, with_language
 from mercato.cli.main import app as cli_app
 from mercato.core.errors import ValidationFailed
 from mercato.i18n import service

@@ -7,12 +7,13 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from mercato.metrics import benchmarks as bm
 from mercato.metrics.compiler import Slice
 from mercato.metrics.evaluate import evaluate
-from mercato.metrics.goals import linear_forecast, progress
+from mercato.metrics.goals import progress
 from mercato.metrics.present import format_value, records, to_csv
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.metrics.report import (
@@ -21,6 +22,7 @@ from mercato.metrics.report import (
     comparison_window,
     delta,
     internal_benchmark,
+    sparkline,
 )
 from tests.metrics.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
@@ -108,7 +110,8 @@ def test_benchmarks_resolve_override_then_default() -> None:
     assert len(bm.catalogue([mine])) == len(bm.DEFAULT_BENCHMARKS)
 
 
-def test_goal_progress_and_linear_forecast(engine: Engine) -> None:
+def test_goal_progress_and_forecast_interval(engine: Engine) -> None:
+    """Progress and forecast against pandas over the KPI's own daily values."""
     scoped = engine.scoped(WORKSPACE)
     goal = SimpleNamespace(
         id="g1",
@@ -119,24 +122,25 @@ def test_goal_progress_and_linear_forecast(engine: Engine) -> None:
         platform=None,
     )
     found = progress(scoped, goal, date(2024, 3, 10), TIME_ZONE, executor=engine.executor)
-    actual = evaluate(
-        scoped,
-        Slice(date(2024, 3, 1), date(2024, 3, 10), TIME_ZONE),
-        ["transactions"],
-        executor=engine.executor,
-    )["transactions"].total.value  # type: ignore[union-attr]
+    window = Slice(date(2024, 3, 1), date(2024, 3, 10), TIME_ZONE)
+    actual = evaluate(scoped, window, ["transactions"], executor=engine.executor)[
+        "transactions"
+    ].total.value  # type: ignore[union-attr]
+    daily = sparkline(scoped, window, ["transactions"], executor=engine.executor)["transactions"]
+    days = pd.Series(0.0, index=pd.date_range("2024-03-01", "2024-03-10").strftime("%Y-%m-%d"))
+    days.update(pd.Series({day: float(v) for day, v in daily if v is not None}))
+    left = 31 - 10
+    half = 1.2816 * (left * days.var() + left**2 * days.var() / 10) ** 0.5
     assert found.actual == actual
-    assert found.forecast == pytest.approx(actual / 10 * 31)  # type: ignore[operator]
+    assert days.sum() == pytest.approx(float(actual))
+    assert found.forecast == pytest.approx(days.sum() + days.mean() * left)
+    assert found.forecast_low == pytest.approx(days.sum() + days.mean() * left - half)
+    assert found.forecast_high == pytest.approx(days.sum() + days.mean() * left + half)
     assert found.progress == pytest.approx(actual / 40)  # type: ignore[operator]
-    assert found.on_track == (Decimal(str(found.forecast)) >= 40)
-    rate = KPI_BY_ID["conversion_rate"]
-    assert linear_forecast(rate, 0.02, 10, 31) == 0.02  # rates are expected to hold
-    assert linear_forecast(KPI_BY_ID["revenue_gross"], Decimal("100.00"), 10, 30) == Decimal(
-        "300.00"
-    )
     future = progress(scoped, goal, date(2024, 2, 1), TIME_ZONE, executor=engine.executor)
     assert future.actual is None
     assert future.on_track is None
+    assert future.verdict is None
 
 
 def test_social_revenue_target_scales_the_share(engine: Engine) -> None:

@@ -107,7 +107,7 @@ def test_cli_import_with_mapping_from_an_empty_data_dir(
 
     refused = _mercato(*mapped)
     assert refused.exit_code == 2
-    assert "reviews.csv:2:product_sku: no product with SKU 'DR-1'" in refused.stderr
+    assert "reviews.csv:2:Product ID: no product with SKU 'DR-1'" in refused.stderr
     assert "--create-products" in refused.stderr
 
     expected = _expected(content)

@@ -101,7 +101,6 @@ def _touch_label(sessions: ir.Table, by: Granularity) -> ir.StringValue:
 
 
 def _people(warehouse: ScopedWarehouse, sessions: ir.Table, identity: Identity) -> ir.Table:
-    fallback = ibis.coalesce(sessions.customer_id, sessions.visitor_id, sessions.session_id)
     if identity is Identity.VISITOR:
         return sessions.mutate(person=ibis.coalesce(sessions.visitor_id, sessions.session_id))
     every = warehouse.table("sessions")
@@ -111,6 +110,9 @@ def _people(warehouse: ScopedWarehouse, sessions: ir.Table, identity: Identity) 
         .aggregate(known_customer=every.customer_id.max())
     )
     joined = sessions.left_join(known, sessions.visitor_id == known.known_visitor)
+    # Columns read from the join itself: `sessions` and `every` may be the same relation (a
+    # segment's narrowed sessions), which Ibis cannot tell apart inside the join.
+    fallback = ibis.coalesce(joined.customer_id, joined.visitor_id, joined.session_id)
     return joined.mutate(person=ibis.coalesce(joined.known_customer, fallback))
 
 
@@ -130,7 +132,11 @@ def session_touches(warehouse: ScopedWarehouse, query: JourneyQuery) -> ir.Table
     }[query.conversion]
     people = people.mutate(converts=converts.cast("int64"))
     running = ibis.cumulative_window(group_by="person", order_by=["started_at", "session_id"])
-    numbered = people.mutate(journey_no=people.converts.sum().over(running) - people.converts)
+    # SUM over BIGINT is HUGEINT in DuckDB (decimal128 in Arrow, Decimals in NumPy). Ibis
+    # types it int64 and drops a cast to int64 as a no-op, so the SQL casts to int32: a
+    # person's journey number counts their conversions, far below 2^31.
+    journey_no = (people.converts.sum().over(running) - people.converts).cast("int32")
+    numbered = people.mutate(journey_no=journey_no)
     journey = ibis.window(group_by=["person", "journey_no"])
     return numbered.mutate(
         ends_at=numbered.started_at.max().over(journey),

@@ -11,6 +11,7 @@ import numpy as np
 
 from mercato.attribution.journeys import Granularity, Journeys
 from mercato.attribution.models.paths import MICROSECONDS_PER_DAY
+from mercato.core.money import round_money
 from mercato.warehouse.connection import ScopedWarehouse
 
 DAY_BUCKETS = ((0, 1, "< 1 day"), (1, 3, "1-3 days"), (3, 7, "3-7 days"), (7, 14, "7-14 days"))
@@ -34,8 +35,9 @@ class PathRow:
     revenue: Decimal
 
 
-def top_paths(journeys: Journeys, limit: int = 10) -> list[PathRow]:
-    """The most frequent label sequences among converting journeys."""
+def top_paths(journeys: Journeys, limit: int = 10, currency: str | None = None) -> list[PathRow]:
+    """The most frequent label sequences among converting journeys; revenue in `currency`'s
+    precision."""
     paths = journeys.paths
     converting = np.flatnonzero(paths.converted)
     counts: Counter[str] = Counter()
@@ -47,8 +49,7 @@ def top_paths(journeys: Journeys, limit: int = 10) -> list[PathRow]:
         revenue[key] = revenue.get(key, 0.0) + float(journeys.revenue[journey])
     ranked = sorted(counts.items(), key=lambda item: (-item[1], -revenue[item[0]], item[0]))
     return [
-        PathRow(path, count, Decimal(revenue[path]).quantize(Decimal("0.01")))
-        for path, count in ranked[:limit]
+        PathRow(path, count, round_money(revenue[path], currency)) for path, count in ranked[:limit]
     ]
 
 
@@ -79,9 +80,14 @@ def sessions_to_conversion(journeys: Journeys) -> Distribution:
 
 
 def spend_by_label(
-    warehouse: ScopedWarehouse, by: Granularity, start: datetime | None, end: datetime | None
+    warehouse: ScopedWarehouse,
+    by: Granularity,
+    start: datetime | None,
+    end: datetime | None,
+    currency: str | None = None,
 ) -> dict[str, Decimal]:
-    """Ad spend per platform or campaign (lower-cased keys) in the range; {} for other levels."""
+    """Ad spend per platform or campaign (lower-cased keys) in the range, in `currency`'s
+    precision; {} for other levels."""
     column = {Granularity.PLATFORM: "platform", Granularity.CAMPAIGN: "campaign"}.get(by)
     if column is None:
         return {}
@@ -94,7 +100,7 @@ def spend_by_label(
     totals = keyed.group_by(key=keyed[column].lower()).aggregate(spend=keyed.spend.sum())
     frame = warehouse.execute(totals)
     return {
-        str(row["key"]): Decimal(row["spend"]).quantize(Decimal("0.01"))
+        str(row["key"]): round_money(Decimal(row["spend"]), currency)
         for row in frame.to_dict("records")
         if row["spend"] is not None and Decimal(row["spend"]) > 0
     }

@@ -34,9 +34,9 @@ from mercato.attribution.outputs import (
     top_paths,
 )
 from mercato.core.errors import ValidationFailed
+from mercato.core.money import round_money
 from mercato.warehouse.connection import ScopedWarehouse
 
-CENT = Decimal("0.01")
 COOKIELESS = "cookieless"
 COOKIELESS_NOTICE = (
     "Every site of this workspace uses cookieless identity (a daily salted hash): a visitor "
@@ -125,7 +125,9 @@ def attribution_report(
     warehouse: ScopedWarehouse,
     request: AttributionRequest,
     identity_modes: Collection[str] = (),
+    currency: str | None = None,
 ) -> AttributionReport:
+    """The request's report; money in `currency`'s precision (the workspace's: JPY none)."""
     query = JourneyQuery(
         request.start,
         request.end,
@@ -137,9 +139,9 @@ def attribution_report(
     journeys = build_journeys(warehouse, query)
     paths, labels = journeys.paths, journeys.labels
     chosen = _run_chosen(request, journeys)
-    spend = spend_by_label(warehouse, request.by, request.start, request.end)
+    spend = spend_by_label(warehouse, request.by, request.start, request.end, currency)
     rows = [
-        _credit_row(label, float(chosen.conversions[i]), float(chosen.revenue[i]), spend)
+        _credit_row(label, float(chosen.conversions[i]), float(chosen.revenue[i]), spend, currency)
         for i, label in enumerate(labels)
     ]
     rows.sort(key=lambda row: (-row.conversions, -row.revenue, row.label))
@@ -150,11 +152,11 @@ def attribution_report(
         model_label=model_label(request.model, request.options),
         journeys=paths.n_journeys,
         conversions=journeys.n_conversions,
-        revenue=Decimal(float(journeys.revenue.sum())).quantize(CENT),
+        revenue=round_money(float(journeys.revenue.sum()), currency),
         rows=rows,
         comparison_models=models,
         comparison=comparison,
-        top_paths=top_paths(journeys),
+        top_paths=top_paths(journeys, currency=currency),
         time_to_conversion=time_to_conversion(journeys),
         sessions_to_conversion=sessions_to_conversion(journeys),
         removal_effects=dict(zip(labels, fitted.removal_effects.tolist(), strict=True))
@@ -173,9 +175,13 @@ def _run_chosen(request: AttributionRequest, journeys: Journeys) -> ModelCredits
 
 
 def _credit_row(
-    label: str, conversions: float, revenue: float, spend: dict[str, Decimal]
+    label: str,
+    conversions: float,
+    revenue: float,
+    spend: dict[str, Decimal],
+    currency: str | None,
 ) -> CreditRow:
-    attributed = Decimal(revenue).quantize(CENT)
+    attributed = round_money(revenue, currency)
     spent = spend.get(label.lower())
     roas = float(attributed / spent) if spent else None
     return CreditRow(label, conversions, attributed, spent, roas)

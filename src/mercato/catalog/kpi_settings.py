@@ -9,15 +9,25 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast
+from mercato.catalog.models import KpiBenchmark, KpiGoal, RevenueForecast, Workspace
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
+from mercato.core.money import parse_currency, quantum, round_money
 from mercato.core.timeutil import check_day_range
 from mercato.core.urls import checked_link
+
+
+class Team(StrEnum):
+    """Whose part of the funnel a goal measures: social feeds site, site feeds e-commerce."""
+
+    SOCIAL = "social"
+    SITE = "site"
+    ECOMMERCE = "ecommerce"
 
 
 def _check_kpi(kpi_id: str, known: Collection[str], where: str) -> None:
@@ -93,6 +103,8 @@ def create_goal(
     known: Collection[str],
     platform: str | None = None,
     note: str = "",
+    owner: str = "",
+    team: Team = Team.SOCIAL,
 ) -> KpiGoal:
     _check_kpi(kpi_id, known, "goal")
     _check_period(period_start, period_end, "goal")
@@ -104,8 +116,34 @@ def create_goal(
         target=target,
         platform=platform,
         note=note,
+        owner=owner.strip(),
+        team=Team(team).value,
     )
     session.add(goal)
+    session.flush()
+    return goal
+
+
+GOAL_FIELDS = frozenset(
+    {"kpi_id", "period_start", "period_end", "target", "platform", "note", "owner", "team"}
+)
+
+
+def update_goal(
+    session: Session,
+    workspace_id: str,
+    goal_id: str,
+    changes: dict[str, object],
+    known: Collection[str],
+) -> KpiGoal:
+    """Change some of a goal's fields (edited in the app); the result is validated whole."""
+    goal = get_owned(session, KpiGoal, workspace_id, goal_id, "goal")
+    for name, value in changes.items():
+        if name not in GOAL_FIELDS:
+            raise ValidationFailed(f"unknown field {name!r}", location=f"goal.{name}")
+        setattr(goal, name, Team(str(value)).value if name == "team" else value)
+    _check_kpi(goal.kpi_id, known, "goal")
+    _check_period(goal.period_start, goal.period_end, "goal")
     session.flush()
     return goal
 
@@ -129,12 +167,18 @@ def set_forecast(
     currency: str,
 ) -> RevenueForecast:
     _check_period(period_start, period_end, "forecast")
+    code = parse_currency(currency, field="forecast.currency")
+    if amount != amount.quantize(quantum(code)):
+        raise ValidationFailed(
+            f"{amount} has more decimals than {code} has ({quantum(code)})",
+            location="forecast.amount",
+        )
     forecast = RevenueForecast(
         workspace_id=workspace_id,
         period_start=period_start,
         period_end=period_end,
         amount=amount,
-        currency=currency.upper(),
+        currency=code,
     )
     session.add(forecast)
     session.flush()
@@ -148,7 +192,8 @@ def delete_forecast(session: Session, workspace_id: str, forecast_id: str) -> No
 
 
 def forecast_for(session: Session, workspace_id: str, first: date, last: date) -> Decimal | None:
-    """The forecast revenue for first..last: each overlapping forecast pro rata by days."""
+    """The forecast revenue for first..last: each overlapping forecast pro rata by days, in
+    the workspace currency's precision (JPY none, KWD three decimals)."""
     total, found = Decimal("0"), False
     for forecast in list_forecasts(session, workspace_id):
         overlap = (min(last, forecast.period_end) - max(first, forecast.period_start)).days + 1
@@ -157,4 +202,7 @@ def forecast_for(session: Session, workspace_id: str, first: date, last: date) -
         days = (forecast.period_end - forecast.period_start).days + 1
         total += Decimal(forecast.amount) * overlap / days
         found = True
-    return total.quantize(Decimal("0.01")) if found else None
+    if not found:
+        return None
+    workspace = session.get(Workspace, workspace_id)
+    return round_money(total, workspace.currency if workspace else None)

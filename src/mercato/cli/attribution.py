@@ -21,6 +21,7 @@ from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
+from mercato.core.money import format_amount
 from mercato.core.timeutil import check_day_range
 from mercato.web.auth import Principal
 from mercato.web.routes.attribution import (
@@ -98,6 +99,9 @@ def attribution(
             "[;total_null]) with every model instead of the warehouse's journeys.",
         ),
     ] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="Only this saved segment's visitors (id or name).")
+    ] = None,
 ) -> None:
     """Attribute conversions and revenue to channels, platforms, campaigns or UGC."""
     if paths is not None:
@@ -119,7 +123,7 @@ def attribution(
         principal = Principal(workspace=ws, scopes=frozenset())
         try:
             report = run_report(
-                services, principal, start, end, model=model, by=by, window=window,
+                services, principal, start, end, segment, model=model, by=by, window=window,
                 order=order, credit=credit, conversion=conversion, identity=identity,
             )  # fmt: skip
         except MercatoError as exc:
@@ -137,7 +141,7 @@ def _emit(body: AttributionPublic, output: OutputFormat) -> None:
         _print_table(body.model_label, body.by, body.currency, body.rows, body.notices)
         console.print(
             f"{body.journeys:,} journeys, {body.conversions:,} conversions, "
-            f"revenue {body.revenue:,.2f} {body.currency}"
+            f"revenue {format_amount(body.revenue, body.currency)} {body.currency}"
         )
 
 
@@ -162,8 +166,8 @@ def _print_table(
         table.add_row(
             record["label"],
             f"{record['conversions']:.2f}",
-            f"{record['revenue']:,.2f}",
-            "—" if record["spend"] is None else f"{record['spend']:,.2f}",
+            format_amount(record["revenue"], currency),
+            "—" if record["spend"] is None else format_amount(record["spend"], currency),
             "—" if record["roas"] is None else f"{record['roas']:.2f}",
         )
     console.print(table)

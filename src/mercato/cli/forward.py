@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from mercato.cli import channel
+from mercato.cli.commands import LazyGroup
 from mercato.cli.context import console, err_console, fail
 from mercato.cli.hosted import terminal_profile
 
@@ -31,6 +32,8 @@ def forwarding_command(
 
     Typer ships its own click, so commands are told apart by shape, not by class."""
     root = typer.main.get_command(app)
+    if isinstance(root, LazyGroup):  # areas load lazily; every leaf must be replaced
+        root.load_all()
     _replace_leaves(root, list(argv), data_dir, about)
     return root
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -15,6 +15,7 @@ from mercato.galleries import definitions as defs
 from mercato.galleries.service import embed_snippet, labels, site_key
 from mercato.galleries.shop import create_shop_page, list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
+from mercato.segments import service as segments
 
 galleries_app = typer.Typer(help="Shoppable galleries and link-in-bio pages.", no_args_is_help=True)
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]
@@ -132,6 +133,9 @@ def galleries_performance(
     workspace: Workspace,
     by: Annotated[str, typer.Option(help="gallery or ugc.")] = "gallery",
     since: Annotated[str | None, typer.Option(help="From this UTC date (YYYY-MM-DD).")] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="Only this saved segment's visitors (id or name).")
+    ] = None,
 ) -> None:
     """Impressions, clicks, CTR, carts and influenced orders/revenue per gallery or UGC item."""
     if by not in ("gallery", "ugc"):
@@ -143,7 +147,10 @@ def galleries_performance(
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
         scoped = services.warehouse.for_workspace(ws.id)
-        rows = ugc_performance(scoped, "gallery_id" if by == "gallery" else "ugc_id", start)
+        if segment:
+            scoped = segments.narrowed(scoped, segments.resolve(session, ws.id, segment))
+        grain: Literal["gallery_id", "ugc_id"] = "gallery_id" if by == "gallery" else "ugc_id"
+        rows = ugc_performance(scoped, grain, start, currency=ws.currency)
         names = labels(session, ws.id, [r.key for r in rows])
     lookup = names.galleries if by == "gallery" else names.items
     table = Table(

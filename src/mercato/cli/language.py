@@ -1,11 +1,9 @@
-"""`mercato language`: interface languages, a user's choice and a workspace's default; and
-the CLI's own language (`--lang`, `MERCATO_LANG`: English unless asked; `auto` follows LANG)."""
+"""`mercato language`: interface languages, a user's choice and a workspace's default (the
+CLI's own language, `--lang`, is resolved in `cli.lang`)."""
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated
 
@@ -19,8 +17,6 @@ from mercato.i18n import locales, service
 from mercato.i18n.locales import gettext as _
 
 language_app = typer.Typer(help="Interface languages (docs/i18n.md).", no_args_is_help=True)
-AUTO = "auto"
-ENV = "MERCATO_LANG"
 
 
 class Format(StrEnum):
@@ -29,43 +25,6 @@ class Format(StrEnum):
 
 
 FormatOption = Annotated[Format, typer.Option("--format", help="table or json.")]
-
-
-def from_environment(environ: Mapping[str, str]) -> str:
-    """`auto`: the first supported language of LC_ALL, LC_MESSAGES or LANG, else English."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(name, "").split(".")[0]
-        if not value:
-            continue
-        try:  # the first variable set wins, as in gettext; C and POSIX mean untranslated
-            return locales.checked_language(value)
-        except ValidationFailed:
-            return locales.DEFAULT_LANGUAGE
-    return locales.DEFAULT_LANGUAGE
-
-
-def cli_language(requested: str | None, environ: Mapping[str, str]) -> str:
-    """`--lang`, else MERCATO_LANG, else English; `auto` reads the locale variables."""
-    wanted = requested or environ.get(ENV) or locales.DEFAULT_LANGUAGE
-    if wanted == AUTO:
-        return from_environment(environ)
-    return locales.checked_language(wanted, location="--lang")
-
-
-def with_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> list[str]:
-    """argv with a resolved `--lang CODE` first, so a command forwarded to `mercato serve`
-    (ADR 1500) speaks the caller's language, not the server's."""
-    args = list(argv)
-    requested = None
-    if "--lang" in args[:-1]:
-        at = args.index("--lang")
-        requested = args[at + 1]
-        del args[at : at + 2]
-    try:
-        code = cli_language(requested, environ)
-    except ValidationFailed:
-        code = requested or ""  # the option's own check reports it
-    return ["--lang", code, *args] if args else args
 
 
 @language_app.command("list")

@@ -15,24 +15,31 @@ import typer
 from rich.table import Table
 
 from mercato.catalog import kpi_settings, workspaces
+from mercato.catalog.kpi_settings import Team
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.errors import ValidationFailed
-from mercato.core.timeutil import check_day_range
+from mercato.core.timeutil import check_day_range, zone
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.docs import DOCS_PATH, render_docs
+from mercato.metrics.goals import GoalProgress
 from mercato.metrics.present import format_value, records, to_csv
 from mercato.metrics.report import Compare
 from mercato.metrics.timebuckets import Grain
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.lake import check_holds, exported_workspace, open_spark
+from mercato.web.exports import ExportFormat, export_response
 from mercato.web.kpi_reports import (
     KNOWN_KPIS,
     ReportRequest,
+    SegmentComparison,
     benchmark_map,
+    compare_segments,
     goals_progress,
     run_report,
     workspace_benchmarks,
 )
+from mercato.web.report_views import build_view
 from mercato.web.services import Services
 
 goals_app = typer.Typer(help="KPI goals: a target per KPI and period.", no_args_is_help=True)
@@ -43,6 +50,7 @@ class Format(StrEnum):
     TABLE = "table"
     CSV = "csv"
     JSON = "json"
+    PDF = "pdf"
 
 
 class ReportEngine(StrEnum):
@@ -76,7 +84,17 @@ def report(
     where: Annotated[list[str] | None, typer.Option("--filter", help="dim=value[,value]")] = None,
     grain: Annotated[Grain | None, typer.Option(help="day, week or month.")] = None,
     kpi: Annotated[list[str] | None, typer.Option(help="Only these KPI ids.")] = None,
-    output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
+    output: Annotated[
+        Format, typer.Option("--format", help="table, csv, json or pdf (a report view).")
+    ] = Format.TABLE,
+    view: Annotated[
+        ViewName | None,
+        typer.Option(help="A page's view (overview, funnel, ...): its tables as csv/json/pdf."),
+    ] = None,
+    table: Annotated[str | None, typer.Option(help="With --view: one table's id.")] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (pdf needs it).")
+    ] = None,
     engine: Annotated[
         ReportEngine, typer.Option(help="duckdb (the warehouse) or spark (needs --lake).")
     ] = ReportEngine.DUCKDB,
@@ -86,10 +104,22 @@ def report(
     spark_master: Annotated[
         str | None, typer.Option(help="Spark master URL; default: the spark_master setting.")
     ] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="Only this saved segment's visitors (id or name).")
+    ] = None,
+    versus: Annotated[
+        str | None, typer.Option(help="With --segment: a second segment, shown side by side.")
+    ] = None,
 ) -> None:
     """The full-funnel report for a date range, optionally compared and cut by dimensions."""
+    if versus and not segment:
+        raise fail("--versus compares two segments: add --segment ID")
     first, last = _date(start, "--from"), _date(end, "--to")
     _check_range(first, last)
+    if view is not None or output is Format.PDF:
+        _check_engine_options(engine, lake, spark_master)
+        _view_report(workspace, view or ViewName.FUNNEL, first, last, output, table, output_file)
+        return
     unknown = sorted(set(kpi or []) - KNOWN_KPIS)
     if unknown:
         raise fail(f"--kpi: unknown KPI(s) {', '.join(unknown)}")
@@ -104,12 +134,18 @@ def report(
                 parse_filters(where or [], "--filter"),
                 grain,
                 tuple(kpi) if kpi else None,
+                segment,
             )
         except ValidationFailed as exc:
             raise fail(str(exc)) from None
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
+        if versus:
+            with _numbers_from(services, target.id, lake, spark_master) as numbers:
+                pair = compare_segments(services, target, request, versus, numbers)
+            _print_pair(pair, output)
+            return
         with _numbers_from(services, target.id, lake, spark_master) as numbers:
             result = run_report(services, target, request, numbers)
         rows = records(result, benchmark_map(workspace_benchmarks(services, target.id)))
@@ -121,6 +157,31 @@ def report(
         _print_table(rows, list(request.dimensions), compare is not None)
     for kpi_id, reason in result.unsupported.items():
         console.print(f"[dim]{kpi_id}: not available for this cut ({reason})[/]")
+
+
+def _view_report(
+    workspace: str, view: ViewName, first: date, last: date, output: Format,
+    table: str | None, output_file: Path | None,
+) -> None:  # fmt: skip
+    """A report view (the page's numbers) as PDF, or its tables as CSV/JSON."""
+    if output is Format.PDF and output_file is None:
+        raise fail("--format pdf writes a file: add --output FILE")
+    if output is Format.TABLE:
+        output = Format.JSON
+    with opened_services() as services:
+        with services.catalog.session() as session:
+            target = workspaces.get_workspace(session, workspace)
+            session.expunge(target)
+        try:
+            found = build_view(services, target, view, ViewParameters(start=first, end=last))
+            body = export_response(found, ExportFormat(output.value), table).body
+        except ValidationFailed as exc:
+            raise fail(str(exc)) from None
+    if output_file is not None:
+        output_file.write_bytes(bytes(body))
+        console.print(f"wrote {output_file} ({len(body)} bytes)")
+    else:
+        print(bytes(body).decode(), end="" if output is Format.CSV else "\n")
 
 
 def _check_engine_options(engine: ReportEngine, lake: Path | None, master: str | None) -> None:
@@ -150,6 +211,29 @@ def _numbers_from(
         warehouse.close()
 
 
+def _print_pair(pair: SegmentComparison, output: Format) -> None:
+    rows = pair.rows()
+    if output is Format.JSON:
+        print(json.dumps({"a": pair.a, "b": pair.b, "rows": rows}, indent=2, default=str))
+        return
+    if output is Format.CSV:
+        print(to_csv(rows), end="")
+        return
+    table = Table("stage", "KPI", *pair.dimensions, pair.a_name, pair.b_name, "b vs a")
+    for row in rows:
+        change = row["relative"]
+        shown = "n/a" if change is None else f"{float(str(change)) * 100:+.1f}%"
+        table.add_row(
+            str(row["stage"]),
+            str(row["name"]),
+            *(str(row[d]) for d in pair.dimensions),
+            str(row["a_display"]),
+            str(row["b_display"]),
+            shown,
+        )
+    console.print(table)
+
+
 def _print_table(rows: list[dict[str, object]], dims: list[str], compared: bool) -> None:
     table = Table("stage", "KPI", *dims, "value", *(["delta"] if compared else []), "benchmark")
     for row in rows:
@@ -174,8 +258,10 @@ def goals_list(workspace: WorkspaceOption) -> None:
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
-        today = datetime.now().date()
-        table = Table("id", "KPI", "period", "target", "actual", "progress", "forecast", "on track")
+        today = datetime.now(zone(target.time_zone)).date()  # the workspace's day
+        table = Table(
+            "id", "KPI", "period", "target", "actual", "progress", "forecast (80%)", "verdict"
+        )
         for goal in goals_progress(services, target, today):
             share = "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%"
             table.add_row(
@@ -185,10 +271,17 @@ def goals_list(workspace: WorkspaceOption) -> None:
                 str(goal.target),
                 format_value(goal.kpi, goal.actual),
                 share,
-                format_value(goal.kpi, goal.forecast),
-                str(goal.on_track),
+                _interval(goal),
+                goal.verdict.value if goal.verdict else "n/a",
             )
         console.print(table)
+
+
+def _interval(goal: GoalProgress) -> str:
+    if goal.forecast is None or goal.forecast_low is None or goal.forecast_high is None:
+        return "n/a"
+    low, high = (format_value(goal.kpi, v) for v in (goal.forecast_low, goal.forecast_high))
+    return f"{format_value(goal.kpi, goal.forecast)} ({low} to {high})"
 
 
 @goals_app.command("set")
@@ -199,6 +292,8 @@ def goals_set(
     end: Annotated[str, typer.Option("--to", help="Last day of the period.")],
     target: Annotated[str, typer.Option(help="Target value (percentages as fractions: 0.02).")],
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
+    owner: Annotated[str, typer.Option(help="Who answers for the goal.")] = "",
+    team: Annotated[Team, typer.Option(help="social, site or ecommerce.")] = Team.SOCIAL,
 ) -> None:
     """Add a goal for a KPI and period."""
     try:
@@ -216,6 +311,8 @@ def goals_set(
             target=amount,
             known=KNOWN_KPIS,
             platform=platform,
+            owner=owner,
+            team=team,
         )
         console.print(f"goal {goal.id}: {kpi} = {amount} for {start}..{end}")
 

@@ -5,7 +5,12 @@ While it runs, `mercato` commands on the same data dir run inside it (ADR 1500).
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -48,11 +53,49 @@ def serve(
         console.print(f"Mercato is serving on [bold]{url}[/]")
         # Client addresses come from the app's own trusted-proxies rule (web.proxies), so
         # Uvicorn must not rewrite them from headers first.
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="info",
+                proxy_headers=False,
+                access_log=config.access_log,
+            )
+        )
+        with _access_log_off_the_loop(config.access_log):
+            server.run()
     finally:
         channel.stop()
         context.host(None)
         services.close()
+
+
+class _RawQueueHandler(logging.handlers.QueueHandler):
+    """Queues the record as it is: Uvicorn's access formatter needs its `args` intact (the
+    stock handler merges them into the message on the loop thread)."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+@contextmanager
+def _access_log_off_the_loop(enabled: bool) -> Iterator[None]:
+    """Uvicorn's access lines go through a queue: a thread formats and writes them, so a
+    slow terminal or log file never blocks the event loop."""
+    logger = logging.getLogger("uvicorn.access")
+    if not enabled or not logger.handlers:
+        yield
+        return
+    handlers, records = list(logger.handlers), queue.SimpleQueue[logging.LogRecord]()
+    listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
+    logger.handlers = [_RawQueueHandler(records)]
+    listener.start()
+    try:
+        yield
+    finally:
+        listener.stop()
+        logger.handlers = handlers
 
 
 def _anchored(config: Settings) -> Settings:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from mercato.collect.channels import Acquisition, classify, query_params
+from mercato.collect.geo import country_of
 from mercato.collect.identity import SaltStore, cookieless_visitor_id
 from mercato.collect.pages import DEFAULT_PAGE_TYPES, PageTypes
 from mercato.collect.payload import ATTRIBUTION_PARAMS, TrackerEvent
@@ -197,6 +198,8 @@ def enrich(
         "device": client.device,
         "browser": client.browser,
         "os": client.os,
+        # Only the country code is kept; the address itself is never stored.
+        "country": country_of(hit.ip) if hit.ip else None,
         "engaged_ms": event.engaged_ms,
         "scroll_pct": event.scroll_pct,
         "order_id": event.order_id,

@@ -139,6 +139,15 @@ def read_file(path: Path, run: RunContext) -> list[dict[str, Any]]:
     return rows
 
 
+def _row_error(
+    path: Path, line: int, record: dict[str, Any], error: ValidationFailed, reader: RowReader
+) -> RowError:
+    """The bad row's file:line and the FILE's column (its header name, as the user wrote it),
+    not the Mercato field the mapping fed."""
+    where = reader.locate(record, error.location) if error.location else "row"
+    return RowError(str(path), line, where, _problem(error))
+
+
 def _row(path: Path, line: int, record: dict[str, Any], run: RunContext) -> dict[str, Any] | None:
     quality = run.report.quality
     try:
@@ -148,7 +157,7 @@ def _row(path: Path, line: int, record: dict[str, Any], run: RunContext) -> dict
         quality.add(q.EMPTY_VISITOR_ID)
         return None
     except ValidationFailed as exc:
-        run.report.bad(RowError(str(path), line, exc.location or "row", _problem(exc)))
+        run.report.bad(_row_error(path, line, record, exc, run.reader))
         return None
     if event is None:
         quality.add(q.UNMAPPED)
@@ -167,7 +176,7 @@ def _row(path: Path, line: int, record: dict[str, Any], run: RunContext) -> dict
     try:
         row = event_row(event, site, hit, run.salts)
     except ValidationFailed as exc:
-        run.report.bad(RowError(str(path), line, exc.location or "row", _problem(exc)))
+        run.report.bad(_row_error(path, line, record, exc, run.reader))
         return None
     if values.get("channel") not in (None, ""):
         row["channel"], row["channel_signal"] = str(values["channel"]).strip()[:100], "mapping"

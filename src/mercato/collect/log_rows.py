@@ -22,11 +22,24 @@ from mercato.collect.payload import TrackerEvent, error_location
 from mercato.core.errors import ValidationFailed
 
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.:$ -]+")
+# A Mercato location: its field, then an item index and key ("items[0].price") or a subkey.
+LOCATION = re.compile(r"(?P<field>[a-z_]+)(?:\[(?P<index>\d+)\](?:\.(?P<key>\w+))?)?(?P<rest>.*)")
+# Tracker fields the mapping fills from other fields: the acquisition columns become UTM
+# parameters under `attribution`.
+UTM_FIELDS = {param: name for name, param in ACQUISITION.items()}
 DERIVED_PREFIX = "drv_"
 
 
 class EmptyVisitorId(Exception):
     """The row names no visitor: it cannot join a session, so it is counted, not stored."""
+
+
+def _with_input(message: str, value: Any) -> str:
+    """The validator's message with the file's value, so the user sees what to fix."""
+    if isinstance(value, dict | list) or value is None or repr(value) in message:
+        return message
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return f"{message}, got {shown}"
 
 
 def lookup(record: dict[str, Any], path: str) -> tuple[bool, Any]:
@@ -97,6 +110,48 @@ class RowReader:
             and not any(c in present or c.split(".", 1)[0] in present for c in columns)
         ]
 
+    def column_of(self, record: dict[str, Any], name: str) -> str:
+        """The file's column a field was read from (the first alternative present), or its
+        alternatives when none is present."""
+        columns = self.mapping.columns.get(name, ())
+        found = next((column for column in columns if lookup(record, column)[0]), None)
+        return found or " or ".join(columns) or name
+
+    def locate(self, record: dict[str, Any], location: str) -> str:
+        """A Mercato field location (`revenue`, `items[0].price`, `attribution.utm_source`)
+        in the file's own words: its column, and an item's key as the file spells it."""
+        match = LOCATION.fullmatch(location)
+        if match is None:
+            return location
+        name, rest = match["field"], match["rest"]
+        if name == "attribution" and rest.startswith("."):
+            name, rest = UTM_FIELDS.get(rest[1:], name), ""
+        if name == "props" and self.mapping.properties_column:
+            return self.mapping.properties_column + rest
+        if name not in self.mapping.columns:
+            return location
+        column = self.column_of(record, name)
+        if match["index"] is None:
+            return column + rest
+        index = int(match["index"])
+        key = match["key"]
+        if name == "items" and key is not None:
+            key = self._item_spelling(_value(record, self.mapping.columns[name])[1], index, key)
+        return f"{column}[{index}]" + (f".{key}" if key else "") + rest
+
+    def _item_spelling(self, items: Any, index: int, key: str) -> str:
+        """The key the file's item `index` used for Mercato's item key `key`."""
+        if isinstance(items, str):
+            try:
+                items = json.loads(items)
+            except ValueError:
+                return key
+        if not isinstance(items, list) or index >= len(items) or not isinstance(items[index], dict):
+            return key
+        item = items[index]
+        spellings = self.mapping.item_keys.get(key, (key,))
+        return next((s for s in spellings if item.get(s) not in (None, "")), key)
+
     def values(self, record: dict[str, Any]) -> dict[str, Any]:
         values = {name: _value(record, cols)[1] for name, cols in self.mapping.columns.items()}
         for name in REQUIRED:
@@ -125,7 +180,8 @@ class RowReader:
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             raise ValidationFailed(
-                first["msg"], location=error_location(tuple(first["loc"]))
+                _with_input(first["msg"], first.get("input")),
+                location=error_location(tuple(first["loc"])),
             ) from None
 
     def _fields(self, values: dict[str, Any], name: str, record: dict[str, Any]) -> dict[str, Any]:

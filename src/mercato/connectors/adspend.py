@@ -16,6 +16,7 @@ from typing import Any
 from mercato.connectors.batches import load_all
 from mercato.connectors.results import ImportSummary
 from mercato.core.errors import ValidationFailed
+from mercato.core.money import round_money
 from mercato.warehouse.connection import Warehouse
 
 MICRO = Decimal(1_000_000)
@@ -42,9 +43,10 @@ class AdSpendDay:
         return (self.day, self.platform, self.campaign, self.ad_set, self.ad)
 
 
-def from_micros(micros: int) -> Decimal:
-    """Snapchat reports money in micro-currency units (1e-6 units)."""
-    return (Decimal(micros) / MICRO).quantize(Decimal("0.01"))
+def from_micros(micros: int, currency: str | None) -> Decimal:
+    """Snapchat reports money in micro-currency units (1e-6 units): rounded to the
+    currency's own minor unit (JPY none, KWD three decimals)."""
+    return round_money(Decimal(micros) / MICRO, currency)
 
 
 def _add(left: int | None, right: int | None) -> int | None:

@@ -22,7 +22,6 @@ from mercato.catalog.quality import MERGED, ORDERS, STORED, UPDATED, QualityRepo
 from mercato.connectors import events_log
 from mercato.connectors import products as product_import
 from mercato.connectors.adspend import AdSpendDay, store_ad_spend
-from mercato.connectors.batches import load_all
 from mercato.connectors.csvfile import Table, read_table
 from mercato.connectors.exports import (
     generic_social,
@@ -45,7 +44,7 @@ from mercato.connectors.orders import Order, store_orders
 from mercato.connectors.parsing import NumberLocale
 from mercato.connectors.results import ImportSummary
 from mercato.connectors.shopify_orders import parse_shopify_orders
-from mercato.connectors.social import AccountDay, PostSnapshot, social_batches
+from mercato.connectors.social import AccountDay, PostSnapshot, store_social
 from mercato.core.errors import ValidationFailed
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.loader import LoadMode, load
@@ -106,6 +105,9 @@ class ImportKind:
     # The table one file row lands in, for the data-quality accounting (None: a row fans out
     # into many rows, e.g. one post row into one row per metric).
     primary: str | None = None
+
+
+POSTS = "social_posts"  # one row of a post export is one post (its metrics fan out)
 
 
 def _orders_shopify(t: Table, o: ImportOptions, p: Prepared) -> None:
@@ -248,7 +250,10 @@ KINDS: dict[str, ImportKind] = {
             primary="products",
         ),
         ImportKind(
-            "meta-posts", "Meta Business Suite post export (Facebook or Instagram)", _meta_posts
+            "meta-posts",
+            "Meta Business Suite post export (Facebook or Instagram)",
+            _meta_posts,
+            primary=POSTS,
         ),
         ImportKind(
             "meta-daily",
@@ -256,21 +261,22 @@ KINDS: dict[str, ImportKind] = {
             _meta_daily,
             preamble_lines=1,
         ),
-        ImportKind("tiktok-posts", "TikTok Studio content export", _tiktok_posts),
+        ImportKind("tiktok-posts", "TikTok Studio content export", _tiktok_posts, primary=POSTS),
         ImportKind(
             "tiktok-daily", "TikTok Studio Overview/FollowerHistory/Viewers export", _tiktok_daily
         ),
-        ImportKind("x-posts", "X analytics content export", _x_posts),
+        ImportKind("x-posts", "X analytics content export", _x_posts, primary=POSTS),
         ImportKind("x-daily", "X analytics account overview export", _x_daily),
         ImportKind(
             "pinterest-posts",
             "Pinterest pin export (column names overridable with --mapping)",
             _pinterest_posts,
+            primary=POSTS,
         ),
         ImportKind("meta-ads", "Meta Ads Manager export, by day", _meta_ads),
         ImportKind("tiktok-ads", "TikTok Ads Manager report, by day", _tiktok_ads),
         ImportKind("pinterest-ads", "Pinterest Ads export", _pinterest_ads),
-        ImportKind("generic", "post metrics from any CSV, with --mapping", _generic),
+        ImportKind("generic", "post metrics from any CSV, with --mapping", _generic, primary=POSTS),
         ImportKind(
             "events-csv",
             "site event log (CSV with the events table's columns)",
@@ -339,11 +345,7 @@ def commit(
             for events in prepared.events:
                 summary.add_load(load(warehouse, "events", events, mode=LoadMode.INSERT_NEW))
     if prepared.snapshots or prepared.days:
-        load_all(
-            warehouse,
-            social_batches(options.workspace_id, prepared.snapshots, prepared.days),
-            summary,
-        )
+        store_social(warehouse, options.workspace_id, summary, prepared.snapshots, prepared.days)
 
 
 def quality_report(kind: str, summary: ImportSummary) -> QualityReport | None:

@@ -30,7 +30,7 @@ from mercato.connectors.parsing import parse_timestamp
 from mercato.connectors.results import ImportSummary
 from mercato.connectors.webhook_deliveries import json_objects
 from mercato.core.errors import NotFoundError, ValidationFailed
-from mercato.core.money import parse_amount, parse_currency
+from mercato.core.money import parse_amount, parse_currency, round_money
 from mercato.core.timeutil import utcnow
 from mercato.warehouse.connection import Warehouse
 
@@ -191,13 +191,16 @@ def _record_refund(
     return True
 
 
-def _refund_total(session: Session, workspace_id: str, order_id: str) -> Decimal:
+def _refund_total(
+    session: Session, workspace_id: str, order_id: str, currency: str | None
+) -> Decimal:
+    """The order's refunds so far, in its currency's precision (a KWD refund keeps 0.001)."""
     total = session.scalar(
         select(func.coalesce(func.sum(ShopRefund.amount), 0)).where(
             ShopRefund.workspace_id == workspace_id, ShopRefund.order_id == order_id
         )
     )
-    return Decimal(total or 0).quantize(Decimal("0.01"))
+    return round_money(Decimal(total or 0), currency)
 
 
 def handle_webhook(
@@ -218,7 +221,7 @@ def handle_webhook(
         with catalog.session() as session:
             for refund in refunds_sent:  # the ledger keeps even a stale delivery's refunds
                 _record_refund(session, workspace_id, order.order_id, refund, order.currency)
-            refunds = _refund_total(session, workspace_id, order.order_id)
+            refunds = _refund_total(session, workspace_id, order.order_id, order.currency)
         if stored is not None and _is_stale(order, stored):
             summary.skip(f"stale update: the stored order changed at {stored['updated_at']} UTC")
             return summary
@@ -259,7 +262,7 @@ def _apply_refund(
         if not _record_refund(session, workspace_id, order_id, payload, currency):
             summary.skip("refund already applied")
             return summary
-        refunds = _refund_total(session, workspace_id, order_id)
+        refunds = _refund_total(session, workspace_id, order_id, currency)
     if stored is None:
         summary.notes.append("refund kept; its order is not imported yet")
         return summary

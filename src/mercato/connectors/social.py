@@ -7,12 +7,13 @@ produced it. A value the platform did not give is stored as NULL with a reason â
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from mercato.connectors.batches import load_all
 from mercato.connectors.results import ImportSummary
+from mercato.core.urls import safe_link
 from mercato.warehouse.connection import Warehouse
 
 
@@ -142,6 +143,41 @@ def social_batches(
     }
 
 
+# Data-quality flag: posts stored without their permalink, which was no http(s) link.
+UNSAFE_PERMALINKS = "unsafe_permalinks_dropped"
+
+
+def safe_permalinks(
+    snapshots: Sequence[PostSnapshot], summary: ImportSummary
+) -> list[PostSnapshot]:
+    """Posts whose permalink a browser would not follow as http(s) (`javascript:`, `data:`,
+    a relative path, control characters) keep their metrics but lose the link at intake, so
+    no page, API answer or export ever carries it; each is flagged and named in a note."""
+    kept: list[PostSnapshot] = []
+    dropped: set[tuple[str, str]] = set()
+    for snapshot in snapshots:
+        post = snapshot.post
+        link = safe_link(post.permalink) if post.permalink else ""
+        if link is None:
+            key = (post.platform, post.post_id)
+            if key not in dropped:
+                dropped.add(key)
+                shown = post.permalink[:60] + ("â€¦" if len(post.permalink) > 60 else "")
+                summary.notes.append(
+                    f"{post.platform} post {post.post_id}: permalink {shown!r} is not an "
+                    "http(s) link; stored without it"
+                )
+            link = ""
+        kept.append(
+            snapshot
+            if link == post.permalink
+            else replace(snapshot, post=replace(post, permalink=link))
+        )
+    if dropped:
+        summary.flags[UNSAFE_PERMALINKS] += len(dropped)
+    return kept
+
+
 def store_social(
     warehouse: Warehouse,
     workspace_id: str,
@@ -149,4 +185,5 @@ def store_social(
     snapshots: Sequence[PostSnapshot] = (),
     days: Sequence[AccountDay] = (),
 ) -> None:
-    load_all(warehouse, social_batches(workspace_id, snapshots, days), summary)
+    safe = safe_permalinks(snapshots, summary)
+    load_all(warehouse, social_batches(workspace_id, safe, days), summary)

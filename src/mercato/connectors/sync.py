@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import AccountConnection, SocialAccount, SyncRun
+from mercato.connectors.connect.refresh import RECONNECT_NEEDED, needs_refresh, refresh_account
 from mercato.connectors.platforms import facebook, instagram, line, pinterest, snapchat, tiktok, x
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.platforms.context import SyncContext
@@ -119,8 +120,12 @@ def _run(ctx: SyncContext) -> tuple[str, str | None, str]:
             )
         if not ctx.account.access_token:
             raise TokenRejected("no access token configured", account_status="needs_token")
+        if needs_refresh(ctx.connection, ctx.now):
+            ctx.account.access_token = refresh_account(ctx.catalog, ctx.account.id, ctx.now)
         connector(ctx)
     except TokenRejected as exc:
+        if exc.account_status == RECONNECT_NEEDED:
+            return "failed", f"reconnect needed: {platform} said: {exc.message}", RECONNECT_NEEDED
         return (
             "failed",
             (

@@ -47,11 +47,23 @@ def parse_amount(
         raise ValidationFailed(f"amount out of range: {shown}", location=field) from None
 
 
-def format_amount(amount: Decimal, currency: str | None) -> str:
+def money_step(currency: str | None) -> Decimal:
+    """The smallest unit of `currency` (JPY 1, EUR 0.01, KWD 0.001); cents when it is unknown
+    (no currency, or three letters that are not one)."""
+    known = currency is not None and minor_unit(currency.strip().upper()) is not None
+    return quantum(currency) if known and currency is not None else CENT
+
+
+def round_money(value: Decimal | float | int | str, currency: str | None) -> Decimal:
+    """`value` rounded half-even to `currency`'s minor unit; floats (sums an engine returns)
+    through their shortest repr, so 0.1 + 0.2 rounds as 0.3 does."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return exact.quantize(money_step(currency), rounding=ROUND_HALF_EVEN)
+
+
+def format_amount(amount: Decimal | float | int, currency: str | None) -> str:
     """`amount` with thousands separators in the currency's precision (cents when unknown)."""
-    known = currency is not None and minor_unit(currency.upper()) is not None
-    step = quantum(currency) if known and currency is not None else CENT
-    return f"{amount.quantize(step, rounding=ROUND_HALF_EVEN):,}"
+    return f"{round_money(amount, currency):,}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,10 +80,17 @@ class Settings(BaseSettings):
         description="`/healthz` is unhealthy (503) once an acknowledged event has waited "
         "longer than this for the loader.",
     )
+    access_log: bool = Field(
+        default=False,
+        description="`mercato serve` logs one line per request (off: a reverse proxy "
+        "usually logs them, and each line costs the request path).",
+    )
     sync_interval_minutes: int = Field(
-        default=0,
+        default=60,
         ge=0,
-        description="Sync every social account this often from `mercato serve`; 0 = off.",
+        description="Sync every social account (and the connected shop) this often from "
+        "`mercato serve`; 0 = off. An hour stays well inside every platform's rate limits "
+        "and keeps X (2 h) and Snapchat (1 h) tokens refreshed before they lapse.",
     )
 
     outbound_allow_private: list[str] = Field(
@@ -103,6 +110,18 @@ class Settings(BaseSettings):
     )
     upload_rate_limit_per_minute: int = Field(
         default=20, ge=1, description="UGC upload form posts per minute per client address."
+    )
+    share_rate_limit_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Requests per minute one client address may send to share links "
+        "(`/shared/...`, `/embed/...`).",
+    )
+    report_check_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="How often `mercato serve` looks for scheduled reports to send and "
+        "failed deliveries to retry; 0 = off.",
     )
     base_url: str | None = Field(
         default=None,

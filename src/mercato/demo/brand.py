@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import (
     Collection,
     Creator,
+    Experiment,
     Gallery,
     Product,
     ShopPage,
@@ -29,6 +30,7 @@ from mercato.demo.social import write_accounts
 IDENTITY_MODE = "first_party_id"  # multi-session journeys need a consented first-party id
 # Catalog content the demo owns, deleted before re-seeding (children before parents).
 DEMO_CONTENT = (
+    Experiment,  # its variants and assignments go with it (ON DELETE CASCADE)
     ShopPage,
     Gallery,
     Collection,

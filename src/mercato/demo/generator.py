@@ -21,6 +21,7 @@ from mercato.core.settings import Settings
 from mercato.demo.brand import BrandIds, reset_brand
 from mercato.demo.channels import ORGANIC_SOCIAL
 from mercato.demo.events import build_events
+from mercato.demo.experiments import seed_experiments
 from mercato.demo.line import line_daily_table
 from mercato.demo.locale import ENGLISH, DemoLocale
 from mercato.demo.orders import build_orders
@@ -60,6 +61,7 @@ STAGES = (
     "social daily",
     "ad spend",
     "ugc library",
+    "experiments",
     "truth",
 )
 DEMO_UGC_ITEMS = 60
@@ -144,6 +146,18 @@ def seed_demo_brand(
                 words=WORDS[locale.code],
             )
     report("ugc library", 1, 1)
+    experiments: dict[str, Any] = {}
+    if library is not None:
+        with services.catalog.session() as session:
+            experiments = seed_experiments(
+                session,
+                services.warehouse.for_workspace(ids.workspace_id),
+                writer,
+                stage_rng(seed, "experiments"),
+                seed,
+                locale.slug,
+            )
+    report("experiments", 1, 1)
     truth = build_truth(
         seed=seed,
         visitors=visitors,
@@ -154,6 +168,7 @@ def seed_demo_brand(
     )
     truth.rows = dict(writer.rows)
     truth.currency, truth.time_zone, truth.line = locale.currency, locale.time_zone, line
+    truth.experiments = experiments
     path = truth.save(services.settings.data_dir / truth_file(locale))
     report("truth", 1, 1)
     return DemoSummary(

@@ -70,6 +70,8 @@ class GroundTruth:
     currency: str = "USD"
     time_zone: str = "America/New_York"
     line: dict[str, Any] = field(default_factory=dict)  # LINE account totals (Japanese demo)
+    # The finished A/B test and holdout: their ids and true effects (demo/experiments.py).
+    experiments: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

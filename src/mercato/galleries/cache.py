@@ -21,6 +21,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from mercato.catalog.models import (
+    Experiment,
+    ExperimentVariant,
     Gallery,
     GalleryItem,
     Product,
@@ -33,7 +35,11 @@ from mercato.catalog.models import (
 )
 from mercato.core.timeutil import utcnow
 
+# Experiments decide which variant a gallery serves; their assignments are never watched
+# (one is written per new visitor and would empty the cache on every first visit).
 WATCHED = (
+    Experiment,
+    ExperimentVariant,
     Gallery,
     GalleryItem,
     Product,
@@ -126,10 +132,9 @@ class DeliveryCache:
     ) -> Delivery:
         """`build` returns the delivery and the moment its content stops being valid."""
         now, current = utcnow(), generation(workspace_id)
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is not None and entry.generation == current and entry.valid_until > now:
-            return entry.delivery
+        cached = self.peek(workspace_id, key)
+        if cached is not None:
+            return cached
         delivery, expires = build()
         until = min(now + self._ttl, expires) if expires else now + self._ttl
         with self._lock:
@@ -137,6 +142,15 @@ class DeliveryCache:
                 self._entries.clear()  # crude but bounded: a full cache just starts over
             self._entries[key] = _Entry(delivery, current, until)
         return delivery
+
+    def peek(self, workspace_id: str, key: Hashable) -> Delivery | None:
+        """The valid cached delivery, or None; never builds (no I/O: safe on the event loop)."""
+        now, current = utcnow(), generation(workspace_id)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and entry.generation == current and entry.valid_until > now:
+            return entry.delivery
+        return None
 
     def clear(self) -> None:
         with self._lock:

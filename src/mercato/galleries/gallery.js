@@ -114,11 +114,18 @@
       tile.addEventListener("click", function () { send("ugc_click", { ugc_id: item.id, gallery_id: data.id }); lightbox(item, data.id); });
       seen(tile, function () { send("ugc_impression", { ugc_id: item.id, gallery_id: data.id }); });
     });
-    if (data.items.length) seen(root, function () { send("gallery_view", { gallery_id: data.id }); });
+    var ex = data.experiment;
+    if (ex) { root.setAttribute("data-experiment", ex.id); root.setAttribute("data-variant", ex.variant); }
+    // The viewport event is the experiment's activation: the variant was actually seen.
+    if (data.items.length) seen(root, function () { send("gallery_view", ex ? { gallery_id: data.id, props: { experiment_id: ex.id, variant: ex.variant } } : { gallery_id: data.id }); });
   }
 
   function load(container) {
-    var q = new URLSearchParams({ url: loc.href });
+    // The server picks the visitor's experiment variant from the same id tracker.js sends
+    // (only when consented), so the right gallery arrives in this one response.
+    var q = new URLSearchParams({ url: loc.href }), vid = stored("localStorage", "vid");
+    if (key) q.set("key", key);
+    if (vid && !(dnt && tracker && tracker.hasAttribute("data-respect-dnt"))) q.set("vid", vid);
     ["product", "collection"].forEach(function (n) { var v = container.getAttribute("data-" + n); if (v) q.set(n, v); });
     return fetch(base + "/g/" + encodeURIComponent(container.getAttribute("data-mercato-gallery")) + ".json?" + q)
       .then(function (r) { if (!r.ok) throw r.status; return r.json(); })

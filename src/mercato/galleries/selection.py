@@ -131,11 +131,16 @@ def _placement_filter(
 
 
 def _own_items(
-    session: Session, gallery: Gallery, product: Product | None, context: PageContext, now: datetime
+    session: Session,
+    gallery: Gallery,
+    product: Product | None,
+    context: PageContext,
+    now: datetime,
+    manual_ids: list[str] | None = None,
 ) -> list[UgcItem]:
     base = publishable_items(gallery.workspace_id, now)
     if gallery.selection == "manual":
-        order = manual_item_ids(session, gallery.id)
+        order = manual_ids if manual_ids is not None else manual_item_ids(session, gallery.id)
         picked = _placement_filter(base.where(UgcItem.id.in_(order)), gallery, product, context)
         if picked is None:
             return []
@@ -149,13 +154,22 @@ def _own_items(
 
 
 def select_items(
-    session: Session, gallery: Gallery, context: PageContext, now: datetime
+    session: Session,
+    gallery: Gallery,
+    context: PageContext,
+    now: datetime,
+    manual_ids: list[str] | None = None,
 ) -> Selection:
-    """The gallery's items, or its fallback's (followed up to a depth) when too few match."""
+    """The gallery's items, or its fallback's (followed up to a depth) when too few match.
+
+    `manual_ids` stands in for the stored manual set: an experiment variant's configuration
+    is a gallery that is never stored, and its hand-picked items come with it.
+    """
     product = page_product(session, gallery.workspace_id, context)
     current, used_fallback = gallery, False
     for _ in range(MAX_FALLBACK_DEPTH):
-        items = _own_items(session, current, product, context, now)
+        own = manual_ids if current is gallery else None
+        items = _own_items(session, current, product, context, now, own)
         if len(items) >= max(current.min_items, 1) or current.fallback_id is None:
             return Selection(current, items, used_fallback, product)
         current = get_gallery(session, gallery.workspace_id, current.fallback_id)

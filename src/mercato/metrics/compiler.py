@@ -24,6 +24,8 @@ from mercato.metrics.timebuckets import Grain, bucket_of_day, bucket_of_timestam
 from mercato.warehouse.connection import ScopedWarehouse
 
 NONE_LABEL = "(none)"
+# Sources made of visitors' rows: the ones a segment narrows (segments.scope).
+VISITOR_SOURCES = frozenset({"sessions", "events", "orders", "purchasers"})
 BUCKET = "bucket"
 CURRENCY, CURRENCY_LOW, CURRENCY_HIGH = "currency", "__currency_low", "__currency_high"
 
@@ -38,6 +40,8 @@ class Slice:
     grain: Grain | None = None
     dimensions: tuple[str, ...] = ()
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The segment whose visitors the warehouse is narrowed to (segments.scope), or None.
+    segment: str | None = None
 
     @property
     def key_columns(self) -> list[str]:
@@ -95,6 +99,8 @@ def unsupported_reason(kpi: Kpi, slice_: Slice) -> str | None:
     """Why `kpi` cannot be cut this way (a dimension its sources lack), or None."""
     wanted = set(slice_.dimensions) | slice_.filtered_dimensions()
     for source_name in sorted(sources_of(kpi)):
+        if slice_.segment and source_name not in VISITOR_SOURCES:
+            return f"{source_name} is not per visitor, so a segment cannot cut it"
         missing = sorted(wanted - set(SOURCES[source_name].dimensions))
         if missing:
             return f"{source_name} has no {', '.join(missing)} dimension"

@@ -78,8 +78,14 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   missing one of its platform's numerator metrics is left out (only X's quotes are optional).
 - **Money** reads in its currency's own precision (ISO 4217 minor units: JPY none, EUR two,
   KWD and BHD three): money KPIs are rounded half-even to the minor unit of the one currency
-  their orders or spend carry in the cell, to cents when a cell mixes currencies. The
-  warehouse stores money as decimal(18, 3)
+  their orders or spend carry in the cell, to cents when a cell mixes currencies. Money no
+  cell names a currency for (an empty cell, the social revenue target = share x the revenue
+  forecast, a goal's forecast, UGC influenced revenue, attributed revenue, ad spend per label,
+  coupon revenue per creator) is rounded to the **workspace currency**'s minor unit: a JPY
+  shop's target reads `234568`, a KWD shop's `289.587`. Revenue forecasts are taken in their
+  currency's precision (`1234.567` KWD; a JPY forecast with decimals is refused, 422) and
+  pro-rated by days, then rounded the same way. Pages, the CLI and the API show money in that
+  precision too (API money is a string: exact). The warehouse stores money as decimal(18, 3)
   ([ADR 0550](adr/0550-money-keeps-its-currencys-minor-unit.md)).
 - **Comparisons**: `previous` = the same number of days just before; `yoy` = the same dates a
   year earlier (29 February → 28 February). Deltas are absolute and relative (percentage points
@@ -87,7 +93,9 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
 - **Benchmarks** are data: shipped defaults below, overridable per workspace; the internal
   benchmark is the median of the brand's own monthly values over the 12 months before.
 - **Goals**: a target per KPI and period; progress = actual ÷ target; forecast = linear to the
-  period end for sums and counts, the current value for rates.
+  period end for sums and counts (actual ÷ days elapsed x days in the period; money rounded
+  half-even to the workspace currency's minor unit), the current value for rates. "Today" is
+  the workspace's date in its time zone, for the API, the pages and `mercato goals list`.
 - **Compiled once**: the SQL of a report query is kept per workspace and slice, so a repeated
   report (a reload, the API polled) only runs it again; the rows are always read afresh
   (ADR 0502).

@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from mercato.core.currencies import minor_unit
-from mercato.core.money import quantum
+from mercato.core.money import money_step, quantum, round_money
 from mercato.metrics.compiler import (
     BUCKET,
     CURRENCY_HIGH,
@@ -113,6 +113,7 @@ class Fetched:
 
     slice_: Slice
     by_query: dict[tuple[str, bool], dict[Key, dict[str, Any]]]
+    currency: str | None = None  # the workspace's: the precision of money no cell names
 
     def row(self, source: str, key: Key, total: bool = False) -> dict[str, Any]:
         total = total and self.slice_.cut  # plan() folds totals of an uncut slice into it
@@ -146,10 +147,12 @@ class Fetched:
 
     def money_step(self, name: str, key: Key) -> Decimal:
         """The smallest unit of the one currency a money measure's cell holds (JPY 1, KWD
-        0.001); cents when the cell holds none or several."""
+        0.001); the workspace currency's when the cell holds none; cents for several."""
         row = self.row(MEASURE_BY_NAME[name].source, key)
         low, high = row.get(CURRENCY_LOW), row.get(CURRENCY_HIGH)
-        if low is None or low != high or minor_unit(str(low)) is None:
+        if low is None and high is None:
+            return money_step(self.currency)
+        if low != high or minor_unit(str(low)) is None:
             return CENT
         return quantum(str(low))
 
@@ -159,6 +162,7 @@ def fetch(
     queries: list[SourceQuery],
     slice_: Slice,
     executor: Executor | None = None,
+    currency: str | None = None,
 ) -> Fetched:
     """Each query's rows. The warehouse runs its SQL compiled once per (slice, query); an
     executor (another engine) is handed the Ibis expression itself."""
@@ -179,7 +183,7 @@ def fetch(
         else:
             result = executor(build())
         by_query[(query.source.name, query.total)] = _rows(result, keys)
-    return Fetched(slice_, by_query)
+    return Fetched(slice_, by_query, currency)
 
 
 def _divide(
@@ -254,7 +258,7 @@ def kpi_value(kpi: Kpi, fetched: Fetched, key: Key, parameters: dict[str, Decima
     factor = parameters.get(formula.parameter)
     if base.value is None or factor is None:
         return KpiValue(None, aggregation=f"{formula.kpi} x {formula.parameter}")
-    value = (Decimal(str(base.value)) * factor).quantize(CENT)
+    value = round_money(Decimal(str(base.value)) * factor, fetched.currency)
     return KpiValue(value, base.value, factor, f"{formula.kpi} x {formula.parameter}")
 
 
@@ -264,12 +268,15 @@ def evaluate(
     kpi_ids: Iterable[str] | None = None,
     parameters: dict[str, Decimal] | None = None,
     executor: Executor | None = None,
+    currency: str | None = None,
 ) -> dict[str, KpiResult]:
-    """Every requested KPI (default: all) for the slice; unsupported ones say why."""
+    """Every requested KPI (default: all) for the slice; unsupported ones say why. Money a
+    cell's rows do not name a currency for (a derived target, an empty cell) is rounded to
+    `currency`'s minor unit (the workspace's)."""
     kpis = [get_kpi(kpi_id) for kpi_id in kpi_ids] if kpi_ids is not None else list(KPIS)
     reasons = {kpi.id: reason_for(kpi, slice_) for kpi in kpis}
     runnable = [kpi for kpi in kpis if reasons[kpi.id] is None]
-    fetched = fetch(warehouse, plan(runnable, slice_), slice_, executor)
+    fetched = fetch(warehouse, plan(runnable, slice_), slice_, executor, currency)
     results = {}
     for kpi in kpis:
         if reasons[kpi.id] is not None:

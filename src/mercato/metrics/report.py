@@ -83,16 +83,19 @@ def build_report(
     parameters: dict[str, Decimal] | None = None,
     base_parameters: dict[str, Decimal] | None = None,
     executor: Executor | None = None,
+    currency: str | None = None,
 ) -> Report:
+    """The slice's KPIs (and the comparison window's); money no cell names a currency for in
+    `currency`'s precision (the workspace's)."""
     ids = list(kpi_ids) if kpi_ids is not None else [kpi.id for kpi in KPIS]
-    current = evaluate(warehouse, slice_, ids, parameters, executor)
+    current = evaluate(warehouse, slice_, ids, parameters, executor, currency)
     base: dict[str, KpiResult] = {}
     window = None
     if compare is not None:
         window = comparison_window(slice_.first_day, slice_.last_day, compare)
         base_slice = replace(slice_, first_day=window[0], last_day=window[1], grain=None)
         if slice_.grain is None:
-            base = evaluate(warehouse, base_slice, ids, base_parameters, executor)
+            base = evaluate(warehouse, base_slice, ids, base_parameters, executor, currency)
     lines = []
     for kpi_id in ids:
         result = current[kpi_id]

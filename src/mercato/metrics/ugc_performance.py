@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
 
+from mercato.core.money import round_money
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.warehouse.schemas import MONEY
 
@@ -111,17 +112,15 @@ def performance_expr(
     ).order_by(ibis.desc("impressions"), "key")
 
 
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
 def ugc_performance(
     warehouse: ScopedWarehouse,
     grain: Grain,
     start: datetime | None = None,
     end: datetime | None = None,
+    currency: str | None = None,
 ) -> list[UgcPerformance]:
-    """One row per UGC item or gallery seen in [start, end) (naive UTC), most seen first."""
+    """One row per UGC item or gallery seen in [start, end) (naive UTC), most seen first;
+    influenced revenue in `currency`'s precision (the workspace's: JPY none, KWD three)."""
     frame = warehouse.execute(performance_expr(warehouse, grain, start, end))
     return [
         UgcPerformance(
@@ -133,12 +132,14 @@ def ugc_performance(
             carts=int(row.carts),
             influenced_sessions=int(row.influenced_sessions),
             influenced_orders=int(row.influenced_orders),
-            influenced_revenue=_decimal(row.influenced_revenue),
+            influenced_revenue=round_money(row.influenced_revenue, currency),
         )
         for row in frame.itertuples()
     ]
 
 
-def performance_by_item(warehouse: ScopedWarehouse) -> dict[str, UgcPerformance]:
+def performance_by_item(
+    warehouse: ScopedWarehouse, currency: str | None = None
+) -> dict[str, UgcPerformance]:
     """All-time performance keyed by UGC id, for the library's performance columns."""
-    return {row.key: row for row in ugc_performance(warehouse, "ugc_id")}
+    return {row.key: row for row in ugc_performance(warehouse, "ugc_id", currency=currency)}

@@ -41,6 +41,7 @@ class ReviewRow:
     photo_urls: list[str]
     author: str
     posted_at: datetime
+    sku_column: str = "product_sku"  # the file's header for the SKU, for error messages
 
     def external_id(self) -> str:
         key = "\x1f".join(
@@ -90,7 +91,9 @@ def _parse_row(name: str, line: int, row: dict[str, str], columns: dict[str, str
 
     for field_name in REQUIRED:
         if not cell(field_name):
-            raise ValidationFailed(f"{field_name} is empty", location=where(field_name))
+            raise ValidationFailed(
+                f"empty, and the review's {field_name} is required", location=where(field_name)
+            )
     raw_urls = cell("photo_urls").replace("|", " ").split()
     urls = [checked_link(url, where("photo_urls")) for url in raw_urls]
     return ReviewRow(
@@ -103,6 +106,7 @@ def _parse_row(name: str, line: int, row: dict[str, str], columns: dict[str, str
         photo_urls=urls,
         author=cell("author"),
         posted_at=_parse_date(cell("date"), where("date")),
+        sku_column=columns.get("product_sku", "product_sku"),
     )
 
 
@@ -148,7 +152,7 @@ def _products(
         first = missing[0]
         raise ValidationFailed(
             f"no product with SKU {first.sku!r} (pass --create-products to create it)",
-            location=f"{name}:{first.line}:product_sku",
+            location=f"{name}:{first.line}:{first.sku_column}",
         )
     created: list[str] = []
     workspace = session.get(Workspace, workspace_id)

@@ -11,7 +11,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Creator, UgcItem
+from mercato.catalog.db import Catalog
+from mercato.catalog.models import Creator, UgcItem, Workspace
+from mercato.connectors.platforms.client import ClientPolicy
+from mercato.connectors.shopify_admin import push_discount_code
+from mercato.core.errors import NotFoundError
+from mercato.core.money import round_money
 from mercato.core.timeutil import utcnow
 from mercato.ugc.items import ugc_settings
 from mercato.warehouse.connection import ScopedWarehouse
@@ -48,9 +53,10 @@ class CreatorSummary:
 
 
 def redemptions_by_code(
-    warehouse: ScopedWarehouse, codes: list[str]
+    warehouse: ScopedWarehouse, codes: list[str], currency: str | None = None
 ) -> dict[str, tuple[int, Decimal]]:
-    """Orders and net revenue per coupon code (case-insensitive), from `orders.coupon_codes`."""
+    """Orders and net revenue per coupon code (case-insensitive), from `orders.coupon_codes`,
+    in `currency`'s precision (the workspace's)."""
     if not codes:
         return {}
     orders = warehouse.table("orders")
@@ -65,7 +71,7 @@ def redemptions_by_code(
     )
     frame = warehouse.execute(expr)
     return {
-        str(row.code): (int(row.orders), Decimal(str(row.revenue or 0)).quantize(Decimal("0.01")))
+        str(row.code): (int(row.orders), round_money(row.revenue or 0, currency))
         for row in frame.itertuples()
     }
 
@@ -91,14 +97,34 @@ def creator_summaries(
         ).all()
     )
     codes = [c.coupon_code for c in creators if c.coupon_code]
-    redeemed = redemptions_by_code(warehouse, codes)
+    workspace = session.get(Workspace, workspace_id)
+    currency = workspace.currency if workspace else None
+    redeemed = redemptions_by_code(warehouse, codes, currency)
+    none = (0, round_money(0, currency))
     return [
         CreatorSummary(
             creator=c,
             posts=int(counts.get(c.id, 0)),
             rights_granted=int(granted.get(c.id, 0)),
-            redemptions=redeemed.get((c.coupon_code or "").upper(), (0, Decimal("0.00")))[0],
-            revenue=redeemed.get((c.coupon_code or "").upper(), (0, Decimal("0.00")))[1],
+            redemptions=redeemed.get((c.coupon_code or "").upper(), none)[0],
+            revenue=redeemed.get((c.coupon_code or "").upper(), none)[1],
         )
         for c in creators
     ]
+
+
+def push_reward_to_shop(
+    catalog: Catalog, workspace_id: str, creator_id: str, *, policy: ClientPolicy | None = None
+) -> str:
+    """Create the creator's reward code in the connected Shopify shop as a discount code
+    (its percentage off, once per customer); the shop's discount code id."""
+    with catalog.session() as session:
+        creator = session.get(Creator, creator_id)
+        if creator is None or creator.workspace_id != workspace_id:
+            raise NotFoundError(f"no creator {creator_id!r}")
+        code = issue_coupon(session, creator)
+        percent = creator.coupon_discount_pct or Decimal(10)
+        issued = creator.coupon_issued_at or utcnow()
+    return push_discount_code(
+        catalog, workspace_id, code, percent_off=Decimal(percent), starts_at=issued, policy=policy
+    )

@@ -220,6 +220,15 @@ AD_SPEND = _spec(
     source_system="string",
 )
 
+SEGMENT_MEMBERS = _spec(
+    "segment_members",
+    ("workspace_id", "segment_id", "visitor_id"),
+    "The frozen visitor list of a static segment (imported from CSV or saved from a report).",
+    segment_id="string",
+    visitor_id="string",
+    added_at="timestamp(6)",
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -231,6 +240,7 @@ TABLES: dict[str, TableSpec] = {
         SOCIAL_POST_METRICS,
         SOCIAL_ACCOUNT_DAILY,
         AD_SPEND,
+        SEGMENT_MEMBERS,
     )
 }
 

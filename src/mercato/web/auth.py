@@ -66,7 +66,12 @@ def services_of(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(services_of)]
+async def _services_dependency(request: Request) -> Services:
+    # async: FastAPI runs a sync dependency in the thread pool, a hop on every request.
+    return services_of(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services_dependency)]
 
 
 def csrf_token(request: Request) -> str:

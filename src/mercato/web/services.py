@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mercato.catalog import migrate
+from mercato.catalog import migrate, sealed
 from mercato.catalog.db import Catalog, check_readable
 from mercato.core import outbound
 from mercato.core.errors import DataDirError
@@ -23,6 +23,7 @@ class Services:
         """Open both stores; with `upgrade`, bring the catalog schema up to date first."""
         _check_data_dir(settings)
         outbound.install(settings.outbound_allow_private)
+        sealed.install(settings.resolved_secret_key())
         catalog = Catalog.from_url(settings.resolved_catalog_url)
         check_readable(catalog.engine)
         if upgrade:
@@ -31,6 +32,7 @@ class Services:
             raise DataDirError(
                 f"the catalog needs migrations {sorted(pending)}: run `mercato db upgrade`"
             )
+        sealed.seal_legacy_tokens(catalog.engine)  # tokens saved before sealing existed
         warehouse = Warehouse.open_duckdb(settings.resolved_warehouse_path)
         return cls(settings, catalog, warehouse)
 

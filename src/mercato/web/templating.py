@@ -20,6 +20,7 @@ from mercato.i18n import formatting, locales
 from mercato.i18n.locales import mark as N_
 from mercato.i18n.service import effective_language
 from mercato.web.auth import Principal, csrf_token
+from mercato.web.exports import export_href
 from mercato.web.security_headers import csp_nonce
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -47,15 +48,11 @@ def _number(context: Context, value: Any, decimals: int | None = None) -> str:
 
 
 @pass_context
-def _amount(context: Context, value: Any, currency: str | None = None) -> str:
+def _money(context: Context, value: Any, currency: str | None = None) -> str:
+    """`{{ amount|money(currency) }}`: the locale's separators in the currency's own decimals
+    (JPY none, KWD three), without its sign: headings name the currency."""
     chosen = currency or _workspace_value(context, "currency", "USD")
     return formatting.amount(value, chosen, _language(context))
-
-
-@pass_context
-def _money(context: Context, value: Any, currency: str | None = None) -> str:
-    chosen = currency or _workspace_value(context, "currency", "USD")
-    return formatting.money(value, chosen, _language(context))
 
 
 @pass_context
@@ -75,9 +72,13 @@ def _moment(context: Context, value: Any, style: str = "medium") -> str:
 
 
 templates.env.filters["channel"] = lambda name: channel_label(locales.gettext, name)
+# `{{ text|label }}`: a label Python put in a page (marked N_()), in the page's language;
+# plain gettext, so a `%` in it is not a format.
+templates.env.filters["label"] = lambda text: locales.gettext(str(text))
 templates.env.filters.update(
-    number=_number, amount=_amount, money=_money, percent=_percent, day=_day, moment=_moment
+    number=_number, money=_money, percent=_percent, day=_day, moment=_moment
 )
+templates.env.globals["export_href"] = export_href
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
 # The dashboard's navigation, in funnel order: measure, then curate and sell, then sources.
@@ -87,10 +88,13 @@ NAVIGATION: list[tuple[str, str]] = [
     ("/funnel", N_("Full funnel")),
     ("/traffic", N_("Traffic")),
     ("/attribution", N_("Attribution")),
+    ("/goals", N_("Goals")),
+    ("/segments", N_("Segments")),
     ("/ugc", N_("UGC library")),
     ("/ugc/moderation", N_("Moderation")),
     ("/ugc/creators", N_("Creators")),
     ("/galleries", N_("Galleries")),
+    ("/experiments", N_("Experiments")),
     ("/sources", N_("Sources")),
     ("/data-quality", N_("Data quality")),
 ]

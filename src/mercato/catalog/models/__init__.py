@@ -2,6 +2,13 @@
 so Alembic and `Base.metadata` see every table."""
 
 from mercato.catalog.models.candidates import UgcCandidate
+from mercato.catalog.models.connect import (
+    DiscoveryWatch,
+    OAuthApp,
+    OAuthState,
+    PendingGrant,
+    ShopConnection,
+)
 from mercato.catalog.models.connectors import (
     AccountConnection,
     ShopRefund,
@@ -19,11 +26,18 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.experiments import (
+    Experiment,
+    ExperimentAssignment,
+    ExperimentVariant,
+)
 from mercato.catalog.models.galleries import Gallery, GalleryItem, ShopPage
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
 from mercato.catalog.models.i18n import UserLanguage, WorkspaceLanguage
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
+from mercato.catalog.models.segments import Segment
+from mercato.catalog.models.sharing import ReportDelivery, ReportSchedule, ShareLink, SmtpServer
 from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
     Collection,
@@ -44,6 +58,10 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Creator",
+    "DiscoveryWatch",
+    "Experiment",
+    "ExperimentAssignment",
+    "ExperimentVariant",
     "FlaggedProduct",
     "Gallery",
     "GalleryItem",
@@ -52,16 +70,25 @@ __all__ = [
     "KpiGoal",
     "LoginSession",
     "Membership",
+    "OAuthApp",
+    "OAuthState",
+    "PendingGrant",
     "Product",
     "ProductTag",
     "QualityEntry",
+    "ReportDelivery",
+    "ReportSchedule",
     "RevenueForecast",
     "RightsEvent",
+    "Segment",
+    "ShareLink",
+    "ShopConnection",
     "ShopPage",
     "ShopRefund",
     "ShopWebhookSecret",
     "Site",
     "SiteOriginActivity",
+    "SmtpServer",
     "SocialAccount",
     "SyncCursor",
     "SyncRun",

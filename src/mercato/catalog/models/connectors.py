@@ -11,6 +11,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mercato.catalog.models.core import Base, _id_column
+from mercato.catalog.sealed import SealedText
 from mercato.core.timeutil import utcnow
 
 
@@ -27,6 +28,9 @@ class AccountConnection(Base):
     api_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     token_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    refresh_token: Mapped[str | None] = mapped_column(SealedText, nullable=True)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    granted_scopes: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class SyncCursor(Base):

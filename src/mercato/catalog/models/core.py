@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from mercato.catalog.sealed import SealedText
 from mercato.core.ids import new_id
 from mercato.core.timeutil import utcnow
 
@@ -162,7 +163,7 @@ class SocialAccount(Base):
     handle: Mapped[str] = mapped_column(String(200))
     external_id: Mapped[str] = mapped_column(String(200), default="")
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    access_token: Mapped[str | None] = mapped_column(SealedText, nullable=True)
     status: Mapped[str] = mapped_column(String(32), default="active")
     last_sync_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

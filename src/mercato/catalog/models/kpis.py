@@ -44,6 +44,9 @@ class KpiGoal(Base):
     target: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Shared goals: who answers for it, and which team's part of the funnel it measures.
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    team: Mapped[str] = mapped_column(String(32), default="social")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -56,6 +59,6 @@ class RevenueForecast(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 3))  # KWD, BHD: three decimals
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

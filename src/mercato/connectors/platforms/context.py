@@ -64,7 +64,25 @@ class SyncContext:
             {"Authorization": f"Bearer {self.account.access_token or ''}"},
             classify,
             self.policy,
+            reauthorize=self.reauthorize if self.connection.refresh_token else None,
         )
+
+    def reauthorize(self) -> dict[str, str]:
+        """After a 401: the account's refresh flow, then the header to retry with."""
+        from mercato.connectors.connect.refresh import refresh_account  # connect needs context
+
+        self.account.access_token = refresh_account(self.catalog, self.account.id, self.now)
+        return {"Authorization": f"Bearer {self.account.access_token}"}
+
+    def watched(self, kind: str) -> list[str]:
+        """The workspace's watched hashtags or mentions, plus (hashtags) the account's own
+        `hashtags` option, in order, without repeats."""
+        from mercato.connectors.discovery import WatchKind, watched  # discovery is a peer
+
+        own = list(self.option("hashtags", [])) if kind == WatchKind.HASHTAG else []
+        with self.catalog.session() as session:
+            found = watched(session, self.workspace_id, WatchKind(kind))
+        return list(dict.fromkeys([*own, *found]))
 
     @property
     def refresh_horizon(self) -> datetime:

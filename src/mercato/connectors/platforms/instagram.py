@@ -275,7 +275,7 @@ def sync_hashtags(ctx: SyncContext, client: ApiClient, version: str) -> None:
         for tag, when in dict(state.get("searched", {})).items()
         if datetime.fromisoformat(when) > week_ago
     }
-    for tag in ctx.option("hashtags", []):
+    for tag in ctx.watched("hashtag"):
         if tag not in searched and len(searched) >= HASHTAGS_PER_WEEK:
             ctx.summary.skip("hashtag limit (30 unique per 7 days) reached")
             continue

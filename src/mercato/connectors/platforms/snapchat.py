@@ -103,11 +103,13 @@ def _days(body: dict[str, Any], campaign: str, currency: str) -> list[AdSpendDay
                     ad_set="",
                     ad="",
                     currency=currency,
-                    spend=from_micros(int(stats.get("spend") or 0)),
+                    spend=from_micros(int(stats.get("spend") or 0), currency),
                     impressions=stats.get("impressions"),
                     clicks=stats.get("swipes"),
                     conversions=stats.get("conversion_purchases"),
-                    conversion_value=from_micros(int(value)) if value is not None else None,
+                    conversion_value=from_micros(int(value), currency)
+                    if value is not None
+                    else None,
                     source_system="snapchat_api",
                 )
             )

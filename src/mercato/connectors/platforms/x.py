@@ -80,6 +80,7 @@ def sync(ctx: SyncContext) -> None:
         user_id = ctx.account.external_id or str(user.get("id"))
         sync_posts(ctx, client, user_id)
         sync_mentions(ctx, client, user_id)
+        sync_search(ctx, client)
     finally:
         client.close()
 
@@ -166,3 +167,71 @@ def sync_mentions(ctx: SyncContext, client: ApiClient, user_id: str) -> None:
         ]
     )
     ctx.save_cursor("mentions", (body.get("meta") or {}).get("next_token"), {})
+
+
+SEARCH_QUERY_MAX = 512  # recent search query length on the self-serve tiers
+
+
+def search_query(hashtags: list[str], mentions: list[str]) -> str | None:
+    """One recent-search query for every watched term that fits, retweets left out."""
+    terms = [f"#{t}" for t in hashtags] + [f"@{m}" for m in mentions]
+    suffix = ") -is:retweet"
+    query = ""
+    for term in terms:
+        candidate = f"{query} OR {term}" if query else f"({term}"
+        if len(candidate) + len(suffix) > SEARCH_QUERY_MAX:
+            break
+        query = candidate
+    return query + suffix if query else None
+
+
+def sync_search(ctx: SyncContext, client: ApiClient) -> None:
+    """Recent search (the last 7 days) for the workspace's watched hashtags and mentions;
+    `since_id` from the newest post of the last search, so each post is read once."""
+    hashtags, mentions = ctx.watched("hashtag"), ctx.watched("mention")
+    query = search_query(hashtags, mentions)
+    if query is None:
+        return
+    _, state = ctx.load_cursor("search")
+    since = state.get("newest_id") if state.get("query") == query else None
+    token: str | None = None
+    newest = since
+    while True:
+        params = {
+            "query": query,
+            "max_results": 100,
+            "tweet.fields": "created_at,public_metrics,author_id,entities",
+            "expansions": "author_id",
+            "user.fields": "username",
+            **({"since_id": since} if since else {}),
+            **({"next_token": token} if token else {}),
+        }
+        body = client.request("GET", "/2/tweets/search/recent", params=params)
+        newest = max(
+            filter(None, [newest, (body.get("meta") or {}).get("newest_id")]), key=int, default=None
+        )
+        users = {u["id"]: u.get("username") for u in (body.get("includes") or {}).get("users", [])}
+        ctx.store_candidates([_found(t, users, hashtags) for t in body.get("data") or []])
+        token = (body.get("meta") or {}).get("next_token")
+        if not token:
+            break
+    ctx.save_cursor("search", None, {"query": query, "newest_id": newest})
+
+
+def _found(tweet: dict[str, Any], users: dict[str, Any], hashtags: list[str]) -> Candidate:
+    text = str(tweet.get("text") or "")
+    tags = {
+        str(h.get("tag", "")).lower() for h in (tweet.get("entities") or {}).get("hashtags", [])
+    }
+    hit = next((t for t in hashtags if t in tags or f"#{t}" in text.lower()), None)
+    return Candidate(
+        external_id=str(tweet["id"]),
+        kind="hashtag" if hit else "mention",
+        caption=text,
+        author_handle=users.get(str(tweet.get("author_id") or "")),
+        hashtag=hit,
+        media_type="text",
+        permalink=f"https://x.com/i/status/{tweet['id']}",
+        posted_at=_created(tweet),
+        metrics=dict(tweet.get("public_metrics") or {}),
+    )

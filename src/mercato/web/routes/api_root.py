@@ -28,7 +28,7 @@ class MePublic(BaseModel):
 
 
 @router.get("", operation_id="api_root", tags=["public"])
-def api_root() -> ApiRootPublic:
+async def api_root() -> ApiRootPublic:
     return ApiRootPublic(
         name="Mercato",
         version=__version__,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -22,7 +22,10 @@ from mercato.attribution.service import AttributionReport, attribution_report, m
 from mercato.catalog.models import Site
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.segments.service import list_segments
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
+from mercato.web.exports import ExportFormat, export_response
+from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
 from mercato.web.templating import render, translator
 
@@ -127,9 +130,11 @@ def run_report(
     principal: Principal,
     first_day: date | None,
     last_day: date | None,
+    segment: str | None = None,
     **parameters: Any,
 ) -> AttributionReport:
-    """Local days (inclusive) in the workspace's time zone → the report."""
+    """Local days (inclusive) in the workspace's time zone → the report; with `segment`, the
+    journeys of that saved segment's visitors only."""
     check_day_range(first_day, last_day)
     start = end = None
     if first_day is not None or last_day is not None:
@@ -140,10 +145,17 @@ def run_report(
         last = min(max(last_day or LAST_DAY, FIRST_DAY), LAST_DAY)
         start, end = local_day_bounds_utc(first, last, tz)
     request = make_request(start=start, end=end, **parameters)
-    return attribution_report(
+    scoped = segment_scope(
+        services,
+        principal.workspace_id,
+        segment or None,
         services.warehouse.for_workspace(principal.workspace_id),
+    )
+    return attribution_report(
+        scoped,
         request,
         site_identity_modes(services, principal.workspace_id),
+        principal.workspace.currency,
     )
 
 
@@ -161,10 +173,12 @@ def attribution_api(
     identity: str = "customer",
     first_day: Annotated[date | None, Query(alias="from")] = None,
     last_day: Annotated[date | None, Query(alias="to")] = None,
+    segment: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AttributionPublic:
-    """Attributed conversions and revenue per label, with every model side by side."""
+    """Attributed conversions and revenue per label, with every model side by side; with
+    `segment`, only the saved segment's visitors' journeys."""
     report = run_report(
-        services, principal, first_day, last_day, model=model, by=by, window=window,
+        services, principal, first_day, last_day, segment, model=model, by=by, window=window,
         order=order, credit=credit, half_life_days=half_life_days, conversion=conversion,
         identity=identity,
     )  # fmt: skip
@@ -321,14 +335,23 @@ def attribution_page(
     conversion: str = "any",
     start: str = "",
     end: str = "",
-) -> HTMLResponse:
+    segment: str = "",
+    format: ExportFormat | None = None,
+    table: str | None = None,
+) -> Response:
     """The form sends empty dates when a field is blank: blank means unbounded."""
     form = {"model": model, "by": by, "window": window, "order": order, "credit": credit,
-            "conversion": conversion, "start": start, "end": end}  # fmt: skip
+            "conversion": conversion, "start": start, "end": end, "segment": segment}  # fmt: skip
     report = run_report(
-        services, principal, _local_day(start, "start"), _local_day(end, "end"), model=model,
+        services, principal, _local_day(start, "start"), _local_day(end, "end"), segment or None,
+        model=model,
         by=by, window=window, order=order, credit=credit, conversion=conversion,
     )  # fmt: skip
+    if format is not None:
+        from mercato.web.report_views import attribution_view  # builds on this module
+
+        span = (_local_day(start, "start"), _local_day(end, "end"))
+        return export_response(attribution_view(principal, span, report), format, table)
     return render(
         request,
         "attribution.html",
@@ -336,4 +359,11 @@ def attribution_page(
         report=report,
         form=form,
         figure_json=json.dumps(comparison_figure(report, translator(request, principal))),
+        segments=_segment_choices(services, principal.workspace_id),
+        segment=segment_id(services, principal.workspace_id, segment or None),
     )
+
+
+def _segment_choices(services: Services, workspace_id: str) -> list[tuple[str, str]]:
+    with services.catalog.session() as session:
+        return [(s.id, s.name) for s in list_segments(session, workspace_id)]

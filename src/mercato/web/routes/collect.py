@@ -34,6 +34,7 @@ from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.web.collect_sites import site_for_domain, sites_with_domain
+from mercato.web.fast_json import FastJSONResponse
 from mercato.web.public_limits import limiter
 from mercato.web.services import Services
 from mercato.web.urls import app_origin
@@ -281,7 +282,7 @@ async def collect_events(request: Request) -> Response:
         return error_response(exc, _cors(origin, site, allowed))
     except WalUnavailable as exc:
         return unavailable(exc, _cors(origin, site, allowed))
-    return JSONResponse(
+    return FastJSONResponse(
         {"accepted": result.accepted, "filtered": result.filtered, "clamped": result.clamped},
         status_code=202,
         headers=_cors(origin, site, allowed),

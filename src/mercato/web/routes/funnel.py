@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
@@ -17,7 +17,10 @@ from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
 from mercato.metrics.spec import Kpi, Stage
+from mercato.segments.service import list_segments
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, ServicesDep
+from mercato.web.exports import ExportFormat
 from mercato.web.kpi_reports import (
     ReportRequest,
     benchmark_map,
@@ -26,6 +29,7 @@ from mercato.web.kpi_reports import (
     workspace_benchmarks,
 )
 from mercato.web.routes.overview import default_range
+from mercato.web.segment_scope import segment_scope
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +95,7 @@ def _benchmark_text(kpi: Kpi, mark: Benchmark | None, per_platform: list[Benchma
     return ", ".join(f"{b.platform} {format_value(kpi, b.value)}" for b in per_platform)
 
 
-def _drill(report: Report, dimension: str) -> dict[str, Any]:
+def drill_table(report: Report, dimension: str) -> dict[str, Any]:
     keys = sorted({line.key for line in report.lines})
     cells = {
         (line.kpi.id, line.key): format_value(line.kpi, line.current.value) for line in report.lines
@@ -113,18 +117,31 @@ def funnel_page(
     end: date | None = None,
     compare: Compare = Compare.PREVIOUS,
     drill: str = "platform",
-) -> HTMLResponse:
+    segment: str | None = None,
+    format: ExportFormat | None = None,
+    table: str | None = None,
+) -> Response:
     workspace = principal.workspace
     today = datetime.now(zone(workspace.time_zone)).date()
     end = end or default_range(services, principal)[1]  # the last day that has data
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     check_day_range(start, end, location="end")
     drill = drill if drill in DRILLS else "platform"
-    report = run_report(services, workspace, ReportRequest(start, end, compare))
+    if format is not None:
+        from mercato.web.report_views import page_export  # builds on this module
+
+        view = ViewParameters(start=start, end=end)
+        return page_export(services, principal, ViewName.FUNNEL, view, format, table)
+    segment = segment or None
+    report = run_report(services, workspace, ReportRequest(start, end, compare, segment=segment))
     marks = benchmark_map(workspace_benchmarks(services, workspace.id))
-    scoped = services.warehouse.for_workspace(workspace.id)
-    own = internal_benchmarks(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
-    series = sparkline(scoped, Slice(start, end, workspace.time_zone), [k.id for k in KPIS])
+    chosen = report.slice_.segment
+    scoped = segment_scope(
+        services, workspace.id, chosen, services.warehouse.for_workspace(workspace.id)
+    )
+    whole = Slice(start, end, workspace.time_zone, segment=chosen)
+    own = internal_benchmarks(scoped, whole, [k.id for k in KPIS])
+    series = sparkline(scoped, whole, [k.id for k in KPIS])
     stages = [
         (
             stage,
@@ -133,7 +150,11 @@ def funnel_page(
         for stage in Stage
     ]
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(workspace.time_zone))
-    drilled = run_report(services, workspace, ReportRequest(start, end, dimensions=(drill,)))
+    drilled = run_report(
+        services, workspace, ReportRequest(start, end, dimensions=(drill,), segment=segment)
+    )
+    with services.catalog.session() as session:
+        choices = [(s.id, s.name) for s in list_segments(session, workspace.id)]
     return render(
         request,
         "funnel.html",
@@ -143,11 +164,13 @@ def funnel_page(
         end=end,
         compare=compare,
         base=report.base_window,
-        drill=_drill(drilled, drill),
+        drill=drill_table(drilled, drill),
         drills=DRILLS,
         goals=goals_progress(services, workspace, today),
         journeys=sessions_before_purchase(scoped, begin_utc, end_utc),
         buckets=BUCKETS,
         outliers=page_outliers(scoped, begin_utc, end_utc),
         format_value=format_value,
+        segments=choices,
+        segment=chosen,
     )

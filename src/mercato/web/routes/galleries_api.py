@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from mercato.catalog.models import Gallery, ShopPage
@@ -20,6 +20,7 @@ from mercato.galleries.shop import create_shop_page, delete_shop_page, list_shop
 from mercato.metrics.ugc_performance import ugc_performance
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
+from mercato.web.segment_scope import segment_scope
 
 UgcReader = Annotated[Principal, Depends(Requires(Scope.UGC_READ))]
 UgcWriter = Annotated[Principal, Depends(Requires(Scope.UGC_WRITE))]
@@ -151,12 +152,18 @@ def galleries_performance(
     grain: Literal["gallery", "ugc"] = "gallery",
     start: datetime | None = None,
     end: datetime | None = None,
+    segment: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[PerformanceRow]:
+    """UGC performance per gallery or item; with `segment`, only that segment's visitors."""
     check_day_range(start, end, location="end")
     column: Literal["gallery_id", "ugc_id"] = "gallery_id" if grain == "gallery" else "ugc_id"
-    rows = ugc_performance(
-        services.warehouse.for_workspace(principal.workspace.id), column, start, end
+    scoped = segment_scope(
+        services,
+        principal.workspace.id,
+        segment or None,
+        services.warehouse.for_workspace(principal.workspace.id),
     )
+    rows = ugc_performance(scoped, column, start, end, principal.workspace.currency)
     with services.catalog.session() as session:
         names = labels(session, principal.workspace.id, [r.key for r in rows])
     lookup = names.galleries if grain == "gallery" else names.items

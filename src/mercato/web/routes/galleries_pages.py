@@ -28,12 +28,14 @@ DEFAULT_DAYS = 30
 ATTRIBUTION_MODEL = "linear"  # every touch of a converting journey shares its revenue equally
 
 
-def attributed_revenue(scoped: ScopedWarehouse, start: datetime) -> dict[str, Decimal]:
+def attributed_revenue(
+    scoped: ScopedWarehouse, start: datetime, currency: str | None = None
+) -> dict[str, Decimal]:
     """Revenue the attribution model gives each UGC item ("ugc:<id>" labels), by item id;
     empty when the model has nothing to work on (no journeys, no conversions)."""
     request = make_request(model=ATTRIBUTION_MODEL, by="ugc", start=start)
     try:
-        report = attribution_report(scoped, request)
+        report = attribution_report(scoped, request, currency=currency)
     except (MercatoError, ValueError):
         return {}
     prefix = "ugc:"
@@ -47,9 +49,10 @@ def galleries_page(
     days = min(max(days, 1), 3650)
     start = utcnow() - timedelta(days=days)
     scoped = services.warehouse.for_workspace(principal.workspace.id)
-    by_gallery = ugc_performance(scoped, "gallery_id", start)
-    by_item = ugc_performance(scoped, "ugc_id", start)[:50]
-    attributed = attributed_revenue(scoped, start)
+    currency = principal.workspace.currency
+    by_gallery = ugc_performance(scoped, "gallery_id", start, currency=currency)
+    by_item = ugc_performance(scoped, "ugc_id", start, currency=currency)[:50]
+    attributed = attributed_revenue(scoped, start, currency)
     with services.catalog.session() as session:
         galleries = defs.list_galleries(session, principal.workspace.id)
         pages = list_shop_pages(session, principal.workspace.id)

@@ -14,14 +14,16 @@ import ibis
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from mercato.catalog.models import Site, SocialAccount
 from mercato.galleries.cache import DeliveryCache, etag_of
-from mercato.galleries.delivery import check_origin, deliver
+from mercato.galleries.delivery import check_origin, deliver, gallery_access
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import ShopPost, shop_payload, shop_view
-from mercato.web.auth import ServicesDep
+from mercato.web.auth import ServicesDep, services_of
+from mercato.web.experiment_delivery import Visitor, experiment_variant
 from mercato.web.security_headers import fragment_policy
 from mercato.web.services import Services
 from mercato.web.templating import render
@@ -63,18 +65,20 @@ def _gallery(
     gallery_id: str,
     fmt: str,
     context: PageContext,
+    visitor: Visitor | None = None,
 ) -> Response:
     origin = request.headers.get("origin")
-    delivery, access = deliver(
-        services.catalog,
-        delivery_cache(request),
-        gallery_id,
-        context,
-        fmt,
-        base_url_of(request),
-    )
+    cache = delivery_cache(request)
+    access = gallery_access(services.catalog, cache, gallery_id)
     check_origin(access, origin, base_url_of(request))
-    headers = {"ETag": delivery.etag, "Cache-Control": "public, no-cache", "Vary": "Origin"}
+    variant = experiment_variant(request, services, cache, access.workspace_id, gallery_id,
+                                 visitor or Visitor(), context.url)  # fmt: skip
+    delivery, _ = deliver(
+        services.catalog, cache, gallery_id, context, fmt, base_url_of(request), variant
+    )
+    # A variant depends on who asks: no shared cache may hand it to someone else.
+    scope = "private" if variant is not None else "public"
+    headers = {"ETag": delivery.etag, "Cache-Control": f"{scope}, no-cache", "Vary": "Origin"}
     if fmt == "html":  # the fragment may be framed by the sites that may embed it, no others
         headers["Content-Security-Policy"] = fragment_policy(access.allowed_origins)
     if origin:
@@ -84,28 +88,32 @@ def _gallery(
     return Response(delivery.body, media_type=delivery.media_type, headers=headers)
 
 
+def _page_context(request: Request) -> PageContext:
+    """`?product=&url=&collection=` read directly: FastAPI's per-request parameter
+    introspection was most of a cached delivery's cost (a repeated key: the last wins,
+    as with declared parameters)."""
+    query = request.query_params
+    return PageContext(query.get("product"), query.get("url"), query.get("collection"))
+
+
 @router.get("/g/{gallery_id}.json", operation_id="gallery_json")
-def gallery_json(
-    request: Request,
-    gallery_id: str,
-    services: ServicesDep,
-    product: str | None = None,
-    url: str | None = None,
-    collection: str | None = None,
-) -> Response:
-    return _gallery(request, services, gallery_id, "json", PageContext(product, url, collection))
+async def gallery_json(request: Request) -> Response:
+    return await _route(request, "json")
 
 
 @router.get("/g/{gallery_id}.html", operation_id="gallery_html")
-def gallery_html(
-    request: Request,
-    gallery_id: str,
-    services: ServicesDep,
-    product: str | None = None,
-    url: str | None = None,
-    collection: str | None = None,
-) -> Response:
-    return _gallery(request, services, gallery_id, "html", PageContext(product, url, collection))
+async def gallery_html(request: Request) -> Response:
+    return await _route(request, "html")
+
+
+async def _route(request: Request, fmt: str) -> Response:
+    """The variant decision, the exposure and a cache miss read the catalog: all in a thread."""
+    query = request.query_params
+    visitor = Visitor(query.get("key"), query.get("vid"))
+    gallery_id = request.path_params["gallery_id"]
+    return await run_in_threadpool(
+        _gallery, request, services_of(request), gallery_id, fmt, _page_context(request), visitor
+    )
 
 
 def posts_from_warehouse(services: Services, account: SocialAccount) -> list[ShopPost]:

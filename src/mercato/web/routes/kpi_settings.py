@@ -6,13 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from mercato.catalog import kpi_settings
+from mercato.catalog.kpi_settings import Team
+from mercato.core.money import round_money
 from mercato.core.timeutil import zone
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
+from mercato.metrics.goals import Verdict
 from mercato.web.auth import Admin, AnalyticsReader, ServicesDep
-from mercato.web.kpi_reports import KNOWN_KPIS, goals_progress, workspace_benchmarks
+from mercato.web.kpi_reports import KNOWN_KPIS, goal_rows, goals_progress, workspace_benchmarks
 
 router = APIRouter(prefix="/api/v1", tags=["kpi settings"])
 
@@ -40,26 +43,53 @@ class GoalCreate(BaseModel):
     period_end: date
     target: Decimal
     platform: str | None = None
-    note: str = ""
+    note: str = Field(default="", max_length=2000)
+    owner: str = Field(default="", max_length=200)
+    team: Team = Team.SOCIAL
+
+
+class GoalUpdate(BaseModel):
+    kpi_id: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    target: Decimal | None = None
+    platform: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
+    owner: str | None = Field(default=None, max_length=200)
+    team: Team | None = None
 
 
 class GoalPublic(GoalCreate):
     id: str
-    actual: float | None = None
+    # Money stays a Decimal (a JSON string, exact, in the workspace currency's precision).
+    actual: Decimal | float | None = None
     progress: float | None = None
-    forecast: float | None = None
+    forecast: Decimal | float | None = None
+    forecast_low: float | None = Field(default=None, description="80% interval, low end")
+    forecast_high: float | None = Field(default=None, description="80% interval, high end")
+    verdict: Verdict | None = None
     on_track: bool | None = None
+    elapsed_days: int | None = Field(default=None, description="complete days counted so far")
+    total_days: int | None = None
 
 
 class ForecastCreate(BaseModel):
     period_start: date
     period_end: date
-    amount: Decimal = Field(ge=0, decimal_places=2)
+    amount: Decimal = Field(
+        ge=0, description="In the currency's precision: JPY none, KWD 3 decimals."
+    )
     currency: str = Field(min_length=3, max_length=3)
 
 
 class ForecastPublic(ForecastCreate):
     id: str
+
+    @model_validator(mode="after")
+    def _in_currency_precision(self) -> ForecastPublic:
+        """The column keeps three decimals for every currency; JPY reads without them."""
+        self.amount = round_money(self.amount, self.currency)
+        return self
 
 
 @router.get("/kpi-benchmarks", operation_id="list_kpi_benchmarks")
@@ -92,12 +122,18 @@ def delete_kpi_benchmark(benchmark_id: str, services: ServicesDep, principal: Ad
         kpi_settings.delete_benchmark(session, principal.workspace_id, benchmark_id)
 
 
+def _number(value: Decimal | float | int | None) -> Decimal | float | None:
+    return value if value is None or isinstance(value, Decimal) else float(value)
+
+
 @router.get("/kpi-goals", operation_id="list_kpi_goals")
 def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[GoalPublic]:
     """Goals with progress to date and the linear forecast to period end."""
     today = datetime.now(zone(principal.workspace.time_zone)).date()
+    owners = goal_rows(services, principal.workspace_id)
     found = []
     for p in goals_progress(services, principal.workspace, today):
+        owner, team, note = owners.get(p.goal_id, ("", Team.SOCIAL.value, ""))
         found.append(
             GoalPublic(
                 id=p.goal_id,
@@ -106,10 +142,18 @@ def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[Go
                 period_end=p.period_end,
                 target=p.target,
                 platform=p.platform,
-                actual=None if p.actual is None else float(p.actual),
+                note=note,
+                owner=owner,
+                team=Team(team),
+                actual=_number(p.actual),
                 progress=p.progress,
-                forecast=None if p.forecast is None else float(p.forecast),
+                forecast=_number(p.forecast),
+                forecast_low=p.forecast_low,
+                forecast_high=p.forecast_high,
+                verdict=p.verdict,
                 on_track=p.on_track,
+                elapsed_days=p.elapsed_days,
+                total_days=p.total_days,
             )
         )
     return found
@@ -121,6 +165,19 @@ def create_kpi_goal(body: GoalCreate, services: ServicesDep, principal: Admin) -
         goal = kpi_settings.create_goal(
             session, principal.workspace_id, known=KNOWN_KPIS, **body.model_dump()
         )
+        return GoalPublic.model_validate(goal, from_attributes=True)
+
+
+@router.patch("/kpi-goals/{goal_id}", operation_id="update_kpi_goal")
+def update_kpi_goal(
+    goal_id: str, body: GoalUpdate, services: ServicesDep, principal: Admin
+) -> GoalPublic:
+    """Change a goal's target, period, owner or team (fields left out stay)."""
+    with services.catalog.session() as session:
+        goal = kpi_settings.update_goal(
+            session, principal.workspace_id, goal_id, body.model_dump(exclude_unset=True),
+            KNOWN_KPIS,
+        )  # fmt: skip
         return GoalPublic.model_validate(goal, from_attributes=True)
 
 

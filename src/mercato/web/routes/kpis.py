@@ -24,6 +24,7 @@ from mercato.web.kpi_reports import (
     run_report,
     workspace_benchmarks,
 )
+from mercato.web.segment_scope import segment_scope
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 DEFAULT_DAYS = 30
@@ -51,6 +52,7 @@ class KpiReport(BaseModel):
     dimensions: list[str]
     rows: list[dict[str, Any]]
     unsupported: dict[str, str]
+    segment: str | None = None  # the id of the segment the numbers are limited to
 
 
 @router.get("/kpi-definitions", operation_id="list_kpi_definitions")
@@ -79,6 +81,7 @@ def _request(
     where: list[str],
     grain: Grain | None,
     kpi: list[str],
+    segment: str | None = None,
 ) -> ReportRequest:
     last = end or utcnow().date()
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
@@ -94,6 +97,7 @@ def _request(
         parse_filters(where, "query.filter"),
         grain,
         tuple(kpi) or None,
+        segment or None,
     )
 
 
@@ -110,13 +114,20 @@ def get_kpis(
     kpi: Annotated[list[str], Query()] = [],  # noqa: B006
     internal: bool = False,
     format: Literal["json", "csv"] = "json",
+    segment: Annotated[str | None, Query(max_length=200)] = None,
 ) -> KpiReport | Response:
-    """The full-funnel report for local days start..end (default: the last 30 days)."""
-    request = _request(start, end, compare, by, where, grain, kpi)
+    """The full-funnel report for local days start..end (default: the last 30 days); with
+    `segment` (a saved segment's id or name) only that segment's visitors count."""
+    request = _request(start, end, compare, by, where, grain, kpi, segment)
     report = run_report(services, principal.workspace, request)
     rows = records(report, benchmark_map(workspace_benchmarks(services, principal.workspace_id)))
     if internal:
-        scoped = services.warehouse.for_workspace(principal.workspace_id)
+        scoped = segment_scope(
+            services,
+            principal.workspace_id,
+            report.slice_.segment,
+            services.warehouse.for_workspace(principal.workspace_id),
+        )
         ids = list(request.kpi_ids or [k.id for k in KPIS])
         own = internal_benchmarks(scoped, report.slice_, ids)
         for row in rows:
@@ -139,4 +150,5 @@ def get_kpis(
         dimensions=list(request.dimensions),
         rows=rows,
         unsupported=report.unsupported,
+        segment=report.slice_.segment,
     )

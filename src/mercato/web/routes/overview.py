@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from mercato.core.timeutil import check_day_range
 from mercato.i18n import formatting
@@ -26,7 +26,9 @@ from mercato.metrics.overview import (
 )
 from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
+from mercato.web.exports import ExportFormat
 from mercato.web.services import Services
 from mercato.web.templating import render, request_language, translator
 
@@ -104,10 +106,17 @@ def overview_page(
     principal: AnalyticsPage,
     start: date | None = None,
     end: date | None = None,
-) -> HTMLResponse:
+    format: ExportFormat | None = None,
+    table: str | None = None,
+) -> Response:
     if start is None or end is None:
         start, end = default_range(services, principal)
     check_day_range(start, end, location="end")
+    if format is not None:
+        from mercato.web.report_views import page_export  # builds on this module
+
+        view = ViewParameters(start=start, end=end)
+        return page_export(services, principal, ViewName.OVERVIEW, view, format, table)
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     report = overview(scoped, start, end, principal.workspace.time_zone)
     currency, language = principal.workspace.currency, request_language(request, principal)

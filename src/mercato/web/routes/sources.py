@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 
+from mercato.catalog.models import ShopConnection
 from mercato.connectors import accounts
+from mercato.connectors.connect.service import configured_apps
 from mercato.connectors.imports import KINDS
 from mercato.connectors.service import import_files, import_options
 from mercato.core.errors import MercatoError
@@ -17,9 +20,18 @@ from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# (platform to connect, the app it signs in with)
+CONNECT_BUTTONS = (
+    ("instagram", "meta"),
+    ("facebook", "meta"),
+    ("tiktok", "tiktok"),
+    ("x", "x"),
+    ("pinterest", "pinterest"),
+    ("snapchat", "snapchat"),
+)
 
 
-def _page(
+def sources_view(
     request: Request,
     services: ServicesDep,
     principal: AdminPage,
@@ -29,6 +41,13 @@ def _page(
     with services.catalog.session() as session:
         listed = accounts.list_accounts(session, principal.workspace_id)
         runs = accounts.recent_runs(session, principal.workspace_id)
+        apps = configured_apps(session, principal.workspace_id)
+        shop = session.scalar(
+            select(ShopConnection).where(ShopConnection.workspace_id == principal.workspace_id)
+        )
+        shop_view = (
+            (shop.shop_domain, shop.status, shop.last_sync_at, shop.last_error) if shop else None
+        )
     return render(
         request,
         "sources.html",
@@ -37,13 +56,19 @@ def _page(
         accounts=listed,
         runs=runs,
         kinds=KINDS,
+        apps=apps,
+        shop=shop_view,
+        logins=CONNECT_BUTTONS,
+        connected=request.query_params.get("connected") == "1",
         **extra,
     )
 
 
 @router.get("/sources", operation_id="sources_page")
-def sources_page(request: Request, services: ServicesDep, principal: AdminPage) -> HTMLResponse:
-    return _page(request, services, principal)
+def sourcessources_view(
+    request: Request, services: ServicesDep, principal: AdminPage
+) -> HTMLResponse:
+    return sources_view(request, services, principal)
 
 
 @router.post("/sources/upload", operation_id="sources_upload")
@@ -58,7 +83,9 @@ async def sources_upload(
 ) -> HTMLResponse:
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        return _page(request, services, principal, 413, error="the file is larger than 200 MB")
+        return sources_view(
+            request, services, principal, 413, error="the file is larger than 200 MB"
+        )
     try:
         options = import_options(
             services.catalog,
@@ -74,5 +101,5 @@ async def sources_upload(
             options,
         )
     except MercatoError as exc:
-        return _page(request, services, principal, 422, error=str(exc))
-    return _page(request, services, principal, result=summary)
+        return sources_view(request, services, principal, 422, error=str(exc))
+    return sources_view(request, services, principal, result=summary)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.segments.service import list_segments
+from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
+from mercato.web.exports import ExportFormat
 from mercato.web.routes.overview import default_range
+from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
 from mercato.web.templating import render, translator
 
@@ -49,18 +54,24 @@ def _public(row: TrafficRow) -> TrafficRowPublic:
     )
 
 
-def _report(
-    services: Services, principal: Principal, start: date | None, end: date | None
+def traffic_report(
+    services: Services,
+    principal: Principal,
+    start: date | None,
+    end: date | None,
+    segment: str | None = None,
 ) -> tuple[Traffic, date, date]:
     end = end or default_range(services, principal)[1]  # the last day that has data
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     check_day_range(start, end, location="end")
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(principal.workspace.time_zone))
-    return (
-        traffic(services.warehouse.for_workspace(principal.workspace_id), begin_utc, end_utc),
-        start,
-        end,
+    scoped = segment_scope(
+        services,
+        principal.workspace_id,
+        segment or None,
+        services.warehouse.for_workspace(principal.workspace_id),
     )
+    return traffic(scoped, begin_utc, end_utc), start, end
 
 
 @router.get("/traffic", include_in_schema=False, operation_id="traffic_page")
@@ -70,8 +81,18 @@ def traffic_page(
     principal: AnalyticsPage,
     start: date | None = None,
     end: date | None = None,
-) -> HTMLResponse:
-    report, start, end = _report(services, principal, start, end)
+    segment: str | None = None,
+    format: ExportFormat | None = None,
+    table: str | None = None,
+) -> Response:
+    report, start, end = traffic_report(services, principal, start, end, segment)
+    if format is not None:
+        from mercato.web.report_views import page_export  # builds on this module
+
+        view = ViewParameters(start=start, end=end)
+        return page_export(services, principal, ViewName.TRAFFIC, view, format, table)
+    with services.catalog.session() as session:
+        choices = [(s.id, s.name) for s in list_segments(session, principal.workspace_id)]
     _ = translator(request, principal)
     channels = [_(r.label) for r in report.by_channel]
     figure = {
@@ -104,6 +125,8 @@ def traffic_page(
         start=start,
         end=end,
         figure_json=json.dumps(figure),
+        segments=choices,
+        segment=segment_id(services, principal.workspace_id, segment),
     )
 
 
@@ -113,10 +136,12 @@ def get_traffic(
     principal: AnalyticsReader,
     start: date | None = None,
     end: date | None = None,
+    segment: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TrafficPublic:
     """Sessions, engaged sessions and engaged time by channel, social platform and landing page
-    for local days `start`..`end` (default: the last 30 days)."""
-    report, start, end = _report(services, principal, start, end)
+    for local days `start`..`end` (default: the last 30 days); with `segment`, only the
+    saved segment's visitors."""
+    report, start, end = traffic_report(services, principal, start, end, segment)
     return TrafficPublic(
         start=start,
         end=end,

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from mercato.catalog.models import UgcItem, UgcMedia
 from mercato.core.errors import NotFoundError
 from mercato.core.scopes import Scope
+from mercato.core.secret_box import SecretBox
 from mercato.metrics.ugc_performance import performance_by_item
+from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries
@@ -87,7 +89,8 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
             products=workspace_products(session, principal.workspace_id),
             performance=performance_by_item(
-                services.warehouse.for_workspace(principal.workspace_id)
+                services.warehouse.for_workspace(principal.workspace_id),
+                principal.workspace.currency,
             ),
         )
 
@@ -182,13 +185,36 @@ async def ugc_moderation_bulk_form(
 
 @router.get("/ugc/creators", operation_id="ugc_creators_page")
 def ugc_creators_page(request: Request, services: ServicesDep, principal: UgcPage) -> HTMLResponse:
+    return _creators_page(request, services, principal)
+
+
+def _creators_page(
+    request: Request, services: ServicesDep, principal: Principal, notice: str | None = None
+) -> HTMLResponse:
     with services.catalog.session() as session:
         summaries = creator_summaries(
             session,
             services.warehouse.for_workspace(principal.workspace_id),
             principal.workspace_id,
         )
-        return render(request, "ugc_creators.html", principal, summaries=summaries)
+        return render(
+            request, "ugc_creators.html", principal, summaries=summaries, notice=notice,
+            can_issue=Scope.UGC_WRITE in principal.scopes,
+        )  # fmt: skip
+
+
+@router.post("/ugc/creators/{creator_id}/coupon", operation_id="ugc_creator_coupon")
+def ugc_creator_coupon(
+    request: Request, creator_id: str, services: ServicesDep, principal: UgcWritePage
+) -> HTMLResponse:
+    """Issue the creator's reward code by hand (kept if they have one) and e-mail it."""
+    box = SecretBox(services.settings.resolved_secret_key())
+    with services.catalog.session() as session:
+        reward = issue_by_hand(session, principal.workspace_id, creator_id)
+    with services.catalog.session() as session:
+        mailed = send_reward(session, principal.workspace, reward, box)
+    where = f" and e-mailed to {reward.email}" if mailed else ""
+    return _creators_page(request, services, principal, f"Code {reward.code} issued{where}.")
 
 
 @router.get("/ugc/media/{media_id}", operation_id="ugc_media_file")

@@ -11,14 +11,21 @@ answers 404, exactly like a media id that does not exist.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
-from mercato.catalog.models import UgcMedia, Workspace
+from mercato.catalog.models import Creator, UgcMedia, Workspace
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
+from mercato.core.secret_box import SecretBox
 from mercato.core.security import constant_time_equal
+from mercato.core.timeutil import utcnow
+from mercato.sharing.mail import smtp_row
+from mercato.sharing.rewards_mail import Reward, reward_of, send_reward
 from mercato.ugc.items import ugc_settings
 from mercato.ugc.media import MAX_BYTES
 from mercato.ugc.publishable import publishable_item
@@ -26,6 +33,7 @@ from mercato.ugc.service import intake_context, upload
 from mercato.web.auth import CSRF_FIELD, SESSION_CSRF, Forbidden, ServicesDep
 from mercato.web.public_limits import BodyTooLarge, client_address, limiter
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
+from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.upload_form import FormLimits, read_form
 
@@ -114,6 +122,7 @@ async def ugc_upload_submit(request: Request, slug: str, services: ServicesDep) 
     except ValidationFailed as exc:
         return _refusal(request, services, workspace, exc.message, 422)
     fields = form.fields
+    started = utcnow()
     try:
         with services.catalog.session() as session:
             item = upload(
@@ -130,9 +139,37 @@ async def ugc_upload_submit(request: Request, slug: str, services: ServicesDep) 
                 raise ValidationFailed(
                     f"we could not use your file: {item.media_error}", location="file"
                 )
+            reward = _fresh_reward(session, item.creator_id, started)
     except MercatoError as exc:
         return _form_page(request, services, workspace, error=exc.message, status_code=422)
-    return _form_page(request, services, workspace, thanks=True)
+    mailed = reward is not None and _can_mail(services, workspace, reward)
+    page = _form_page(
+        request, services, workspace, thanks=True, reward=reward, reward_mailed=mailed
+    )
+    page.headers["Cache-Control"] = "no-store"  # the code is the creator's own
+    if reward is not None and mailed:  # after the answer: a slow mail server never delays it
+        page.background = BackgroundTask(_mail_reward, services, workspace, reward)
+    return page
+
+
+def _can_mail(services: Services, workspace: Workspace, reward: Reward) -> bool:
+    with services.catalog.session() as session:
+        return bool(reward.email) and smtp_row(session, workspace.id) is not None
+
+
+def _fresh_reward(session: Session, creator_id: str | None, since: datetime) -> Reward | None:
+    """The code this submission issued; an earlier code is e-mailed, never shown, so a
+    stranger typing someone's handle learns nothing."""
+    creator = session.get(Creator, creator_id) if creator_id else None
+    if creator is None or creator.coupon_issued_at is None or creator.coupon_issued_at < since:
+        return None
+    return reward_of(creator)
+
+
+def _mail_reward(services: Services, workspace: Workspace, reward: Reward) -> bool:
+    box = SecretBox(services.settings.resolved_secret_key())
+    with services.catalog.session() as session:
+        return send_reward(session, workspace, reward, box)
 
 
 @router.get("/m/{media_id}", operation_id="ugc_public_media")

@@ -1,0 +1,1 @@
+"""Connecting social accounts and the shop through each platform's OAuth flow."""

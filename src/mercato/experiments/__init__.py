@@ -1,0 +1,1 @@
+"""Experiments on galleries: A/B tests of gallery configurations and randomised holdouts."""

@@ -1,0 +1,1 @@
+"""Audience segments: saved definitions over visitor and session traits, evaluated by the engine."""

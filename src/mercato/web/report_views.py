@@ -1,0 +1,480 @@
+"""Every shareable report view as data (`sharing.views.ReportView`), built with the same
+functions the logged-in pages use, so a share link, an e-mail, a PDF and a CSV/JSON export
+show the page's numbers. A new view is a builder added to `BUILDERS` under its `ViewName`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from fastapi.responses import Response
+
+from mercato.attribution.service import AttributionReport
+from mercato.catalog.models import Workspace
+from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.i18n.locales import mark as N_
+from mercato.metrics.journeys import BUCKETS, page_outliers, sessions_before_purchase
+from mercato.metrics.overview import HEADLINE_KPIS, overview
+from mercato.metrics.present import format_delta, format_value
+from mercato.metrics.registry import KPIS
+from mercato.metrics.report import Compare
+from mercato.metrics.ugc_performance import UgcPerformance, ugc_performance
+from mercato.sharing.periods import period_days
+from mercato.sharing.schemas import ViewName, ViewParameters
+from mercato.sharing.views import Chart, ReportView, Tile, ViewTable
+from mercato.web.auth import Principal
+from mercato.web.exports import ExportFormat, export_response
+from mercato.web.kpi_reports import ReportRequest, goal_rows, goals_progress, run_report
+from mercato.web.routes import attribution as attribution_routes
+from mercato.web.routes.funnel import drill_table
+from mercato.web.routes.overview import cells, default_range, headline
+from mercato.web.routes.traffic import traffic_report
+from mercato.web.services import Services
+
+Range = tuple[date, date]
+Builder = Callable[[Services, Principal, Range, ViewParameters], ReportView]
+TITLES = {
+    ViewName.OVERVIEW: "Overview",
+    ViewName.FUNNEL: "Full funnel",
+    ViewName.TRAFFIC: "Traffic",
+    ViewName.ATTRIBUTION: "Attribution",
+    ViewName.UGC_PERFORMANCE: "UGC performance",
+    ViewName.GOALS: "Goals",
+}
+
+
+def view_principal(workspace: Workspace) -> Principal:
+    """A caller with no scopes bound to one workspace: enough to compute a view, nothing else."""
+    return Principal(workspace=workspace, scopes=frozenset())
+
+
+def local_today(workspace: Workspace) -> date:
+    return datetime.now(zone(workspace.time_zone)).date()
+
+
+def resolve_range(services: Services, principal: Principal, parameters: ViewParameters) -> Range:
+    if parameters.start is not None and parameters.end is not None:
+        check_day_range(parameters.start, parameters.end, location="parameters.end")
+        return parameters.start, parameters.end
+    if parameters.period is not None:
+        return period_days(parameters.period, local_today(principal.workspace))
+    return default_range(services, principal)  # as the page: the last 30 days with data
+
+
+def _shell(
+    principal: Principal, view: ViewName, span: tuple[date | None, date | None], **parts: object
+) -> ReportView:
+    return ReportView(
+        view.value,
+        TITLES[view],
+        principal.workspace.name,
+        span[0],
+        span[1],
+        principal.workspace.time_zone,
+        **parts,  # type: ignore[arg-type]
+    )
+
+
+def _overview(
+    services: Services, principal: Principal, span: Range, _p: ViewParameters
+) -> ReportView:
+    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    report = overview(scoped, span[0], span[1], principal.workspace.time_zone)
+    raw: dict[str, Decimal | float | int | None] = {
+        "sessions": report.total.sessions,
+        "transactions": report.total.transactions,
+        "conversion_rate": report.total.conversion_rate,
+        "revenue_gross": report.total.revenue,
+    }
+    tiles = [
+        Tile(t["id"], t["label"], t["value"], _raw(raw[k]))
+        for t, k in zip(
+            headline(report.total, *span, principal.workspace.currency), HEADLINE_KPIS, strict=True
+        )
+    ]
+    columns = ["Channel", "Sessions", "Transactions", "Conversion rate", "Gross revenue"]
+    rows = [
+        [channel, *cells(row.figures).values()]
+        for channel, row in ((r.channel, r) for r in report.by_channel)
+    ]
+    days = sorted({row.day for row in report.daily})
+    per_day = dict.fromkeys(days, 0.0)
+    for row in report.daily:
+        per_day[row.day] += row.sessions
+    charts = [
+        Chart(
+            "sessions-by-channel",
+            "Sessions by channel",
+            [r.channel for r in report.by_channel],
+            {"Sessions": [float(r.figures.sessions) for r in report.by_channel]},
+        ),
+        Chart(
+            "sessions-per-day",
+            "Sessions per day",
+            [d.isoformat() for d in days],
+            {"Sessions": list(per_day.values())},
+            kind="line",
+        ),
+    ]
+    table = ViewTable("channels", "By channel", columns, rows)
+    return _shell(principal, ViewName.OVERVIEW, span, tiles=tiles, tables=[table], charts=charts)
+
+
+def _raw(value: Decimal | float | int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _filters(parameters: ViewParameters) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((dim, tuple(values)) for dim, values in sorted(parameters.filters.items()))
+
+
+def _funnel(services: Services, principal: Principal, span: Range, p: ViewParameters) -> ReportView:
+    workspace = principal.workspace
+    filters = _filters(p)
+    report = run_report(
+        services, workspace, ReportRequest(*span, Compare.PREVIOUS, filters=filters)
+    )
+    tiles, rows = [], []
+    for kpi in KPIS:
+        line = report.line(kpi.id)
+        if line is None or kpi.id in report.unsupported:
+            continue
+        value = line.current.value
+        shown = format_value(kpi, value)
+        tiles.append(
+            Tile(f"kpi-{kpi.id}", kpi.name, shown, None if value is None else float(value))
+        )
+        rows.append([kpi.name, kpi.stage.value, shown, format_delta(kpi, line) or ""])
+    drilled = run_report(
+        services, workspace, ReportRequest(*span, dimensions=("platform",), filters=filters)
+    )
+    drill = drill_table(drilled, "platform")
+    by_platform = ViewTable(
+        "drill-down",
+        "By platform",
+        ["KPI", *drill["columns"]],
+        [[row["kpi"].name, *row["cells"]] for row in drill["rows"]],
+    )
+    tables = [
+        ViewTable("kpis", "Funnel KPIs", ["KPI", "Stage", "Value", "vs previous"], rows),
+        by_platform,
+        *_funnel_journeys(services, principal, span),
+        goals_table(services, principal)[0],
+    ]
+    return _shell(principal, ViewName.FUNNEL, span, tiles=tiles, tables=tables)
+
+
+def _funnel_journeys(services: Services, principal: Principal, span: Range) -> list[ViewTable]:
+    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
+    journeys = [
+        [
+            r.first_touch_channel,
+            r.purchasers,
+            *(r.distribution[b] for b in BUCKETS),
+            f"{r.median:.1f}",
+            f"{r.mean:.2f}",
+        ]
+        for r in sessions_before_purchase(scoped, begin, end)
+    ]
+    outliers = [
+        [
+            r.path,
+            r.page_type,
+            r.pageviews,
+            f"{r.engaged_ms_per_pageview / 1000:.1f}",
+            f"{r.type_median / 1000:.1f}",
+            r.direction,
+        ]
+        for r in page_outliers(scoped, begin, end)
+    ]
+    return [
+        ViewTable(
+            "sessions-before-purchase",
+            "Sessions before purchase by first-touch channel",
+            ["First-touch channel", "Purchasers", *BUCKETS, "Median", "Mean"],
+            journeys,
+        ),
+        ViewTable(
+            "page-outliers",
+            "Page-type outliers",
+            ["Page", "Type", "Page views", "Engaged s / view", "Type median", "Direction"],
+            outliers,
+        ),
+    ]
+
+
+def _rate(value: float | None, scale: float = 100.0, unit: str = "%") -> str:
+    return (
+        "n/a"
+        if value is None
+        else f"{value * scale:.1f}{unit}"
+        if unit == "%"
+        else f"{value:.1f}{unit}"
+    )
+
+
+def _traffic(
+    services: Services, principal: Principal, span: Range, _p: ViewParameters
+) -> ReportView:
+    report, start, end = traffic_report(services, principal, *span)
+    total = report.total
+    tiles = [
+        Tile("kpi-sessions", "Sessions", f"{total.sessions:,}", float(total.sessions)),
+        Tile(
+            "kpi-engaged",
+            "Engaged sessions",
+            f"{total.engaged_sessions:,}",
+            float(total.engaged_sessions),
+        ),
+        Tile(
+            "kpi-engagement-rate",
+            "Engagement rate",
+            _rate(total.engagement_rate),
+            total.engagement_rate,
+        ),
+        Tile(
+            "kpi-engaged-time",
+            "Avg. engaged time",
+            _rate(total.average_engaged_s, 1, " s"),
+            total.average_engaged_s,
+        ),
+    ]
+    columns = ["Sessions", "Engaged sessions", "Engagement rate", "Avg. engaged time"]
+
+    def table(table_id: str, title: str, label: str, found: list) -> ViewTable:  # type: ignore[type-arg]
+        rows = [
+            [
+                r.label,
+                f"{r.sessions:,}",
+                f"{r.engaged_sessions:,}",
+                _rate(r.engagement_rate),
+                _rate(r.average_engaged_s, 1, " s"),
+            ]
+            for r in found
+        ]
+        return ViewTable(table_id, title, [label, *columns], rows)
+
+    tables = [
+        table("channels", "Sessions by channel", "Channel", report.by_channel),
+        table("social", "Sessions by social platform", "Platform", report.by_social_platform),
+        table("landing-pages", "Top landing pages", "Landing page", report.landing_pages),
+    ]
+    chart = Chart(
+        "channels-chart",
+        "Sessions by channel",
+        [r.label for r in report.by_channel],
+        {
+            "Sessions": [float(r.sessions) for r in report.by_channel],
+            "Engaged sessions": [float(r.engaged_sessions) for r in report.by_channel],
+        },
+    )
+    return _shell(
+        principal, ViewName.TRAFFIC, (start, end), tiles=tiles, tables=tables, charts=[chart]
+    )
+
+
+def _money(value: object) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _attribution(
+    services: Services, principal: Principal, span: Range, _p: ViewParameters
+) -> ReportView:
+    report = attribution_routes.run_report(services, principal, *span, model="markov", by="channel")
+    return attribution_view(principal, span, report)
+
+
+def attribution_view(
+    principal: Principal, span: tuple[date | None, date | None], report: AttributionReport
+) -> ReportView:
+    """The attribution page's numbers as a view (the page passes its own model and cut)."""
+    currency = principal.workspace.currency
+    tiles = [
+        Tile("kpi-journeys", "Journeys", f"{report.journeys:,}", float(report.journeys)),
+        Tile(
+            "kpi-conversions", "Conversions", f"{report.conversions:,}", float(report.conversions)
+        ),
+        Tile("kpi-revenue", f"Revenue ({currency})", _money(report.revenue), float(report.revenue)),
+    ]
+    rows = [
+        [
+            r.label,
+            f"{r.conversions:.2f}",
+            _money(r.revenue),
+            _money(r.spend),
+            "—" if r.roas is None else f"{r.roas:.2f}",
+        ]
+        for r in report.rows
+    ]
+    credits = ViewTable(
+        "credits",
+        report.model_label,
+        [report.request.by.value, "Conversions", "Revenue", "Spend", "ROAS"],
+        rows,
+    )
+    comparison = ViewTable(
+        "comparison",
+        "Model comparison (conversions)",
+        [report.request.by.value, *report.comparison_models],
+        [
+            [r.label, *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
+            for r in report.comparison
+        ],
+    )
+    paths = ViewTable(
+        "top-paths",
+        "Top paths",
+        ["Path", "Conversions", "Revenue"],
+        [[p.path, p.conversions, _money(p.revenue)] for p in report.top_paths],
+    )
+    chart = Chart(
+        "comparison-chart",
+        "Attributed conversions by model",
+        [r.label for r in report.comparison],
+        {m: [r.conversions[m] for r in report.comparison] for m in report.comparison_models},
+    )
+    return _shell(
+        principal,
+        ViewName.ATTRIBUTION,
+        span,
+        tiles=tiles,
+        tables=[credits, comparison, paths],
+        charts=[chart],
+    )
+
+
+def _ugc(services: Services, principal: Principal, span: Range, _p: ViewParameters) -> ReportView:
+    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
+    columns = [
+        "Key",
+        "Gallery views",
+        "Impressions",
+        "Clicks",
+        "CTR",
+        "Product clicks",
+        "Add to cart",
+        "Influenced orders",
+        "Influenced revenue",
+    ]
+
+    by_item = ugc_performance(scoped, "ugc_id", begin, end)
+    by_gallery = ugc_performance(scoped, "gallery_id", begin, end)
+
+    def table(found: list[UgcPerformance], table_id: str, title: str) -> ViewTable:
+        rows = [
+            [
+                r.key,
+                r.gallery_views,
+                r.impressions,
+                r.clicks,
+                _rate(r.ctr),
+                r.product_clicks,
+                r.carts,
+                r.influenced_orders,
+                _money(r.influenced_revenue),
+            ]
+            for r in found[:200]  # the most seen first; a table an e-mail can carry
+        ]
+        return ViewTable(table_id, title, columns, rows)
+
+    galleries = table(by_gallery, "galleries", "By gallery")
+    items = table(by_item, "items", "By UGC item")
+    impressions = sum(r.impressions for r in by_item)  # every item, not only the table's
+    tiles = [Tile("kpi-impressions", "Impressions", f"{impressions:,}", float(impressions))]
+    return _shell(principal, ViewName.UGC_PERFORMANCE, span, tiles=tiles, tables=[galleries, items])
+
+
+def goals_table(services: Services, principal: Principal) -> tuple[ViewTable, list[Tile]]:
+    """Every team's goals together, ordered social → site → e-commerce (the funnel's order)."""
+    order = {"social": 0, "site": 1, "ecommerce": 2}
+    owners = goal_rows(services, principal.workspace_id)
+    found = goals_progress(services, principal.workspace, local_today(principal.workspace))
+    found.sort(
+        key=lambda g: (order.get(owners.get(g.goal_id, ("", "social", ""))[1], 3), g.period_start)
+    )
+    rows = []
+    for goal in found:
+        owner, team, _note = owners.get(goal.goal_id, ("", "social", ""))
+        interval = (
+            "n/a"
+            if goal.forecast_low is None
+            else (
+                format_value(goal.kpi, goal.forecast_low)
+                + " to "
+                + format_value(goal.kpi, goal.forecast_high)
+            )
+        )
+        rows.append(
+            [
+                team,
+                owner,
+                goal.kpi.name + (f" ({goal.platform})" if goal.platform else ""),
+                f"{goal.period_start} to {goal.period_end}",
+                format_value(goal.kpi, goal.target),
+                format_value(goal.kpi, goal.actual),
+                "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%",
+                format_value(goal.kpi, goal.forecast),
+                interval,
+                goal.verdict.value.replace("_", " ") if goal.verdict else "n/a",
+            ]
+        )
+    on_track = sum(1 for g in found if g.on_track)
+    tiles = [
+        Tile("goals-on-track", N_("Goals on track"), f"{on_track} of {len(found)}", float(on_track))
+    ]
+    columns = [  # marked for the catalogs: the Goals page shows them translated
+        N_("Team"),
+        N_("Owner"),
+        N_("KPI"),
+        N_("Period"),
+        N_("Target"),
+        N_("Actual"),
+        N_("Progress"),
+        N_("Forecast"),
+        N_("80% interval"),
+        N_("Verdict"),
+    ]
+    return ViewTable("goals", "Goals", columns, rows), tiles
+
+
+def _goals(services: Services, principal: Principal, span: Range, _p: ViewParameters) -> ReportView:
+    table, tiles = goals_table(services, principal)
+    return _shell(principal, ViewName.GOALS, span, tiles=tiles, tables=[table])
+
+
+BUILDERS: dict[ViewName, Builder] = {
+    ViewName.OVERVIEW: _overview,
+    ViewName.FUNNEL: _funnel,
+    ViewName.TRAFFIC: _traffic,
+    ViewName.ATTRIBUTION: _attribution,
+    ViewName.UGC_PERFORMANCE: _ugc,
+    ViewName.GOALS: _goals,
+}
+
+
+def build_view(
+    services: Services, workspace: Workspace, view: ViewName, parameters: ViewParameters
+) -> ReportView:
+    principal = view_principal(workspace)
+    span = resolve_range(services, principal, parameters)
+    return BUILDERS[view](services, principal, span, parameters)
+
+
+def renderer(services: Services) -> Callable[[Workspace, ViewName, ViewParameters], ReportView]:
+    """The scheduled-report renderer bound to these services."""
+    return lambda workspace, view, parameters: build_view(services, workspace, view, parameters)
+
+
+def page_export(
+    services: Services,
+    principal: Principal,
+    view: ViewName,
+    parameters: ViewParameters,
+    fmt: ExportFormat,
+    table: str | None,
+) -> Response:
+    """A page's `?format=` answer: the view built for the caller's workspace."""
+    return export_response(build_view(services, principal.workspace, view, parameters), fmt, table)

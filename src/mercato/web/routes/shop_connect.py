@@ -1,0 +1,116 @@
+"""The Shopify connection on Sources and in the API: connect with a custom app's Admin API
+token, see its state (never the token), sync now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from mercato.catalog.models import ShopConnection
+from mercato.connectors import shopify_admin
+from mercato.connectors.platforms.errors import PlatformError
+from mercato.core.errors import MercatoError, NotFoundError
+from mercato.web.auth import Admin, AdminPage, ServicesDep
+from mercato.web.routes.sources import sources_view
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["connectors"])
+
+
+class ShopConnect(BaseModel):
+    shop_domain: str = Field(min_length=1, max_length=300)
+    access_token: str = Field(min_length=1, max_length=500)
+    api_base_url: str | None = Field(default=None, max_length=500)
+
+
+class ShopPublic(BaseModel):
+    shop_domain: str
+    status: str
+    last_sync_at: datetime | None
+    last_error: str | None
+
+
+class ShopSynced(BaseModel):
+    rows_read: int
+    inserted: dict[str, int]
+    updated: dict[str, int]
+
+
+@api.put("/shop/shopify", operation_id="connect_shopify", status_code=204)
+def connect_shopify(body: ShopConnect, services: ServicesDep, principal: Admin) -> Response:
+    with services.catalog.session() as session:
+        shopify_admin.connect_shop(
+            session,
+            principal.workspace_id,
+            shop_domain=body.shop_domain,
+            access_token=body.access_token,
+            api_base_url=body.api_base_url,
+        )
+    return Response(status_code=204)
+
+
+@api.get("/shop/shopify", operation_id="get_shopify_connection")
+def get_shopify_connection(services: ServicesDep, principal: Admin) -> ShopPublic:
+    with services.catalog.session() as session:
+        shop = session.scalar(
+            select(ShopConnection).where(ShopConnection.workspace_id == principal.workspace_id)
+        )
+        if shop is None:
+            raise NotFoundError("no Shopify shop connected")
+        return ShopPublic(
+            shop_domain=shop.shop_domain,
+            status=shop.status,
+            last_sync_at=shop.last_sync_at,
+            last_error=shop.last_error,
+        )
+
+
+@api.post("/shop/shopify/sync", operation_id="sync_shopify")
+def sync_shopify(services: ServicesDep, principal: Admin) -> ShopSynced:
+    try:
+        summary = shopify_admin.sync_shop(
+            services.catalog, services.warehouse, principal.workspace_id
+        )
+    except PlatformError as exc:  # the cursor is saved: the next call resumes
+        raise MercatoError(f"shopify: {exc.message}", code="shopify_error") from None
+    return ShopSynced(
+        rows_read=summary.rows_read, inserted=dict(summary.inserted), updated=dict(summary.updated)
+    )
+
+
+@pages.post("/sources/shop", operation_id="sources_shop_connect")
+def sources_shop_connect(
+    request: Request,
+    services: ServicesDep,
+    principal: AdminPage,
+    shop_domain: Annotated[str, Form()] = "",
+    access_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    try:
+        with services.catalog.session() as session:
+            shopify_admin.connect_shop(
+                session, principal.workspace_id, shop_domain=shop_domain, access_token=access_token
+            )
+    except MercatoError as exc:
+        return sources_view(request, services, principal, 422, error=str(exc))
+    return sources_view(request, services, principal, shop_saved=True)
+
+
+@pages.post("/sources/shop/sync", operation_id="sources_shop_sync")
+def sources_shop_sync(
+    request: Request, services: ServicesDep, principal: AdminPage
+) -> HTMLResponse:
+    try:
+        summary = shopify_admin.sync_shop(
+            services.catalog, services.warehouse, principal.workspace_id
+        )
+    except MercatoError as exc:
+        return sources_view(request, services, principal, 422, error=str(exc))
+    except PlatformError as exc:
+        return sources_view(request, services, principal, 502, error=f"shopify: {exc.message}")
+    return sources_view(request, services, principal, result=summary)

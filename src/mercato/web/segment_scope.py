@@ -1,0 +1,27 @@
+"""`segment=` on any report: the tenant's warehouse narrowed to one saved segment."""
+
+from __future__ import annotations
+
+from mercato.segments import service as segments
+from mercato.warehouse.connection import ScopedWarehouse
+from mercato.web.services import Services
+
+
+def segment_scope(
+    services: Services, workspace_id: str, segment: str | None, base: ScopedWarehouse
+) -> ScopedWarehouse:
+    """`base` itself without a segment; else only the segment's visitors (id or name; an
+    unknown one is a NotFoundError naming it)."""
+    if not segment:
+        return base
+    with services.catalog.session() as session:
+        resolved = segments.resolve(session, workspace_id, segment)
+    return segments.narrowed(base, resolved)
+
+
+def segment_id(services: Services, workspace_id: str, segment: str | None) -> str | None:
+    """The segment's id (a name given on the command line or in a URL), None without one."""
+    if not segment:
+        return None
+    with services.catalog.session() as session:
+        return segments.get_segment(session, workspace_id, segment).id
