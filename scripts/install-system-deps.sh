@@ -95,6 +95,10 @@ check_postgres() {
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || packages+=(postgresql)
 }
 
+check_cjk_fonts() {  # screenshots of the Japanese interface need a font with kana and kanji
+  fc-list :lang=ja 2>/dev/null | grep -q . || packages+=(fonts-noto-cjk)
+}
+
 check_faketime() {  # `make test-future`: the suite with the clock moved ahead
   have faketime || packages+=(faketime)
 }
@@ -110,6 +114,7 @@ if [ "$WANT" = "test" ]; then
   check_chromium
   check_postgres
   check_faketime
+  check_cjk_fonts
 fi
 if [ "$WANT" = "test" ] || [ "$WANT" = "bench" ]; then
   check_bench

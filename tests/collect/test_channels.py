@@ -321,7 +321,19 @@ IN_APP = [
     ("Mozilla/5.0 (iPhone) Mobile/15E148 [Pinterest/iOS]", "Pinterest"),
     ("Mozilla/5.0 (iPhone) Mobile/15E148 LinkedInApp", "LinkedIn"),
     ("Mozilla/5.0 (iPhone) Mobile/15E148 Twitter for iPhone", "X"),
-    ("Mozilla/5.0 (iPhone) Mobile/15E148 Line/13.0.0", "Line"),
+    ("Mozilla/5.0 (iPhone) Mobile/15E148 Line/13.0.0", "LINE"),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148 Safari Line/14.9.0",
+        "LINE",
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; SO-51D Build/68.1.A.2.112; wv) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Version/4.0 Chrome/126.0.6478.71 Mobile Safari/537.36 "
+        "Line/14.9.1/IAB",
+        "LINE",
+    ),
+    ("Mozilla/5.0 (X11; Linux x86_64) Timeline/2.0 Chrome/120", None),
     (
         "Mozilla/5.0 (Linux; Android 13; Pixel 7; wv) AppleWebKit/537.36 Chrome/120 "
         "Mobile Safari/537.36",

@@ -8,6 +8,7 @@ import pytest
 
 from mercato.catalog.models import UgcItem
 from mercato.core.errors import ValidationFailed
+from mercato.core.textsearch import query_terms
 from mercato.ugc import rights
 from mercato.ugc.items import set_status
 from mercato.ugc.search import UgcQuery, fts5_query, search
@@ -139,7 +140,9 @@ def test_bulk_status_rejects_unknown_status(services: Services) -> None:
 
 
 def test_fts5_query_quotes_every_word() -> None:
-    assert fts5_query('red "dress" OR x*') == '"red" "dress" "OR" "x"'
+    terms = query_terms('red "dress" OR x* 赤い')
+    assert fts5_query(terms.spaced) == '"red" "dress" "or" "x"'
+    assert terms.unspaced == ("赤い",)
 
 
 def test_collections_group_items_and_filter_search(services: Services) -> None:

@@ -106,6 +106,7 @@ AREAS: dict[str, Area] = {
     "settings": Area(
         "mercato.cli.settings", "settings_app", "UGC settings and benchmark overrides."
     ),
+    "language": Area("mercato.cli.language", "language_app", "Interface languages (docs/i18n.md)."),
 }
 # `mercato --help` lists the commands in this order (single commands first, as Typer does).
 ORDER = ("report", "serve", "sync", "attribution", "traffic", "data-quality", "version")

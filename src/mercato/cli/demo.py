@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -15,9 +16,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from mercato.cli.context import console, opened_services
-from mercato.demo.accounts import DEMO_EMAIL, DEMO_PASSWORD
+from mercato.cli.context import console, fail, opened_services
+from mercato.core.errors import MercatoError
+from mercato.demo.accounts import DEMO_PASSWORD
 from mercato.demo.generator import STAGES, DemoSummary, seed_demo_brand
+from mercato.demo.locale import demo_locale
+from mercato.i18n.formatting import amount
 from mercato.ugc.embedding import load_embedder
 
 demo_app = typer.Typer(help="The demo brand.", no_args_is_help=True)
@@ -27,8 +31,15 @@ demo_app = typer.Typer(help="The demo brand.", no_args_is_help=True)
 def seed(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same brand.")] = 7,
     visitors: Annotated[int, typer.Option(min=100, help="Number of site visitors.")] = 20_000,
+    locale: Annotated[
+        str, typer.Option(help="en: the US brand (USD); ja: a Japanese brand (JPY, Asia/Tokyo).")
+    ] = "en",
 ) -> None:
     """Create (or re-create) the demo brand with 13 months of data."""
+    try:
+        brand = demo_locale(locale)
+    except MercatoError as exc:
+        raise fail(str(exc)) from None
     with opened_services(upgrade=True) as services:
         with Progress(
             TextColumn("{task.description:<13}"),
@@ -50,10 +61,11 @@ def seed(
                 visitors=visitors,
                 progress=report,
                 embedder=load_embedder(),  # semantic search and AI tag suggestions, if [ai]
+                locale=brand,
             )
         console.print(summary_table(summary))
         console.print(f"ground truth: {summary.truth_path}")
-        console.print(f"demo login: [bold]{DEMO_EMAIL}[/] / [bold]{DEMO_PASSWORD}[/]")
+        console.print(f"demo login: [bold]{brand.email}[/] / [bold]{DEMO_PASSWORD}[/]")
 
 
 def summary_table(summary: DemoSummary) -> Table:
@@ -68,8 +80,11 @@ def summary_table(summary: DemoSummary) -> Table:
         table.add_row("galleries", f"{library.galleries:,}")
     for name, rows in summary.rows.items():
         table.add_row(f"{name} rows", f"{rows:,}")
-    table.add_row("gross revenue (USD)", f"{float(truth.totals['gross']):,.2f}")
-    table.add_row("net revenue (USD)", f"{float(truth.totals['net']):,.2f}")
+    currency = truth.currency
+    table.add_row(f"gross revenue ({currency})", amount(Decimal(truth.totals["gross"]), currency))
+    table.add_row(f"net revenue ({currency})", amount(Decimal(truth.totals["net"]), currency))
+    if truth.line:
+        table.add_row("LINE messages delivered", f"{truth.line['messages_delivered']:,}")
     table.add_row("conversion rate", f"{truth.rates['conversion_rate']:.2%}")
     table.add_row("cart abandonment", f"{truth.rates['cart_abandonment']:.1%}")
     table.add_row("window", f"{truth.window_start} .. {truth.window_end}")

@@ -7,6 +7,7 @@ importing them, so it answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ import typer
 
 from mercato import __version__
 from mercato.cli import channel
+from mercato.cli import lang as cli_lang
 from mercato.cli.commands import LazyGroup
 
 
@@ -41,8 +43,23 @@ def main(
             "--version", is_eager=True, callback=_print_version, help="Print the version."
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the CLI's own messages: en (default), ja, or auto (follow LANG). "
+            "Default from MERCATO_LANG.",
+        ),
+    ] = None,
 ) -> None:
     """Mercato: shoppable UGC and full-funnel social analytics, self-hosted."""
+    from mercato.core.errors import MercatoError
+    from mercato.i18n import locales
+
+    try:
+        locales.use(cli_lang.cli_language(lang, os.environ))
+    except MercatoError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("--lang: "), param_hint="--lang") from None
 
 
 @app.command("version")
@@ -76,15 +93,16 @@ LOCAL_ONLY = frozenset({"version", "--version", "--help"})
 
 def run() -> None:
     """Run a command here, or in the `mercato serve` that owns the data dir (ADR 1500)."""
-    argv = sys.argv[1:]
-    if not argv or argv[0] in LOCAL_ONLY:
-        app()
+    argv = cli_lang.with_language(sys.argv[1:])
+    asked = argv[2:] if argv[:1] == ["--lang"] else argv
+    if not asked or asked[0] in LOCAL_ONLY:
+        app(args=argv)
         return
     data_dir = _data_dir()
     about = channel.probe(data_dir) if data_dir is not None else None
     if data_dir is None or about is None:
-        app()
+        app(args=argv)
         return
     from mercato.cli.forward import forwarding_command
 
-    forwarding_command(app, argv, data_dir, about)()
+    forwarding_command(app, argv, data_dir, about)(args=argv)

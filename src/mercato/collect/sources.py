@@ -116,7 +116,8 @@ SOURCES: dict[str, tuple[Category, str | None]] = {
     ),
     **_entries(Category.SOCIAL, "bluesky", "bluesky", "bsky.app", "bsky"),
     **_entries(Category.SOCIAL, "telegram", "telegram", "t.me", "telegram.org", "web.telegram.org"),
-    **_entries(Category.SOCIAL, "line", "line", "line.me"),
+    # LINE: line.me (and liff./page. subdomains by registrable domain), lin.ee short links.
+    **_entries(Category.SOCIAL, "line", "line", "line.me", "lin.ee", "line.naver.jp"),
     **_entries(Category.SOCIAL, "discord", "discord", "discord.com", "discordapp.com"),
     **_entries(Category.SOCIAL, "mastodon", "mastodon", "mastodon.social"),
     **_entries(Category.SOCIAL, "tumblr", "tumblr", "tumblr.com"),
@@ -238,6 +239,7 @@ APP_PACKAGES: dict[str, str] = {
     "com.linkedin.android": "linkedin",
     "com.whatsapp": "whatsapp",
     "org.telegram.messenger": "telegram",
+    "jp.naver.line.android": "line",
     "com.instagram.barcelona": "threads",
     "com.google.android.gm": "gmail",
     "com.google.android.googlequicksearchbox": "google",

@@ -27,7 +27,8 @@ IN_APP_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bPinterest\b", "Pinterest"),
         (r"\bLinkedInApp\b", "LinkedIn"),
         (r"\bTwitter(?:Android)?\b", "X"),
-        (r"\bLine/", "Line"),
+        # LINE's in-app browser: "Safari Line/13.20.0" (iOS), "Line/13.20.1/IAB" (Android).
+        (r"\bLine/\d", "LINE"),
     )
 )
 ANDROID_WEBVIEW = re.compile(r"; wv\)")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog.models import AccountConnection, SocialAccount, SyncRun
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 
-PLATFORMS = ("instagram", "facebook", "tiktok", "x", "pinterest", "snapchat")
+PLATFORMS = ("instagram", "facebook", "tiktok", "x", "pinterest", "snapchat", "line")
 
 
 @dataclass(frozen=True)

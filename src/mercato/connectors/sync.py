@@ -16,7 +16,7 @@ from sqlalchemy import select
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import AccountConnection, SocialAccount, SyncRun
 from mercato.connectors.connect.refresh import RECONNECT_NEEDED, needs_refresh, refresh_account
-from mercato.connectors.platforms import facebook, instagram, pinterest, snapchat, tiktok, x
+from mercato.connectors.platforms import facebook, instagram, line, pinterest, snapchat, tiktok, x
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.platforms.context import SyncContext
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
@@ -33,6 +33,7 @@ CONNECTORS: dict[str, Connector] = {
     "x": x.sync,
     "pinterest": pinterest.sync,
     "snapchat": snapchat.sync,
+    "line": line.sync,
 }
 
 

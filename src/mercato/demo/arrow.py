@@ -12,22 +12,25 @@ import pyarrow.compute as pc
 MONEY_TYPE = pa.decimal128(18, 2)
 
 
-def money(cents: npt.NDArray[np.int64]) -> pa.Array:
-    """Integer cents → decimal(18, 2) without a float round trip (two's-complement int128)."""
-    values = np.ascontiguousarray(cents, dtype=np.int64)
+def money(cents: npt.NDArray[np.int64], divisor: int = 100) -> pa.Array:
+    """Integer cents → decimal(18, 2) without a float round trip (two's-complement int128).
+    `divisor` 1 reads the integers as whole units (yen: the Japanese demo, docs/demo.md)."""
+    values = np.ascontiguousarray(cents, dtype=np.int64) * (100 // divisor)
     words = np.empty((values.size, 2), dtype=np.int64)
     words[:, 0] = values
     words[:, 1] = np.where(values < 0, -1, 0)
     return pa.Array.from_buffers(MONEY_TYPE, values.size, [None, pa.py_buffer(words.tobytes())])
 
 
-def money_or_null(cents: npt.NDArray[np.int64], present: npt.NDArray[np.bool_]) -> pa.Array:
-    values = money(cents)
+def money_or_null(
+    cents: npt.NDArray[np.int64], present: npt.NDArray[np.bool_], divisor: int = 100
+) -> pa.Array:
+    values = money(cents, divisor)
     return pc.if_else(pa.array(present), values, pa.scalar(None, MONEY_TYPE))
 
 
-def cents_to_decimal(cents: int) -> Decimal:
-    return Decimal(int(cents)).scaleb(-2)
+def cents_to_decimal(cents: int, divisor: int = 100) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2) if divisor == 100 else Decimal(int(cents))
 
 
 def ids(prefix: str, numbers: npt.NDArray[np.int64], width: int = 7) -> pa.Array:

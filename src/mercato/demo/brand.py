@@ -23,6 +23,7 @@ from mercato.catalog.models import (
     UgcItem,
 )
 from mercato.demo.accounts import ensure_demo_workspace
+from mercato.demo.line import write_extra_accounts
 from mercato.demo.products import DemoProducts, write_products
 from mercato.demo.social import write_accounts
 
@@ -48,7 +49,7 @@ class BrandIds:
 
 
 def reset_brand(session: Session, products: DemoProducts) -> BrandIds:
-    workspace = ensure_demo_workspace(session)
+    workspace = ensure_demo_workspace(session, products.locale)
     for model in DEMO_CONTENT:
         session.execute(delete(model).where(model.workspace_id == workspace.id))
     site = session.scalars(
@@ -58,6 +59,7 @@ def reset_brand(session: Session, products: DemoProducts) -> BrandIds:
         raise RuntimeError("the demo workspace has no site")  # ensure_demo_workspace adds one
     site.identity_mode = IDENTITY_MODE
     write_products(session, workspace.id, products)
-    write_accounts(session, workspace.id)
+    write_accounts(session, workspace.id, products.locale.id_prefix, products.locale.handle)
+    write_extra_accounts(session, workspace.id, products.locale)
     session.flush()
     return BrandIds(workspace.id, site.id)

@@ -63,7 +63,9 @@ def _units(scoped: ScopedWarehouse) -> tuple[list[str], list[datetime], set[str]
     return [str(v) for v in frame.visitor_id], at, buyers
 
 
-def _experiments(session: Session, workspace_id: str, seed: int) -> tuple[str, str, str]:
+def _experiments(
+    session: Session, workspace_id: str, seed: int, brand: str
+) -> tuple[str, str, str]:
     home = (
         session.query(Gallery)
         .filter(Gallery.workspace_id == workspace_id)
@@ -88,7 +90,7 @@ def _experiments(session: Session, workspace_id: str, seed: int) -> tuple[str, s
                 ),
             ],
         ),
-        experiment_id=f"exp_demo{seed}_ab",
+        experiment_id=f"exp_{brand}{seed}_ab",
     )
     holdout = create_experiment(
         session,
@@ -98,7 +100,7 @@ def _experiments(session: Session, workspace_id: str, seed: int) -> tuple[str, s
             kind=Kind.HOLDOUT,
             holdout_share=HOLDOUT_SHARE,
         ),
-        experiment_id=f"exp_demo{seed}_holdout",
+        experiment_id=f"exp_{brand}{seed}_holdout",
     )
     for experiment in (ab, holdout):
         experiment.status, experiment.started_at, experiment.stopped_at = Status.STOPPED, START, END
@@ -160,9 +162,11 @@ def seed_experiments(
     writer: WarehouseWriter,
     rng: np.random.Generator,
     seed: int,
+    brand: str = "demo",
 ) -> dict[str, Any]:
-    """Create, run (as data) and stop both experiments; return their ground truth."""
-    ab_id, holdout_id, gid = _experiments(session, scoped.workspace_id, seed)
+    """Create, run (as data) and stop both experiments; return their ground truth. Experiment
+    ids are global, so each demo brand (its workspace slug) names its own."""
+    ab_id, holdout_id, gid = _experiments(session, scoped.workspace_id, seed, brand)
     units, firsts, buyers = _units(scoped)
     log = _Log()
     for visitor, at in zip(units, firsts, strict=True):

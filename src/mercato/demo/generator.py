@@ -22,6 +22,8 @@ from mercato.demo.brand import BrandIds, reset_brand
 from mercato.demo.channels import ORGANIC_SOCIAL
 from mercato.demo.events import build_events
 from mercato.demo.experiments import seed_experiments
+from mercato.demo.line import line_daily_table
+from mercato.demo.locale import ENGLISH, DemoLocale
 from mercato.demo.orders import build_orders
 from mercato.demo.outcomes import draw_outcomes
 from mercato.demo.pages import build_pages, entry_pages
@@ -41,7 +43,7 @@ from mercato.demo.timeline import DAYS, conversion_lift, traffic_weights
 from mercato.demo.touches import resolve_touches
 from mercato.demo.traffic import plan_sessions
 from mercato.demo.truth import GroundTruth, build_truth
-from mercato.demo.ugc_library import DemoLibrary, seed_library
+from mercato.demo.ugc_library import WORDS, DemoLibrary, seed_library
 from mercato.demo.writer import WarehouseWriter
 from mercato.ugc.embedding import Embedder
 from mercato.ugc.items import IntakeContext
@@ -102,20 +104,22 @@ def seed_demo_brand(
     progress: ProgressCallback | None = None,
     ugc_items: int = DEMO_UGC_ITEMS,
     embedder: Embedder | None = None,
+    locale: DemoLocale = ENGLISH,
 ) -> DemoSummary:
-    """(Re)create the demo brand: catalog rows, 13 months of warehouse data, ground truth."""
+    """(Re)create a demo brand: catalog rows, 13 months of warehouse data, ground truth.
+    `locale` picks the brand (docs/demo.md): the same numbers, its own words and currency."""
     if visitors < 1:
         raise ValueError("visitors must be at least 1")
     report = progress or _quiet
     started = time.perf_counter()
-    products = build_products(stage_rng(seed, "products"))
+    products = build_products(stage_rng(seed, "products"), locale=locale)
     with services.catalog.session() as session:
         ids = reset_brand(session, products)
     report("catalog", 1, 1)
     writer = WarehouseWriter(services.warehouse)
     with services.warehouse.transaction():
         services.warehouse.purge_workspace(ids.workspace_id)
-        social = _write_social(seed, ids.workspace_id, writer, report)
+        social = _write_social(seed, ids.workspace_id, writer, report, locale)
         site = _plan_site(seed, visitors, ids, products, social)
         report("traffic", 1, 1)
         engaged = _write_site(seed, site, writer, report)
@@ -123,6 +127,7 @@ def seed_demo_brand(
         writer.write("order_items", order_items_table(site))
         report("orders", 1, 1)
         _write_social_daily(seed, site, social, writer)
+        line = _write_line(seed, site, writer)
         report("social daily", 1, 1)
         _write_ad_spend(seed, site, writer)
         report("ad spend", 1, 1)
@@ -133,7 +138,12 @@ def seed_demo_brand(
         )
         with services.catalog.session() as session:
             library = seed_library(
-                session, context, stage_rng(seed, "ugc"), count=ugc_items, embedder=embedder
+                session,
+                context,
+                stage_rng(seed, "ugc"),
+                count=ugc_items,
+                embedder=embedder,
+                words=WORDS[locale.code],
             )
     report("ugc library", 1, 1)
     experiments: dict[str, Any] = {}
@@ -145,6 +155,7 @@ def seed_demo_brand(
                 writer,
                 stage_rng(seed, "experiments"),
                 seed,
+                locale.slug,
             )
     report("experiments", 1, 1)
     truth = build_truth(
@@ -156,8 +167,9 @@ def seed_demo_brand(
         lift=conversion_lift(),
     )
     truth.rows = dict(writer.rows)
+    truth.currency, truth.time_zone, truth.line = locale.currency, locale.time_zone, line
     truth.experiments = experiments
-    path = truth.save(services.settings.data_dir / TRUTH_FILE)
+    path = truth.save(services.settings.data_dir / truth_file(locale))
     report("truth", 1, 1)
     return DemoSummary(
         workspace_id=ids.workspace_id,
@@ -171,13 +183,27 @@ def seed_demo_brand(
     )
 
 
+def truth_file(locale: DemoLocale) -> Path:
+    """Each demo brand keeps its own ground truth (the US brand's name is unchanged)."""
+    return (
+        TRUTH_FILE
+        if locale is ENGLISH
+        else TRUTH_FILE.with_name(f"ground_truth_{locale.code}.json")
+    )
+
+
 def _write_social(
-    seed: int, workspace_id: str, writer: WarehouseWriter, report: ProgressCallback
+    seed: int,
+    workspace_id: str,
+    writer: WarehouseWriter,
+    report: ProgressCallback,
+    locale: DemoLocale = ENGLISH,
 ) -> list[PlatformPosts]:
-    social = generate_social(stage_rng(seed, "social"), traffic_weights())
+    social = generate_social(stage_rng(seed, "social"), traffic_weights(), locale.time_zone)
+    prefix = locale.id_prefix
     for done, platform in enumerate(social, start=1):
-        writer.write("social_posts", posts_table(workspace_id, platform))
-        writer.write("social_post_metrics", post_metrics_table(workspace_id, platform))
+        writer.write("social_posts", posts_table(workspace_id, platform, prefix))
+        writer.write("social_post_metrics", post_metrics_table(workspace_id, platform, prefix))
         report("social", done, len(social))
     return social
 
@@ -190,7 +216,7 @@ def _plan_site(
     social: list[PlatformPosts],
 ) -> Site:
     rng = stage_rng(seed, "traffic")
-    journeys = plan_sessions(rng, visitors)
+    journeys = plan_sessions(rng, visitors, products.locale.time_zone)
     every_outcome = draw_outcomes(rng, journeys, conversion_lift())
     in_window = journeys.day >= 0
     sessions, outcomes = journeys.subset(in_window), every_outcome.subset(in_window)
@@ -255,8 +281,19 @@ def _write_social_daily(
     organic = s.channel == ORGANIC_SOCIAL
     per_day = _by_day(s.day[organic], s.platform[organic], len(PLATFORM_NAMES))
     for code, platform in enumerate(social):
-        table = account_daily_table(rng, site.workspace_id, platform, per_day[:, code])
+        prefix = site.products.locale.id_prefix
+        table = account_daily_table(rng, site.workspace_id, platform, per_day[:, code], prefix)
         writer.write("social_account_daily", table)
+
+
+def _write_line(seed: int, site: Site, writer: WarehouseWriter) -> dict[str, Any]:
+    """The LINE Official Account's days, for brands that have one (its own random stream)."""
+    locale = site.products.locale
+    if "line" not in locale.extra_platforms:
+        return {}
+    table, truth = line_daily_table(stage_rng(seed, "line"), site.workspace_id, locale)
+    writer.write("social_account_daily", table)
+    return truth
 
 
 def _write_ad_spend(seed: int, site: Site, writer: WarehouseWriter) -> None:
@@ -269,5 +306,7 @@ def _write_ad_spend(seed: int, site: Site, writer: WarehouseWriter) -> None:
     order = site.order_of_session[bought]
     orders = _by_day(site.sessions.day[bought], ad[bought], width)
     revenue = _by_day(site.sessions.day[bought], ad[bought], width, site.orders.paid[order])
-    table = spend_table(rng, site.workspace_id, site.ads, sessions, orders, revenue)
+    table = spend_table(
+        rng, site.workspace_id, site.ads, sessions, orders, revenue, site.products.locale
+    )
     writer.write("ad_spend", table)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from mercato.demo import arrow
+from mercato.demo.locale import ENGLISH, DemoLocale
 from mercato.demo.timeline import DAYS, END_DAY, SECONDS_PER_DAY, START_DAY, START_EPOCH
 
 IntArray = npt.NDArray[np.int64]
@@ -114,6 +115,7 @@ def spend_table(
     sessions_by_ad_day: IntArray,
     orders_by_ad_day: IntArray,
     revenue_by_ad_day: IntArray,
+    locale: DemoLocale = ENGLISH,
 ) -> pa.Table:
     """Daily spend per running ad; clicks ≥ sessions because some clicks never land."""
     day, ad = np.nonzero(ads.daily_weight > 0)
@@ -138,12 +140,12 @@ def spend_table(
             "campaign": arrow.take_strings(ads.campaign, ad),
             "ad_set": arrow.take_strings(ads.ad_set, ad),
             "ad": arrow.take_strings(ads.ad_id, ad),
-            "currency": pa.array(["USD"] * ad.size, pa.string()),
-            "spend": arrow.money(spend_cents.astype(np.int64)),
+            "currency": pa.array([locale.currency] * ad.size, pa.string()),
+            "spend": arrow.money(spend_cents.astype(np.int64), locale.money_divisor),
             "impressions": pa.array(impressions),
             "clicks": pa.array(clicks.astype(np.int64)),
             "conversions": pa.array(conversions.astype(np.int64)),
-            "conversion_value": arrow.money(value.astype(np.int64)),
+            "conversion_value": arrow.money(value.astype(np.int64), locale.money_divisor),
             "source_system": pa.array(["demo"] * ad.size, pa.string()),
         }
     )

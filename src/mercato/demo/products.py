@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Product
 from mercato.demo.arrow import cents_to_decimal
+from mercato.demo.locale import ENGLISH, DemoLocale
 
 SHOP_URL = "https://shop.northwind.example"
 IMAGE_URL = "https://cdn.northwind.example/products"
@@ -56,12 +57,15 @@ class DemoProducts:
     product_lines: list[str]
     price_cents: npt.NDArray[np.int64]
     popularity: npt.NDArray[np.float64]  # sums to 1: how often a product is viewed/bought
+    locale: DemoLocale = ENGLISH  # the brand's currency and words
 
     def __len__(self) -> int:
         return len(self.skus)
 
 
-def build_products(rng: np.random.Generator, count: int = PRODUCT_COUNT) -> DemoProducts:
+def build_products(
+    rng: np.random.Generator, count: int = PRODUCT_COUNT, locale: DemoLocale = ENGLISH
+) -> DemoProducts:
     types = list(PRODUCT_TYPES)
     type_codes = rng.integers(0, len(types), size=count)
     line_codes = rng.integers(0, len(PRODUCT_LINES), size=count)
@@ -75,13 +79,13 @@ def build_products(rng: np.random.Generator, count: int = PRODUCT_COUNT) -> Demo
     for index in range(count):
         product_type = types[type_codes[index]]
         line = PRODUCT_LINES[line_codes[index]]
-        title = f"{line} {product_type} — {COLORWAYS[color_codes[index]]}"
+        title = locale.product_title(line, product_type, COLORWAYS[color_codes[index]])
         sku = f"NW-{line[:3].upper()}-{product_type[:3].upper()}-{index + 1:04d}"
         titles.append(title)
         skus.append(sku)
         paths.append(f"/products/{sku.lower()}")
     return DemoProducts(
-        product_ids=[f"prd_demo{index + 1:04d}" for index in range(count)],
+        product_ids=[f"prd_{locale.id_prefix}{index + 1:04d}" for index in range(count)],
         skus=skus,
         titles=titles,
         paths=paths,
@@ -89,6 +93,7 @@ def build_products(rng: np.random.Generator, count: int = PRODUCT_COUNT) -> Demo
         product_lines=[PRODUCT_LINES[code] for code in line_codes],
         price_cents=cents,
         popularity=popularity / popularity.sum(),
+        locale=locale,
     )
 
 
@@ -101,13 +106,15 @@ def product_rows(workspace_id: str, products: DemoProducts) -> list[Product]:
                 workspace_id=workspace_id,
                 sku=products.skus[index],
                 title=products.titles[index],
-                description=f"{products.titles[index]} from Northwind Outfitters.",
+                description=f"{products.titles[index]} from {products.locale.name}.",
                 product_type=products.product_types[index],
                 product_line=products.product_lines[index],
                 category=PRODUCT_TYPES[products.product_types[index]][0],
-                price=cents_to_decimal(int(products.price_cents[index])),
-                currency="USD",
-                url=SHOP_URL + products.paths[index],
+                price=cents_to_decimal(
+                    int(products.price_cents[index]), products.locale.money_divisor
+                ),
+                currency=products.locale.currency,
+                url=f"https://{products.locale.site_domain}" + products.paths[index],
                 image_url=f"{IMAGE_URL}/{products.skus[index].lower()}.jpg",
             )
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.models import SocialAccount
 from mercato.demo import arrow
+from mercato.demo.accounts import DEMO_TIME_ZONE
 from mercato.demo.platforms import CAMPAIGN_THEMES, PLATFORMS, POST_METRICS, PlatformProfile
 from mercato.demo.timeline import (
     DAYS,
@@ -29,9 +30,9 @@ ENGAGEMENT_SIGMA = 0.55  # log-normal spread of per-post engagement rates
 IntArray = npt.NDArray[np.int64]
 
 
-def account_id(platform: str) -> str:
-    """Deterministic catalog id of the demo brand's account on `platform`."""
-    return f"acc_demo_{platform}"
+def account_id(platform: str, prefix: str = "demo") -> str:
+    """Deterministic catalog id of a demo brand's account on `platform`."""
+    return f"acc_{prefix}_{platform}"
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,13 @@ def campaign_for(epoch: IntArray) -> list[str]:
     return [names[max(position, 0)] for position in positions]
 
 
-def _post_times(rng: np.random.Generator, profile: PlatformProfile) -> IntArray:
+def _post_times(rng: np.random.Generator, profile: PlatformProfile, time_zone: str) -> IntArray:
     per_day = rng.poisson(profile.posts_per_week / 7.0, size=DAYS)
     day_index = np.repeat(np.arange(DAYS, dtype=np.int64), per_day)
     local = sample_local_seconds_of_day(rng, day_index.size)
     local = np.clip(local, 7 * 3600, 22 * 3600)  # the social team posts in the daytime
-    epoch = START_EPOCH + day_index * SECONDS_PER_DAY + local - utc_offset_seconds()[day_index]
+    offset = utc_offset_seconds(0, time_zone)[day_index]
+    epoch = START_EPOCH + day_index * SECONDS_PER_DAY + local - offset
     return np.sort(np.clip(epoch, START_EPOCH, END_EPOCH - 1))
 
 
@@ -108,10 +110,13 @@ def _lifetime_metrics(
 
 
 def generate_platform(
-    rng: np.random.Generator, profile: PlatformProfile, traffic: npt.NDArray[np.float64]
+    rng: np.random.Generator,
+    profile: PlatformProfile,
+    traffic: npt.NDArray[np.float64],
+    time_zone: str = DEMO_TIME_ZONE,
 ) -> PlatformPosts:
     followers, follows, unfollows = follower_curve(rng, profile, traffic)
-    posted = _post_times(rng, profile)
+    posted = _post_times(rng, profile, time_zone)
     mix = list(profile.content_mix)
     weights = np.array(list(profile.content_mix.values()))
     type_codes = rng.choice(len(mix), size=posted.size, p=weights / weights.sum())
@@ -132,19 +137,21 @@ def generate_platform(
 
 
 def generate_social(
-    rng: np.random.Generator, traffic: npt.NDArray[np.float64]
+    rng: np.random.Generator, traffic: npt.NDArray[np.float64], time_zone: str = DEMO_TIME_ZONE
 ) -> list[PlatformPosts]:
-    return [generate_platform(rng, profile, traffic) for profile in PLATFORMS]
+    return [generate_platform(rng, profile, traffic, time_zone) for profile in PLATFORMS]
 
 
-def write_accounts(session: Session, workspace_id: str) -> None:
+def write_accounts(
+    session: Session, workspace_id: str, prefix: str = "demo", handle: str | None = None
+) -> None:
     for profile in PLATFORMS:
         session.add(
             SocialAccount(
-                id=account_id(profile.name),
+                id=account_id(profile.name, prefix),
                 workspace_id=workspace_id,
                 platform=profile.name,
-                handle=profile.handle,
+                handle=handle or profile.handle,
                 external_id=f"{profile.name}-{profile.post_id_base % 1_000_000}",
                 display_name=profile.display_name,
                 status="demo",
@@ -152,14 +159,14 @@ def write_accounts(session: Session, workspace_id: str) -> None:
         )
 
 
-def posts_table(workspace_id: str, platform: PlatformPosts) -> pa.Table:
+def posts_table(workspace_id: str, platform: PlatformPosts, prefix: str = "demo") -> pa.Table:
     profile = platform.profile
     count = len(platform.post_ids)
     return pa.table(
         {
             "workspace_id": pa.array([workspace_id] * count, pa.string()),
             "platform": pa.array([profile.name] * count, pa.string()),
-            "account_id": pa.array([account_id(profile.name)] * count, pa.string()),
+            "account_id": pa.array([account_id(profile.name, prefix)] * count, pa.string()),
             "post_id": pa.array(platform.post_ids, pa.string()),
             "posted_at": arrow.timestamps(platform.posted_epoch * 1000),
             "content_type": pa.array(platform.content_types, pa.string()),
@@ -195,7 +202,9 @@ def snapshot_values(platform: PlatformPosts) -> tuple[IntArray, IntArray, dict[s
     return post_index, captured, values
 
 
-def post_metrics_table(workspace_id: str, platform: PlatformPosts) -> pa.Table:
+def post_metrics_table(
+    workspace_id: str, platform: PlatformPosts, prefix: str = "demo"
+) -> pa.Table:
     profile = platform.profile
     post_index, captured, values = snapshot_values(platform)
     snapshots = post_index.size
@@ -214,7 +223,7 @@ def post_metrics_table(workspace_id: str, platform: PlatformPosts) -> pa.Table:
         {
             "workspace_id": pa.array([workspace_id] * rows, pa.string()),
             "platform": pa.array([profile.name] * rows, pa.string()),
-            "account_id": pa.array([account_id(profile.name)] * rows, pa.string()),
+            "account_id": pa.array([account_id(profile.name, prefix)] * rows, pa.string()),
             "post_id": pa.array(post_ids, pa.string()),
             "captured_at": arrow.timestamps(np.repeat(captured, len(metrics)) * 1000),
             "metric": pa.array(metric_names, pa.string()),

@@ -61,7 +61,11 @@ def daily_values(
 
 
 def account_daily_table(
-    rng: np.random.Generator, workspace_id: str, platform: PlatformPosts, organic_sessions: IntArray
+    rng: np.random.Generator,
+    workspace_id: str,
+    platform: PlatformPosts,
+    organic_sessions: IntArray,
+    prefix: str = "demo",
 ) -> pa.Table:
     name = platform.profile.name
     values = daily_values(rng, platform, organic_sessions)
@@ -77,7 +81,7 @@ def account_daily_table(
         {
             "workspace_id": pa.array([workspace_id] * rows, pa.string()),
             "platform": pa.array([name] * rows, pa.string()),
-            "account_id": pa.array([account_id(name)] * rows, pa.string()),
+            "account_id": pa.array([account_id(name, prefix)] * rows, pa.string()),
             "day": arrow.dates(START_EPOCH // SECONDS_PER_DAY + day),
             "metric": arrow.take_strings(metrics, metric),
             "value": pa.array(value, mask=missing),

@@ -118,8 +118,10 @@ def events_table(site: Site, events: ChunkEvents) -> pa.Table:
         order_id=pc.if_else(
             pa.array(order >= 0), pc.take(order_ids(len(site.orders)), np.maximum(order, 0)), None
         ),
-        revenue=arrow.money_or_null(paid, order >= 0),
-        currency=pc.if_else(pa.array(order >= 0), "USD", pa.scalar(None, pa.string())),
+        revenue=arrow.money_or_null(paid, order >= 0, site.products.locale.money_divisor),
+        currency=pc.if_else(
+            pa.array(order >= 0), site.products.locale.currency, pa.scalar(None, pa.string())
+        ),
         product_ids=_product_ids(site, events),
     )
     # The referrer belongs to the landing hit only; later hits are internal navigation.
@@ -166,8 +168,8 @@ def sessions_table(site: Site, events: ChunkEvents, lo: int, hi: int) -> pa.Tabl
         add_to_carts=pa.array(count(ADD_TO_CART).astype(np.int32)),
         checkouts=pa.array(count(BEGIN_CHECKOUT).astype(np.int32)),
         orders=pa.array(orders.astype(np.int32)),
-        revenue=arrow.money(revenue),
-        currency=_constant("USD", size),
+        revenue=arrow.money(revenue, site.products.locale.money_divisor),
+        currency=_constant(site.products.locale.currency, size),
         ugc_interactions=pa.array(np.zeros(size, np.int32)),
     )
     return pa.table(columns)
@@ -183,6 +185,7 @@ def orders_table(site: Site) -> pa.Table:
     coupon_offsets = np.concatenate([[0], np.cumsum(orders.coupon >= 0)]).astype(np.int32)
     coupons = arrow.take_strings(list(COUPONS), orders.coupon[orders.coupon >= 0])
     placed = orders.placed_ms
+    unit = site.products.locale.money_divisor
     return pa.table(
         {
             "workspace_id": _constant(site.workspace_id, len(orders)),
@@ -195,13 +198,13 @@ def orders_table(site: Site) -> pa.Table:
             "updated_at": arrow.timestamps(
                 placed + np.where(refunded, orders.refund_delay_s, 0) * 1000
             ),
-            "currency": _constant("USD", len(orders)),
-            "gross": arrow.money(orders.gross),
-            "discounts": arrow.money(orders.discount),
-            "shipping": arrow.money(orders.shipping),
-            "tax": arrow.money(orders.tax),
-            "refunds": arrow.money(orders.refunds),
-            "net": arrow.money(orders.net),
+            "currency": _constant(site.products.locale.currency, len(orders)),
+            "gross": arrow.money(orders.gross, unit),
+            "discounts": arrow.money(orders.discount, unit),
+            "shipping": arrow.money(orders.shipping, unit),
+            "tax": arrow.money(orders.tax, unit),
+            "refunds": arrow.money(orders.refunds, unit),
+            "net": arrow.money(orders.net, unit),
             "coupon_codes": pa.ListArray.from_arrays(pa.array(coupon_offsets), coupons),
             "status": arrow.take_strings(["paid", "partially_refunded", "refunded"], status),
             "landing_site": arrow.take_strings(site.pages.paths, site.entry_page[session]),
@@ -225,8 +228,8 @@ def order_items_table(site: Site) -> pa.Table:
             "product_id": arrow.take_strings(products.product_ids, orders.line_product),
             "title": arrow.take_strings(products.titles, orders.line_product),
             "quantity": pa.array(orders.line_quantity.astype(np.int32)),
-            "unit_price": arrow.money(orders.line_unit),
-            "discount": arrow.money(orders.line_discount),
-            "currency": _constant("USD", line_order.size),
+            "unit_price": arrow.money(orders.line_unit, products.locale.money_divisor),
+            "discount": arrow.money(orders.line_discount, products.locale.money_divisor),
+            "currency": _constant(products.locale.currency, line_order.size),
         }
     )

@@ -88,9 +88,9 @@ def conversion_lift(history: int = HISTORY_DAYS) -> FloatArray:
     return lift
 
 
-def utc_offset_seconds(history: int = 0) -> IntArray:
+def utc_offset_seconds(history: int = 0, time_zone: str = DEMO_TIME_ZONE) -> IntArray:
     """UTC offset of the workspace time zone at local noon of each day (DST aware)."""
-    tz = ZoneInfo(DEMO_TIME_ZONE)
+    tz = ZoneInfo(time_zone)
     offsets = []
     for day in day_dates(history):
         local_noon = datetime(day.year, day.month, day.day, 12, tzinfo=tz)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from mercato.demo.accounts import DEMO_TIME_ZONE
 from mercato.demo.channels import (
     DIRECT,
     EMAIL,
@@ -68,11 +69,13 @@ def _sessions_per_visitor(rng: np.random.Generator, visitors: int) -> IntArray:
     return rng.geometric(np.where(loyal, 0.18, 0.58)).astype(np.int64)
 
 
-def _first_visit(rng: np.random.Generator, visitors: int, traffic: FloatArray) -> IntArray:
+def _first_visit(
+    rng: np.random.Generator, visitors: int, traffic: FloatArray, time_zone: str
+) -> IntArray:
     """First visit times over the history days and the window (`traffic` covers both)."""
     days = rng.choice(traffic.size, size=visitors, p=traffic / traffic.sum())
     local = sample_local_seconds_of_day(rng, visitors)
-    offset = utc_offset_seconds(HISTORY_DAYS)[days]
+    offset = utc_offset_seconds(HISTORY_DAYS, time_zone)[days]
     return START_EPOCH + (days - HISTORY_DAYS) * SECONDS_PER_DAY + local - offset
 
 
@@ -108,11 +111,13 @@ def _devices(rng: np.random.Generator, social: npt.NDArray[np.bool_]) -> IntArra
     return np.minimum(np.where(social, social_device, other_device), 2).astype(np.int64)
 
 
-def _visits(rng: np.random.Generator, candidates: int) -> tuple[IntArray, IntArray, IntArray]:
+def _visits(
+    rng: np.random.Generator, candidates: int, time_zone: str
+) -> tuple[IntArray, IntArray, IntArray]:
     """(visitor, session number, start) of every visit of `candidates` simulated visitors."""
     traffic = traffic_weights(HISTORY_DAYS)
     counts = _sessions_per_visitor(rng, candidates)
-    first_start = _first_visit(rng, candidates, traffic)
+    first_start = _first_visit(rng, candidates, traffic, time_zone)
     visitor = np.repeat(np.arange(candidates, dtype=np.int64), counts)
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
     number = np.arange(visitor.size, dtype=np.int64) - offsets + 1
@@ -127,14 +132,16 @@ def _visits(rng: np.random.Generator, candidates: int) -> tuple[IntArray, IntArr
     return visitor[kept], number[kept], start[kept]
 
 
-def plan_sessions(rng: np.random.Generator, visitors: int) -> Sessions:
+def plan_sessions(
+    rng: np.random.Generator, visitors: int, time_zone: str = DEMO_TIME_ZONE
+) -> Sessions:
     """Sessions of `visitors` visitors who visit inside the window, with their earlier visits.
 
     Sessions before the window (day < 0) are the journeys' history: they shape purchase
     propensity and session numbers but are not written to the warehouse.
     """
     candidates = int(visitors * 1.5) + 100
-    visitor, number, start = _visits(rng, candidates)
+    visitor, number, start = _visits(rng, candidates, time_zone)
     seen = np.zeros(candidates, bool)
     seen[visitor[start >= START_EPOCH]] = True
     chosen = np.flatnonzero(seen)[:visitors]

@@ -67,6 +67,9 @@ class GroundTruth:
     engagement: dict[str, EngagementTruth]
     attribution: AttributionTruth
     rows: dict[str, int] = field(default_factory=dict)
+    currency: str = "USD"
+    time_zone: str = "America/New_York"
+    line: dict[str, Any] = field(default_factory=dict)  # LINE account totals (Japanese demo)
     # The finished A/B test and holdout: their ids and true effects (demo/experiments.py).
     experiments: dict[str, Any] = field(default_factory=dict)
 
@@ -104,6 +107,7 @@ def _sum_by(keys: npt.NDArray[np.str_], values: IntArray, months: list[str]) -> 
 
 def site_months(site: Site, engaged: npt.NDArray[np.bool_]) -> dict[str, dict[str, Any]]:
     s, o, orders = site.sessions, site.outcomes, site.orders
+    unit = site.products.locale.money_divisor
     session_month = month_keys(s.start)
     order_month = month_keys(orders.placed_ms // 1000)
     months = sorted(set(session_month.tolist()) | set(order_month.tolist()))
@@ -127,17 +131,18 @@ def site_months(site: Site, engaged: npt.NDArray[np.bool_]) -> dict[str, dict[st
         table[name] = _sum_by(order_month, cents, months)
     return {
         month: {
-            name: str(cents_to_decimal(values[i])) if name in MONEY_FIELDS else values[i]
+            name: str(cents_to_decimal(values[i], unit)) if name in MONEY_FIELDS else values[i]
             for name, values in table.items()
         }
         for i, month in enumerate(months)
     }
 
 
-def totals_of(months: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def totals_of(months: dict[str, dict[str, Any]], unit: int = 100) -> dict[str, Any]:
     totals: dict[str, Any] = {name: sum(m[name] for m in months.values()) for name in MONTH_FIELDS}
     for name in MONEY_FIELDS:
-        totals[name] = str(sum(cents_to_decimal(0) + _dec(m[name]) for m in months.values()))
+        zero = cents_to_decimal(0, unit)
+        totals[name] = str(sum((_dec(m[name]) for m in months.values()), zero))
     return totals
 
 
@@ -217,7 +222,7 @@ def build_truth(
     lift: FloatArray,
 ) -> GroundTruth:
     months = site_months(site, engaged)
-    totals = totals_of(months)
+    totals = totals_of(months, site.products.locale.money_divisor)
     return GroundTruth(
         seed=seed,
         visitors=visitors,

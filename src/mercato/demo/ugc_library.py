@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Japanese text uses full-width punctuation)
 """The demo brand's UGC library and galleries: customers' posts with locally drawn photos,
 creators, moderation outcomes, rights, product tags, two galleries and a link-in-bio page.
 
@@ -39,6 +40,49 @@ PLACES = ("on the beach", "in the city", "on the trail", "at the lake", "at brun
 
 
 @dataclass(frozen=True)
+class Words:
+    """What the brand's customers write, and what the brand calls its galleries."""
+
+    creators: tuple[str, ...]
+    moods: tuple[str, ...]
+    places: tuple[str, ...]
+    brand_tag: str
+    rights_reply: str
+    galleries: tuple[str, str, str]  # home gallery, product-page strip, link-in-bio page
+    review_share: float = 0.0  # of the drawn "mention" items, this share are shop reviews
+
+
+ENGLISH_WORDS = Words(
+    creators=tuple(CREATORS),
+    moods=MOODS,
+    places=PLACES,
+    brand_tag="northwind",
+    rights_reply="Yes, happy for Northwind to share this! #yesnorthwind",
+    galleries=("Home — community favourites", "Shop the look", "Shop our feed"),
+)
+JAPANESE_WORDS = Words(
+    creators=tuple(
+        f"{first}{last}"
+        for first in ("yui", "haru", "mio", "sora", "ren", "aoi")
+        for last in ("_style", ".daily", "_outdoor", "_wear")
+    ),
+    moods=(
+        "着ています",
+        "やっと手に入れました",
+        "愛用中です",
+        "毎日使っています",
+        "週末に着ました",
+    ),
+    places=("ビーチ", "街中", "山道", "湖のほとり", "カフェ"),
+    brand_tag="さくら堂",
+    rights_reply="はい、さくら堂さんで使っていただいて大丈夫です！ #さくら堂OK",
+    galleries=("ホーム — みんなのお気に入り", "このコーデを買う", "フィードから買う"),
+    review_share=0.25,
+)
+WORDS = {"en": ENGLISH_WORDS, "ja": JAPANESE_WORDS}
+
+
+@dataclass(frozen=True)
 class DemoLibrary:
     items: int
     published: int
@@ -61,30 +105,46 @@ def photo(rng: np.random.Generator, hue: tuple[int, int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def _caption(rng: np.random.Generator, product: Product) -> str:
-    mood = MOODS[int(rng.integers(len(MOODS)))]
-    place = PLACES[int(rng.integers(len(PLACES)))]
+def _caption(rng: np.random.Generator, product: Product, words: Words = ENGLISH_WORDS) -> str:
+    mood = words.moods[int(rng.integers(len(words.moods)))]
+    place = words.places[int(rng.integers(len(words.places)))]
     line = product.product_line.lower().replace(" ", "")
-    return f"{mood} my {product.title} {place} 😍 #northwind #{line}"
+    if words is ENGLISH_WORDS:
+        return f"{mood} my {product.title} {place} 😍 #northwind #{line}"
+    return f"{place}で{product.title}を{mood}😍 #{words.brand_tag} #{line} #夏コーデ"
+
+
+def _review(product: Product, stars: int) -> str:
+    """A shop review in Japanese (the Japanese demo's reviews)."""
+    verdict = {5: "大満足です", 4: "とても良いです", 3: "普通です"}.get(stars, "少し残念でした")
+    return f"{product.title}を購入しました。サイズもちょうど良く、{verdict}。"
 
 
 def _add_items(
     session: Session, context: IntakeContext, rng: np.random.Generator, products: list[Product],
-    count: int,
+    count: int, words: Words = ENGLISH_WORDS,
 ) -> list[tuple[str, Product]]:  # fmt: skip
     added = []
     for index in range(count):
         product = products[int(rng.integers(len(products)))]
         platform = "instagram" if rng.random() < 0.7 else "tiktok"
         hue = tuple(int(v) for v in rng.integers(60, 255, size=3))
+        draw = rng.random()  # the same draws in every locale: only the words change
+        source = "mention" if draw < 0.6 else "hashtag"
+        caption = _caption(rng, product, words)
+        rating = None
+        if draw < 0.6 * words.review_share:
+            source, rating = "review", 5 - index % 3
+            caption = _review(product, rating)
         item = add_item(
             session,
             context,
             NewItem(
-                source="mention" if rng.random() < 0.6 else "hashtag",
+                source=source,
+                rating=rating,
                 platform=platform,
                 external_id=f"demo-ugc-{index}",
-                caption=_caption(rng, product),
+                caption=caption,
                 permalink=f"https://www.{platform}.com/p/demo{index}",
                 posted_at=WINDOW_START + timedelta(days=float(rng.uniform(0, WINDOW_DAYS))),
                 metrics={
@@ -92,7 +152,7 @@ def _add_items(
                     "comments": int(rng.poisson(14)),
                     "shares": int(rng.poisson(6)),
                 },
-                creator_handle=CREATORS[int(rng.integers(len(CREATORS)))],
+                creator_handle=words.creators[int(rng.integers(len(words.creators)))],
                 media_files=[photo(rng, (hue[0], hue[1], hue[2]))],
             ),
         )
@@ -103,7 +163,7 @@ def _add_items(
 
 def _curate(
     session: Session, workspace_id: str, rng: np.random.Generator,
-    added: list[tuple[str, Product]],
+    added: list[tuple[str, Product]], words: Words = ENGLISH_WORDS,
 ) -> int:  # fmt: skip
     """Moderation outcomes, rights and product tags; returns how many items are publishable."""
     published = 0
@@ -122,7 +182,7 @@ def _curate(
                 session,
                 item,
                 channel="comment_reply",
-                evidence="Yes, happy for Northwind to share this! #yesnorthwind",
+                evidence=words.rights_reply,
                 at=(item.posted_at or WINDOW_START) + timedelta(days=2),
             )
             published += 1
@@ -130,12 +190,13 @@ def _curate(
     return published
 
 
-def _galleries(session: Session, workspace_id: str) -> int:
-    create_gallery(session, workspace_id, GalleryDraft(name="Home — community favourites"))
+def _galleries(session: Session, workspace_id: str, words: Words = ENGLISH_WORDS) -> int:
+    home, strip, page = words.galleries
+    create_gallery(session, workspace_id, GalleryDraft(name=home))
     create_gallery(
         session,
         workspace_id,
-        GalleryDraft(name="Shop the look", layout="strip", placement="product", max_items=8),
+        GalleryDraft(name=strip, layout="strip", placement="product", max_items=8),
     )
     instagram = session.scalars(
         select(SocialAccount).where(
@@ -143,7 +204,7 @@ def _galleries(session: Session, workspace_id: str) -> int:
         )
     ).first()
     if instagram is not None:
-        create_shop_page(session, workspace_id, instagram.id, instagram.handle, "Shop our feed")
+        create_shop_page(session, workspace_id, instagram.id, instagram.handle, page)
     return 2
 
 
@@ -154,6 +215,7 @@ def seed_library(
     *,
     count: int,
     embedder: Embedder | None,
+    words: Words = ENGLISH_WORDS,
 ) -> DemoLibrary:
     products = list(
         session.scalars(
@@ -162,8 +224,8 @@ def seed_library(
             .order_by(Product.sku)
         )
     )
-    added = _add_items(session, context, rng, products, count)
-    published = _curate(session, context.workspace_id, rng, added)
+    added = _add_items(session, context, rng, products, count, words)
+    published = _curate(session, context.workspace_id, rng, added, words)
     intake.enrich(session, context.workspace_id, [item_id for item_id, _ in added], embedder)
-    galleries = _galleries(session, context.workspace_id)
+    galleries = _galleries(session, context.workspace_id, words)
     return DemoLibrary(items=len(added), published=published, galleries=galleries)

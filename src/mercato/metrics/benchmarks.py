@@ -80,6 +80,16 @@ DEFAULT_BENCHMARKS: tuple[Benchmark, ...] = (
 )
 
 
+# Platforms with no published engagement benchmark with a stated method: none is shipped, so
+# reports compare them with a workspace override or the brand's own history only.
+NOT_PUBLISHED: dict[str, str] = {
+    "line": (
+        "No published benchmark: LINE does not publish Official Account engagement or "
+        "click-through figures, and no third-party study states its method"
+    ),
+}
+
+
 class BenchmarkRow(Protocol):
     """A workspace override as the catalog stores it (structural, so metrics needs no ORM)."""
 

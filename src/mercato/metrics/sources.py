@@ -65,6 +65,9 @@ ENGAGEMENT_NUMERATOR: dict[str, tuple[Part, ...]] = {
         Part(("quotes",), optional=True),
     ),
     "pinterest": _parts("likes", "comments", "saves", "link_clicks"),
+    # A LINE Official Account message is read and tapped, never liked or shared: its
+    # engagement is the link clicks of the aggregation unit (connectors/platforms/line.py).
+    "line": _parts("link_clicks"),
 }
 
 # Engagement mix: link clicks and saves weigh more than likes (a Mercato convention, U).

@@ -24,6 +24,7 @@ from mercato.catalog.models import (
     UgcStatus,
 )
 from mercato.catalog.owned import get_owned
+from mercato.core import textsearch
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.core.urls import checked_link
@@ -37,7 +38,6 @@ from mercato.ugc.media import (
 )
 from mercato.ugc.moderation import moderate
 
-HASHTAG = re.compile(r"#(\w{1,100})", re.UNICODE)
 MENTION = re.compile(r"@([\w.]{1,60})", re.UNICODE)
 SOURCES = ("mention", "tag", "hashtag", "upload", "review", "url")
 STATUSES = tuple(status.value for status in UgcStatus)
@@ -45,10 +45,8 @@ ENGAGEMENT_METRICS = {"likes": 1.0, "comments": 2.0, "shares": 3.0, "saves": 3.0
 
 
 def hashtags_of(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for tag in HASHTAG.findall(text):
-        seen.setdefault(tag.lower(), None)
-    return list(seen)
+    """Hashtags in any script, NFKC-normalised and case-folded (a full-width `#` too)."""
+    return textsearch.hashtags(text)
 
 
 def engagement_of(metrics: dict[str, Any]) -> float:
@@ -239,7 +237,7 @@ def search_text_of(item: UgcItem, creator: Creator | None, products: Sequence[Pr
     if creator is not None:
         parts.append(creator.handle)
     parts += [f"{p.title} {p.sku} {p.product_line} {p.product_type}" for p in products]
-    return "\n".join(part for part in parts if part)
+    return textsearch.index_form("\n".join(part for part in parts if part))
 
 
 def refresh_search_text(session: Session, item: UgcItem) -> None:

@@ -1,9 +1,8 @@
-"""Library search: filters, full-text (SQLite FTS5 / PostgreSQL tsvector), semantic search
-over stored embeddings (numpy cosine), and sorting."""
+"""Library search: filters, full-text (SQLite FTS5 word + trigram indexes / PostgreSQL tsvector
++ pg_trgm, ADR 2300), semantic search over stored embeddings (numpy cosine), and sorting."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from mercato.catalog.models import (
     TagStatus,
     UgcItem,
 )
+from mercato.core import textsearch
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc import rights
@@ -48,6 +48,7 @@ SORTS = ("recent", "engagement", "performance", "curation", "relevance")
 PUBLISHABLE = "publishable"
 RIGHTS = (*(status.value for status in RightsStatus), PUBLISHABLE)
 FTS = table("ugc_items_fts", column("item_id"), column("rank"))
+TRIGRAMS = table("ugc_items_fts_trigram", column("item_id"), column("body"), column("rank"))
 ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
@@ -82,9 +83,10 @@ class SearchResult:
     scores: dict[str, float] = field(default_factory=dict)
 
 
-def fts5_query(text: str) -> str:
-    """User words as quoted FTS5 terms (all must match); operators in the input are inert."""
-    return " ".join(f'"{word}"' for word in re.findall(r"\w+", text, re.UNICODE))
+def fts5_query(words: tuple[str, ...]) -> str:
+    """Words as quoted FTS5 terms (all must match); operators in the input are inert (a word
+    holds only letters, marks, digits and `_`, so it never holds a quote)."""
+    return " ".join(f'"{word}"' for word in words)
 
 
 def _product_filter(query: UgcQuery) -> ColumnElement[bool] | None:
@@ -153,22 +155,71 @@ def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
     return where
 
 
+def _sqlite_matches(terms: textsearch.Terms) -> Any:
+    """Items whose words (word index) and unspaced substrings (trigram index) all match,
+    with one relevance: the sum of the two bm25 ranks (lower is better)."""
+    parts = []
+    if terms.spaced:
+        parts.append(
+            select(FTS.c.item_id, FTS.c.rank.label("rank")).where(
+                literal_column("ugc_items_fts").op("MATCH")(fts5_query(terms.spaced))
+            )
+        )
+    if terms.unspaced:
+        long = [t for t in terms.unspaced if len(t) >= textsearch.TRIGRAM]
+        # Trigrams cannot find one or two characters: LIKE scans the trigram table's text.
+        short = [
+            TRIGRAMS.c.body.like(textsearch.like_pattern(t), escape="\\")
+            for t in terms.unspaced
+            if len(t) < textsearch.TRIGRAM
+        ]
+        where = list(short)
+        rank: Any = literal_column("0.0")
+        if long:
+            match = literal_column("ugc_items_fts_trigram").op("MATCH")(fts5_query(tuple(long)))
+            where.append(match)
+            rank = TRIGRAMS.c.rank
+        parts.append(select(TRIGRAMS.c.item_id, rank.label("rank")).where(*where))
+    first = parts[0].subquery("fts")
+    if len(parts) == 1:
+        return first
+    second = parts[1].subquery("trigrams")
+    return (
+        select(first.c.item_id, (first.c.rank + second.c.rank).label("rank"))
+        .join(second, second.c.item_id == first.c.item_id)
+        .subquery("matches")
+    )
+
+
+def _postgres_match(terms: textsearch.Terms) -> tuple[list[Any], Any]:
+    """tsvector for spaced words, LIKE (pg_trgm's GIN index) for unspaced ones; relevance is
+    ts_rank plus how densely the unspaced words occur."""
+    conditions: list[Any] = []
+    relevance: Any = literal_column("0.0")
+    if terms.spaced:
+        vector = func.to_tsvector(ENGLISH, UgcItem.search_text)
+        tsquery = func.plainto_tsquery(ENGLISH, " ".join(terms.spaced))
+        conditions.append(vector.op("@@")(tsquery))
+        relevance = relevance + func.ts_rank(vector, tsquery)
+    length = func.length(UgcItem.search_text) + 1
+    for term in terms.unspaced:
+        conditions.append(UgcItem.search_text.like(textsearch.like_pattern(term), escape="\\"))
+        rest = func.length(func.replace(UgcItem.search_text, term, ""))
+        relevance = relevance + (func.length(UgcItem.search_text) - rest) / (length * 1.0)
+    return conditions, relevance
+
+
 def _full_text(statement: Any, session: Session, text: str) -> tuple[Any, Any]:
     """Restrict to full-text matches; returns the statement and its relevance order."""
+    terms = textsearch.query_terms(text)
+    if terms.empty:
+        return statement, None
     if session.get_bind().dialect.name == "sqlite":
-        terms = fts5_query(text)
-        if not terms:
-            return statement, None
-        matches = (
-            select(FTS.c.item_id, FTS.c.rank)
-            .where(literal_column("ugc_items_fts").op("MATCH")(terms))
-            .subquery("fts")
-        )
+        matches = _sqlite_matches(terms)
         joined = statement.join(matches, matches.c.item_id == UgcItem.id)
         return joined, matches.c.rank.asc()
-    vector = func.to_tsvector(ENGLISH, UgcItem.search_text)
-    tsquery = func.websearch_to_tsquery(ENGLISH, text)
-    return statement.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
+    conditions, relevance = _postgres_match(terms)
+    return statement.where(*conditions), relevance.desc()
 
 
 def _order(query: UgcQuery, relevance: Any) -> list[Any]:

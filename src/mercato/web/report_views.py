@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from mercato.attribution.service import AttributionReport
 from mercato.catalog.models import Workspace
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.i18n.locales import mark as N_
 from mercato.metrics.journeys import BUCKETS, page_outliers, sessions_before_purchase
 from mercato.metrics.overview import HEADLINE_KPIS, overview
 from mercato.metrics.present import format_delta, format_value
@@ -422,19 +423,19 @@ def goals_table(services: Services, principal: Principal) -> tuple[ViewTable, li
         )
     on_track = sum(1 for g in found if g.on_track)
     tiles = [
-        Tile("goals-on-track", "Goals on track", f"{on_track} of {len(found)}", float(on_track))
+        Tile("goals-on-track", N_("Goals on track"), f"{on_track} of {len(found)}", float(on_track))
     ]
-    columns = [
-        "Team",
-        "Owner",
-        "KPI",
-        "Period",
-        "Target",
-        "Actual",
-        "Progress",
-        "Forecast",
-        "80% interval",
-        "Verdict",
+    columns = [  # marked for the catalogs: the Goals page shows them translated
+        N_("Team"),
+        N_("Owner"),
+        N_("KPI"),
+        N_("Period"),
+        N_("Target"),
+        N_("Actual"),
+        N_("Progress"),
+        N_("Forecast"),
+        N_("80% interval"),
+        N_("Verdict"),
     ]
     return ViewTable("goals", "Goals", columns, rows), tiles
 

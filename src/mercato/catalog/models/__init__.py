@@ -40,6 +40,7 @@ from mercato.catalog.models.galleries import (
     ShopPage,
 )
 from mercato.catalog.models.guard import LoginSession, WebhookDelivery
+from mercato.catalog.models.i18n import UserLanguage, WorkspaceLanguage
 from mercato.catalog.models.kpis import KpiBenchmark, KpiGoal, RevenueForecast
 from mercato.catalog.models.quality import FlaggedProduct, QualityEntry
 from mercato.catalog.models.segments import Segment
@@ -113,6 +114,8 @@ __all__ = [
     "UgcSettings",
     "UgcStatus",
     "User",
+    "UserLanguage",
     "WebhookDelivery",
     "Workspace",
+    "WorkspaceLanguage",
 ]

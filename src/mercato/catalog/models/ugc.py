@@ -2,7 +2,8 @@
 per-workspace UGC settings and creator rewards.
 
 `ugc_items.search_text` feeds the full-text index: an FTS5 table kept by triggers on SQLite,
-a GIN index over `to_tsvector('english', search_text)` on PostgreSQL (migration 0300).
+a GIN index over `to_tsvector('english', search_text)` on PostgreSQL (migration 0300), and beside
+it a trigram index for unspaced scripts (FTS5 `trigram` / `pg_trgm`, migration 2300).
 """
 
 from __future__ import annotations

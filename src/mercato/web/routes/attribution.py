@@ -4,6 +4,7 @@ and the `/attribution` comparison page."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, Services
 from mercato.web.exports import ExportFormat, export_response
 from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 
 router = APIRouter(tags=["attribution"])
 page_router = APIRouter(include_in_schema=False)
@@ -298,8 +299,8 @@ def _local_day(text: str, field: str) -> date | None:
         raise ValidationFailed(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
 
 
-def comparison_figure(report: AttributionReport) -> dict[str, Any]:
-    labels = [row.label for row in report.comparison]
+def comparison_figure(report: AttributionReport, _: Callable[[str], str] = str) -> dict[str, Any]:
+    labels = [_(row.label) for row in report.comparison]
     return {
         "data": [
             {
@@ -312,7 +313,7 @@ def comparison_figure(report: AttributionReport) -> dict[str, Any]:
         ],
         "layout": {
             "barmode": "group",
-            "title": {"text": "Attributed conversions by model"},
+            "title": {"text": _("Attributed conversions by model")},
             "margin": {"t": 40, "r": 10, "b": 80, "l": 50},
             "legend": {"orientation": "h"},
         },
@@ -355,7 +356,7 @@ def attribution_page(
         principal,
         report=report,
         form=form,
-        figure_json=json.dumps(comparison_figure(report)),
+        figure_json=json.dumps(comparison_figure(report, translator(request, principal))),
         segments=_segment_choices(services, principal.workspace_id),
         segment=segment_id(services, principal.workspace_id, segment or None),
     )

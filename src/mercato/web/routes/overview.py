@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mercato.core.timeutil import check_day_range
+from mercato.i18n import formatting
 from mercato.metrics.overview import (
     CONVERSION,
     HEADLINE_KPIS,
@@ -28,7 +30,7 @@ from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.exports import ExportFormat
 from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.web.templating import render, request_language, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,24 +44,28 @@ def default_range(services: Services, principal: Principal) -> tuple[date, date]
     return last - timedelta(days=DEFAULT_DAYS - 1), last
 
 
-def cells(figures: Figures) -> dict[str, str]:
-    """Display strings, formatted as the funnel page and the API format the same KPIs."""
+def cells(figures: Figures, currency: str = "USD", language: str = "en") -> dict[str, str]:
+    """Display strings, formatted as the funnel page and the API format the same KPIs; money
+    in the currency's own decimals, written the language's way (JPY has none)."""
     return {
         SESSIONS: format_value(KPI_BY_ID[SESSIONS], figures.sessions),
         TRANSACTIONS: format_value(KPI_BY_ID[TRANSACTIONS], figures.transactions),
         CONVERSION: format_value(KPI_BY_ID[CONVERSION], figures.conversion_rate),
-        REVENUE: format_value(KPI_BY_ID[REVENUE], figures.revenue),
+        REVENUE: formatting.amount(figures.revenue, currency, language),
     }
 
 
-def headline(figures: Figures, start: date, end: date, currency: str) -> list[dict[str, Any]]:
+def headline(
+    figures: Figures, start: date, end: date, currency: str, language: str = "en"
+) -> list[dict[str, Any]]:
     """One tile per number, each linking to its KPI (formula, benchmark) on the funnel page."""
-    shown = cells(figures)
+    shown = cells(figures, currency, language)
     funnel = "/funnel?" + urlencode({"start": start.isoformat(), "end": end.isoformat()})
     return [
         {
             "id": f"kpi-{kpi_id}",
-            "label": KPI_BY_ID[kpi_id].name + (f" ({currency})" if kpi_id == REVENUE else ""),
+            "label": KPI_BY_ID[kpi_id].name,
+            "currency": currency if kpi_id == REVENUE else None,
             "value": shown[kpi_id],
             "href": f"{funnel}#kpi-{kpi_id}",
             "title": KPI_BY_ID[kpi_id].formula_text,
@@ -68,7 +74,7 @@ def headline(figures: Figures, start: date, end: date, currency: str) -> list[di
     ]
 
 
-def sessions_figure(daily: list[DailySessions]) -> dict[str, Any]:
+def sessions_figure(daily: list[DailySessions], _: Callable[[str], str] = str) -> dict[str, Any]:
     """Stacked daily sessions per channel (days without a channel's sessions read 0)."""
     channels = sorted({row.channel for row in daily})
     days = sorted({row.day for row in daily})
@@ -79,14 +85,14 @@ def sessions_figure(daily: list[DailySessions]) -> dict[str, Any]:
                 "type": "scatter",
                 "mode": "lines",
                 "stackgroup": "one",
-                "name": channel,
+                "name": _(channel),
                 "x": [day.isoformat() for day in days],
                 "y": [counts.get((day, channel), 0) for day in days],
             }
             for channel in channels
         ],
         "layout": {
-            "title": {"text": "Sessions by channel"},
+            "title": {"text": _("Sessions by channel")},
             "margin": {"t": 40, "r": 10, "b": 40, "l": 50},
             "legend": {"orientation": "h"},
         },
@@ -113,13 +119,16 @@ def overview_page(
         return page_export(services, principal, ViewName.OVERVIEW, view, format, table)
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     report = overview(scoped, start, end, principal.workspace.time_zone)
+    currency, language = principal.workspace.currency, request_language(request, principal)
     return render(
         request,
         "overview.html",
         principal,
-        tiles=headline(report.total, start, end, principal.workspace.currency),
-        channels=[(row.channel, cells(row.figures)) for row in report.by_channel],
+        tiles=headline(report.total, start, end, currency, language),
+        channels=[
+            (row.channel, cells(row.figures, currency, language)) for row in report.by_channel
+        ],
         start=start,
         end=end,
-        figure_json=json.dumps(sessions_figure(report.daily)),
+        figure_json=json.dumps(sessions_figure(report.daily, translator(request, principal))),
     )

@@ -19,7 +19,7 @@ from mercato.web.exports import ExportFormat
 from mercato.web.routes.overview import default_range
 from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 
 router = APIRouter()
 DEFAULT_DAYS = 30
@@ -93,23 +93,25 @@ def traffic_page(
         return page_export(services, principal, ViewName.TRAFFIC, view, format, table)
     with services.catalog.session() as session:
         choices = [(s.id, s.name) for s in list_segments(session, principal.workspace_id)]
+    _ = translator(request, principal)
+    channels = [_(r.label) for r in report.by_channel]
     figure = {
         "data": [
             {
                 "type": "bar",
-                "name": "Sessions",
-                "x": [r.label for r in report.by_channel],
+                "name": _("Sessions"),
+                "x": channels,
                 "y": [r.sessions for r in report.by_channel],
             },
             {
                 "type": "bar",
-                "name": "Engaged sessions",
-                "x": [r.label for r in report.by_channel],
+                "name": _("Engaged sessions"),
+                "x": channels,
                 "y": [r.engaged_sessions for r in report.by_channel],
             },
         ],
         "layout": {
-            "title": {"text": "Sessions by channel"},
+            "title": {"text": _("Sessions by channel")},
             "barmode": "group",
             "margin": {"t": 40, "r": 10, "b": 80, "l": 50},
             "legend": {"orientation": "h"},

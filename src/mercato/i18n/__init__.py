@@ -1,0 +1,1 @@
+"""Languages and locales: gettext catalogs, language choice, locale-aware formatting."""
