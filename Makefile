@@ -68,8 +68,11 @@ typecheck: install-test
 architecture: install-test
 	$(BIN)/lint-imports
 
+# The Spark standalone cluster test needs a process where no local SparkSession has started
+# (the rest of the suite shares one): it runs in a pytest run of its own.
 pytest: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not cluster"
+	$(BIN)/python -m pytest -m cluster
 
 test: lint typecheck architecture pytest
 
@@ -78,7 +81,7 @@ test: lint typecheck architecture pytest
 FUTURE ?= +400d
 test-future: install-test
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 faketime -f '$(FUTURE)' \
-		$(BIN)/python -m pytest -p tests.support.faketime $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -p tests.support.faketime -m "not cluster" $(PYTEST_ARGS)
 
 system-bench:
 	PYTHON=$(PYTHON) bash scripts/install-system-deps.sh bench

@@ -19,7 +19,7 @@ from mercato.core.errors import MercatoError
 from mercato.warehouse.lake import open_spark
 from tests.cli.test_report_engines import CUT, REPORT, mercato, seeded  # noqa: F401
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.cluster]
 
 
 def _free_port() -> int:
@@ -96,7 +96,7 @@ def test_kpi_report_on_the_cluster_over_the_live_lake_equals_duckdb(
 ) -> None:
     from pyspark import SparkContext
 
-    assert SparkContext._active_spark_context is None, "run the cluster test on its own"
+    assert SparkContext._active_spark_context is None, "run it on its own: pytest -m cluster"
     lake = tmp_path / "lake"
     monkeypatch.setenv("MERCATO_DATA_DIR", str(seeded))
     monkeypatch.setenv("MERCATO_SECRET_KEY", "k" * 40)
