@@ -27,6 +27,8 @@ AGGREGATES = {
     "social_post_metrics": "count(*), sum(value), count(value), max(captured_at)",
     "social_account_daily": "count(*), sum(value), count(value)",
     "ad_spend": "count(*), sum(spend), sum(clicks), sum(impressions), sum(conversions)",
+    # The demo freezes no static segment yet, so this stays empty; seeding must not change it.
+    "segment_members": "count(*), count(DISTINCT visitor_id)",
 }
 
 
