@@ -161,8 +161,11 @@ table to `DIR/<table>.parquet` (atomically: a new folder replaces the old one wh
 
 registers those files as Spark views and runs the same compiled KPI expressions there, with
 the tenant filter added as on DuckDB. The Parquet files can be copied to wherever the Spark
-cluster reads from. A test checks that the JSON report (by platform, compared with the previous
-period) from Spark over the export is identical to DuckDB's. The Spark warehouse is read-only:
+cluster reads from. `--lake` may also name the live lake the loader keeps current (`lake_dir`;
+Hive-partitioned by workspace and day, ADR 0504), so no export and no stopped server are
+needed; a test runs this on a standalone Spark cluster (docs/scale.md). A test checks that the
+JSON report (by platform, compared with the previous period) from Spark over the export is
+identical to DuckDB's. The Spark warehouse is read-only:
 loads, purges, transactions and schema changes refuse with a message, and a lake exported with
 `--workspace` refuses reports on any other workspace (they would show zeros).
 
