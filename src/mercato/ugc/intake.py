@@ -25,7 +25,20 @@ from mercato.ugc.items import IntakeContext, NewItem, add_item
 from mercato.ugc.tagging import product_text, store_suggestions, suggest, workspace_products
 
 CANDIDATE_SOURCES = {"mention": "mention", "tag": "tag", "hashtag": "hashtag"}
-CONTENT_TYPES = {"image": "photo", "photo": "photo", "video": "video", "carousel": "carousel"}
+# Platform media types (any case: Instagram sends "VIDEO", "REELS", "CAROUSEL_ALBUM").
+CONTENT_TYPES = {
+    "image": "photo",
+    "photo": "photo",
+    "video": "video",
+    "reels": "video",
+    "reel": "video",
+    "clip": "video",
+    "short": "video",
+    "carousel": "carousel",
+    "carousel_album": "carousel",
+    "album": "carousel",
+    "text": "text",
+}
 PLATFORM_HOSTS = {
     "instagram.com": "instagram",
     "tiktok.com": "tiktok",
@@ -80,7 +93,7 @@ def intake_candidates(
             platform=candidate.platform,
             external_id=candidate.external_id,
             caption=candidate.caption,
-            content_type=CONTENT_TYPES.get(candidate.media_type, "photo"),
+            content_type=CONTENT_TYPES.get(candidate.media_type.strip().lower(), "photo"),
             # A platform's odd permalink must not stop the intake: it is dropped, not shown.
             permalink=safe_link(candidate.permalink),
             posted_at=candidate.posted_at,

@@ -96,7 +96,7 @@ def _product_filter(query: UgcQuery) -> ColumnElement[bool] | None:
     for name in ("product_type", "product_line", "category"):
         value = getattr(query, name)
         if value:
-            conditions.append(getattr(Product, name) == value)
+            conditions.append(func.lower(getattr(Product, name)) == value.strip().lower())
     if not conditions:
         return None
     sub = (
@@ -116,14 +116,15 @@ def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
     for name in ("content_type", "platform", "source", "status"):
         value = getattr(query, name)
         if value:
-            where.append(getattr(UgcItem, name) == value)
+            # Filters match whatever case the user types ("harbor" finds "Harbor").
+            where.append(func.lower(getattr(UgcItem, name)) == value.strip().lower())
     if query.creator:
-        handle = query.creator.lstrip("@")
+        handle = query.creator.strip().lstrip("@").lower()
         where.append(
             UgcItem.creator_id.in_(
                 select(Creator.id).where(
                     Creator.workspace_id == workspace_id,
-                    (Creator.handle == handle) | (Creator.id == query.creator),
+                    (func.lower(Creator.handle) == handle) | (Creator.id == query.creator),
                 )
             )
         )

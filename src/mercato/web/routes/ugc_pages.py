@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
 
 from mercato.catalog.models import UgcItem
 from mercato.core.errors import NotFoundError
@@ -68,7 +70,29 @@ def query_from(request: Request) -> UgcQuery:
     query.tagged = True if tagged == "yes" else False if tagged == "no" else None
     if query.rights not in RIGHTS:
         query.rights = None
+    query.offset = (page_number(params.get("page")) - 1) * query.limit
     return query
+
+
+def page_number(raw: str | None) -> int:
+    """The 1-based page from the query string; anything else is page 1."""
+    try:
+        return max(1, min(int(raw or 1), 1_000_000))
+    except ValueError:
+        return 1
+
+
+def page_links(request: Request, page: int, pages: int) -> dict[str, str | None]:
+    """Previous/next page addresses that keep the other filters."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+
+    def link(number: int) -> str:
+        return "/ugc?" + urlencode([*kept, ("page", str(number))])
+
+    return {
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+    }
 
 
 @router.get("/ugc", operation_id="ugc_library_page")
@@ -78,6 +102,13 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
     with services.catalog.session() as session:
         result = search(session, principal.workspace_id, query, embedder)
         ids = [item.id for item in result.items]
+        page = query.offset // query.limit + 1
+        pages = max(1, -(-result.total // query.limit))
+        library_size = session.scalar(
+            select(func.count())
+            .select_from(UgcItem)
+            .where(UgcItem.workspace_id == principal.workspace_id)
+        )
         return render(
             request,
             "ugc_library.html",
@@ -85,6 +116,12 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             result=result,
             query=query,
             params=request.query_params,
+            page=page,
+            pages=pages,
+            first=query.offset + 1 if result.items else 0,
+            last=query.offset + len(result.items),
+            links=page_links(request, page, pages),
+            library_size=int(library_size or 0),
             media=first_media(session, ids),
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
             products=workspace_products(session, principal.workspace_id),
