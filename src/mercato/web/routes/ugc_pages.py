@@ -104,7 +104,8 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
         ids = [item.id for item in result.items]
         page = query.offset // query.limit + 1
         pages = max(1, -(-result.total // query.limit))
-        library_size = session.scalar(
+        # Only an empty result needs to know whether the library itself is empty.
+        library_size = result.total or session.scalar(
             select(func.count())
             .select_from(UgcItem)
             .where(UgcItem.workspace_id == principal.workspace_id)
