@@ -71,6 +71,7 @@ def query_from(request: Request) -> UgcQuery:
     if query.rights not in RIGHTS:
         query.rights = None
     query.offset = (page_number(params.get("page")) - 1) * query.limit
+    query.exact_count = params.get("count") == "exact"
     return query
 
 
@@ -104,6 +105,9 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
         ids = [item.id for item in result.items]
         page = query.offset // query.limit + 1
         pages = max(1, -(-result.total // query.limit))
+        if result.total_capped:
+            pages += 1  # at least one more page: "Next" stays
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "count"]
         # Only an empty result needs to know whether the library itself is empty.
         library_size = result.total or session.scalar(
             select(func.count())
@@ -122,6 +126,7 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             first=query.offset + 1 if result.items else 0,
             last=query.offset + len(result.items),
             links=page_links(request, page, pages),
+            exact_count_link="/ugc?" + urlencode([*kept, ("count", "exact")]),
             library_size=int(library_size or 0),
             media=first_media(session, ids),
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
