@@ -259,3 +259,24 @@ def test_live_membership_is_cached_per_segment_and_definition(services: Services
     clock.now += 31
     assert live.members(*args) == frozenset()  # a deleted segment has no members
     assert live.evaluations == 3
+
+
+def test_a_segment_too_large_to_hold_is_asked_visitor_by_visitor(services: Services) -> None:
+    shop = make_shop(services)
+    ws = shop.brand.workspace_id
+    visits = [("v_tt", "tiktok"), ("v_tt2", "tiktok"), ("v_ig", "instagram")]
+    load(services.warehouse, "sessions", _sessions(ws, visits))
+    tiktok = _segment(services, ws, "From TikTok", TIKTOK)
+    clock = Clock()
+    live = LiveMembership(ttl_seconds=300, clock=clock, max_members=1)
+    args = (services.catalog, services.warehouse, ws, tiktok)
+    assert live.members(*args) is None  # two members: more than it may hold
+    assert live.is_member(*args, "v_tt")
+    assert live.is_member(*args, "v_tt2")
+    assert not live.is_member(*args, "v_ig")
+    assert not live.is_member(*args, "v_unknown")
+    assert live.evaluations == 1  # the set was tried once; visitors are asked one by one
+    load(services.warehouse, "sessions", _sessions(ws, [("v_ig", "tiktok")]), mode=LoadMode.APPEND)
+    assert not live.is_member(*args, "v_ig")  # cached for the TTL
+    clock.now += 301
+    assert live.is_member(*args, "v_ig")
