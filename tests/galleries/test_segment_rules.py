@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from mercato.catalog.models import Gallery
@@ -280,3 +281,42 @@ def test_a_segment_too_large_to_hold_is_asked_visitor_by_visitor(services: Servi
     assert not live.is_member(*args, "v_ig")  # cached for the TTL
     clock.now += 301
     assert live.is_member(*args, "v_ig")
+
+
+SHOPPER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
+
+
+def test_delivery_serves_the_segment_rule_shared_per_segment_and_survives_odd_input(
+    services: Services, live_server: str
+) -> None:
+    shop = make_shop(services)
+    ws = shop.brand.workspace_id
+    [video] = _tiktok_items(services, shop, 1)
+    visits = [("v_tt", "tiktok"), ("v_tt2", "tiktok"), ("v_ig", "instagram")]
+    load(services.warehouse, "sessions", _sessions(ws, visits))
+    tiktok = _segment(services, ws, "From TikTok", TIKTOK)
+    rule = {"segment_rules": [{"segment_id": tiktok, "rule": {"platform": "tiktok"}}]}
+    with services.catalog.session() as s:
+        gallery_id = defs.create_gallery(s, ws, _draft(rule)).id
+    key = shop.brand.site_public_key
+    with httpx.Client(base_url=live_server, headers={"User-Agent": SHOPPER}) as public:
+
+        def get(vid: str) -> httpx.Response:
+            response = public.get(f"/g/{gallery_id}.json", params={"key": key, "vid": vid})
+            assert response.status_code == 200, response.text
+            return response
+
+        first, second, other = get("v_tt"), get("v_tt2"), get("v_ig")
+        odd = [get(vid) for vid in ("<script>alert(1)</script>", "x" * 5000, "")]
+        bot = public.get(f"/g/{gallery_id}.json", params={"key": key, "vid": "v_tt"},
+                         headers={"User-Agent": "Googlebot/2.1"})  # fmt: skip
+    assert [i["id"] for i in first.json()["items"]] == [video]
+    assert first.json()["segment"] == tiktok
+    assert first.headers["cache-control"] == "private, no-cache"
+    assert second.content == first.content  # one body for the segment: no visitor in it
+    assert b"v_tt" not in first.content
+    assert "segment" not in other.json()
+    assert other.headers["cache-control"] == "public, no-cache"
+    assert len(other.json()["items"]) == 5
+    for response in [*odd, bot]:
+        assert response.content == other.content  # the gallery as defined

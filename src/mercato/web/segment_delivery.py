@@ -8,6 +8,8 @@ segment id leaves this step: the response is cached per segment, never per visit
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
 
 from mercato.galleries.cache import DeliveryCache
@@ -16,6 +18,8 @@ from mercato.galleries.segment_rules import pick
 from mercato.segments.live import LiveMembership
 from mercato.web.experiment_delivery import Visitor, visit_row
 from mercato.web.services import Services
+
+log = logging.getLogger(__name__)
 
 
 def live_membership(request: Request) -> LiveMembership:
@@ -44,10 +48,15 @@ def visitor_segment(
         return None
     visitor_id = str(row["visitor_id"])
     membership = live_membership(request)
-    chosen = pick(
-        rules,
-        lambda segment_id: membership.is_member(
-            services.catalog, services.warehouse, workspace_id, segment_id, visitor_id
-        ),
-    )
+
+    def is_member(segment_id: str) -> bool:
+        try:
+            return membership.is_member(
+                services.catalog, services.warehouse, workspace_id, segment_id, visitor_id
+            )
+        except Exception as exc:  # the gallery as defined beats no gallery; the log says why
+            log.warning("segment %s not evaluated for gallery %s: %s", segment_id, gallery_id, exc)
+            return False
+
+    chosen = pick(rules, is_member)
     return chosen.segment_id if chosen is not None else None
