@@ -16,7 +16,8 @@ from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.galleries.support import make_shop
 from tests.galleries.test_segment_rules import TIKTOK, _tiktok_items
-from tests.support.brands import make_token
+from tests.support.brands import PASSWORD, make_token
+from tests.support.server import login
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -76,6 +77,21 @@ def test_api_validates_stores_and_previews_segment_rules(
         unknown = api.post("/api/v1/galleries/preview", json={"rule": rule, "segment": "x"})
         assert unknown.status_code == 422
         assert unknown.json()["error"]["location"] == "segment"
+        gallery_id = created.json()["id"]
+        with services.catalog.session() as s:
+            segments.delete_segment(s, ws, segment_id)
+        # The builder keeps a rule whose segment was deleted in view; saving then names it.
+        with httpx.Client(base_url=live_server, timeout=60) as browser:
+            login(browser, shop.brand.email(), PASSWORD)
+            builder = browser.get(f"/galleries/{gallery_id}")
+            assert builder.status_code == 200
+            assert f'<option value="{segment_id}" selected>deleted segment' in builder.text
+        kept = api.patch(f"/api/v1/galleries/{gallery_id}", json={"max_items": 4})
+        assert kept.json()["error"]["location"] == "rule.segment_rules[0].segment_id"
+        with services.catalog.session() as s:
+            segment_id = segments.create_segment(s, services.warehouse, ws, request).id
+        rule["segment_rules"] = [{"segment_id": segment_id, "rule": {"platform": "tiktok"}}]
+        assert api.patch(f"/api/v1/galleries/{gallery_id}", json={"rule": rule}).status_code == 200
         manual = api.patch(
             f"/api/v1/galleries/{created.json()['id']}", json={"selection": "manual"}
         )

@@ -80,15 +80,18 @@ FORM_KEYS = ("platform", "content_type", "product_line", "product_type", "catego
              "product_skus", "sort")  # fmt: skip
 
 
-def _segment_rows(draft: defs.GalleryDraft) -> list[dict[str, Any]]:
+def _segment_rows(draft: defs.GalleryDraft, known: set[str]) -> list[dict[str, Any]]:
     """The stored segment rules and one empty row; keys the form has no field for ride
-    along in `extra` so a save from the builder keeps them."""
+    along in `extra` so a save from the builder keeps them. A rule whose segment was deleted
+    stays visible (saving names it) rather than vanishing from the form."""
     rows = []
     for entry in draft.rule.get(segment_rules.KEY) or []:
         rule = dict(entry["rule"])
         extra = {k: v for k, v in rule.items() if k not in FORM_KEYS}
-        rows.append({"segment_id": entry["segment_id"], "rule": rule, "extra": extra})
-    return [*rows, {"segment_id": "", "rule": {}, "extra": {}}]
+        segment_id = entry["segment_id"]
+        deleted = segment_id not in known
+        rows.append({"segment_id": segment_id, "rule": rule, "extra": extra, "deleted": deleted})
+    return [*rows, {"segment_id": "", "rule": {}, "extra": {}, "deleted": False}]
 
 
 def _builder(
@@ -115,7 +118,7 @@ def _builder(
         placements=defs.PLACEMENTS,
         sorts=defs.SORTS,
         segments=segments,
-        segment_rows=_segment_rows(draft),
+        segment_rows=_segment_rows(draft, {segment_id for segment_id, _ in segments}),
     )
 
 
