@@ -38,7 +38,14 @@ _ISO = (
     r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))[ T](([01]\d|2[0-3]):[0-5]\d(:[0-5]\d"
     r"(\.\d{1,6})?)?)(Z| ?[+-]([01]\d|2[0-3]):?[0-5]\d)?$"
 )
+# Shopify's own shape, `2026-09-12 14:03:22 -0400`: one cast once the space goes.
+_SHOPIFY_TIME = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d "
+    r"[+-]([01]\d|2[0-3])[0-5]\d$"
+)
+_CENTS = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"  # exact in every currency with two or more decimals
 _DECIMAL = pa.decimal128(38, 18)
+_UTC = pa.timestamp("us", tz="UTC")
 CURRENCY_CODES = pa.array(sorted({**MINOR_UNITS, **WITHDRAWN_MINOR_UNITS}), pa.string())
 _CURRENCY_DIGITS = pa.array(
     [{**MINOR_UNITS, **WITHDRAWN_MINOR_UNITS}[c] for c in CURRENCY_CODES.to_pylist()], pa.int8()
@@ -165,14 +172,23 @@ def currencies(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
 def money(values: pa.Array, digits: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     """(exact amounts rounded half-even to each row's `digits`, null where not recognised;
     mask of recognised cells). Recognised: plain decimals like `-1234.5`."""
-    plain = pc.match_substring_regex(values, _MONEY).to_numpy(zero_copy_only=False)
-    text = pc.if_else(pa.array(plain), values, "0")
-    exact = pc.cast(text, _DECIMAL)
-    rounded = pc.cast(pc.round(exact, 2, round_mode="half_to_even"), MONEY_TYPE)
-    for places in (int(d) for d in np.unique(digits) if d != 2):
-        other = pc.cast(pc.round(exact, places, round_mode="half_to_even"), MONEY_TYPE)
-        rounded = pc.if_else(pa.array(digits == places), other, rounded)
+    plain = _matches(values, _MONEY)
+    text = values if plain.all() else pc.if_else(pa.array(plain), values, "0")
+    if (digits >= 2).all() and _matches(text, _CENTS).all():
+        rounded = pc.cast(text, MONEY_TYPE)  # nothing to round
+    else:
+        exact = pc.cast(text, _DECIMAL)
+        rounded = pc.cast(pc.round(exact, 2, round_mode="half_to_even"), MONEY_TYPE)
+        for places in (int(d) for d in np.unique(digits) if d != 2):
+            other = pc.cast(pc.round(exact, places, round_mode="half_to_even"), MONEY_TYPE)
+            rounded = pc.if_else(pa.array(digits == places), other, rounded)
+    if plain.all():
+        return rounded, plain
     return pc.if_else(pa.array(plain), rounded, pa.nulls(len(values), MONEY_TYPE)), plain
+
+
+def _matches(values: pa.Array, pattern: str) -> np.ndarray:
+    return np.asarray(pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False))
 
 
 def counts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -187,7 +203,13 @@ def timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """(naive UTC, null where not recognised; mask of recognised cells). Recognised: ISO
     date and time with an optional offset (`2026-09-12 14:03:22 -0400`, `...T...Z`, with
     microseconds); without an offset the time is UTC, as `parsing.parse_timestamp` reads it."""
-    iso = pc.match_substring_regex(values, _ISO).to_numpy(zero_copy_only=False)
+    if _matches(values, _SHOPIFY_TIME).all():
+        try:
+            parsed = pc.cast(pc.utf8_replace_slice(values, 19, 20, ""), _UTC)
+            return pc.cast(parsed, pa.timestamp("us")), np.ones(len(values), dtype=bool)
+        except pa.ArrowInvalid:
+            pass  # e.g. 2026-02-30: the general path finds it
+    iso = _matches(values, _ISO)
     text = pc.if_else(pa.array(iso), values, "2000-01-01T00:00:00")
     text = pc.replace_substring_regex(text, _ISO, r"\1T\4\8")
     text = pc.replace_substring_regex(text, r" ([+-]\d)", r"\1")
@@ -195,10 +217,17 @@ def timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     text = pc.replace_substring_regex(text, r"([+-]\d{2})(\d{2})$", r"\1:\2")
     text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}T[0-9:.]+)$", r"\1+00:00")
     try:
-        parsed = pc.cast(pc.cast(text, pa.timestamp("us", tz="UTC")), pa.timestamp("us"))
+        parsed = pc.cast(pc.cast(text, _UTC), pa.timestamp("us"))
     except pa.ArrowInvalid:  # e.g. 2026-02-30: let the row-wise parser say so
         return pa.nulls(len(values), pa.timestamp("us")), np.zeros(len(values), dtype=bool)
     return pc.if_else(pa.array(iso), parsed, pa.nulls(len(values), pa.timestamp("us"))), iso
+
+
+def take(values: pa.Array, at: np.ndarray) -> pa.Array:
+    """`values` at the positions `at` (no copy when `at` is every position in order)."""
+    if len(at) == len(values) and (len(at) == 0 or (at[0] == 0 and (np.diff(at) == 1).all())):
+        return values
+    return pc.take(values, pa.array(at))
 
 
 def patch(values: pa.Array, positions: Sequence[int], replacements: list[object]) -> pa.Array:

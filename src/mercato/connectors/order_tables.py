@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,6 +21,7 @@ from mercato.catalog.models import Product
 from mercato.connectors.batches import load_tables
 from mercato.connectors.results import ImportSummary
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.loader import staged
 
 MONEY_TYPE = pa.decimal128(
     36, 3
@@ -119,6 +119,10 @@ def tracked_sessions(warehouse: Warehouse, workspace_id: str, tables: OrderTable
     orders = tables.orders.column("order_id").combine_chunks()
     if len(orders) == 0:
         return _no_sessions()
+    events = warehouse.for_workspace(workspace_id).table("events")
+    purchases = events.filter((events.name == "purchase") & events.order_id.notnull())
+    if not int(warehouse.backend.execute(purchases.limit(1).count())):
+        return _no_sessions()  # nothing tracked to match (a first import, or no tracker)
     own = pa.array(np.arange(len(orders), dtype=np.int64) * 4)
     keys = pa.concat_arrays([orders, tables.aliases.column("alias").combine_chunks()])
     owners = pa.concat_arrays([orders, tables.aliases.column("order_id").combine_chunks()])
@@ -126,14 +130,14 @@ def tracked_sessions(warehouse: Warehouse, workspace_id: str, tables: OrderTable
     by_position = np.argsort(positions.to_numpy(zero_copy_only=False), kind="stable")
     keys, owners = pc.take(keys, by_position), pc.take(owners, by_position)
     codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
-    last = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
-    last[codes] = np.arange(len(codes))  # numpy keeps the last write per key
+    _, first_from_end = np.unique(codes[::-1], return_index=True)
+    last = len(codes) - 1 - first_from_end  # each key's last candidate: the one that counts
     candidates = pa.table({"k": pc.take(keys, last), "owner": pc.take(owners, last)})
-    events = warehouse.for_workspace(workspace_id).table("events")
-    seen = events.filter(
-        (events.name == "purchase") & events.order_id.isin(ibis.memtable(candidates).k)
-    ).select("order_id", "session_id", "visitor_id", "ts")
-    found = warehouse.backend.to_pyarrow(seen)
+    with staged(warehouse, candidates.select(["k"])) as wanted:
+        seen = events.filter((events.name == "purchase") & events.order_id.isin(wanted.k))
+        found = warehouse.backend.to_pyarrow(
+            seen.select("order_id", "session_id", "visitor_id", "ts")
+        )
     if found.num_rows == 0:
         return _no_sessions()
     joined = found.join(candidates, keys="order_id", right_keys="k").sort_by("ts")

@@ -25,6 +25,7 @@ from mercato.connectors.columns import (
     money,
     patch,
     read_columns,
+    take,
     timestamps,
 )
 from mercato.connectors.csvfile import Row, Table, read_table
@@ -262,11 +263,10 @@ class _ColumnParse:
         head = pc.not_equal(c.text_or_empty("Subtotal"), "").to_numpy(zero_copy_only=False)
         head = head | _first_seen(name_codes)
         head_rows = np.flatnonzero(head)
-        index = pa.array(head_rows)
-        ids = pc.take(c.text_or_empty("Id"), index)
-        names = pc.take(name, index)
+        ids = take(c.text_or_empty("Id"), head_rows)
+        names = take(name, head_rows)
         base = pc.if_else(pc.not_equal(ids, ""), ids, names)
-        email = _emails(pc.take(c.text_or_empty("Email"), index))
+        email = _emails(take(c.text_or_empty("Email"), head_rows))
         head_keys = _claims(base, email)
         # A row without order money belongs to the latest head row of its name before it.
         by_name = np.argsort(name_codes, kind="stable")
@@ -276,7 +276,7 @@ class _ColumnParse:
         row_keys = np.empty(n, dtype=np.int64)
         row_keys[by_name] = key_codes[head_rank[by_name[latest]]]
         first = _first_seen(key_codes)
-        return row_keys, pc.take(head_keys, pa.array(np.flatnonzero(first))), head_rows[first]
+        return row_keys, take(head_keys, np.flatnonzero(first)), head_rows[first]
 
     def assemble(
         self,
@@ -288,10 +288,10 @@ class _ColumnParse:
         discount: pa.Array,
     ) -> OrderTables:
         c = self.columns
-        at = pa.array(heads)
+        at = heads
 
         def head(column: str) -> pa.Array:
-            return pc.take(c.text_or_empty(column), at)
+            return take(c.text_or_empty(column), at)
 
         currency, digits, bad_currency = currencies(head("Currency"))
         subtotal, subtotal_ok = money(head("Subtotal"), digits)
@@ -349,13 +349,13 @@ class _ColumnParse:
         )
 
     def optional_money_at(
-        self, column: str, at: pa.Array, digits: np.ndarray
+        self, column: str, at: np.ndarray, digits: np.ndarray
     ) -> tuple[pa.Array, np.ndarray]:
         text = self.columns.text(column)
         if text is None:
             zero = pa.array(np.zeros(len(at), dtype=np.int64)).cast(MONEY_TYPE)
             return zero, np.ones(len(at), dtype=bool)
-        taken = pc.take(text, at)
+        taken = take(text, at)
         values, ok = money(taken, digits)
         absent = missing(taken)
         return pc.if_else(pa.array(absent), pa.scalar(ZERO, MONEY_TYPE), values), ok | absent
@@ -375,18 +375,18 @@ class _ColumnParse:
         starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
         sizes = np.diff(np.concatenate([starts, [len(ordered)]]))
         line = np.arange(len(ordered)) - np.repeat(starts, sizes) + 1
-        at = pa.array(by_order)
-        sku = pc.take(c.text_or_empty("Lineitem sku"), at)
+        at = by_order
+        sku = take(c.text_or_empty("Lineitem sku"), at)
         return pa.table(
             {
-                "order_id": pc.take(keys, pa.array(ordered)),
+                "order_id": take(keys, ordered),
                 "line_id": pc.cast(pa.array(line), pa.string()),
                 "sku": pc.if_else(pc.equal(sku, ""), pa.nulls(len(sku), pa.string()), sku),
-                "title": pc.take(c.text_or_empty("Lineitem name"), at),
-                "quantity": pc.take(quantity, at),
-                "unit_price": pc.take(price, at),
-                "discount": pc.take(discount, at),
-                "currency": pc.take(currency, pa.array(ordered)),
+                "title": take(c.text_or_empty("Lineitem name"), at),
+                "quantity": take(quantity, at),
+                "unit_price": take(price, at),
+                "discount": take(discount, at),
+                "currency": take(currency, ordered),
             },
             schema=ITEM_SCHEMA,
         )
