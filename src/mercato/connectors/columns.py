@@ -64,7 +64,7 @@ class Columns:
 
     @property
     def num_rows(self) -> int:
-        return self.raw.num_rows
+        return int(self.raw.num_rows)
 
     def has(self, name: str) -> bool:
         return name in self.header
@@ -152,9 +152,8 @@ def _without_blank_and_total_rows(columns: Columns) -> Columns:
 def missing(values: pa.Array) -> np.ndarray:
     """Blank or a missing marker (`-`, `n/a`, ...): `parsing.is_missing`, per cell."""
     lowered = pc.utf8_lower(values)
-    return pc.is_in(lowered, value_set=pa.array(sorted(MISSING_MARKERS))).to_numpy(
-        zero_copy_only=False
-    )
+    found = pc.is_in(lowered, value_set=pa.array(sorted(MISSING_MARKERS)))
+    return np.asarray(found.to_numpy(zero_copy_only=False))
 
 
 def currencies(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
@@ -230,10 +229,10 @@ def take(values: pa.Array, at: np.ndarray) -> pa.Array:
     return pc.take(values, pa.array(at))
 
 
-def patch(values: pa.Array, positions: Sequence[int], replacements: list[object]) -> pa.Array:
+def patch(values: pa.Array, positions: Sequence[int], replacements: Sequence[object]) -> pa.Array:
     """`values` with `replacements` at `positions` (ascending)."""
     if not positions:
         return values
     mask = np.zeros(len(values), dtype=bool)
     mask[list(positions)] = True
-    return pc.replace_with_mask(values, pa.array(mask), pa.array(replacements, values.type))
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(list(replacements), values.type))

@@ -75,7 +75,7 @@ class OrderTables:
 
     @property
     def kept_apart(self) -> int:
-        return self.orders.num_rows - self.orders.column("sent_id").null_count
+        return int(self.orders.num_rows - self.orders.column("sent_id").null_count)
 
     @classmethod
     def concat(cls, parts: Sequence[OrderTables]) -> OrderTables:
