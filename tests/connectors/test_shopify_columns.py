@@ -448,3 +448,13 @@ def test_import_links_sessions_by_id_name_or_bare_number_earliest_first(
     assert stored.loc["5003", "session_id"] == "s-id"
     assert pd.isna(stored.loc["#1004", "session_id"])
     assert stored.loc["5001", "net"] == Decimal("100.00")
+
+
+def test_empty_and_header_only_files_and_unusual_digits() -> None:
+    assert "the file is empty" in _error(b"")
+    assert _same(",".join(HEADER).encode()).orders.num_rows == 0
+    assert _same((",".join(HEADER) + "\r\n").encode()).orders.num_rows == 0
+    # Digits Python's Decimal reads (Arabic-Indic) take the per-cell parser, with its result.
+    data = _file([_order("#1", "1", [("A", "\u0662", "\u0661\u0662.5")])])
+    (line,) = _same(data).items.to_pylist()
+    assert (line["quantity"], line["unit_price"]) == (2, Decimal("12.50"))
