@@ -12,7 +12,7 @@ from mercato.metrics.present import format_change, format_value
 from mercato.metrics.report import Delta
 from mercato.metrics.spec import Kpi
 from mercato.metrics.stage_funnel import PlatformFunnel
-from mercato.metrics.verdicts import change, verdict
+from mercato.metrics.verdicts import BENCHMARK_BAND, change, verdict
 
 ARROWS = {1: "▲", -1: "▼", 0: "="}
 
@@ -32,7 +32,8 @@ def delta_view(kpi: Kpi, found: Delta) -> dict[str, Any] | None:
 def verdict_view(
     kpi: Kpi, value: Number | None, mark: Benchmark | None, platform: str | None = None
 ) -> dict[str, Any] | None:
-    """{position, tone, benchmark, low, high, label, url, platform, value} or None without both."""
+    """{position, tone, value, benchmark, low, high, band, label, url, platform}, or None
+    without a value or a benchmark."""
     found = verdict(kpi, value, mark)
     if found is None or mark is None:
         return None
@@ -44,6 +45,7 @@ def verdict_view(
         "benchmark": format_value(kpi, mark.value),
         "low": format_value(kpi, found.low),
         "high": format_value(kpi, found.high),
+        "band": f"±{BENCHMARK_BAND * 100:.0f}%",
         "label": mark.label,
         "url": mark.url,
     }
@@ -67,7 +69,7 @@ def stage_figure(funnel: PlatformFunnel, _: Any = str) -> dict[str, Any]:
                 "x": [0 if s.value is None else float(s.value) for s in funnel.steps],
                 "text": texts,
                 "textinfo": "text",
-                "textposition": "outside",
+                "textposition": ["inside", "outside", "outside"],
                 "hoverinfo": "y+text",
                 "marker": {"color": ["#6941c6", "#4f7cff", "#067647"]},
                 "connector": {"line": {"color": "#e4e7ec"}},
@@ -82,6 +84,11 @@ def stage_figure(funnel: PlatformFunnel, _: Any = str) -> dict[str, Any]:
         },
         "config": {"displayModeBar": False, "responsive": True},
     }
+
+
+def sources(found: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """Each benchmark source once, in order (per-platform figures often share one study)."""
+    return list(dict.fromkeys((item["label"], item.get("url")) for item in found))
 
 
 def rate_text(rate: float | None) -> str:

@@ -36,7 +36,13 @@ from mercato.web.routes.overview import default_range
 from mercato.web.segment_scope import segment_scope
 from mercato.web.services import Services
 from mercato.web.templating import render, translator
-from mercato.web.verdict_views import delta_view, rate_text, stage_figure, verdict_view
+from mercato.web.verdict_views import (
+    delta_view,
+    rate_text,
+    sources,
+    stage_figure,
+    verdict_view,
+)
 
 router = APIRouter(include_in_schema=False)
 DRILLS = ("platform", "campaign")
@@ -44,14 +50,13 @@ DEFAULT_DAYS = 30
 
 
 def _spark(kpi: Kpi, points: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A sparkline with its scale: the lowest and highest values on the y axis and the first
-    and last day on the x axis, in the KPI's unit."""
+    """A sparkline with its scale: the lowest and highest values on the y axis, in the KPI's
+    unit (the first and last day are written under it, the tile's `spark_days`)."""
     y = [None if p[1] is None else float(p[1]) for p in points]
     known = [v for v in y if v is not None]
     low, high = (min(known), max(known)) if known else (None, None)
     ticks = sorted({v for v in (low, high) if v is not None})
     days = [p[0] for p in points]
-    edges = [days[0], days[-1]] if days else []
     return {
         "data": [
             {
@@ -66,13 +71,7 @@ def _spark(kpi: Kpi, points: list[tuple[str, Any]]) -> dict[str, Any]:
         "layout": {
             "margin": {"t": 4, "r": 4, "b": 16, "l": 4},
             "height": 72,
-            "xaxis": {
-                "tickvals": edges,
-                "ticktext": edges,
-                "tickfont": {"size": 9},
-                "showgrid": False,
-                "fixedrange": True,
-            },
+            "xaxis": {"visible": False, "fixedrange": True},  # the days are under the chart
             "yaxis": {
                 "tickvals": ticks,
                 "ticktext": [format_value(kpi, v) for v in ticks],
@@ -109,15 +108,19 @@ def _tile(
             for (k, platform), b in sorted(marks.items(), key=lambda item: item[0][1] or "")
             if k == kpi_id and platform
         ]
+    judged = [v for v in verdicts if v is not None]
+    unjudged = _unjudged(kpi, mark, marks, by_platform)
     return {
         "kpi": kpi,
         "value": format_value(kpi, value),
         "aggregation": line.current.aggregation if line else "",
         "delta": delta_view(kpi, line.delta) if line and report.compare else None,
         "coverage": f"{coverage.used}/{coverage.total} posts" if coverage else None,
-        "verdicts": [v for v in verdicts if v is not None],
-        "unjudged": _unjudged(kpi, mark, marks, by_platform),
+        "verdicts": judged,
+        "unjudged": unjudged,
+        "sources": sources(judged + unjudged),
         "figure": json.dumps(_spark(kpi, points)),
+        "spark_days": (points[0][0], points[-1][0]) if points else None,
         "internal": format_value(kpi, own) if own is not None else None,
     }
 
@@ -137,7 +140,12 @@ def _unjudged(
     if mark is not None:
         return []
     return [
-        {"platform": platform, "benchmark": format_value(kpi, b.value), "label": b.label}
+        {
+            "platform": platform,
+            "benchmark": format_value(kpi, b.value),
+            "label": b.label,
+            "url": b.url,
+        }
         for (k, platform), b in sorted(marks.items(), key=lambda item: item[0][1] or "")
         if k == kpi.id and platform and _value(by_platform, kpi.id, platform) is None
     ]
