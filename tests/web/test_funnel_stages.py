@@ -250,3 +250,24 @@ def test_overview_compares_with_the_previous_period(
             assert f"was {float(base) * 100:.2f}%" in tile
         else:
             assert found[2].strip() == f"{row['delta_relative'] * 100:+.1f}%"
+
+
+def test_an_empty_data_dir_shows_no_funnel_and_no_error(
+    services: Services, brand: Brand, live_server: str
+) -> None:
+    with httpx.Client(base_url=live_server, timeout=TIMEOUT) as client:
+        login(client, brand.email(), PASSWORD)
+        funnel = _get(client, "/funnel", **RANGE).text
+        overview = _get(client, "/", **RANGE).text
+    assert "No platform has posts, sessions or orders in this range." in funnel
+    assert 'id="stage-chart-' not in funnel
+    assert "data-position=" not in funnel  # nothing to judge without values ...
+    assert "instagram: no value to compare" in funnel  # ... but the benchmark is still shown
+    # Nothing before and nothing now: counts and revenue are flat, none good or bad; the
+    # conversion rate is n/a in both windows, so it has no change at all.
+    tones = re.findall(r'id="kpi-(\w+)">[^<]*</span><span class="delta tone-(\w+)"', overview)
+    assert tones == [
+        ("sessions", "neutral"),
+        ("transactions", "neutral"),
+        ("revenue_gross", "neutral"),
+    ]

@@ -57,7 +57,7 @@ def stage_figure(funnel: PlatformFunnel, _: Any = str) -> dict[str, Any]:
     labels = [_(step.kpi.name) for step in funnel.steps]
     texts = []
     for step in funnel.steps:
-        shown = format_value(step.kpi, step.value)
+        shown = _("n/a") if step.value is None else format_value(step.kpi, step.value)
         if step.rate is not None:
             shown += f" ({step.rate * 100:.2f}%)"
         texts.append(shown)
