@@ -68,6 +68,8 @@ def test_change_reads_the_kpis_better_direction(
         expected.tone.value,
         {1: "▲", -1: "▼", 0: "="}[expected.direction],
     )
+    # Without a relative change (a zero base) the page shows the change itself.
+    assert view["text"] == {(3, 0): "+3", (0, 0): "0"}.get((now, before), text)  # type: ignore[arg-type]
 
 
 def test_no_earlier_value_means_no_change() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.evaluate import Number
-from mercato.metrics.present import format_change, format_value
+from mercato.metrics.present import NA, format_change, format_value
 from mercato.metrics.report import Delta
 from mercato.metrics.spec import Kpi
 from mercato.metrics.stage_funnel import PlatformFunnel
@@ -18,12 +18,19 @@ ARROWS = {1: "▲", -1: "▼", 0: "="}
 
 
 def delta_view(kpi: Kpi, found: Delta) -> dict[str, Any] | None:
-    """{text, tone, arrow} for a change, None when there is no earlier value to compare."""
+    """{text, tone, arrow} for a change, None when there is no earlier value to compare.
+
+    From a zero base there is no relative change: the text is the change itself ("+40")."""
     moved = change(kpi, found)
-    if moved is None:
+    if moved is None or found.absolute is None:
         return None
+    text = format_change(kpi, found)
+    if text == NA:
+        magnitude: Number = -found.absolute if found.absolute < 0 else found.absolute
+        size = format_value(kpi, magnitude)
+        text = size if moved.direction == 0 else ("+" if moved.direction > 0 else "-") + size
     return {
-        "text": format_change(kpi, found),
+        "text": text,
         "tone": moved.tone.value,
         "arrow": ARROWS[moved.direction],
     }
