@@ -52,6 +52,18 @@ def test_full_funnel_in_chromium(
         )
         assert overflow == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+        # On a phone the stage funnels stack and stay inside their card.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(500)  # Plotly's responsive redraw
+        wider = page.evaluate(
+            """() => {
+                const card = document.querySelector('#stage-funnel').getBoundingClientRect();
+                const parts = '#stage-funnel .chart, #stage-funnel .table-scroll';
+                return [...document.querySelectorAll(parts)]
+                    .filter(e => e.getBoundingClientRect().right > card.right + 1).length;
+            }"""
+        )
+        assert wider == 0
         page.screenshot(path=str(artifacts_dir / "funnel.png"), full_page=True)
     finally:
         page.close()
