@@ -317,7 +317,7 @@ def attribution_view(
     comparison = ViewTable(
         "comparison",
         "Model comparison (conversions)",
-        [report.request.by.value, *report.comparison_models],
+        [report.request.by.value, *(m.replace("_", " ") for m in report.comparison_models)],
         [
             [r.label, *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
             for r in report.comparison

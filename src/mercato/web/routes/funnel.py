@@ -20,7 +20,7 @@ from mercato.metrics.spec import Kpi, Stage
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, ServicesDep
-from mercato.web.exports import ExportFormat
+from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.kpi_reports import (
     ReportRequest,
     benchmark_map,
@@ -108,6 +108,10 @@ def drill_table(report: Report, dimension: str) -> dict[str, Any]:
     return {"dimension": dimension, "columns": [k[0] for k in keys], "rows": rows}
 
 
+# The page's goals table is a short summary of the view's (the Goals page shows it whole).
+PAGE_ONLY_TABLES = frozenset({"goals"})
+
+
 @router.get("/funnel", operation_id="funnel_page")
 def funnel_page(
     request: Request,
@@ -127,7 +131,9 @@ def funnel_page(
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     check_day_range(start, end, location="end")
     drill = drill if drill in DRILLS else "platform"
-    if format is not None:
+    if format is not None and view_answers(
+        format, table, PAGE_ONLY_TABLES, narrowed=bool(segment) or drill != "platform"
+    ):
         from mercato.web.report_views import page_export  # builds on this module
 
         view = ViewParameters(start=start, end=end)
