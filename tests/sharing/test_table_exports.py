@@ -70,6 +70,10 @@ def _pages(services: Services, owner: Owner, made: dict[str, str]) -> list[str]:
         f"/ugc/items/{made['item']}",
         f"/galleries/{made['gallery']}",
         f"/experiments/{made['experiment']}",
+        # Report pages narrowed beyond their view: the files follow the page.
+        f"/traffic?segment={made['segment']}",
+        f"/funnel?segment={made['segment']}&drill=channel",
+        f"/attribution?segment={made['segment']}&model=linear",
     ]
 
 
@@ -81,7 +85,7 @@ def _make_things(owner: Owner, base: str) -> dict[str, str]:
         return found
 
     returning = {"kind": "flag", "flag": "returning"}
-    ok("/api/v1/segments", {"name": "Returning <i>buyers</i>", "definition": returning})
+    segment = ok("/api/v1/segments", {"name": "Returning <i>buyers</i>", "definition": returning})
     gallery = ok("/api/v1/galleries", {"name": "Summer", "rule": {"product_line": "Summer"}})
     holdout = {"name": "Gallery holdout", "kind": "holdout", "holdout_share": 0.1}
     experiment = ok("/api/v1/experiments", holdout)
@@ -92,7 +96,12 @@ def _make_things(owner: Owner, base: str) -> dict[str, str]:
     assert done.status_code == 200, done.text
     items = owner.client.get("/api/v1/ugc/items").json()
     listed = items["items"] if isinstance(items, dict) else items
-    return {"gallery": gallery["id"], "experiment": experiment["id"], "item": listed[0]["id"]}
+    return {
+        "gallery": gallery["id"],
+        "experiment": experiment["id"],
+        "item": listed[0]["id"],
+        "segment": segment["id"],
+    }
 
 
 def test_every_table_on_every_page_exports_as_csv_and_json(

@@ -30,6 +30,7 @@ from mercato.web.exports import ExportFormat, export_response
 
 SKIPPED = {"button", "select", "script", "style", "template", "textarea"}
 SPACES = re.compile(r"\s+")
+KEPT_HEADERS = (b"cache-control", b"content-language", b"vary")
 
 
 @dataclass
@@ -177,6 +178,10 @@ class PageTableExports:
             response = JSONResponse(
                 {"error": {"code": exc.code, "message": exc.message}}, status_code=422
             )
+        page_headers = dict(start.get("headers") or [])
+        for name in KEPT_HEADERS:  # the page's caching and language rules hold for its data
+            if name in page_headers:
+                response.headers[name.decode()] = page_headers[name].decode("latin-1")
         await response(scope, receive, send)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from mercato.attribution.service import AttributionReport
 from mercato.catalog.models import Workspace
+from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, utcnow, zone
 from mercato.experiments import service as experiments
 from mercato.experiments.schemas import ComparisonPublic, VariantCount
@@ -519,6 +520,8 @@ def _experiment(
     services: Services, principal: Principal, _span: Range, p: ViewParameters
 ) -> ReportView:
     """One experiment's results as its page shows them (the whole run: no date range)."""
+    if not p.experiment_id:
+        raise ValidationFailed("the experiment view needs experiment_id", location="experiment_id")
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     with services.catalog.session() as session:
         results = experiments.experiment_results(
@@ -567,6 +570,8 @@ def _segment(
 ) -> ReportView:
     """One segment: its size now, its KPIs over the range, and optionally another segment
     beside it (the Segments page's comparison)."""
+    if not p.segment_id:
+        raise ValidationFailed("the segment view needs segment_id", location="segment_id")
     workspace = principal.workspace
     scoped = services.warehouse.for_workspace(workspace.id)
     with services.catalog.session() as session:
