@@ -23,7 +23,7 @@ from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
-from mercato.web.exports import ExportFormat
+from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.kpi_reports import (
     ReportRequest,
     benchmark_map,
@@ -176,6 +176,11 @@ def _platform_report(
     return run_report(services, principal.workspace, request)
 
 
+# The page's goals table is a short summary of the view's (the Goals page shows it whole);
+# the stage funnels' table exists only on the page.
+PAGE_ONLY_TABLES = frozenset({"goals", "stage-table"})
+
+
 @router.get("/funnel", operation_id="funnel_page")
 def funnel_page(
     request: Request,
@@ -195,7 +200,9 @@ def funnel_page(
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     check_day_range(start, end, location="end")
     drill = drill if drill in DRILLS else "platform"
-    if format is not None:
+    if format is not None and view_answers(
+        format, table, PAGE_ONLY_TABLES, narrowed=bool(segment) or drill != "platform"
+    ):
         from mercato.web.report_views import page_export  # builds on this module
 
         view = ViewParameters(start=start, end=end)
