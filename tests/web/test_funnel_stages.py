@@ -185,7 +185,10 @@ def test_stage_chart_deltas_and_verdicts_match_the_api(
         page.count('<table class="data"')
         == page.count('<div class="table-scroll"><table class="data"') + 1
     )
-    assert '<div class="table-scroll">\n  <table class="data" id="stage-table">' in page
+    assert (
+        '<div class="table-scroll">\n  <table class="data" data-export="stage-table" id="stage-table">'
+        in page
+    )
 
 
 def test_social_revenue_target_asks_for_a_forecast_until_one_is_set(
