@@ -314,6 +314,9 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/ugc/items/{item_id}/rights/request"): lambda shop: {
         "json": {"channel": "comment"}
     },
+    ("POST", "/api/v1/ugc/items/{item_id}/rights/grant"): lambda shop: {
+        "json": {"channel": "dm", "evidence": "Yes, use it!"}
+    },
     ("POST", "/api/v1/ugc/items/{item_id}/rights/comments"): lambda shop: {
         "json": {"comments": [{"author": "c1", "text": "#yesacme", "at": utcnow().isoformat()}]}
     },
@@ -325,6 +328,9 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/ugc/items/{item_id}/status"): lambda shop: {"data": {"status": "approved"}},
     ("POST", "/ugc/items/{item_id}/rights"): lambda shop: {"data": {"action": "request"}},
+    ("POST", "/ugc/items/{item_id}/rights/grant"): lambda shop: {
+        "data": {"channel": "dm", "evidence": "Yes, use it!"}
+    },
     ("POST", "/ugc/items/{item_id}/tags"): lambda shop: {
         "data": {"product_id": shop.products["BT-9"], "status": "accepted"}
     },
