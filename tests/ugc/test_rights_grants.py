@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from mercato.catalog.models import RightsEvent, UgcItem
+from mercato.catalog.models import Product, RightsEvent, UgcItem
 from mercato.core.scopes import Role, Scope
 from mercato.core.settings import Settings
 from mercato.core.timeutil import utcnow
@@ -206,3 +207,35 @@ def test_the_workspace_hashtag_drives_request_and_reply_matching(
         assert "<strong>#OkAcme</strong>" in settings_page
         upload = client.get("/u/acme").text
         assert 'href="https://acme.example/ugc-terms"' in upload
+
+
+def test_cli_messages_keep_their_brackets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich markup would eat "[ai]" and "[b]…[/b]": notices and errors are printed as text."""
+    from mercato.ugc import embedding
+
+    monkeypatch.delenv("MERCATO_CONFIG", raising=False)
+    monkeypatch.setattr(embedding, "ai_available", lambda: False)
+    data = tmp_path / "data"
+    services = Services.open(Settings(data_dir=data, secret_key="k" * 40), upgrade=True)
+    try:
+        brand = make_brand(services)
+        with services.catalog.session() as s:
+            s.add(Product(workspace_id=brand.workspace_id, sku="JK-1", title="Harbor Rain Jacket",
+                          price=Decimal("129.00"), currency="USD"))  # fmt: skip
+    finally:
+        services.close()
+    intake = mercato(data, "ugc", "intake", "-w", "acme")
+    assert intake.returncode == 0, intake.stderr
+    assert "need the [ai] extra" in intake.stdout
+    assert "pip install 'mercato[ai]'" in intake.stdout
+    unknown = mercato(data, "galleries", "shop-post", "-w", "acme", "--platform", "instagram",
+                      "--post-id", "p1", "--product", "[b]JK-1[/b]")  # fmt: skip
+    assert unknown.returncode == 2
+    assert "no product with SKU [b]JK-1[/b]" in unknown.stderr
+    picture = tmp_path / "post.jpg"
+    picture.write_bytes(image_bytes(5, (320, 400), "JPEG"))
+    stored = mercato(data, "galleries", "shop-post", "-w", "acme", "--platform", "instagram",
+                     "--post-id", "p1", "--image", str(picture), "--product", "JK-1")  # fmt: skip
+    assert stored.returncode == 0, stored.stderr
+    assert "stored the picture of instagram post p1" in stored.stdout
+    assert "products tagged in instagram post p1: JK-1" in stored.stdout

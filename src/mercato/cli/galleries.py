@@ -153,7 +153,7 @@ def galleries_shop_post(
             store_post_picture(
                 session, ws.id, services.settings.media_dir, platform, post_id, image.read_bytes()
             )
-            console.print(f"stored the picture of {platform} post {post_id}", highlight=False)
+            console.print(f"stored the picture of {platform} post {post_id}", markup=False)
         if product is not None:
             tagged = tag_post_products(session, ws.id, platform, post_id, product)
             names = ", ".join(p.sku for p in tagged) or "none"
