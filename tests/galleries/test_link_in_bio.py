@@ -188,3 +188,35 @@ def test_tagging_refuses_unknown_or_too_many_products(services: Services, skus: 
     brand, _ = _brand_with_a_post(services, "http://127.0.0.1:9")
     with services.catalog.session() as session, pytest.raises(MercatoError):
         tag_post_products(session, brand.workspace_id, "instagram", "ig-fall-1", skus)
+
+
+def test_brand_post_picture_and_products_through_the_api(
+    services: Services, live_server: str
+) -> None:
+    from mercato.core.scopes import Scope
+    from tests.support.brands import make_token
+
+    brand, account_id = _brand_with_a_post(services, "http://127.0.0.1:9")
+    token = make_token(services, brand, [Scope.UGC_READ, Scope.UGC_WRITE])
+    with httpx.Client(base_url=live_server, timeout=20,
+                      headers={"Authorization": f"Bearer {token}"}) as api:  # fmt: skip
+        page_id = api.get("/api/v1/galleries/shop-pages").json()[0]["id"]
+        base = f"/api/v1/galleries/shop-pages/{page_id}/posts/ig-fall-1"
+        tagged = api.put(f"{base}/products", json={"skus": ["SC-3", "JK-1"]})
+        assert tagged.status_code == 200, tagged.text
+        assert tagged.json() == {"post": "ig-fall-1", "platform": "instagram",
+                                 "skus": ["SC-3", "JK-1"]}  # fmt: skip
+        assert api.put(f"{base}/products", json={"skus": ["NOPE"]}).status_code == 404
+        not_a_picture = api.put(f"{base}/picture", content=b"<svg onload=alert(1)>")
+        assert not_a_picture.status_code == 400
+        stored = api.put(f"{base}/picture", content=image_bytes(9, (300, 300), "PNG"))
+        assert stored.status_code == 200, stored.text
+        picture = stored.json()
+        assert (picture["kind"], picture["width"], picture["height"]) == ("photo", 300, 300)
+        assert api.get(picture["url"]).headers["content-type"] == "image/png"
+        assert api.put("/api/v1/galleries/shop-pages/shp_nope/posts/x/products",
+                       json={"skus": []}).status_code == 404  # fmt: skip
+        shown = api.get("/shop/northwind").text
+    assert shown.index('"Wool Scarf"') < shown.index('"Harbor Rain Jacket"')
+    assert '"Trail Ankle Boots"' not in shown  # the tags were replaced
+    assert account_id
