@@ -186,8 +186,8 @@ def test_stage_chart_deltas_and_verdicts_match_the_api(
         == page.count('<div class="table-scroll"><table class="data"') + 1
     )
     assert (
-        '<div class="table-scroll">\n  <table class="data" data-export="stage-table" id="stage-table">'
-        in page
+        '<div class="table-scroll">\n  <table class="data" data-export="stage-table" '
+        'id="stage-table">' in page
     )
 
 

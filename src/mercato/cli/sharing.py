@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
+from rich.markup import escape
 from rich.table import Table
 
 from mercato.catalog import workspaces
@@ -228,7 +229,7 @@ def reports_send(schedule_id: str, workspace: WorkspaceOption) -> None:
         box = SecretBox(services.settings.resolved_secret_key())
         target = _workspace(services, workspace)
         sent = service.send_now(services.catalog, target.id, schedule_id, renderer(services), box)
-    console.print(f"{sent.id}: {sent.status.value} {sent.last_error}".rstrip())
+    console.print(f"{sent.id}: {sent.status.value} {escape(sent.last_error or '')}".rstrip())
 
 
 @reports_app.command("deliveries")

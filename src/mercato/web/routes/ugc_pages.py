@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -10,12 +10,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from mercato.catalog.models import Creator, ShopConnection, UgcItem
+from mercato.catalog.models import (
+    GRANT_CHANNELS,
+    REQUEST_CHANNELS,
+    Creator,
+    ShopConnection,
+    UgcItem,
+)
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.platforms.errors import PlatformError
 from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.core.secret_box import SecretBox
+from mercato.core.timeutil import utcnow
 from mercato.metrics.ugc_performance import performance_by_item
 from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.ugc import embedding, rights
@@ -144,10 +151,34 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
 def ugc_item_page(
     request: Request, item_id: str, services: ServicesDep, principal: UgcPage
 ) -> HTMLResponse:
+    return _item_page(request, services, principal, item_id)
+
+
+def _item_page(
+    request: Request,
+    services: ServicesDep,
+    principal: Principal,
+    item_id: str,
+    *,
+    error: ValidationFailed | None = None,
+    grant_form: dict[str, str] | None = None,
+) -> HTMLResponse:
     with services.catalog.session() as session:
         detail = item_detail(session, principal.workspace, item_id)
         products = workspace_products(session, principal.workspace_id)
-        return render(request, "ugc_item.html", principal, detail=detail, products=products)
+        return render(
+            request,
+            "ugc_item.html",
+            principal,
+            status_code=422 if error else 200,
+            detail=detail,
+            products=products,
+            request_channels=REQUEST_CHANNELS,
+            grant_channels=GRANT_CHANNELS,
+            grant_error=error,
+            grant_form=grant_form or {},
+            today=utcnow().date().isoformat(),
+        )
 
 
 @router.post("/ugc/items/{item_id}/status", operation_id="ugc_item_status_form")
@@ -177,6 +208,52 @@ def ugc_item_rights_form(
                 scoped.session, item, principal.workspace.slug, channel=channel, actor=actor
             )
     return RedirectResponse(f"/ugc/items/{item_id}", status_code=303)
+
+
+@router.post("/ugc/items/{item_id}/rights/grant", operation_id="ugc_item_grant_form")
+def ugc_item_grant_form(
+    request: Request,
+    item_id: str,
+    services: ServicesDep,
+    principal: UgcWritePage,
+    catalog: WorkspaceCatalogDep,
+    channel: Annotated[str, Form()],
+    evidence: Annotated[str, Form()] = "",
+    evidence_url: Annotated[str, Form()] = "",
+    granted_on: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a grant given outside Mercato (a DM, an e-mail, a comment, a form) with its
+    evidence; the form comes back with the reason when something is missing."""
+    typed = {"channel": channel, "evidence": evidence, "evidence_url": evidence_url,
+             "granted_on": granted_on}  # fmt: skip
+    try:
+        granted_at = _granted_at(granted_on)
+        with catalog.session() as scoped:
+            item = scoped.get_owned(UgcItem, item_id, "UGC item")
+            rights.record_grant(
+                scoped.session,
+                item,
+                channel=channel,
+                evidence=evidence,
+                evidence_url=evidence_url,
+                granted_at=granted_at,
+                actor=principal.user_email or "",
+            )
+    except ValidationFailed as exc:
+        return _item_page(request, services, principal, item_id, error=exc, grant_form=typed)
+    return RedirectResponse(f"/ugc/items/{item_id}#rights-log", status_code=303)
+
+
+def _granted_at(raw: str) -> datetime | None:
+    """The day the creator said yes (a date field; today or empty is now)."""
+    if not raw.strip():
+        return None
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValidationFailed("a date like 2026-11-30", location="granted_on") from None
+    now = utcnow()
+    return now if day == now.date() else datetime.combine(day, datetime.min.time())
 
 
 @router.post("/ugc/items/{item_id}/tags", operation_id="ugc_item_tag_form")
