@@ -275,7 +275,7 @@ class Walker:
         assert response.status < 400, f"{where}: {response}"
         page.wait_for_load_state("networkidle")
         page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
-        stem = re.sub(r"[^a-z0-9]+", "_", path.split("?")[0]).strip("_") or "overview"
+        stem = re.sub(r"[^a-z0-9]+", "_", path.split("?")[0].lower()).strip("_") or "overview"
         page.screenshot(path=str(self.out / f"{self.viewport['width']}_{stem}.png"), full_page=True)
         found = page.evaluate(MEASURE, TAP)
         if fragment:  # laid out by the shop's stylesheet: only axe's rules apply

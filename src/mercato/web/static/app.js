@@ -66,9 +66,12 @@
     layout.autosize = true;
     delete layout.width;
     if (narrow.matches) {
-      layout.margin = Object.assign({}, layout.margin, { l: 40, r: 8 });
-      if (layout.legend == null || layout.legend.orientation == null)
-        layout.legend = Object.assign({}, layout.legend, { orientation: "h", y: -0.2 });
+      // The legend goes under the axis labels (the container's bottom, margins grow to fit).
+      layout.margin = Object.assign({}, layout.margin, { l: 40, r: 8, b: 24 });
+      layout.legend = Object.assign({}, layout.legend,
+        { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom" });
+      layout.xaxis = Object.assign({}, layout.xaxis, { automargin: true });
+      layout.height = Math.max(layout.height || 0, 320 + 24 * (fig.data || []).length);
     }
     w.Plotly.newPlot(el, fig.data, layout, config);
   });
