@@ -260,8 +260,10 @@ CHARTS_DRAWN = """() => [...document.querySelectorAll("[data-figure]")]
 
 
 class Walker:
-    def __init__(self, browser: Any, base: str, viewport: dict[str, int], out: Path) -> None:
-        self.context = browser.new_context(viewport=viewport)
+    def __init__(
+        self, browser: Any, base: str, viewport: dict[str, int], out: Path, locale: str = "en-US"
+    ) -> None:
+        self.context = browser.new_context(viewport=viewport, locale=locale)
         self.page = self.context.new_page()
         self.base, self.viewport, self.out = base, viewport, out
         self.problems: list[str] = []
@@ -330,7 +332,11 @@ def walk_server(services: Services, seeded: Seeded) -> Iterator[tuple[str, list[
         yield base, walk(app)
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440x900", "390x844"])
+@pytest.mark.parametrize(
+    ("viewport", "locale"),
+    [(DESKTOP, "en-US"), (PHONE, "en-US"), (PHONE, "ja-JP")],
+    ids=["1440x900", "390x844", "390x844-ja"],  # Japanese labels are longer on a phone
+)
 def test_every_page_fits_the_screen_and_passes_axe(
     seeded: Seeded,
     walk_server: tuple[str, list[RouteInfo]],
@@ -338,11 +344,12 @@ def test_every_page_fits_the_screen_and_passes_axe(
     browser: Any,
     tmp_path: Path,
     viewport: dict[str, int],
+    locale: str,
 ) -> None:
     base, routes = walk_server
     pages = _pages(routes, seeded.values)
-    public = Walker(browser, base, viewport, tmp_path)
-    member = Walker(browser, base, viewport, tmp_path)
+    public = Walker(browser, base, viewport, tmp_path, locale)
+    member = Walker(browser, base, viewport, tmp_path, locale)
     try:
         public.base = first_run_server
         for path in sorted(FIRST_RUN):
