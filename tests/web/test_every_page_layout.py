@@ -1,4 +1,5 @@
-"""Every page at a desktop (1440x900) and a phone (390x844) viewport in real Chromium.
+"""Every page at a desktop (1440x900) and a phone (390x844, English and Japanese) viewport
+in real Chromium.
 
 The pages come from the app's route table (tests/support/routes.py): every GET route that
 needs a page login or is public is opened, unless `NOT_PAGES` says why it serves no page,

@@ -58,14 +58,15 @@
   [].forEach.call(charts, function (el) {
     var fig = JSON.parse(el.getAttribute("data-figure"));
     // Charts follow their box's width; on a phone the mode bar would cover the title.
-    var config = el.getAttribute("data-chart") == "spark"
+    var spark = el.getAttribute("data-chart") == "spark";
+    var config = spark
       ? { displayModeBar: false, staticPlot: true, responsive: true }
       : { displaylogo: false, responsive: true, displayModeBar: narrow.matches ? false : "hover",
           modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"] };
     var layout = fig.layout || {};
     layout.autosize = true;
     delete layout.width;
-    if (narrow.matches) {
+    if (narrow.matches && !spark) {
       // The legend goes under the axis labels (the container's bottom, margins grow to fit).
       layout.margin = Object.assign({}, layout.margin, { l: 40, r: 8, b: 24 });
       layout.legend = Object.assign({}, layout.legend,
