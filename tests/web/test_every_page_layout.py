@@ -64,6 +64,7 @@ NOT_PAGES = {
     "/hooks/meta/{workspace}": "Meta's webhook verification",
     "/ugc/media/{media_id}": "a media file",
     "/m/{media_id}": "a media file",
+    "/shop/{handle}/media/{brand_post_id}": "a brand post's picture",
     "/api/v1/docs/assets/{name}": "Swagger UI's own files",
     "/api/v1/docs": "Swagger UI, a third-party page for developers",
     "/api/v1/redoc": "ReDoc, a third-party page for developers",
