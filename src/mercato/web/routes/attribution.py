@@ -19,6 +19,7 @@ from mercato.attribution.path_file import read_path_file
 from mercato.attribution.path_report import PathReport, attribute_paths
 from mercato.attribution.service import AttributionReport, attribution_report, make_request
 from mercato.catalog.models import Site
+from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.segments.service import list_segments
@@ -299,14 +300,27 @@ def _local_day(text: str, field: str) -> date | None:
         raise ValidationFailed(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
 
 
+def touch_label(by: str, raw: str, _: Callable[[str], str] = str) -> str:
+    """A credited label as the page shows it: channels and platforms by name, the channel of
+    a touch without a campaign or content in brackets."""
+    if by == "channel":
+        return labels.label(labels.Kind.CHANNEL, raw, _)
+    if by == "platform":
+        return labels.label(labels.Kind.PLATFORM, raw, _)
+    if raw.startswith("(") and raw.endswith(")"):
+        return f"({labels.label(labels.Kind.CHANNEL, raw[1:-1], _)})"
+    return raw
+
+
 def comparison_figure(report: AttributionReport, _: Callable[[str], str] = str) -> dict[str, Any]:
-    labels = [_(row.label) for row in report.comparison]
+    by = report.request.by.value
+    names = [touch_label(by, row.label, _) for row in report.comparison]
     return {
         "data": [
             {
                 "type": "bar",
-                "name": model,
-                "x": labels,
+                "name": labels.label(labels.Kind.MODEL, model, _),
+                "x": names,
                 "y": [row.conversions[model] for row in report.comparison],
             }
             for model in report.comparison_models
