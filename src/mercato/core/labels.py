@@ -57,6 +57,7 @@ class Kind(StrEnum):
     UGC_SORT = "ugc_sort"
     STAGE = "stage"
     UNIT = "unit"
+    PARAMETER = "parameter"
 
 
 # No value for a dimension (a session without a channel or social platform).
@@ -233,6 +234,11 @@ UNITS: dict[str, str] = {
     "sessions": N_("Sessions"),
 }
 
+# Workspace parameters a KPI formula multiplies by (metrics.spec.Scaled).
+PARAMETERS: dict[str, str] = {
+    "revenue_forecast": N_("Revenue forecast"),
+}
+
 TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.MODEL: MODELS,
     Kind.CREDIT: CREDITS,
@@ -254,6 +260,7 @@ TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.GOAL_VERDICT: GOAL_VERDICTS,
     Kind.STAGE: STAGES,
     Kind.UNIT: UNITS,
+    Kind.PARAMETER: PARAMETERS,
 }
 
 YES, NO = N_("Yes"), N_("No")

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from mercato.core import labels
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.compiler import Slice
@@ -74,7 +75,7 @@ def _tile(
     return {
         "kpi": kpi,
         "value": format_value(kpi, line.current.value if line else None),
-        "aggregation": line.current.aggregation if line else "",
+        "aggregation": _aggregation_text(line.current.aggregation) if line else "",
         "delta": format_delta(kpi, line) if line and report.compare else None,
         "coverage": f"{coverage.used}/{coverage.total} posts" if coverage else None,
         "benchmark": _benchmark_text(kpi, mark, per_platform),
@@ -86,13 +87,26 @@ def _tile(
     }
 
 
+def _aggregation_text(text: str | None) -> str:
+    """An aggregation as the page shows it: a scaled KPI's parts by name, not by id, joined
+    by a multiplication sign; the API keeps the ids."""
+    names = {kpi.id: kpi.name for kpi in KPIS}
+    return " \N{MULTIPLICATION SIGN} ".join(
+        names.get(part) or labels.english(labels.Kind.PARAMETER, part)
+        for part in (text or "").split(" x ")
+    )
+
+
 def _benchmark_text(kpi: Kpi, mark: Benchmark | None, per_platform: list[Benchmark]) -> str | None:
     """One figure, or one per platform when benchmarks exist per platform only."""
     if mark is not None:
         return format_value(kpi, mark.value)
     if not per_platform:
         return None
-    return ", ".join(f"{b.platform} {format_value(kpi, b.value)}" for b in per_platform)
+    return ", ".join(
+        f"{labels.english(labels.Kind.PLATFORM, b.platform)} {format_value(kpi, b.value)}"
+        for b in per_platform
+    )
 
 
 def drill_table(report: Report, dimension: str) -> dict[str, Any]:
