@@ -12,6 +12,7 @@ from mercato.attribution.journeys import Conversion, Granularity
 from mercato.attribution.models import MarkovCredit, ModelName
 from mercato.attribution.path_report import model_keys
 from mercato.attribution.service import AttributionRequest, comparison_keys
+from mercato.catalog.kpi_settings import Team
 from mercato.catalog.models import RightsStatus, TagStatus, UgcStatus
 from mercato.collect.sources import SOURCES
 from mercato.connectors.accounts import PLATFORMS
@@ -40,6 +41,7 @@ ENUMS: list[tuple[Kind, type[StrEnum]]] = [
     (Kind.GOAL_VERDICT, GoalVerdict),
     (Kind.STAGE, Stage),
     (Kind.UNIT, Unit),
+    (Kind.TEAM, Team),
 ]
 
 

@@ -58,6 +58,7 @@ class Kind(StrEnum):
     STAGE = "stage"
     UNIT = "unit"
     PARAMETER = "parameter"
+    TEAM = "team"
 
 
 # No value for a dimension (a session without a channel or social platform).
@@ -239,6 +240,13 @@ PARAMETERS: dict[str, str] = {
     "revenue_forecast": N_("Revenue forecast"),
 }
 
+# Who answers for a goal (catalog.kpi_settings.Team), in the funnel's order.
+TEAMS: dict[str, str] = {
+    "social": N_("Social"),
+    "site": N_("Site"),
+    "ecommerce": N_("E-commerce"),
+}
+
 TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.MODEL: MODELS,
     Kind.CREDIT: CREDITS,
@@ -261,6 +269,7 @@ TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.STAGE: STAGES,
     Kind.UNIT: UNITS,
     Kind.PARAMETER: PARAMETERS,
+    Kind.TEAM: TEAMS,
 }
 
 YES, NO = N_("Yes"), N_("No")
