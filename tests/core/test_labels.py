@@ -13,7 +13,14 @@ from mercato.attribution.models import MarkovCredit, ModelName
 from mercato.attribution.path_report import model_keys
 from mercato.attribution.service import AttributionRequest, comparison_keys
 from mercato.catalog.kpi_settings import Team
-from mercato.catalog.models import RightsStatus, TagStatus, UgcStatus
+from mercato.catalog.models import (
+    GalleryLayout,
+    GalleryPlacement,
+    GallerySelection,
+    RightsStatus,
+    TagStatus,
+    UgcStatus,
+)
 from mercato.collect.sources import SOURCES
 from mercato.connectors.accounts import PLATFORMS
 from mercato.core import labels
@@ -42,6 +49,9 @@ ENUMS: list[tuple[Kind, type[StrEnum]]] = [
     (Kind.STAGE, Stage),
     (Kind.UNIT, Unit),
     (Kind.TEAM, Team),
+    (Kind.GALLERY_LAYOUT, GalleryLayout),
+    (Kind.GALLERY_PLACEMENT, GalleryPlacement),
+    (Kind.GALLERY_SELECTION, GallerySelection),
 ]
 
 

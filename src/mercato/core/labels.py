@@ -59,6 +59,9 @@ class Kind(StrEnum):
     UNIT = "unit"
     PARAMETER = "parameter"
     TEAM = "team"
+    GALLERY_LAYOUT = "gallery_layout"
+    GALLERY_PLACEMENT = "gallery_placement"
+    GALLERY_SELECTION = "gallery_selection"
 
 
 # No value for a dimension (a session without a channel or social platform).
@@ -247,6 +250,24 @@ TEAMS: dict[str, str] = {
     "ecommerce": N_("E-commerce"),
 }
 
+GALLERY_LAYOUTS: dict[str, str] = {
+    "grid": N_("Grid"),
+    "carousel": N_("Carousel"),
+    "strip": N_("Strip"),
+    "lookbook": N_("Lookbook"),
+}
+
+GALLERY_PLACEMENTS: dict[str, str] = {
+    "home": N_("Home page"),
+    "product": N_("Product page"),
+    "collection": N_("Collection page"),
+}
+
+GALLERY_SELECTIONS: dict[str, str] = {
+    "rule": N_("By rule"),
+    "manual": N_("Hand-picked"),
+}
+
 TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.MODEL: MODELS,
     Kind.CREDIT: CREDITS,
@@ -270,6 +291,9 @@ TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.UNIT: UNITS,
     Kind.PARAMETER: PARAMETERS,
     Kind.TEAM: TEAMS,
+    Kind.GALLERY_LAYOUT: GALLERY_LAYOUTS,
+    Kind.GALLERY_PLACEMENT: GALLERY_PLACEMENTS,
+    Kind.GALLERY_SELECTION: GALLERY_SELECTIONS,
 }
 
 YES, NO = N_("Yes"), N_("No")
