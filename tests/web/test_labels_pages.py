@@ -18,6 +18,7 @@ import pytest
 from mercato.core import labels
 from mercato.experiments.schemas import ExperimentCreate, Kind
 from mercato.experiments.service import create_experiment, start_experiment
+from mercato.galleries.definitions import GalleryDraft, create_gallery
 from mercato.metrics.registry import KPIS
 from mercato.ugc.items import IntakeContext
 from mercato.warehouse.loader import load
@@ -93,6 +94,11 @@ def _seed(services: Services, workspace_id: str) -> tuple[str, str]:
     context = IntakeContext(workspace_id=workspace_id, media_dir=services.settings.media_dir)
     with services.catalog.session() as session:
         item = add(session, context, "post-1", "Our new jacket #fall", platform="instagram")
+        create_gallery(
+            session,
+            workspace_id,
+            GalleryDraft(name="Home lookbook", layout="lookbook", placement="product"),
+        )
         draft = ExperimentCreate(name="Galleries holdout", kind=Kind.HOLDOUT, holdout_share=0.2)
         experiment = create_experiment(session, workspace_id, draft)
         start_experiment(session, workspace_id, experiment.id)
@@ -140,6 +146,7 @@ def test_pages_show_labels_not_raw_identifiers(
         ("/ugc", {}),
         (f"/ugc/items/{item_id}", {}),
         ("/experiments", {}),
+        ("/galleries", {}),
         (f"/experiments/{experiment_id}", {}),
     ]
     pages = {}
@@ -163,11 +170,13 @@ def test_pages_show_labels_not_raw_identifiers(
         assert "Unassigned" in by_channel
         assert "Direct / none" in _text(pages[f"/?{SPAN}"])
         assert "Running" in _text(pages["/experiments?{}"])
+        assert "Product page" in _text(pages["/galleries?{}"])
     else:
         by_channel = _text(pages[f"/attribution?{ {**SPAN, 'by': 'channel'} }"])
         assert "マルコフ（全体配分）" in by_channel  # noqa: RUF001
         assert "ダイレクト / なし" in _text(pages[f"/?{SPAN}"])
         assert "実行中" in _text(pages["/experiments?{}"])
+        assert "ルックブック" in _text(pages["/galleries?{}"])
 
 
 def test_the_check_finds_raw_identifiers() -> None:
