@@ -167,6 +167,7 @@ def test_pages_show_labels_not_raw_identifiers(
         by_channel = _text(pages[f"/attribution?{ {**SPAN, 'by': 'channel'} }"])
         assert "Markov (pooled)" in by_channel
         assert "First touch" in by_channel
+        assert "Order 1; credit: Pooled" in by_channel
         assert "Unassigned" in by_channel
         assert "Direct / none" in _text(pages[f"/?{SPAN}"])
         assert "Running" in _text(pages["/experiments?{}"])
@@ -175,6 +176,7 @@ def test_pages_show_labels_not_raw_identifiers(
         by_channel = _text(pages[f"/attribution?{ {**SPAN, 'by': 'channel'} }"])
         assert "マルコフ（全体配分）" in by_channel  # noqa: RUF001
         assert "ダイレクト / なし" in _text(pages[f"/?{SPAN}"])
+        assert "次数 1、配分：全体配分" in by_channel  # noqa: RUF001
         assert "実行中" in _text(pages["/experiments?{}"])
         assert "ルックブック" in _text(pages["/galleries?{}"])
 
