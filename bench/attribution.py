@@ -63,7 +63,12 @@ def synthetic_sessions(journeys: int, rng: np.random.Generator) -> pa.Table:
             ),
             "channel": pa.array(np.array(CHANNELS)[channel]),
             "social_platform": pa.array(
-                np.where(social, np.array(PLATFORMS)[platform_ix], None).tolist(), pa.string()
+                np.where(
+                    social,
+                    np.array(PLATFORMS, dtype=object)[platform_ix],
+                    np.array(None, dtype=object),
+                ).tolist(),
+                pa.string(),
             ),
             "orders": pa.array(converts.astype(np.int32)),
             "leads": pa.array(np.zeros(n, dtype=np.int32)),

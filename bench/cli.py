@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, redirect_stdout, suppress
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -106,7 +107,7 @@ def main() -> None:
             data, "tokens", "create", "--workspace", "acme", "--name", "bi", "--scopes", "admin"
         )
         os.environ["MERCATO_DATA_DIR"] = str(data)
-        rows = []
+        rows: list[list[Any]] = []
         for args in COMMANDS:
             direct = _median(partial(_mercato, data, *args))
             in_process = _median(partial(_in_process, args))

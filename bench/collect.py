@@ -209,7 +209,7 @@ def _at(epoch: float) -> Any:
     return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
 
 
-def _timed(action: Callable[[], None]) -> float:
+def _timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started

@@ -144,6 +144,12 @@ def _search_latency(services: Services, ws: str, path: Path) -> None:
         _timed(ours(filtered)),
         _timed(lambda: raw.execute(base_filtered, (ws,)).fetchall()),
     )
+    exact = UgcQuery(**{**filtered.__dict__, "exact_count": True})
+    _report(
+        "filtered (+exact count)",
+        _timed(ours(exact)),
+        _timed(lambda: raw.execute(base_filtered, (ws,)).fetchall()),
+    )
     text = UgcQuery(text="red dress beach", sort="relevance")
     base_text = (
         "SELECT i.* FROM ugc_items_fts f JOIN ugc_items i ON i.id=f.item_id "

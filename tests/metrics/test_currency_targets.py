@@ -142,6 +142,8 @@ def test_api_money_in_the_workspace_currency(
         too_fine = client.post(
             "/api/v1/revenue-forecasts", json={**forecast, "amount": TOO_FINE[currency]}
         )
+        other = "EUR" if currency != "EUR" else "USD"
+        foreign = client.post("/api/v1/revenue-forecasts", json={**forecast, "currency": other})
         report = client.get(
             "/api/v1/kpis",
             params={**RANGE, "kpi": ["social_revenue_share", "social_revenue_target"]},
@@ -152,6 +154,9 @@ def test_api_money_in_the_workspace_currency(
     assert [(row["amount"], row["currency"]) for row in listed] == [(FORECAST[currency], currency)]
     assert too_fine.status_code == 422
     assert "more decimals than" in too_fine.text
+    # A forecast in another currency would be summed with this one: refused, saying why.
+    assert foreign.status_code == 422
+    assert f"the workspace reports in {currency}" in foreign.text
     values = {row["kpi"]: row["value"] for row in report["rows"]}
     share = Fraction(str(values["social_revenue_share"]))
     target = _rounded(share * Fraction(FORECAST[currency]), currency)

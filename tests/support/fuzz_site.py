@@ -15,6 +15,9 @@ from mercato.catalog import team, workspaces
 from mercato.connectors import meta_webhooks, shopify_webhooks
 from mercato.core.scopes import Role
 from mercato.core.settings import Settings
+from mercato.galleries import definitions as gallery_defs
+from mercato.segments import service as segments
+from mercato.segments.schemas import SegmentCreate
 from mercato.web.app import create_app
 from mercato.web.services import Services
 from tests.galleries.support import make_shop
@@ -58,6 +61,7 @@ def fuzz_site(tmp_path: Path) -> Iterator[FuzzSite]:
             session, workspace, email="new@acme.example", role=Role.VIEWER, created_by=None
         )
         media_ids = _media_ids(session)
+        _segment_rule(session, services, workspace.id, shop.home)
     app = create_app(services=services)
     routes = [route for route in walk(app) if route.public]
     params = {
@@ -75,6 +79,20 @@ def fuzz_site(tmp_path: Path) -> Iterator[FuzzSite]:
             cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
         yield FuzzSite(base, routes, params, cookie, csrf)
     services.close()
+
+
+def _segment_rule(session: Any, services: Services, workspace_id: str, gallery_id: str) -> None:
+    """The home gallery gives TikTok visitors their own rule: fuzzed visitor ids and keys
+    then reach segment resolution too."""
+    definition = {"kind": "trait", "trait": "platform", "values": ["tiktok"]}
+    request = SegmentCreate(name="From TikTok", definition=definition)
+    segment = segments.create_segment(session, services.warehouse, workspace_id, request)
+    draft = gallery_defs.draft_of(
+        session, gallery_defs.get_gallery(session, workspace_id, gallery_id)
+    )
+    override = {"segment_id": segment.id, "rule": {"platform": "tiktok"}}
+    draft.rule = {**draft.rule, "segment_rules": [override]}
+    gallery_defs.update_gallery(session, workspace_id, gallery_id, draft)
 
 
 def _media_ids(session: Any) -> list[str]:

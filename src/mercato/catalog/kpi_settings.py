@@ -164,10 +164,21 @@ def set_forecast(
     period_start: date,
     period_end: date,
     amount: Decimal,
-    currency: str,
+    currency: str | None = None,
 ) -> RevenueForecast:
+    """A forecast is in the workspace currency: the social revenue target sums forecasts pro
+    rata with revenue in that currency, so another currency is refused rather than mixed in."""
     _check_period(period_start, period_end, "forecast")
-    code = parse_currency(currency, field="forecast.currency")
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise ValidationFailed(f"unknown workspace {workspace_id!r}", location="forecast")
+    code = workspace.currency
+    if currency is not None and parse_currency(currency, field="forecast.currency") != code:
+        raise ValidationFailed(
+            f"the forecast is in {currency.upper()}, the workspace reports in {code}: "
+            f"give the amount in {code}",
+            location="forecast.currency",
+        )
     if amount != amount.quantize(quantum(code)):
         raise ValidationFailed(
             f"{amount} has more decimals than {code} has ({quantum(code)})",

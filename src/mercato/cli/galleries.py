@@ -13,6 +13,7 @@ from mercato.catalog import workspaces
 from mercato.cli.context import console, fail, opened_services, public_url
 from mercato.core import labels as human
 from mercato.galleries import definitions as defs
+from mercato.galleries import segment_rules
 from mercato.galleries.service import embed_snippet, labels, site_key
 from mercato.galleries.shop import create_shop_page, list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
@@ -37,6 +38,46 @@ def _rule(raw: str) -> dict[str, object]:
     if not isinstance(rule, dict):
         raise fail('--rule must be a JSON object, e.g. \'{"product_line": "Summer"}\'')
     return rule
+
+
+def _segment_rule(raw: str) -> dict[str, object]:
+    """`SEGMENT:key=value,key=value` (a SKU list as `product_skus=A|B`)."""
+    segment, _, pairs = raw.partition(":")
+    example = "e.g. --segment-rule seg_123:platform=tiktok,content_type=video"
+    if not segment.strip() or not pairs.strip():
+        raise fail(f"--segment-rule {raw!r} needs SEGMENT:key=value; {example}")
+    rule: dict[str, object] = {}
+    for pair in pairs.split(","):
+        key, equals, value = (part.strip() for part in pair.partition("="))
+        if not equals or not key:
+            raise fail(f"--segment-rule {raw!r}: {pair!r} is not key=value; {example}")
+        expected = defs.RULE_KEYS.get(key)
+        if expected is int:
+            try:
+                rule[key] = int(value)
+            except ValueError:
+                raise fail(f"--segment-rule {raw!r}: {key} must be a whole number") from None
+        elif expected is list:
+            rule[key] = [sku.strip() for sku in value.split("|") if sku.strip()]
+        else:
+            rule[key] = value  # an unknown key is named by the gallery's validation
+    return {"segment_id": segment.strip(), "rule": rule}
+
+
+def _with_segment_rules(rule: dict[str, object], raw: list[str] | None) -> dict[str, object]:
+    if raw:
+        rule[segment_rules.KEY] = [_segment_rule(one) for one in raw]
+    return rule
+
+
+SegmentRules = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--segment-rule",
+        help="SEGMENT:key=value,... overriding the rule for that segment's visitors (repeat; "
+        "the first match wins), e.g. seg_123:platform=tiktok,content_type=video.",
+    ),
+]
 
 
 @galleries_app.command("list")
@@ -73,6 +114,7 @@ def galleries_create(
     max_items: Annotated[int, typer.Option(help="Show at most this many items.")] = 12,
     min_items: Annotated[int, typer.Option(help="Use the fallback below this many.")] = 1,
     fallback: Annotated[str | None, typer.Option(help="Fallback gallery id.")] = None,
+    segment_rule: SegmentRules = None,
     base_url: BaseUrl = None,
 ) -> None:
     """Create a gallery (a rule, or manual with --item) and print its embed snippet."""
@@ -80,7 +122,7 @@ def galleries_create(
         name=name,
         layout=layout,
         placement=placement,
-        rule=_rule(rule),
+        rule=_with_segment_rules(_rule(rule), segment_rule),
         selection="manual" if item else "rule",
         item_ids=list(item or []),
         max_items=max_items,
@@ -93,6 +135,31 @@ def galleries_create(
         console.print(f"created gallery [bold]{gallery.id}[/] {gallery.name!r}; embed it with:")
         public = public_url(services, base_url)
         console.print(embed_snippet(gallery, public, site_key(session, ws.id)), markup=False)
+
+
+@galleries_app.command("segment-rules")
+def galleries_segment_rules(
+    workspace: Workspace,
+    gallery_id: str,
+    segment_rule: SegmentRules = None,
+    clear: Annotated[bool, typer.Option(help="Remove every segment rule.")] = False,
+) -> None:
+    """Show a gallery's segment rules, or replace them (--segment-rule ...) or --clear them."""
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        gallery = defs.get_gallery(session, ws.id, gallery_id)
+        if segment_rule or clear:
+            draft = defs.draft_of(session, gallery)
+            draft.rule.pop(segment_rules.KEY, None)
+            draft.rule = _with_segment_rules(draft.rule, segment_rule)
+            gallery = defs.update_gallery(session, ws.id, gallery.id, draft)
+        table = Table("#", "segment", "name", "rule")
+        names = {s.id: s.name for s in segments.list_segments(session, ws.id)}
+        for number, entry in enumerate(gallery.rule.get(segment_rules.KEY) or [], start=1):
+            segment_id = str(entry["segment_id"])
+            rule_text = json.dumps(entry["rule"], sort_keys=True)
+            table.add_row(str(number), segment_id, names.get(segment_id, "(deleted)"), rule_text)
+        console.print(table)
 
 
 @galleries_app.command("delete")

@@ -95,6 +95,13 @@ def share_create(
     embed_origin: Annotated[
         list[str] | None, typer.Option(help="An origin that may frame the embed (repeat).")
     ] = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="The experiment view: the experiment's id.")
+    ] = None,
+    segment: Annotated[str | None, typer.Option(help="The segment view: the segment's id.")] = None,
+    compare_segment: Annotated[
+        str | None, typer.Option(help="The segment view: another segment beside it.")
+    ] = None,
     output: FormatOption = Output.TABLE,
 ) -> None:
     """Create a share link; its URL is printed once."""
@@ -104,7 +111,12 @@ def share_create(
             ShareLinkCreate,
             view=view,
             parameters=ViewParameters(
-                start=_day(start, "--from"), end=_day(end, "--to"), period=period
+                start=_day(start, "--from"),
+                end=_day(end, "--to"),
+                period=period,
+                experiment_id=experiment,
+                segment_id=segment,
+                compare_segment_id=compare_segment,
             ),
             label=label,
             password=password,

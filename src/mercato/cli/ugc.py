@@ -178,10 +178,19 @@ def ugc_search(
     rights_status: Annotated[str | None, typer.Option("--rights")] = None,
     sort: Annotated[str, typer.Option()] = "recent",
     limit: Annotated[int, typer.Option()] = 20,
+    exact_count: Annotated[
+        bool, typer.Option(help="Count every match (by default counting stops at 1,000).")
+    ] = False,
 ) -> None:
     """Search the library."""
     query = UgcQuery(
-        text=text, semantic=semantic, status=status, rights=rights_status, sort=sort, limit=limit
+        text=text,
+        semantic=semantic,
+        status=status,
+        rights=rights_status,
+        sort=sort,
+        limit=limit,
+        exact_count=exact_count,
     )
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
@@ -198,4 +207,5 @@ def ugc_search(
                 Text(item.caption[:80]),
             )
         console.print(table)
-        console.print(f"{result.total} match(es)")
+        more = "+" if result.total_capped else ""
+        console.print(f"{result.total}{more} match(es)")

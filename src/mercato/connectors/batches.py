@@ -30,6 +30,18 @@ def load_all(
 ) -> None:
     """Load every table's rows together: all commit or none (the caller validated them)."""
     prepared = {name: arrow_rows(name, rows) for name, rows in batches.items() if rows}
+    load_tables(warehouse, prepared, summary, in_transaction=in_transaction)
+
+
+def load_tables(
+    warehouse: Warehouse,
+    tables: Mapping[str, pa.Table],
+    summary: ImportSummary,
+    *,
+    in_transaction: bool = True,
+) -> None:
+    """`load_all` for tables already built column-wise (empty ones are skipped)."""
+    prepared = {name: table for name, table in tables.items() if table.num_rows}
     if not prepared:
         return
     if not in_transaction:

@@ -40,10 +40,11 @@ from mercato.connectors.generic_orders import (
     ColumnMapping,
     parse_generic_orders,
 )
+from mercato.connectors.order_tables import OrderTables, store_order_tables
 from mercato.connectors.orders import Order, store_orders
 from mercato.connectors.parsing import NumberLocale
 from mercato.connectors.results import ImportSummary
-from mercato.connectors.shopify_orders import parse_shopify_orders
+from mercato.connectors.shopify_orders import read_shopify_orders
 from mercato.connectors.social import AccountDay, PostSnapshot, store_social
 from mercato.core.errors import ValidationFailed
 from mercato.warehouse.connection import Warehouse
@@ -83,6 +84,7 @@ class Prepared:
     """Everything parsed from the files, not yet written."""
 
     orders: list[Order] = field(default_factory=list)
+    order_tables: list[OrderTables] = field(default_factory=list)  # column-wise readers
     products: list[product_import.ProductRecord] = field(default_factory=list)
     ad_spend: list[AdSpendDay] = field(default_factory=list)
     snapshots: list[PostSnapshot] = field(default_factory=list)
@@ -110,8 +112,10 @@ class ImportKind:
 POSTS = "social_posts"  # one row of a post export is one post (its metrics fan out)
 
 
-def _orders_shopify(t: Table, o: ImportOptions, p: Prepared) -> None:
-    p.orders += parse_shopify_orders(t)
+def _orders_shopify(name: str, data: bytes, o: ImportOptions, p: Prepared) -> None:
+    tables, rows = read_shopify_orders(data, name)
+    p.order_tables.append(tables)
+    p.rows_read += rows
 
 
 def _orders_csv(t: Table, o: ImportOptions, p: Prepared) -> None:
@@ -232,7 +236,10 @@ KINDS: dict[str, ImportKind] = {
     kind.name: kind
     for kind in (
         ImportKind(
-            "orders-shopify", "Shopify orders export (CSV)", _orders_shopify, primary="orders"
+            "orders-shopify",
+            "Shopify orders export (CSV)",
+            parse_bytes=_orders_shopify,
+            primary="orders",
         ),
         ImportKind(
             "orders-csv", "orders from any CSV, with --mapping", _orders_csv, primary="orders"
@@ -338,6 +345,9 @@ def commit(
         product_import.store_products(catalog, options.workspace_id, prepared.products, summary)
     if prepared.orders:
         store_orders(catalog, warehouse, options.workspace_id, prepared.orders, summary)
+    if prepared.order_tables:
+        tables = OrderTables.concat(prepared.order_tables)
+        store_order_tables(catalog, warehouse, options.workspace_id, tables, summary)
     if prepared.ad_spend:
         store_ad_spend(warehouse, options.workspace_id, prepared.ad_spend, summary)
     if prepared.events:

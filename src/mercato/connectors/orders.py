@@ -8,19 +8,23 @@ can choose its revenue definition at reporting time.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import ibis
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import pyarrow as pa
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import Product
-from mercato.connectors.batches import load_all
+from mercato.connectors.order_tables import (
+    ALIAS_SCHEMA,
+    ITEM_SCHEMA,
+    ORDER_SCHEMA,
+    OrderTables,
+    store_order_tables,
+)
 from mercato.connectors.results import ImportSummary
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.order_keys import Buyer, claim
@@ -70,20 +74,6 @@ def with_refunds(order: Order, refunds: Decimal, updated_at: datetime) -> Order:
     return replace(order, refunds=refunds, updated_at=updated_at)
 
 
-def products_by_sku(session: Session, workspace_id: str, skus: Iterable[str]) -> dict[str, str]:
-    wanted = sorted({sku for sku in skus if sku})
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = session.execute(
-            select(Product.sku, Product.id).where(
-                Product.workspace_id == workspace_id, Product.sku.in_(chunk)
-            )
-        )
-        found.update((sku, product_id) for sku, product_id in rows)
-    return found
-
-
 def keep_colliding_orders_apart(
     warehouse: Warehouse, workspace_id: str, orders: Sequence[Order]
 ) -> list[Order]:
@@ -119,37 +109,36 @@ def apart(order: Order, order_id: str) -> Order:
     return replace(order, order_id=order_id, sent_id=order.sent_id or order.order_id)
 
 
-def tracked_sessions(
-    warehouse: Warehouse, workspace_id: str, orders: Sequence[Order]
-) -> dict[str, tuple[str | None, str | None]]:
-    """order id → (session_id, visitor_id) from the tracker's purchase events."""
-    candidates: dict[str, str] = {}
-    for order in orders:
-        for key in (order.order_id, *order.aliases):
-            candidates[key] = order.order_id
-    if not candidates:
-        return {}
-    events = warehouse.for_workspace(workspace_id).table("events")
-    seen = events.filter(
-        (events.name == "purchase") & events.order_id.isin(ibis.memtable({"k": list(candidates)}).k)
-    ).select("order_id", "session_id", "visitor_id", "ts")
-    frame = warehouse.execute(seen.order_by("ts"))
-    linked: dict[str, tuple[str | None, str | None]] = {}
-    for event in frame.itertuples(index=False):
-        linked.setdefault(candidates[event.order_id], (event.session_id, event.visitor_id))
-    return linked
+def order_tables(orders: Sequence[Order]) -> OrderTables:
+    """`orders` as the column-wise tables the store takes."""
+    order_columns: dict[str, list[Any]] = {name: [] for name in ORDER_SCHEMA.names}
+    item_columns: dict[str, list[Any]] = {name: [] for name in ITEM_SCHEMA.names}
+    aliases: list[str] = []
+    owners: list[str] = []
+    positions: list[int] = []
+    for index, order in enumerate(orders):
+        for name, value in _order_row(order).items():
+            order_columns[name].append(value)
+        for line in order.lines:
+            for name, value in _item_row(order, line).items():
+                item_columns[name].append(value)
+        aliases += order.aliases
+        owners += [order.order_id] * len(order.aliases)
+        positions += [index * 4 + 1 + slot for slot in range(len(order.aliases))]
+    return OrderTables(
+        pa.table(order_columns, schema=ORDER_SCHEMA),
+        pa.table(item_columns, schema=ITEM_SCHEMA),
+        pa.table(
+            {"alias": aliases, "order_id": owners, "position": positions}, schema=ALIAS_SCHEMA
+        ),
+    )
 
 
-def _order_row(
-    workspace_id: str, order: Order, session_id: str | None, visitor_id: str | None
-) -> dict[str, Any]:
+def _order_row(order: Order) -> dict[str, Any]:
     return {
-        "workspace_id": workspace_id,
         "order_id": order.order_id,
         "source_system": order.source_system,
         "customer_id": order.customer_id,
-        "visitor_id": visitor_id,
-        "session_id": session_id,
         "placed_at": order.placed_at,
         "updated_at": order.updated_at or order.placed_at,
         "currency": order.currency,
@@ -158,46 +147,24 @@ def _order_row(
         "shipping": order.shipping,
         "tax": order.tax,
         "refunds": order.refunds,
-        "net": order.net,
         "coupon_codes": list(order.coupon_codes),
         "status": order.status,
         "landing_site": order.landing_site,
+        "sent_id": order.sent_id,
     }
 
 
-def _item_row(
-    workspace_id: str, order: Order, line: OrderLine, product_ids: dict[str, str]
-) -> dict[str, Any]:
+def _item_row(order: Order, line: OrderLine) -> dict[str, Any]:
     return {
-        "workspace_id": workspace_id,
         "order_id": order.order_id,
         "line_id": line.line_id,
         "sku": line.sku,
-        "product_id": product_ids.get(line.sku or ""),
         "title": line.title,
         "quantity": line.quantity,
         "unit_price": line.unit_price,
         "discount": line.discount,
         "currency": order.currency,
     }
-
-
-def order_rows(
-    workspace_id: str,
-    orders: Sequence[Order],
-    product_ids: dict[str, str],
-    sessions: dict[str, tuple[str | None, str | None]],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    order_table = [
-        _order_row(workspace_id, order, *sessions.get(order.order_id, (None, None)))
-        for order in orders
-    ]
-    item_table = [
-        _item_row(workspace_id, order, line, product_ids)
-        for order in orders
-        for line in order.lines
-    ]
-    return order_table, item_table
 
 
 def store_orders(
@@ -208,27 +175,8 @@ def store_orders(
     summary: ImportSummary,
 ) -> None:
     """Upsert orders and their lines in one warehouse transaction (idempotent by order id)."""
-    with catalog.session() as session:
-        product_ids = products_by_sku(
-            session, workspace_id, (line.sku or "" for o in orders for line in o.lines)
-        )
     orders = keep_colliding_orders_apart(warehouse, workspace_id, orders)
-    kept_apart = sum(1 for o in orders if o.sent_id)
-    if kept_apart:
-        summary.flags["kept_apart"] += kept_apart
-        summary.notes.append(
-            f"{kept_apart} order(s) kept apart: their id belongs to another customer's order "
-            "(stored as <id>~<digest>)"
-        )
-    unmatched = {line.sku for o in orders for line in o.lines if line.sku} - set(product_ids)
-    if unmatched:
-        summary.notes.append(
-            f"{len(unmatched)} SKU(s) not in the product catalog (lines kept, product_id "
-            f"empty): {', '.join(sorted(unmatched)[:5])}"
-        )
-    sessions = tracked_sessions(warehouse, workspace_id, orders)
-    order_table, item_table = order_rows(workspace_id, orders, product_ids, sessions)
-    load_all(warehouse, {"orders": order_table, "order_items": item_table}, summary)
+    store_order_tables(catalog, warehouse, workspace_id, order_tables(orders), summary)
 
 
 def stored_order(warehouse: Warehouse, workspace_id: str, order_id: str) -> dict[str, Any] | None:

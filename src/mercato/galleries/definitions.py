@@ -18,7 +18,9 @@ from mercato.catalog.models import (
     UgcItem,
 )
 from mercato.catalog.owned import get_owned
-from mercato.core.errors import ConflictError, ValidationFailed
+from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
+from mercato.galleries import segment_rules
+from mercato.segments.service import get_segment
 
 LAYOUTS = tuple(layout.value for layout in GalleryLayout)
 PLACEMENTS = tuple(placement.value for placement in GalleryPlacement)
@@ -36,6 +38,7 @@ RULE_KEYS: dict[str, type] = {
     "collection_id": str,
     "min_rating": int,
     "sort": str,
+    segment_rules.KEY: list,  # per-segment overrides of the keys above (segment_rules.py)
 }
 MAX_ITEMS = 60
 
@@ -58,22 +61,25 @@ def _one_of(value: str, allowed: Sequence[str], location: str) -> None:
         raise ValidationFailed(f"must be one of {', '.join(allowed)}", location=location)
 
 
-def validate_rule(rule: dict[str, Any]) -> dict[str, Any]:
+def validate_rule(rule: dict[str, Any], location: str = "rule") -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in rule.items():
         expected = RULE_KEYS.get(key)
         if expected is None:
             raise ValidationFailed(
-                f"unknown rule key; use {', '.join(RULE_KEYS)}", location=f"rule.{key}"
+                f"unknown rule key; use {', '.join(RULE_KEYS)}", location=f"{location}.{key}"
             )
         if value in (None, "", []):
             continue
+        if key == segment_rules.KEY:
+            clean[key] = segment_rules.validate(value, validate_rule, f"{location}.{key}")
+            continue
         if not isinstance(value, expected) or isinstance(value, bool):
-            raise ValidationFailed(f"must be a {expected.__name__}", location=f"rule.{key}")
+            raise ValidationFailed(f"must be a {expected.__name__}", location=f"{location}.{key}")
         if isinstance(value, list) and not all(isinstance(sku, str) for sku in value):
-            raise ValidationFailed("must be a list of SKUs", location="rule.product_skus")
+            raise ValidationFailed("must be a list of SKUs", location=f"{location}.{key}")
         clean[key] = value
-    _one_of(clean.get("sort", "curation"), SORTS, "rule.sort")
+    _one_of(clean.get("sort", "curation"), SORTS, f"{location}.sort")
     return clean
 
 
@@ -88,6 +94,10 @@ def validate(draft: GalleryDraft) -> GalleryDraft:
     if not 0 <= draft.min_items <= draft.max_items:
         raise ValidationFailed("must be between 0 and max_items", location="min_items")
     draft.rule = validate_rule(draft.rule)
+    if draft.rule.get(segment_rules.KEY) and draft.selection != GallerySelection.RULE:
+        raise ValidationFailed(
+            "segment rules need selection rule", location=f"rule.{segment_rules.KEY}"
+        )
     draft.name = draft.name.strip()
     return draft
 
@@ -153,8 +163,25 @@ def _check_name(session: Session, workspace_id: str, gallery_id: str | None, nam
         raise ConflictError(f"a gallery named {name.strip()!r} already exists")
 
 
+def _check_segments(session: Session, workspace_id: str, rule: dict[str, Any]) -> None:
+    """Every segment rule names a segment of the workspace (by id or name; the id is kept)."""
+    seen: set[str] = set()
+    for index, entry in enumerate(rule.get(segment_rules.KEY) or []):
+        location = f"rule.{segment_rules.KEY}[{index}].segment_id"
+        try:
+            entry["segment_id"] = get_segment(session, workspace_id, entry["segment_id"]).id
+        except NotFoundError:
+            raise ValidationFailed(
+                f"no segment {entry['segment_id']!r}", location=location
+            ) from None
+        if entry["segment_id"] in seen:
+            raise ValidationFailed("this segment already has a rule above", location=location)
+        seen.add(entry["segment_id"])
+
+
 def _apply(session: Session, gallery: Gallery, draft: GalleryDraft) -> None:
     draft = validate(draft)
+    _check_segments(session, gallery.workspace_id, draft.rule)
     if draft.fallback_id:
         _check_fallback(session, gallery.workspace_id, gallery.id, draft.fallback_id)
     _check_name(session, gallery.workspace_id, gallery.id, draft.name)

@@ -21,6 +21,7 @@ from mercato.core.errors import NotFoundError, PermissionDenied
 from mercato.core.timeutil import utcnow
 from mercato.galleries.cache import Delivery, DeliveryCache, etag_of
 from mercato.galleries.render import gallery_fragment, gallery_payload
+from mercato.galleries.segment_rules import SegmentRule, rules_of, select_for_segment
 from mercato.galleries.selection import PageContext, select_items
 
 FORMATS = {"json": "application/json", "html": "text/html; charset=utf-8"}
@@ -60,9 +61,32 @@ def _access(delivery: Delivery) -> Access:
 
 
 def _delivery_key(
-    gallery_id: str, context: PageContext, fmt: str, base_url: str, variant: Variant | None
+    gallery_id: str,
+    context: PageContext,
+    fmt: str,
+    base_url: str,
+    variant: Variant | None,
+    segment: str | None = None,
 ) -> Hashable:
-    return ("gallery", gallery_id, context.cache_key(), fmt, base_url, variant)
+    """Everything the body depends on: the page, the format, the experiment variant and the
+    segment whose rule applies; never the visitor (every member of a segment shares one)."""
+    return ("gallery", gallery_id, context.cache_key(), fmt, base_url, variant, segment)
+
+
+def gallery_segment_rules(
+    catalog: Catalog, cache: DeliveryCache, workspace_id: str, gallery_id: str
+) -> list[SegmentRule]:
+    """The gallery's segment rules in order; cached (and invalidated) like its deliveries."""
+
+    def build() -> tuple[Delivery, datetime | None]:
+        with catalog.session() as session:
+            gallery = session.get(Gallery, gallery_id)
+            rules = rules_of(gallery) if gallery is not None else []
+            document = [{"segment_id": r.segment_id, "rule": dict(r.rule)} for r in rules]
+        return Delivery(json.dumps(document).encode(), "", "application/json"), None
+
+    body = cache.get_or_build(workspace_id, ("segment_rules", gallery_id), build).body
+    return [SegmentRule(d["segment_id"], d["rule"]) for d in json.loads(body)]
 
 
 def check_origin(access: Access, origin: str | None, own_origin: str) -> None:
@@ -103,7 +127,12 @@ def _configured(gallery: Gallery, config: dict[str, Any]) -> Gallery:
 
 
 def _payload(
-    catalog: Catalog, gallery_id: str, context: PageContext, base_url: str, variant: Variant | None
+    catalog: Catalog,
+    gallery_id: str,
+    context: PageContext,
+    base_url: str,
+    variant: Variant | None,
+    segment: str | None = None,
 ) -> tuple[dict[str, Any], datetime | None]:
     with catalog.session() as session:
         gallery = session.get(Gallery, gallery_id)
@@ -120,12 +149,20 @@ def _payload(
                 "items": [],
             }
             return {**payload, "experiment": variant.label()}, None
-        manual: list[str] | None = None
+        chosen: str | None = None
         if variant is not None and variant.config is not None:
             config = json.loads(variant.config)
-            gallery, manual = _configured(gallery, config), list(config.get("item_ids") or [])
-        selection = select_items(session, gallery, context, utcnow(), manual)
+            manual = list(config.get("item_ids") or [])
+            selection = select_items(
+                session, _configured(gallery, config), context, utcnow(), manual
+            )
+        else:
+            rule = next((r for r in rules_of(gallery) if r.segment_id == segment), None)
+            by_segment = select_for_segment(session, gallery, rule, context, utcnow())
+            selection, chosen = by_segment.selection, by_segment.segment_id
         payload = gallery_payload(session, selection, base_url)
+        if chosen is not None:  # which rule chose the items (a segment id, no visitor data)
+            payload["segment"] = chosen
         if variant is not None:
             payload["experiment"] = variant.label()
         return payload, _earliest_expiry(selection.items)
@@ -139,11 +176,13 @@ def deliver(
     fmt: str,
     base_url: str,
     variant: Variant | None = None,
+    segment: str | None = None,
 ) -> tuple[Delivery, Access]:
+    """`segment`: the segment whose rule the visitor gets (see `segment_rules.pick`)."""
     access = gallery_access(catalog, cache, gallery_id)
 
     def build() -> tuple[Delivery, datetime | None]:
-        payload, expires = _payload(catalog, gallery_id, context, base_url, variant)
+        payload, expires = _payload(catalog, gallery_id, context, base_url, variant, segment)
         if fmt == "json":
             body = json.dumps(payload, separators=(",", ":")).encode()
         elif variant is not None and variant.holdout:
@@ -152,5 +191,5 @@ def deliver(
             body = gallery_fragment(payload).encode()
         return Delivery(body, etag_of(body), FORMATS[fmt]), expires
 
-    key = _delivery_key(gallery_id, context, fmt, base_url, variant)
+    key = _delivery_key(gallery_id, context, fmt, base_url, variant, segment)
     return cache.get_or_build(access.workspace_id, key, build), access

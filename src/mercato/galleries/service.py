@@ -11,23 +11,40 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Gallery, GalleryPlacement, ShopPage, Site, UgcItem
+from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.galleries.definitions import GalleryDraft, create_gallery
 from mercato.galleries.render import gallery_payload
-from mercato.galleries.selection import PageContext, select_items
+from mercato.galleries.segment_rules import rules_of, select_for_segment
+from mercato.galleries.selection import PageContext
+from mercato.segments.service import get_segment
 
 
 def preview(
-    session: Session, workspace_id: str, draft: GalleryDraft, context: PageContext, base_url: str
+    session: Session,
+    workspace_id: str,
+    draft: GalleryDraft,
+    context: PageContext,
+    base_url: str,
+    segment: str | None = None,
 ) -> dict[str, Any]:
-    """The payload a draft would serve, computed inside a savepoint that is then rolled back."""
+    """The payload a draft would serve (to `segment`'s visitors when given), computed inside
+    a savepoint that is then rolled back."""
     nested = session.begin_nested()
     try:
         draft.name = draft.name or "preview"
         gallery = create_gallery(session, workspace_id, draft)
-        payload = gallery_payload(
-            session, select_items(session, gallery, context, utcnow()), base_url
-        )
+        rule = None
+        if segment:
+            try:
+                segment_id = get_segment(session, workspace_id, segment).id
+            except NotFoundError:
+                raise ValidationFailed(f"no segment {segment!r}", location="segment") from None
+            rule = next((r for r in rules_of(gallery) if r.segment_id == segment_id), None)
+        chosen = select_for_segment(session, gallery, rule, context, utcnow())
+        payload = gallery_payload(session, chosen.selection, base_url)
+        if chosen.segment_id is not None:
+            payload["segment"] = chosen.segment_id
     finally:
         nested.rollback()
     return payload

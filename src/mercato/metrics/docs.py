@@ -37,13 +37,30 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   benchmark overrides under `/api/v1/kpi-benchmarks`, goals under `/api/v1/kpi-goals`, revenue
   forecasts under `/api/v1/revenue-forecasts`, `GET /api/v1/sessions-before-purchase` and
   `GET /api/v1/page-outliers` (see api.md).
-- **Pages**: *Full funnel* (`/funnel`): awareness → consideration → purchase, each KPI with value,
-  delta, benchmark badge (source, year, method) and a sparkline; drill-down by platform and
-  campaign; the goals panel; in the consideration section, sessions before purchase by
-  first-touch channel and the page-type outliers. *Overview* (`/`) is a view over the same
-  registry: `transactions`, `conversion_rate` and `revenue_gross`, with sessions as the
-  denominator of `conversion_rate`, in total and by `channel`, and daily sessions by channel
-  (grain day) for the chosen local days; each tile links to its KPI on the funnel page.
+- **Pages**: *Full funnel* (`/funnel`) opens with the funnel by platform: for each social
+  platform, `views` (awareness) → `sessions` (consideration) → `transactions` (purchase), with
+  the conversion from each stage to the next (sessions ÷ views, then transactions ÷ sessions,
+  the platform's `conversion_rate`), drawn as a Plotly funnel and repeated in a table; these are
+  the numbers of `GET /api/v1/kpis?by=platform` (sessions and orders count under their session's
+  social platform; other channels are left out). Then awareness → consideration → purchase, each
+  KPI with value, delta, benchmark verdict and a sparkline whose y axis marks the lowest and
+  highest value, with the first and last day under it; drill-down by platform and campaign
+  (tables scroll inside their card); the goals panel; in the consideration section, sessions
+  before purchase by first-touch channel and the page-type outliers. Where no revenue forecast
+  covers the range, `social_revenue_target` says so and links to the forecast form on the Goals
+  page. *Overview* (`/`) is a view over the same registry: `transactions`, `conversion_rate`
+  and `revenue_gross`, with sessions as the denominator of `conversion_rate`, in total and by
+  `channel`, and daily sessions by channel (grain day) for the chosen local days; each tile
+  links to its KPI on the funnel page and shows its change against the previous period (or the
+  same period last year) and the earlier value.
+- **Deltas and verdicts** read each KPI's `better` direction (`mercato.metrics.verdicts`): a
+  change is *better* (green, ▲/▼ better) when it moves the way the KPI wants, *worse* (red)
+  when not, *flat* (grey, =) under 0.05 percentage points for a rate or under 0.5 % of the
+  earlier value otherwise; the words are always printed next to the colour. A value is
+  *within* its benchmark when it lies within ±10 % of the benchmark's figure, else *above* or
+  *below*, and that is better or worse by the same direction (a cart-abandonment rate above
+  Baymard's 70.19 % is worse; an engagement rate above Rival IQ's is better). Per-platform
+  benchmarks are judged against each platform's own value.
 - **Python**: `mercato.metrics.report.build_report(warehouse.for_workspace(id), Slice(...))`.
 
 ## Conventions

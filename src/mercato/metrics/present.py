@@ -8,7 +8,7 @@ from typing import Any
 from mercato.core.csv_export import csv_text
 from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.evaluate import Number
-from mercato.metrics.report import Report, ReportLine
+from mercato.metrics.report import Delta, Report, ReportLine
 from mercato.metrics.spec import Kpi, Unit
 
 NA = "n/a"
@@ -36,11 +36,16 @@ def format_unit(unit: Unit, value: Number | None) -> str:
 
 
 def format_delta(kpi: Kpi, line: ReportLine) -> str:
-    relative = line.delta.relative
-    if line.delta.absolute is None:
+    return format_change(kpi, line.delta)
+
+
+def format_change(kpi: Kpi, change: Delta) -> str:
+    """A rate's change in percentage points, anything else's relative to the earlier value."""
+    relative = change.relative
+    if change.absolute is None:
         return NA
     if kpi.unit is Unit.PERCENT:
-        return f"{float(line.delta.absolute) * 100:+.2f} pt"
+        return f"{float(change.absolute) * 100:+.2f} pt"
     return NA if relative is None else f"{relative * 100:+.1f}%"
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import norm
 
 from mercato.stats.samples import StatsInputError
@@ -83,7 +84,7 @@ class Period:
     rewards: np.ndarray
 
     @classmethod
-    def of(cls, exposures: Sequence[float], rewards: Sequence[float]) -> Period:
+    def of(cls, exposures: npt.ArrayLike, rewards: npt.ArrayLike) -> Period:
         shown = np.asarray(exposures, dtype=np.float64)
         earned = np.asarray(rewards, dtype=np.float64)
         if shown.shape != earned.shape or shown.ndim != 1:

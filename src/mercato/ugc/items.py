@@ -113,6 +113,7 @@ def creator_for(
     session: Session, workspace_id: str, platform: str, handle: str, email: str | None = None
 ) -> Creator:
     handle = handle.strip().lstrip("@")[:200] or "anonymous"
+    platform = platform_key(platform)
     found = session.scalar(
         select(Creator).where(
             Creator.workspace_id == workspace_id,
@@ -185,15 +186,25 @@ def _fill_media(media: UgcMedia, stored: StoredMedia) -> None:
     )
 
 
+def platform_key(raw: str) -> str:
+    """A platform as the library stores it: trimmed, lower case."""
+    return raw.strip().lower()
+
+
 def add_item(session: Session, context: IntakeContext, new: NewItem) -> UgcItem | None:
     """Add one item; None when (platform, external_id) is already in the library."""
     if new.source not in SOURCES:
         raise ValidationFailed(f"unknown source {new.source!r}", location="source")
+    # One key per platform whatever case an export uses ("Instagram", "TIKTOK"): the library's
+    # filters and indexes compare stored values as they are.
+    platform = platform_key(new.platform)
+    if not platform:
+        raise ValidationFailed("the platform is empty", location="platform")
     permalink = checked_link(new.permalink, "permalink") or None  # shown as a link
     exists = session.scalar(
         select(UgcItem.id).where(
             UgcItem.workspace_id == context.workspace_id,
-            UgcItem.platform == new.platform,
+            UgcItem.platform == platform,
             UgcItem.external_id == new.external_id,
         )
     )
@@ -203,15 +214,13 @@ def add_item(session: Session, context: IntakeContext, new: NewItem) -> UgcItem 
     creator = None
     if new.creator_handle or new.creator_email:
         handle = new.creator_handle or str(new.creator_email).split("@")[0]
-        creator = creator_for(
-            session, context.workspace_id, new.platform, handle, new.creator_email
-        )
+        creator = creator_for(session, context.workspace_id, platform, handle, new.creator_email)
     text = "\n".join(part for part in (new.title, new.caption) if part)
     hashtags = hashtags_of(text)
     item = UgcItem(
         workspace_id=context.workspace_id,
         source=new.source,
-        platform=new.platform,
+        platform=platform,
         external_id=new.external_id,
         permalink=permalink,
         creator_id=creator.id if creator else None,

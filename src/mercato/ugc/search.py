@@ -43,6 +43,9 @@ FILTERED_FIELDS = (
     "rights",
     "collection_id",
 )
+# Without `exact_count` a search counts its matches only up to this many (or up to the page
+# asked for, if deeper): the page then reads "1,000+ items". An exact count scans every match.
+COUNT_CAP = 1000
 SORTS = ("recent", "engagement", "performance", "curation", "relevance")
 # A rights filter: a stored RightsStatus, or "publishable" (what the gate lets through).
 PUBLISHABLE = "publishable"
@@ -73,6 +76,7 @@ class UgcQuery:
     sort: str = "recent"
     limit: int = 48
     offset: int = 0
+    exact_count: bool = False
 
 
 @dataclass
@@ -81,6 +85,8 @@ class SearchResult:
     total: int
     notice: str | None = None
     scores: dict[str, float] = field(default_factory=dict)
+    # True when the count stopped at its cap: there are more than `total` matches.
+    total_capped: bool = False
 
 
 def fts5_query(words: tuple[str, ...]) -> str:
@@ -116,8 +122,9 @@ def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
     for name in ("content_type", "platform", "source", "status"):
         value = getattr(query, name)
         if value:
-            # Filters match whatever case the user types ("harbor" finds "Harbor").
-            where.append(func.lower(getattr(UgcItem, name)) == value.strip().lower())
+            # Stored in lower case (intake normalises them), so a filter matches whatever case
+            # the user types and still uses the (workspace, column) indexes.
+            where.append(getattr(UgcItem, name) == value.strip().lower())
     if query.creator:
         handle = query.creator.strip().lstrip("@").lower()
         where.append(
@@ -256,9 +263,23 @@ def search(
     relevance = None
     if text.strip():
         statement, relevance = _full_text(statement, session, text)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    total, capped = _count(session, statement, query)
     page = statement.order_by(*_order(query, relevance)).limit(query.limit).offset(query.offset)
-    return SearchResult(list(session.scalars(page)), int(total), notice)
+    return SearchResult(list(session.scalars(page)), total, notice, total_capped=capped)
+
+
+def _count(session: Session, statement: Any, query: UgcQuery) -> tuple[int, bool]:
+    """The number of matches, exact on demand; otherwise counted up to a bound past the page
+    asked for, so a large library pages without scanning every match for its total."""
+    if query.exact_count:
+        return int(
+            session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        ), False
+    bound = max(COUNT_CAP, query.offset + query.limit)
+    # Selecting a constant lets the engine count from an index alone (no table rows read).
+    bounded = statement.with_only_columns(literal_column("1")).limit(bound + 1).subquery()
+    seen = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+    return (bound, True) if seen > bound else (seen, False)
 
 
 def _semantic(

@@ -76,6 +76,8 @@ def row_keys(spec: TableSpec, table: pa.Table) -> pa.ChunkedArray:
 def _keep_last_per_key(table: pa.Table) -> pa.Table:
     if table.num_rows == 0:
         return table
+    if len(pc.unique(table.column("row_key"))) == table.num_rows:
+        return table  # no key repeats (the usual batch): nothing to drop, no regrouping
     indexed = table.append_column("__pos", pa.array(range(table.num_rows), pa.int64()))
     last = indexed.group_by("row_key").aggregate([("__pos", "max")]).column("__pos_max")
     return table.take(pc.take(last, pc.sort_indices(last)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select
@@ -65,6 +66,27 @@ def _hit(request: Request) -> Hit:
     )
 
 
+def visit_row(
+    request: Request,
+    services: Services,
+    workspace_id: str,
+    gallery_id: str,
+    visitor: Visitor,
+    page_url: str | None,
+) -> dict[str, Any] | None:
+    """The event row the collector would store for this request (its `visitor_id` is the
+    id the visitor's sessions carry), or None: no collector, no site, a dropped visitor."""
+    collector: Collector | None = getattr(request.app.state, "collector", None)
+    if collector is None:
+        return None
+    site = _site(request, services, workspace_id, visitor.key)
+    if site is None:
+        return None
+    own = absolute_url(request, "/")
+    visit = Visit(site, _hit(request), page_url or own, visitor.vid or None, own)
+    return unit_row(visit, gallery_id, collector.salts)
+
+
 def experiment_variant(
     request: Request,
     services: Services,
@@ -79,12 +101,7 @@ def experiment_variant(
     collector: Collector | None = getattr(request.app.state, "collector", None)
     if not experiments or collector is None:
         return None
-    site = _site(request, services, workspace_id, visitor.key)
-    if site is None:
-        return None
-    own = absolute_url(request, "/")
-    visit = Visit(site, _hit(request), page_url or own, visitor.vid or None, own)
-    row = unit_row(visit, gallery_id, collector.salts)
+    row = visit_row(request, services, workspace_id, gallery_id, visitor, page_url)
     if row is None:
         return None
     decision = decide(services.catalog, experiments, row["visitor_id"], row["identity_mode"])

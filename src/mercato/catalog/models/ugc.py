@@ -85,12 +85,16 @@ class UgcItem(Base):
     __tablename__ = "ugc_items"
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "external_id", name="uq_ugc_items_external"),
-        Index("ix_ugc_items_ws_status", "workspace_id", "status"),
+        # The library's usual filters together: its count reads this index alone.
+        Index("ix_ugc_items_ws_status", "workspace_id", "status", "platform", "rights_status"),
         Index("ix_ugc_items_ws_posted", "workspace_id", "posted_at"),
         Index("ix_ugc_items_ws_engagement", "workspace_id", "engagement"),
         Index("ix_ugc_items_ws_curation", "workspace_id", "curation_score"),
         Index("ix_ugc_items_ws_platform", "workspace_id", "platform"),
-        Index("ix_ugc_items_ws_rights", "workspace_id", "rights_status"),
+        # Also the expiry sweep each library search runs: granted rows due by now.
+        Index(
+            "ix_ugc_items_ws_rights_expiry", "workspace_id", "rights_status", "rights_expires_at"
+        ),
     )
 
     id: Mapped[str] = _id_column("ugc")

@@ -25,7 +25,7 @@ from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.segments.service import list_segments
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
-from mercato.web.exports import ExportFormat, export_response
+from mercato.web.exports import ExportFormat, export_response, view_answers
 from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
 from mercato.web.templating import render, translator
@@ -380,7 +380,7 @@ def attribution_page(
         model=model,
         by=by, window=window, order=order, credit=credit, conversion=conversion,
     )  # fmt: skip
-    if format is not None:
+    if format is not None and view_answers(format, table, PAGE_ONLY_TABLES):
         from mercato.web.report_views import attribution_view  # builds on this module
 
         span = (_local_day(start, "start"), _local_day(end, "end"))
@@ -397,6 +397,11 @@ def attribution_page(
         segments=_segment_choices(services, principal.workspace_id),
         segment=segment_id(services, principal.workspace_id, segment or None),
     )
+
+
+# Tables the page shows beyond its report view: their CSV/JSON is read from the page itself
+# (`web.page_tables`), so the route renders the page for them.
+PAGE_ONLY_TABLES = frozenset({"time-to-conversion", "sessions-to-conversion"})
 
 
 def _segment_choices(services: Services, workspace_id: str) -> list[tuple[str, str]]:

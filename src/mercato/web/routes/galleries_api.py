@@ -74,6 +74,7 @@ class PreviewIn(GalleryCreate):
     product: str | None = None
     url: str | None = None
     collection: str | None = None
+    segment: str | None = Field(default=None, max_length=200)  # preview as its visitors see it
 
 
 class PerformanceRow(BaseModel):
@@ -137,12 +138,14 @@ def galleries_create(
 def galleries_preview(
     request: Request, body: PreviewIn, services: ServicesDep, principal: UgcReader
 ) -> dict[str, Any]:
-    fields = body.model_dump(exclude={"product", "url", "collection"})
+    fields = body.model_dump(exclude={"product", "url", "collection", "segment"})
     context = PageContext(body.product, body.url, body.collection)
     with services.catalog.session() as session:
         draft = defs.GalleryDraft(**fields)
         draft.name = new_id("preview")  # never clashes with a saved gallery's name
-        return preview(session, principal.workspace.id, draft, context, base_url_of(request))
+        return preview(
+            session, principal.workspace.id, draft, context, base_url_of(request), body.segment
+        )
 
 
 @router.get("/performance", operation_id="galleries_performance")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -14,9 +14,11 @@ from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
 from mercato.galleries import definitions as defs
+from mercato.galleries import segment_rules
 from mercato.galleries.service import embed_snippet, labels, site_key
 from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
+from mercato.segments.service import list_segments
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
@@ -74,6 +76,24 @@ def galleries_page(
     )
 
 
+FORM_KEYS = ("platform", "content_type", "product_line", "product_type", "category",
+             "product_skus", "sort")  # fmt: skip
+
+
+def _segment_rows(draft: defs.GalleryDraft, known: set[str]) -> list[dict[str, Any]]:
+    """The stored segment rules and one empty row; keys the form has no field for ride
+    along in `extra` so a save from the builder keeps them. A rule whose segment was deleted
+    stays visible (saving names it) rather than vanishing from the form."""
+    rows = []
+    for entry in draft.rule.get(segment_rules.KEY) or []:
+        rule = dict(entry["rule"])
+        extra = {k: v for k, v in rule.items() if k not in FORM_KEYS}
+        segment_id = entry["segment_id"]
+        deleted = segment_id not in known
+        rows.append({"segment_id": segment_id, "rule": rule, "extra": extra, "deleted": deleted})
+    return [*rows, {"segment_id": "", "rule": {}, "extra": {}, "deleted": False}]
+
+
 def _builder(
     request: Request, services: ServicesDep, principal: Principal, gallery_id: str | None
 ) -> HTMLResponse:
@@ -85,6 +105,7 @@ def _builder(
             gallery = defs.get_gallery(session, principal.workspace.id, gallery_id)
             draft = defs.draft_of(session, gallery)
             snippet = embed_snippet(gallery, base_url_of(request), key)
+        segments = [(s.id, s.name) for s in list_segments(session, principal.workspace.id)]
     return render(
         request,
         "gallery_builder.html",
@@ -96,6 +117,8 @@ def _builder(
         layouts=defs.LAYOUTS,
         placements=defs.PLACEMENTS,
         sorts=defs.SORTS,
+        segments=segments,
+        segment_rows=_segment_rows(draft, {segment_id for segment_id, _ in segments}),
     )
 
 

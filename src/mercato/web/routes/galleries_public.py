@@ -25,6 +25,7 @@ from mercato.galleries.shop import ShopPost, shop_payload, shop_view
 from mercato.web.auth import ServicesDep, services_of
 from mercato.web.experiment_delivery import Visitor, experiment_variant
 from mercato.web.security_headers import fragment_policy
+from mercato.web.segment_delivery import visitor_segment
 from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.urls import absolute_url
@@ -73,11 +74,15 @@ def _gallery(
     check_origin(access, origin, base_url_of(request))
     variant = experiment_variant(request, services, cache, access.workspace_id, gallery_id,
                                  visitor or Visitor(), context.url)  # fmt: skip
+    segment = None
+    if variant is None or not (variant.holdout or variant.config):  # the gallery as defined
+        segment = visitor_segment(request, services, cache, access.workspace_id, gallery_id,
+                                  visitor or Visitor(), context.url)  # fmt: skip
     delivery, _ = deliver(
-        services.catalog, cache, gallery_id, context, fmt, base_url_of(request), variant
+        services.catalog, cache, gallery_id, context, fmt, base_url_of(request), variant, segment
     )
-    # A variant depends on who asks: no shared cache may hand it to someone else.
-    scope = "private" if variant is not None else "public"
+    # A variant or a segment depends on who asks: no shared cache may hand it to another.
+    scope = "private" if variant is not None or segment is not None else "public"
     headers = {"ETag": delivery.etag, "Cache-Control": f"{scope}, no-cache", "Vary": "Origin"}
     if fmt == "html":  # the fragment may be framed by the sites that may embed it, no others
         headers["Content-Security-Policy"] = fragment_policy(access.allowed_origins)

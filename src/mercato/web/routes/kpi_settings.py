@@ -79,11 +79,17 @@ class ForecastCreate(BaseModel):
     amount: Decimal = Field(
         ge=0, description="In the currency's precision: JPY none, KWD 3 decimals."
     )
-    currency: str = Field(min_length=3, max_length=3)
+    currency: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=3,
+        description="The workspace currency (the default); another currency is refused.",
+    )
 
 
 class ForecastPublic(ForecastCreate):
     id: str
+    currency: str = Field(min_length=3, max_length=3)
 
     @model_validator(mode="after")
     def _in_currency_precision(self) -> ForecastPublic:

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from mercato.core.timeutil import check_day_range
 from mercato.i18n import formatting
+from mercato.metrics.evaluate import Number
 from mercato.metrics.overview import (
     CONVERSION,
     HEADLINE_KPIS,
@@ -27,11 +28,13 @@ from mercato.metrics.overview import (
 )
 from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
+from mercato.metrics.report import Compare, comparison_window, delta
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.exports import ExportFormat
 from mercato.web.services import Services
 from mercato.web.templating import render, request_language, translator
+from mercato.web.verdict_views import delta_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,6 +78,34 @@ def headline(
         }
         for kpi_id in HEADLINE_KPIS
     ]
+
+
+def _raw(figures: Figures) -> dict[str, Number | None]:
+    return {
+        SESSIONS: figures.sessions,
+        TRANSACTIONS: figures.transactions,
+        CONVERSION: figures.conversion_rate,
+        REVENUE: figures.revenue,
+    }
+
+
+def with_deltas(
+    tiles: list[dict[str, Any]],
+    now: Figures,
+    before: Figures,
+    currency: str = "USD",
+    language: str = "en",
+) -> list[dict[str, Any]]:
+    """The headline tiles, each with its change against the comparison window (coloured by
+    the KPI's better direction) and the earlier value it was measured against."""
+    current, base = _raw(now), _raw(before)
+    shown = cells(before, currency, language)
+    found = []
+    for tile, kpi_id in zip(tiles, HEADLINE_KPIS, strict=True):
+        kpi = KPI_BY_ID[kpi_id]
+        change = delta(current[kpi_id], base[kpi_id])
+        found.append({**tile, "delta": delta_view(kpi, change), "base": shown[kpi_id]})
+    return found
 
 
 def date_axis(first: date, last: date) -> dict[str, Any]:
@@ -125,6 +156,7 @@ def sessions_figure(
             "legend": {"orientation": "h"},
             **({"xaxis": date_axis(*(span or (days[0], days[-1])))} if span or days else {}),
         },
+        "config": {"displayModeBar": False, "responsive": True},  # no toolbar over the title
     }
 
 
@@ -135,6 +167,7 @@ def overview_page(
     principal: AnalyticsPage,
     start: date | None = None,
     end: date | None = None,
+    compare: Compare = Compare.PREVIOUS,
     format: ExportFormat | None = None,
     table: str | None = None,
 ) -> Response:
@@ -148,12 +181,17 @@ def overview_page(
         return page_export(services, principal, ViewName.OVERVIEW, view, format, table)
     scoped = services.warehouse.for_workspace(principal.workspace_id)
     report = overview(scoped, start, end, principal.workspace.time_zone)
+    base_window = comparison_window(start, end, compare)
+    base = overview(scoped, *base_window, principal.workspace.time_zone)
     currency, language = principal.workspace.currency, request_language(request, principal)
+    tiles = headline(report.total, start, end, currency, language)
     return render(
         request,
         "overview.html",
         principal,
-        tiles=headline(report.total, start, end, currency, language),
+        tiles=with_deltas(tiles, report.total, base.total, currency, language),
+        compare=compare,
+        base=base_window,
         channels=[
             (row.channel, cells(row.figures, currency, language)) for row in report.by_channel
         ],

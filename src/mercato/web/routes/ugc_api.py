@@ -61,7 +61,11 @@ def _public(item: UgcItem) -> UgcItemPublic:
 
 
 class UgcSearchPage(BaseModel):
-    total: int
+    total: int = Field(
+        description="Matches, counted up to 1,000 (or past the page asked for) unless "
+        "exact_count is set; total_capped says there are more."
+    )
+    total_capped: bool = False
     items: list[UgcItemPublic]
     notice: str | None = None
     scores: dict[str, float] = {}
@@ -87,6 +91,7 @@ class UgcSearchParams(BaseModel):
     sort: Literal["recent", "engagement", "performance", "curation", "relevance"] = "recent"
     limit: int = Field(default=48, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
+    exact_count: bool = False
 
 
 class StatusUpdate(BaseModel):
@@ -181,6 +186,7 @@ def search_ugc_items(
         result = search(session, principal.workspace_id, query, embedder)
         return UgcSearchPage(
             total=result.total,
+            total_capped=result.total_capped,
             items=[_public(i) for i in result.items],
             notice=result.notice,
             scores=result.scores,

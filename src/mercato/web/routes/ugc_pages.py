@@ -10,15 +10,17 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from mercato.catalog.models import UgcItem
-from mercato.core.errors import NotFoundError
+from mercato.catalog.models import Creator, ShopConnection, UgcItem
+from mercato.connectors.platforms.client import ClientPolicy
+from mercato.connectors.platforms.errors import PlatformError
+from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.core.secret_box import SecretBox
 from mercato.metrics.ugc_performance import performance_by_item
 from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
-from mercato.ugc.rewards import creator_summaries
+from mercato.ugc.rewards import creator_summaries, push_reward_to_shop
 from mercato.ugc.search import RIGHTS, SORTS, UgcQuery, search
 from mercato.ugc.service import creators_by_id, first_media, item_detail, library_media
 from mercato.ugc.tagging import set_tag, workspace_products
@@ -71,6 +73,7 @@ def query_from(request: Request) -> UgcQuery:
     if query.rights not in RIGHTS:
         query.rights = None
     query.offset = (page_number(params.get("page")) - 1) * query.limit
+    query.exact_count = params.get("count") == "exact"
     return query
 
 
@@ -104,6 +107,9 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
         ids = [item.id for item in result.items]
         page = query.offset // query.limit + 1
         pages = max(1, -(-result.total // query.limit))
+        if result.total_capped:
+            pages += 1  # at least one more page: "Next" stays
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "count"]
         # Only an empty result needs to know whether the library itself is empty.
         library_size = result.total or session.scalar(
             select(func.count())
@@ -122,6 +128,7 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             first=query.offset + 1 if result.items else 0,
             last=query.offset + len(result.items),
             links=page_links(request, page, pages),
+            exact_count_link="/ugc?" + urlencode([*kept, ("count", "exact")]),
             library_size=int(library_size or 0),
             media=first_media(session, ids),
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
@@ -223,7 +230,13 @@ def ugc_creators_page(request: Request, services: ServicesDep, principal: UgcPag
 
 
 def _creators_page(
-    request: Request, services: ServicesDep, principal: Principal, notice: str | None = None
+    request: Request,
+    services: ServicesDep,
+    principal: Principal,
+    notice: str | None = None,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     with services.catalog.session() as session:
         summaries = creator_summaries(
@@ -231,9 +244,17 @@ def _creators_page(
             services.warehouse.for_workspace(principal.workspace_id),
             principal.workspace_id,
         )
+        shop = session.scalar(
+            select(ShopConnection).where(
+                ShopConnection.workspace_id == principal.workspace_id,
+                ShopConnection.provider == "shopify",
+            )
+        )
+        in_shop = set((shop.state or {}).get("discount_codes") or {}) if shop else set()
         return render(
-            request, "ugc_creators.html", principal, summaries=summaries, notice=notice,
-            can_issue=Scope.UGC_WRITE in principal.scopes,
+            request, "ugc_creators.html", principal, status_code, summaries=summaries,
+            notice=notice, error=error, can_issue=Scope.UGC_WRITE in principal.scopes,
+            shop_domain=shop.shop_domain if shop else None, in_shop=in_shop,
         )  # fmt: skip
 
 
@@ -249,6 +270,43 @@ def ugc_creator_coupon(
         mailed = send_reward(session, principal.workspace, reward, box)
     where = f" and e-mailed to {reward.email}" if mailed else ""
     return _creators_page(request, services, principal, f"Code {reward.code} issued{where}.")
+
+
+def shop_push_policy() -> ClientPolicy:
+    """A page waits on the shop: a short timeout and one retry, not the sync's patience
+    (built per call: the outbound guard is the one installed now)."""
+    return ClientPolicy(timeout_s=10.0, max_retries=1, max_wait_s=5.0)
+
+
+@router.post("/ugc/creators/{creator_id}/shop", operation_id="ugc_creator_shop_push")
+def ugc_creator_shop_push(
+    request: Request, creator_id: str, services: ServicesDep, principal: UgcWritePage
+) -> HTMLResponse:
+    """Create the creator's reward code (issued first if they have none) in the connected
+    Shopify shop as a discount code. A missing shop or a refusal is said on the page."""
+    with services.catalog.session() as session:
+        creator = session.get(Creator, creator_id)
+        if creator is None or creator.workspace_id != principal.workspace_id:
+            raise NotFoundError(f"no creator {creator_id!r}")
+        handle = creator.handle
+    try:
+        push_reward_to_shop(
+            services.catalog, principal.workspace_id, creator_id, policy=shop_push_policy()
+        )
+    except NotFoundError:  # the creator exists (checked above): no shop is connected
+        message = "No Shopify shop is connected: connect one on Sources first."
+        return _creators_page(request, services, principal, error=message, status_code=409)
+    except ValidationFailed as exc:
+        message = f"The code of @{handle} cannot be pushed: {exc.reason}"
+        return _creators_page(request, services, principal, error=message, status_code=422)
+    except PlatformError as exc:
+        message = f"Shopify refused the code of @{handle}: {exc.message}"
+        return _creators_page(request, services, principal, error=message, status_code=424)
+    with services.catalog.session() as session:
+        code = session.scalars(select(Creator.coupon_code).where(Creator.id == creator_id)).one()
+    return _creators_page(
+        request, services, principal, f"Code {code} of @{handle} is a discount code in the shop."
+    )
 
 
 @router.get("/ugc/media/{media_id}", operation_id="ugc_media_file")

@@ -17,12 +17,38 @@
         body.item_ids = value ? value.split(/\s+/) : [];
       } else if (name === "max_items" || name === "min_items") {
         body[name] = parseInt(value, 10) || 0;
-      } else if (name !== "preview_product") {
+      } else if (name !== "preview_product" && name !== "preview_segment") {
         body[name] = value || null;
       }
     });
+    var rules = segmentRules();
+    if (rules.length) body.rule.segment_rules = rules;
     return body;
   }
+
+  function skus(value) { return value ? value.split(",").map(function (s) { return s.trim(); }).filter(Boolean) : []; }
+  // One {segment_id, rule} per row with a segment; fields left empty keep the gallery's rule.
+  function segmentRules() {
+    var rules = [];
+    form.querySelectorAll(".segment-rule").forEach(function (row) {
+      var rule = JSON.parse(row.getAttribute("data-extra") || "{}"), segment = "";
+      row.querySelectorAll("[data-key]").forEach(function (field) {
+        var key = field.getAttribute("data-key"), value = String(field.value).trim();
+        if (key === "segment_id") segment = value;
+        else if (key === "product_skus") { if (skus(value).length) rule[key] = skus(value); }
+        else if (value) rule[key] = value;
+      });
+      if (segment) rules.push({ segment_id: segment, rule: rule });
+    });
+    return rules;
+  }
+  var add = document.getElementById("add-segment-rule");
+  if (add) add.addEventListener("click", function () {
+    var rows = form.querySelectorAll(".segment-rule"), copy = rows[rows.length - 1].cloneNode(true);
+    copy.setAttribute("data-extra", "{}");
+    copy.querySelectorAll("[data-key]").forEach(function (field) { field.value = ""; });
+    add.parentNode.insertBefore(copy, add);
+  });
 
   function call(method, url, body) {
     return fetch(url, { method: method, credentials: "same-origin", body: JSON.stringify(body),
@@ -36,11 +62,13 @@
 
   function refresh() {
     var body = draft(), sku = form.elements.preview_product.value.trim();
+    var segment = form.elements.preview_segment ? form.elements.preview_segment.value : "";
     body.name = "preview";
     if (sku) body.product = sku;
+    if (segment) body.segment = segment;
     call("POST", "/api/v1/galleries/preview", body).then(function (data) {
       MercatoGallery.render(document.getElementById("preview"), data);
-      document.getElementById("preview-count").textContent = data.items.length + " item(s)" + (data.fallback_used ? " from the fallback gallery" : "");
+      document.getElementById("preview-count").textContent = data.items.length + " item(s)" + (data.segment ? " by the segment's rule" : "") + (data.fallback_used ? " from the fallback gallery" : "");
     }, function (error) { status.textContent = problem(error); });
   }
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
