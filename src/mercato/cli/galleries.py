@@ -12,6 +12,7 @@ from rich.table import Table
 
 from mercato.catalog import workspaces
 from mercato.cli.context import console, fail, opened_services, public_url
+from mercato.core import labels as human
 from mercato.galleries import definitions as defs
 from mercato.galleries import segment_rules
 from mercato.galleries.brand_posts import store_post_picture, tag_post_products
@@ -91,9 +92,9 @@ def galleries_list(workspace: Workspace) -> None:
             table.add_row(
                 g.id,
                 g.name,
-                g.layout,
-                g.placement,
-                g.selection,
+                human.label(human.Kind.GALLERY_LAYOUT, g.layout),
+                human.label(human.Kind.GALLERY_PLACEMENT, g.placement),
+                human.label(human.Kind.GALLERY_SELECTION, g.selection),
                 str(g.max_items),
                 g.fallback_id or "",
             )

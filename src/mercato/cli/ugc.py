@@ -18,6 +18,7 @@ from mercato.catalog.models import UgcCandidate, UgcStatus
 from mercato.catalog.quality import record_refused
 from mercato.cli.context import console, fail, opened_services
 from mercato.connectors.imports import load_mapping
+from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.ugc import curation, embedding, rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE
@@ -255,7 +256,11 @@ def ugc_search(
         table = Table("id", "platform", "status", "rights", "caption")
         for item in result.items:
             table.add_row(
-                item.id, item.platform, item.status, item.rights_status, Text(item.caption[:80])
+                item.id,
+                labels.label(labels.Kind.PLATFORM, item.platform),
+                labels.label(labels.Kind.UGC_STATUS, item.status),
+                labels.label(labels.Kind.RIGHTS_STATUS, item.rights_status),
+                Text(item.caption[:80]),
             )
         console.print(table)
         more = "+" if result.total_capped else ""

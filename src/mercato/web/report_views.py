@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from mercato.attribution.service import AttributionReport
 from mercato.catalog.models import Workspace
+from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, utcnow, zone
 from mercato.experiments import service as experiments
@@ -167,7 +168,7 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
     by_platform = ViewTable(
         "drill-down",
         "By platform",
-        ["KPI", *drill["columns"]],
+        ["KPI", *(labels.english(labels.Kind.PLATFORM, c) for c in drill["columns"])],
         [[row["kpi"].name, *row["cells"]] for row in drill["rows"]],
     )
     tables = [
@@ -305,6 +306,8 @@ def attribution_view(
 ) -> ReportView:
     """The attribution page's numbers as a view (the page passes its own model and cut)."""
     currency = principal.workspace.currency
+    # Headings read as labels; the cells keep the raw labels (a platform key, a campaign name).
+    by_label = labels.english(labels.Kind.GRANULARITY, report.request.by.value)
     tiles = [
         Tile("kpi-journeys", "Journeys", f"{report.journeys:,}", float(report.journeys)),
         Tile(
@@ -317,21 +320,21 @@ def attribution_view(
             r.label,
             f"{r.conversions:.2f}",
             _money(r.revenue),
-            _money(r.spend),
-            "—" if r.roas is None else f"{r.roas:.2f}",
+            "n/a" if r.spend is None else _money(r.spend),
+            "n/a" if r.roas is None else f"{r.roas:.2f}",
         ]
         for r in report.rows
     ]
     credits = ViewTable(
         "credits",
         report.model_label,
-        [report.request.by.value, "Conversions", "Revenue", "Spend", "ROAS"],
+        [by_label, "Conversions", "Revenue", "Spend", "ROAS"],
         rows,
     )
     comparison = ViewTable(
         "comparison",
         "Model comparison (conversions)",
-        [report.request.by.value, *(m.replace("_", " ") for m in report.comparison_models)],
+        [by_label, *(labels.english(labels.Kind.MODEL, m) for m in report.comparison_models)],
         [
             [r.label, *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
             for r in report.comparison
@@ -347,7 +350,10 @@ def attribution_view(
         "comparison-chart",
         "Attributed conversions by model",
         [r.label for r in report.comparison],
-        {m: [r.conversions[m] for r in report.comparison] for m in report.comparison_models},
+        {
+            labels.english(labels.Kind.MODEL, m): [r.conversions[m] for r in report.comparison]
+            for m in report.comparison_models
+        },
     )
     return _shell(
         principal,
@@ -425,14 +431,19 @@ def goals_table(services: Services, principal: Principal) -> tuple[ViewTable, li
             [
                 team,
                 owner,
-                goal.kpi.name + (f" ({goal.platform})" if goal.platform else ""),
+                goal.kpi.name
+                + (
+                    f" ({labels.english(labels.Kind.PLATFORM, goal.platform)})"
+                    if goal.platform
+                    else ""
+                ),
                 f"{goal.period_start} to {goal.period_end}",
                 format_value(goal.kpi, goal.target),
                 format_value(goal.kpi, goal.actual),
                 "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%",
                 format_value(goal.kpi, goal.forecast),
                 interval,
-                goal.verdict.value.replace("_", " ") if goal.verdict else "n/a",
+                labels.english(labels.Kind.GOAL_VERDICT, goal.verdict) if goal.verdict else "n/a",
             ]
         )
     on_track = sum(1 for g in found if g.on_track)

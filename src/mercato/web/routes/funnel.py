@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from mercato.core import labels
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
@@ -113,7 +114,7 @@ def _tile(
     return {
         "kpi": kpi,
         "value": format_value(kpi, value),
-        "aggregation": line.current.aggregation if line else "",
+        "aggregation": _aggregation_text(line.current.aggregation) if line else "",
         "delta": delta_view(kpi, line.delta) if line and report.compare else None,
         "coverage": f"{coverage.used}/{coverage.total} posts" if coverage else None,
         "verdicts": judged,
@@ -123,6 +124,16 @@ def _tile(
         "spark_days": (points[0][0], points[-1][0]) if points else None,
         "internal": format_value(kpi, own) if own is not None else None,
     }
+
+
+def _aggregation_text(text: str | None) -> str:
+    """An aggregation as the page shows it: a scaled KPI's parts by name, not by id, joined
+    by a multiplication sign; the API keeps the ids."""
+    names = {kpi.id: kpi.name for kpi in KPIS}
+    return " \N{MULTIPLICATION SIGN} ".join(
+        names.get(part) or labels.english(labels.Kind.PARAMETER, part)
+        for part in (text or "").split(" x ")
+    )
 
 
 def _value(report: Report, kpi_id: str, platform: str) -> Number | None:
