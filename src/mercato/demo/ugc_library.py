@@ -1,5 +1,6 @@
 # ruff: noqa: RUF001 (Japanese text uses full-width punctuation)
-"""The demo brand's UGC library and galleries: customers' posts with locally drawn photos,
+"""The demo brand's UGC library and galleries: customers' posts with locally drawn photos
+(the product in the place the caption names, `demo.pictures`),
 creators, moderation outcomes, rights, product tags, two galleries and a link-in-bio page.
 
 Photos are generated with Pillow (nothing is downloaded). Everything goes through the same
@@ -8,18 +9,17 @@ UGC and gallery services the app uses, so the rights gate decides what the galle
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Product, RightsChannel, SocialAccount
+from mercato.demo.pictures import SCENES, colourway_of, scene_photo
 from mercato.galleries.brand_posts import store_post_picture, tag_post_products
 from mercato.galleries.definitions import GalleryDraft, create_gallery
 from mercato.galleries.shop import create_shop_page
@@ -40,6 +40,7 @@ WINDOW_DAYS = 396
 CREATORS = [f"{first}.{last}" for first in ("ana", "bo", "cruz", "dee", "eli", "fay")
             for last in ("wears", "styles", "outdoors", "daily")]  # fmt: skip
 MOODS = ("Obsessed with", "Finally got", "Living in", "Can't stop wearing", "Weekend in")
+# In the order of the drawn scenes (demo.pictures.PLACES): the caption names what the photo shows.
 PLACES = ("on the beach", "in the city", "on the trail", "at the lake", "at brunch")
 
 
@@ -96,25 +97,17 @@ class DemoLibrary:
     galleries: int
 
 
-def photo(rng: np.random.Generator, hue: tuple[int, int, int]) -> bytes:
-    """A 480 x 600 JPEG: a tinted gradient with random shapes, distinct per draw."""
-    base = np.linspace(0.55, 1.0, 600)[:, None, None] * np.array(hue)[None, None, :]
-    pixels = np.repeat(base, 480, axis=1).astype(np.uint8)
-    image = Image.fromarray(pixels, "RGB")
-    draw = ImageDraw.Draw(image)
-    for _ in range(6):
-        x, y = (int(v) for v in rng.integers(0, 420, size=2))
-        size = int(rng.integers(40, 200))
-        colour = tuple(int(v) for v in rng.integers(0, 255, size=3))
-        draw.ellipse((x, y, x + size, y + size), fill=colour)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
+def product_photo(rng: np.random.Generator, product: Product, place: int) -> bytes:
+    """The post's photo: the product in its colourway, in the place the caption names."""
+    colour = colourway_of(product.title, product.sku)
+    return scene_photo(rng, product.product_type or "", colour, place)
 
 
-def _caption(rng: np.random.Generator, product: Product, words: Words = ENGLISH_WORDS) -> str:
+def _caption(
+    rng: np.random.Generator, product: Product, place_index: int, words: Words = ENGLISH_WORDS
+) -> str:
     mood = words.moods[int(rng.integers(len(words.moods)))]
-    place = words.places[int(rng.integers(len(words.places)))]
+    place = words.places[place_index % len(words.places)]  # the place the photo shows
     line = product.product_line.lower().replace(" ", "")
     if words is ENGLISH_WORDS:
         return f"{mood} my {product.title} {place} 😍 #northwind #{line}"
@@ -135,10 +128,10 @@ def _add_items(
     for index in range(count):
         product = products[int(rng.integers(len(products)))]
         platform = "instagram" if rng.random() < 0.7 else "tiktok"
-        hue = tuple(int(v) for v in rng.integers(60, 255, size=3))
+        place = int(rng.integers(len(SCENES)))
         draw = rng.random()  # the same draws in every locale: only the words change
         source = "mention" if draw < 0.6 else "hashtag"
-        caption = _caption(rng, product, words)
+        caption = _caption(rng, product, place, words)
         rating = None
         if draw < 0.6 * words.review_share:
             source, rating = "review", 5 - index % 3
@@ -160,7 +153,7 @@ def _add_items(
                     "shares": int(rng.poisson(6)),
                 },
                 creator_handle=words.creators[int(rng.integers(len(words.creators)))],
-                media_files=[photo(rng, (hue[0], hue[1], hue[2]))],
+                media_files=[product_photo(rng, product, place)],
             ),
         )
         if item is not None:
@@ -225,11 +218,12 @@ def _brand_posts(
     """The brand's own latest posts, as its link-in-bio page shows them: a picture each and
     one to three products tagged in it."""
     for platform, post_id in posts:
-        hue = tuple(int(v) for v in rng.integers(60, 255, size=3))
-        store_post_picture(session, context.workspace_id, context.media_dir, platform, post_id,
-                           photo(rng, (hue[0], hue[1], hue[2])))  # fmt: skip
         picked = rng.choice(len(products), size=min(len(products), int(rng.integers(1, 4))),
                             replace=False)  # fmt: skip
+        # The brand's post shows the first product it tags, in one of the usual places.
+        store_post_picture(session, context.workspace_id, context.media_dir, platform, post_id,
+                           product_photo(rng, products[int(picked[0])],
+                                         int(rng.integers(len(SCENES)))))  # fmt: skip
         skus = [products[int(i)].sku for i in picked]
         tag_post_products(session, context.workspace_id, platform, post_id, skus)
 
