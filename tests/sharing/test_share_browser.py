@@ -4,10 +4,13 @@ allowed origin (a page on another loopback port) and is refused on any other."""
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,7 +74,17 @@ def test_share_links_in_chromium(services: Services, live_server: str, browser: 
     shared.goto(link["url"])
     assert _tile_values(shared) == expected
     assert shared.locator("header.topbar, nav").count() == 0
-    assert shared.locator("a").count() == 0  # no way out of the shared view
+    # The only links are the view's own exports, on the same shared address: no way out.
+    hrefs = shared.eval_on_selector_all("a", "els => els.map(e => e.href)")
+    assert hrefs
+    assert all(h.startswith(link["url"] + "?format=") for h in hrefs), hrefs
+    with shared.expect_download() as downloaded:
+        shared.click("[data-table=channels] a:text('CSV')")
+    rows = list(csv.reader(io.StringIO(Path(downloaded.value.path()).read_text("utf-8-sig"))))
+    shown = shared.eval_on_selector_all(
+        "#channels tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))"
+    )
+    assert rows[1:] == shown
     shared.goto(f"{live_server}/funnel")
     assert "/login" in shared.url  # the visit gave no access to anything else
     owner.post(f"/api/v1/share-links/{link['id']}/revoke")
@@ -90,6 +103,8 @@ def test_share_links_in_chromium(services: Services, live_server: str, browser: 
     shared.click("#share-password button")
     shared.wait_for_selector("#kpi-sessions")
     assert _tile_values(shared) == expected
+    unlocked = shared.eval_on_selector_all("a", "els => els.map(e => e.href)")
+    assert all("grant=" in h for h in unlocked), unlocked  # exports keep the unlocked grant
     fresh.close()
 
     frame = {"src": "about:blank"}
