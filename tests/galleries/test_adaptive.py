@@ -103,7 +103,9 @@ def _random_events(seed: int) -> list[dict]:
         session = f"s{s}"
         ts = T0 + timedelta(days=int(rng.integers(0, 3)), minutes=int(rng.integers(0, 600)))
         lead = str(rng.choice(ITEMS))
-        events.append(_event(ORDER_EVENT, session, lead, ts, properties=_logged()))
+        events.append(
+            _event(ORDER_EVENT, session, lead, ts, properties=_logged(), variant="adaptive")
+        )
         if rng.random() < 0.8:
             events.append(_event("ugc_impression", session, lead, ts))
         if rng.random() < 0.3:
@@ -113,10 +115,15 @@ def _random_events(seed: int) -> list[dict]:
         if rng.random() < 0.3:
             events.append(_event("add_to_cart", session, other, ts))
         if rng.random() < 0.1:  # a second visit to the gallery in the same session
-            events.append(_event(ORDER_EVENT, session, lead, ts, properties=_logged()))
+            events.append(
+                _event(ORDER_EVENT, session, lead, ts, properties=_logged(), variant="adaptive")
+            )
         if rng.random() < 0.2:
             events.append(_event("ugc_click", session, lead, ts, gallery="g2"))
-            events.append(_event(ORDER_EVENT, session, lead, ts, ws="ws2"))
+            events.append(_event(ORDER_EVENT, session, lead, ts, ws="ws2", variant="adaptive"))
+        if rng.random() < 0.2:  # posted by a client: no arm, not the server's log
+            forged = str(rng.choice(ITEMS))
+            events.append(_event(ORDER_EVENT, session, forged, ts, properties=_logged()))
     return events
 
 
@@ -129,7 +136,11 @@ def _load(services: Services, events: list[dict], sessions: list[dict] | None = 
 def _by_hand(events: list[dict], reward: str) -> tuple[np.ndarray, np.ndarray]:
     frame = pd.DataFrame(events)
     mine = frame[(frame.workspace_id == WS) & (frame.gallery_id == GALLERY)]
-    logged = mine[mine.name == ORDER_EVENT].groupby(["session_id", "ugc_id"]).ts.min()
+    logged = (
+        mine[(mine.name == ORDER_EVENT) & mine.variant.notna()]
+        .groupby(["session_id", "ugc_id"])
+        .ts.min()
+    )
     seen = set(map(tuple, mine[mine.name == "ugc_impression"][["session_id", "ugc_id"]].values))
     won = set(map(tuple, mine[mine.name == reward][["session_id", "ugc_id"]].values))
     days = sorted({ts.floor("D") for ts in logged})
@@ -165,7 +176,9 @@ def _past_burn_in(best: str) -> list[dict]:
         rate = 0.20 if item == best else 0.04
         for s in range(300):
             session, ts = f"{item}-{s}", T0 + timedelta(minutes=s)
-            events.append(_event(ORDER_EVENT, session, item, ts, properties=_logged()))
+            events.append(
+                _event(ORDER_EVENT, session, item, ts, properties=_logged(), variant="adaptive")
+            )
             events.append(_event("ugc_impression", session, item, ts))
             if rng.random() < rate:
                 events.append(_event("ugc_click", session, item, ts))

@@ -4,8 +4,9 @@ A rule-selected gallery with `"order": "adaptive"` keeps its items (its rule pic
 sorts them: that is the default order) but the item that leads is chosen per session:
 
 - Every ordering decision is logged as a `gallery_order` event through the collector (the
-  lead item as `ugc_id`; update number, propensity, arm, state and the default lead in
-  `properties`), so the loader puts it in the visitor's session like any other event.
+  lead item as `ugc_id`, the arm as `variant`; update number, propensity, arm, state and the
+  default lead in `properties`), so the loader puts it in the visitor's session like any
+  other event. Rows without an arm (a client posting that name) are ignored.
 - A lead exposure is a session with a `gallery_order` event for an item and an
   `ugc_impression` of that item in the same gallery; it earned the reward when the same
   session also clicked it (`ugc_click`) or added one of its products to the cart
@@ -156,8 +157,10 @@ def outcomes(warehouse: ScopedWarehouse, gallery_id: str, reward: Reward) -> pd.
     mine = events.filter(
         (events.gallery_id == gallery_id) & events.session_id.notnull() & events.ugc_id.notnull()
     )
+    # Only the server's rows: it sets `variant` (the arm), which no tracker event carries,
+    # so a `gallery_order` posted to the collector cannot forge the log.
     logged = (
-        mine.filter(mine.name == ORDER_EVENT)
+        mine.filter((mine.name == ORDER_EVENT) & mine.variant.isin([a.value for a in Arm]))
         .group_by(session_id=mine.session_id, lead=mine.ugc_id)
         .aggregate(first_ts=mine.ts.min(), properties=mine.properties.min())
     )

@@ -89,6 +89,7 @@ def visitor_order(
             "event_id": new_id("ev"),
             "name": ORDER_EVENT,
             "ugc_id": placement.lead,
+            "variant": placement.arm.value,  # marks the row as the server's (see adaptive)
             "properties": json.dumps(placement.log_properties(), separators=(",", ":")),
         }
         try:
