@@ -53,6 +53,8 @@ from mercato.stats.bandit import (
 )
 from mercato.warehouse.connection import ScopedWarehouse
 
+__all__ = ["ORDER_EVENT", "AdaptiveConfig", "AdaptiveOrders", "Order", "Reward", "config_of"]
+
 ORDER_EVENT = "gallery_order"
 REWARD_EVENTS = {Reward.CLICK: "ugc_click", Reward.ADD_TO_CART: "add_to_cart"}
 HOLDOUT_SHARE = 0.05

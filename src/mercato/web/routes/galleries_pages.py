@@ -13,8 +13,8 @@ from mercato.attribution.service import attribution_report, make_request
 from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
+from mercato.galleries import adaptive, segment_rules
 from mercato.galleries import definitions as defs
-from mercato.galleries import segment_rules
 from mercato.galleries.service import embed_snippet, labels, site_key
 from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
@@ -117,6 +117,9 @@ def _builder(
         layouts=defs.LAYOUTS,
         placements=defs.PLACEMENTS,
         sorts=defs.SORTS,
+        orders=[order.value for order in adaptive.Order],
+        rewards=[reward.value for reward in adaptive.Reward],
+        bandit_defaults=adaptive.DEFAULT_SETTINGS,
         segments=segments,
         segment_rows=_segment_rows(draft, {segment_id for segment_id, _ in segments}),
     )
