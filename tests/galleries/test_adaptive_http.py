@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +15,12 @@ import httpx
 from mercato.core.scopes import Scope
 from mercato.galleries.adaptive import ORDER_EVENT
 from mercato.web.services import Services
+from tests.cli.test_cli import mercato
 from tests.experiments.test_delivery import BROWSER, PAGE, _site_key
 from tests.galleries.support import make_shop
 from tests.support.brands import make_token
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _ids(body: dict[str, Any]) -> list[str]:
@@ -120,3 +124,47 @@ def test_adaptive_gallery_end_to_end(services: Services, live_server: str) -> No
     assert document["default_order_estimate"]["doubly_robust"] is not None
     assert other.status_code == 422  # the home gallery keeps its default order
     assert "adaptive" in other.text
+
+
+def test_cli_sets_and_reports_the_adaptive_order(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert mercato(data, "db", "upgrade", PYTHONPATH=SRC).returncode == 0
+    assert (
+        mercato(data, "workspaces", "create", "acme", "--name", "Acme", PYTHONPATH=SRC).returncode
+        == 0
+    )
+    rule = '{"order": "adaptive", "reward": "add_to_cart", "burn_in": 20}'
+    created = mercato(
+        data, "galleries", "create", "-w", "acme", "--name", "Home", "--rule", rule, PYTHONPATH=SRC
+    )
+    assert created.returncode == 0, created.stderr
+    gallery = created.stdout.split('data-mercato-gallery="')[1].split('"')[0]
+    shown = mercato(data, "galleries", "policy", "-w", "acme", gallery, PYTHONPATH=SRC)
+    assert shown.returncode == 0, shown.stderr
+    assert "state: burn_in" in shown.stdout
+    assert "0 logged lead exposure(s)" in shown.stdout
+    as_json = mercato(
+        data, "galleries", "policy", "-w", "acme", gallery, "--format", "json", PYTHONPATH=SRC
+    )
+    assert json.loads(as_json.stdout)["state"] == "burn_in"
+    bad = mercato(
+        data,
+        "galleries",
+        "create",
+        "-w",
+        "acme",
+        "--name",
+        "X",
+        "--rule",
+        '{"order": "adaptive", "floor": 0.9}',
+        PYTHONPATH=SRC,
+    )
+    assert bad.returncode != 0
+    assert "rule.floor" in bad.stdout + bad.stderr
+    assert "Traceback" not in bad.stderr
+    plain = mercato(data, "galleries", "create", "-w", "acme", "--name", "Plain", PYTHONPATH=SRC)
+    plain_id = plain.stdout.split('data-mercato-gallery="')[1].split('"')[0]
+    refused = mercato(data, "galleries", "policy", "-w", "acme", plain_id, PYTHONPATH=SRC)
+    assert refused.returncode != 0
+    assert "adaptive" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stderr

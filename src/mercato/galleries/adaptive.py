@@ -456,7 +456,15 @@ def report(
     frame: pd.DataFrame, item_ids: Sequence[str], config: AdaptiveConfig, now: datetime
 ) -> PolicyReport:
     """The decision as of now, and what the default order would have earned per lead
-    exposure, estimated from the log (rows of the current default lead's context)."""
+    exposure, estimated from the log (rows of the current default lead's context). A
+    gallery with no items yet is in burn-in with nothing to allocate."""
+    if not item_ids:
+        logged = int(frame["seen"].sum()) if len(frame) else 0
+        number = update_number(now)
+        empty: list[float] = []
+        return PolicyReport(
+            PolicyState.BURN_IN, number, [], empty, empty, None, [], logged, None, None, None
+        )
     decision = decide(frame, item_ids, config, update_number(now))
     chance = decision.chance_to_win
     default_dr = default_ips = None
