@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -315,3 +317,26 @@ def test_policy_report_estimates_the_default_order_from_the_log() -> None:
     document = found.as_json()
     assert [row["ugc_id"] for row in document["items"]] == list(ITEMS)
     assert document["logged_exposures"] == 8000
+
+
+def test_concurrent_first_requests_read_the_warehouse_once() -> None:
+    config = config_of({"order": "adaptive"})
+    assert config is not None
+    orders, reads, gate = AdaptiveOrders(), [], threading.Barrier(8)
+    frame = _guardrail_frame(0.05, 0.05)
+
+    def loader() -> pd.DataFrame:
+        reads.append(1)
+        time.sleep(0.05)  # a slow warehouse: the others arrive while it reads
+        return frame
+
+    def visit(n: int) -> None:
+        gate.wait()
+        orders.place(GALLERY, ITEMS, f"v{n}", config, T0, loader)
+
+    threads = [threading.Thread(target=visit, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reads) == 1

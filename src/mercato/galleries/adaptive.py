@@ -60,6 +60,7 @@ REWARD_EVENTS = {Reward.CLICK: "ugc_click", Reward.ADD_TO_CART: "add_to_cart"}
 HOLDOUT_SHARE = 0.05
 UPDATE_SECONDS = 3600
 MAX_PINS = 50_000
+MAX_DECISIONS = 10_000  # (gallery, item set) pairs (a product gallery has one per product)
 EPOCH = datetime(1970, 1, 1)
 # The rule keys of the adaptive order (definitions.RULE_KEYS lists them with their types).
 ORDER_KEYS = ("order", "reward", "burn_in", "floor")
@@ -354,6 +355,7 @@ class AdaptiveOrders:
         self._pins = OrderedDict()
         self._max_pins = max_pins
         self._lock = threading.Lock()
+        self._computing: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
 
     def decision(
         self,
@@ -367,13 +369,22 @@ class AdaptiveOrders:
         key = (gallery_id, item_ids)
         with self._lock:
             found = self._decisions.get(key)
+            computing = self._computing.setdefault(key, threading.Lock())
         if found is not None and found.update == number:
             return found
-        decided = decide(load(), item_ids, config, number)
-        if found is not None and found.state is PolicyState.REVERTED:
-            decided = update(len(item_ids), [], config.settings, (), number, reverted=True)
-        with self._lock:
-            self._decisions[key] = decided
+        with computing:  # one warehouse read per key and update, however many requests wait
+            with self._lock:
+                found = self._decisions.get(key)
+            if found is not None and found.update == number:
+                return found
+            decided = decide(load(), item_ids, config, number)
+            if found is not None and found.state is PolicyState.REVERTED:
+                decided = update(len(item_ids), [], config.settings, (), number, reverted=True)
+            with self._lock:
+                if len(self._decisions) >= MAX_DECISIONS and key not in self._decisions:
+                    self._decisions.clear()  # bounded: a full table starts over (recomputed)
+                    self._computing = {key: computing}
+                self._decisions[key] = decided
         return decided
 
     def place(
@@ -400,11 +411,6 @@ class AdaptiveOrders:
             while len(self._pins) > self._max_pins:
                 self._pins.popitem(last=False)
         return placement
-
-    def forget(self) -> None:
-        with self._lock:
-            self._decisions.clear()
-            self._pins.clear()
 
 
 # --- the policy report -------------------------------------------------------------------
