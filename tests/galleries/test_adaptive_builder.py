@@ -48,6 +48,11 @@ def test_builder_sets_and_clears_the_adaptive_order(
         assert page.input_value("select[name='rule.order']") == "adaptive"
         assert page.input_value("select[name='rule.reward']") == "add_to_cart"
         assert page.input_value("input[name='rule.burn_in']") == "250"
+        card = page.locator("#order-policy")
+        assert card.locator("[data-state]").inner_text() == "burn_in"  # nothing logged yet
+        assert card.locator("tbody tr").count() == 4  # every publishable item, default order
+        assert "0 logged lead exposures" in card.inner_text()
+        assert page.evaluate("window.__xss") is None  # a hostile caption stays text
         page.screenshot(path=str(artifacts_dir / "gallery_builder_adaptive.png"), full_page=True)
         page.select_option("select[name='rule.order']", "default")
         with page.expect_response(lambda r: r.request.method == "PATCH") as cleared:
@@ -56,5 +61,7 @@ def test_builder_sets_and_clears_the_adaptive_order(
         rule = _rule(services, shop.home)
         assert not {"order", "reward", "burn_in", "floor"} & set(rule)
         assert rule["sort"] == "curation"
+        page.reload()
+        assert page.locator("#order-policy").count() == 0
     finally:
         page.close()
