@@ -340,3 +340,49 @@ def test_concurrent_first_requests_read_the_warehouse_once() -> None:
     for thread in threads:
         thread.join()
     assert len(reads) == 1
+
+
+def _arm_sessions(prefix: str, arm: Arm, count: int, rate: float, seed: int) -> tuple[list, list]:
+    """`count` sessions of one arm shown the gallery (lead seen), converting at `rate`."""
+    rng = np.random.default_rng(seed)
+    events, sessions = [], []
+    for s in range(count):
+        session, ts = f"{prefix}-{s}", T0 + timedelta(minutes=s % 600)
+        lead = "u_a" if arm is Arm.HOLDOUT else ITEMS[s % 4]
+        logged = _logged(arm.value, 0.25)
+        events.append(_event(ORDER_EVENT, session, lead, ts, properties=logged, variant=arm.value))
+        events.append(_event("ugc_impression", session, lead, ts))
+        bought = bool(rng.random() < rate)
+        sessions.append({"workspace_id": WS, "session_id": session, "started_at": ts,
+                         "orders": int(bought), "revenue": Decimal("40.00") if bought else
+                         Decimal("0"), "currency": "USD"})  # fmt: skip
+    return events, sessions
+
+
+def test_a_guardrail_breach_reverts_at_the_next_update(services: Services) -> None:
+    warehouse = services.warehouse.for_workspace(WS)
+    config = config_of({"order": "adaptive", "burn_in": 50})
+    assert config is not None
+    orders = AdaptiveOrders()
+
+    def loader() -> pd.DataFrame:
+        return outcomes(warehouse, GALLERY, config.reward)
+
+    for arm, rate in ((Arm.ADAPTIVE, 0.10), (Arm.HOLDOUT, 0.10)):
+        _load(services, *_arm_sessions(f"a-{arm}", arm, 600, rate, 1))
+    now = T0 + timedelta(days=1)
+    assert orders.decision(GALLERY, ITEMS, config, now, loader).state is PolicyState.ADAPTIVE
+    # the adaptive arm's visitors stop buying; the holdout's keep on
+    _load(services, *_arm_sessions("b-adaptive", Arm.ADAPTIVE, 1200, 0.0, 2))
+    _load(services, *_arm_sessions("b-holdout", Arm.HOLDOUT, 600, 0.10, 3))
+    same_hour = now + timedelta(minutes=10)
+    assert orders.decision(GALLERY, ITEMS, config, same_hour, loader).state is PolicyState.ADAPTIVE
+    next_update = now + timedelta(hours=1)
+    reverted = orders.decision(GALLERY, ITEMS, config, next_update, loader)
+    assert reverted.state is PolicyState.REVERTED
+    assert set(reverted.breached) == {"conversion_rate", "revenue_per_visitor"}
+    for visitor in ("x", "y", "z"):
+        placement = orders.place(GALLERY, ITEMS, visitor, config, next_update, loader)
+        assert placement.order == ITEMS
+        assert placement.state is PolicyState.REVERTED
+        assert placement.log_properties()["state"] == "reverted"
