@@ -179,6 +179,9 @@ def galleries_policy(
     if output == "json":
         console.print_json(json.dumps(document))
         return
+    if document["state"] is None:
+        console.print("order: default (not adaptive; set the rule's order to adaptive)")
+        return
     console.print(f"state: {document['state']} (update {document['update']})")
     if document["breached"]:
         console.print(f"guardrails breached: {', '.join(document['breached'])}")

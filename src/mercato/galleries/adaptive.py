@@ -418,7 +418,7 @@ class AdaptiveOrders:
 
 @dataclass(frozen=True)
 class PolicyReport:
-    state: PolicyState
+    state: PolicyState | None  # None: the gallery keeps its default order
     update: int
     items: list[str]  # the default order
     allocation: list[float]
@@ -430,12 +430,18 @@ class PolicyReport:
     default_ips: off_policy.Estimate | None
     logged_value: float | None  # the reward rate the served policy earned
 
+    @classmethod
+    def default_order(cls, now: datetime) -> PolicyReport:
+        """A gallery that is not adaptive: nothing allocated, nothing logged."""
+        return cls(None, update_number(now), [], [], [], None, [], 0, None, None, None)
+
     def as_json(self) -> dict[str, Any]:
         def estimate(e: off_policy.Estimate | None) -> dict[str, float] | None:
             return None if e is None else {"value": e.value, "standard_error": e.standard_error}
 
         return {
-            "state": self.state.value,
+            "order": (Order.ADAPTIVE if self.state is not None else Order.DEFAULT).value,
+            "state": self.state.value if self.state is not None else None,
             "update": self.update,
             "items": [
                 {

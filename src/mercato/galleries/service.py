@@ -124,15 +124,13 @@ def policy(
 
     The items are the gallery's default order as a page without context gets it; a
     product or collection gallery (no items without a page) reports the items its log
-    names, the most logged default lead first."""
+    names, the most logged default lead first. A gallery that is not adaptive reports
+    `order: default` and nothing else."""
     gallery = get_gallery(session, workspace_id, gallery_id)
     config = config_of(gallery.rule) if gallery.selection == GallerySelection.RULE else None
-    if config is None:
-        raise ValidationFailed(
-            "this gallery keeps its default order; set its rule's order to adaptive",
-            location="gallery_id",
-        )
     now = utcnow()
+    if config is None:
+        return PolicyReport.default_order(now)
     frame = outcomes(warehouse, gallery.id, config.reward)
     items = [item.id for item in select_items(session, gallery, PageContext(), now).items]
     if not items and len(frame):
