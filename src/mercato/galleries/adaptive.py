@@ -147,10 +147,6 @@ def arm_of(digest: str) -> Arm:
 
 # --- reading the log and the rewards from the warehouse ---------------------------------
 
-OUTCOME_COLUMNS = (
-    "session_id", "lead", "first_ts", "properties", "seen", "rewarded", "orders", "revenue"
-)  # fmt: skip
-
 
 def outcomes(warehouse: ScopedWarehouse, gallery_id: str, reward: Reward) -> pd.DataFrame:
     """One row per (session, lead item) the gallery logged: when, the logged properties,
@@ -507,8 +503,3 @@ def report(
         default_ips,
         logged_value,
     )
-
-
-def empty_outcomes() -> pd.DataFrame:
-    frame = pd.DataFrame({column: [] for column in OUTCOME_COLUMNS})
-    return with_properties(frame)
