@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `make demo` (`python`) and `make test` (`test`) need from the machine, checked and, on
-# Debian/Ubuntu, installed: a Python >= 3.11 that can make virtualenvs; for the tests also a
+# Debian/Ubuntu, installed: a Python >= 3.11 that can make virtualenvs and the fonts report PDFs
+# are drawn with (DejaVu Sans, IPA Gothic for Japanese); for the tests also a
 # Java >= 17 (Spark in local mode), a Chromium that runs outside snap (browser tests), the
 # PostgreSQL server binaries (catalog tests) and libfaketime (`make test-future`); for
 # `make bench` (`bench`, also part of `test`) the wrk HTTP load generator and taskset. Anything it
@@ -99,6 +100,11 @@ check_cjk_fonts() {  # screenshots of the Japanese interface need a font with ka
   fc-list :lang=ja 2>/dev/null | grep -q . || packages+=(fonts-noto-cjk)
 }
 
+check_pdf_fonts() {  # report PDFs (sharing/pdf_fonts.py): DejaVu Sans, IPA Gothic for Japanese
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+  [ -f /usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf ] || packages+=(fonts-ipafont-gothic)
+}
+
 check_faketime() {  # `make test-future`: the suite with the clock moved ahead
   have faketime || packages+=(faketime)
 }
@@ -109,6 +115,7 @@ check_bench() {  # bench/http: a C load generator on one core, the server pinned
 }
 
 check_python
+check_pdf_fonts  # the app itself draws PDFs: every mode
 if [ "$WANT" = "test" ]; then
   check_java
   check_chromium

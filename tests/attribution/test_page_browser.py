@@ -33,13 +33,14 @@ def test_attribution_page_draws_the_model_comparison(
         page.wait_for_selector("#comparison-chart .main-svg", timeout=15_000)
         assert page.locator("#kpi-conversions").inner_text() == "4"
         legend = page.locator("#comparison-chart .legendtext").all_text_contents()
-        assert "markov_pooled" in legend
-        assert "shapley" in legend
+        assert "Markov (pooled)" in legend
+        assert "Shapley value" in legend
+        assert not [name for name in legend if "_" in name]
         assert len(legend) == 10
         page.select_option("select[name=by]", "platform")
         page.click("#attribution-filters button")
         page.wait_for_selector("#comparison-chart .main-svg", timeout=15_000)
-        assert "tiktok" in page.locator("#credits").inner_text()
+        assert "TikTok" in page.locator("#credits").inner_text()
         assert [e for e in errors if "autocomplete" not in e and "404" not in e] == []
         page.screenshot(path=str(artifacts_dir / "attribution.png"), full_page=True)
     finally:

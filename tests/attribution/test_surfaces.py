@@ -140,7 +140,8 @@ def test_page_compares_models_with_a_chart(
     assert 'id="comparison-chart"' in page.text
     assert "/vendor/plotly.min.js" in page.text
     assert "launch" in page.text
-    assert "markov per journey distinct" in page.text
+    assert "Markov (per journey, distinct)" in page.text
+    assert "markov_per_journey_distinct" not in page.text.split('data-figure="', 1)[0]
     figure = page.text.split('data-figure="', 1)[1].split('"', 1)[0]
     assert "&#34;barmode&#34;: &#34;group&#34;" in figure
 
@@ -173,7 +174,7 @@ def test_cli_table_json_and_csv(tmp_path: Path) -> None:
     table = mercato(data_dir, *args, PYTHONPATH=SRC)
     assert table.returncode == 0, table.stderr
     assert "Markov chain, order 2" in table.stdout
-    assert "tiktok" in table.stdout
+    assert "TikTok" in table.stdout
     assert "4 conversions" in table.stdout
     as_json = json.loads(mercato(data_dir, *args, "--format", "json", PYTHONPATH=SRC).stdout)
     assert as_json["conversions"] == 4

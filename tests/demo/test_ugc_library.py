@@ -56,3 +56,50 @@ def test_reseeding_replaces_the_library(tmp_path: Path) -> None:
         assert (count, galleries) == (60, 2)
     finally:
         again.services.close()
+
+
+def test_one_rights_hashtag_for_requests_and_the_demo_grants(seeded: Seeded) -> None:
+    from mercato.catalog.models import Creator, RightsEvent, Workspace
+    from mercato.ugc import rights
+    from mercato.ugc.items import ugc_settings
+
+    with seeded.services.catalog.session() as session:
+        workspace = session.get(Workspace, seeded.workspace_id)
+        assert workspace is not None
+        settings = ugc_settings(session, workspace.id)
+        hashtag = rights.approval_hashtag(settings, workspace.slug)
+        assert hashtag == "#YesNorthwind"
+        item = session.scalars(select(UgcItem).where(UgcItem.workspace_id == workspace.id)).first()
+        assert item is not None
+        creator = session.get(Creator, item.creator_id) if item.creator_id else None
+        asked = rights.request_text(item, creator, settings, workspace.slug)
+        assert f"reply {hashtag}" in asked
+        assert "(https://shop.northwind.example/pages/ugc-terms)" in asked  # the terms link
+        grants = session.scalars(
+            select(RightsEvent)
+            .join(UgcItem, UgcItem.id == RightsEvent.item_id)
+            .where(UgcItem.workspace_id == workspace.id, RightsEvent.kind == "granted")
+        ).all()
+        assert grants
+        # Each demo grant is a reply the workspace's own matching would accept.
+        for event in grants:
+            reply = rights.Comment(author="x", text=event.text, at=utcnow())
+            assert rights.approval_in([reply], "x", hashtag) is reply
+
+
+def test_link_in_bio_posts_have_pictures_and_products(seeded: Seeded) -> None:
+    from mercato.galleries.shop import shop_view
+    from mercato.web.routes.galleries_public import posts_from_warehouse
+
+    services = seeded.services
+    with services.catalog.session() as session:
+        page = session.scalars(select(ShopPage)).one()
+        view = shop_view(
+            session, page.handle, lambda a: posts_from_warehouse(services, a), "http://m.test"
+        )
+        assert len(view.posts) == 30
+        for tile in view.posts:
+            assert tile["media"], tile["caption"]
+            assert tile["media"][0]["url"].startswith(f"http://m.test/shop/{page.handle}/media/")
+            assert 1 <= len(tile["products"]) <= 3
+            assert all(p["url"] and p["price"] for p in tile["products"])

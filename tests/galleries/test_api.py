@@ -141,7 +141,7 @@ def test_cli_create_list_performance(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
     listed = _cli(data, "galleries", "list", "-w", "acme")
     assert "Home" in listed.stdout
-    assert "lookbook" in listed.stdout
+    assert "Lookbook" in listed.stdout  # the layout by its label
     perf = _cli(data, "galleries", "performance", "-w", "acme")
     assert perf.returncode == 0, perf.stderr
     assert "0 row(s)" in perf.stdout

@@ -33,7 +33,8 @@ def test_full_funnel_in_chromium(
         assert verdict.get_attribute("data-position") in ("above", "below", "within")
         assert page.locator("#kpi-roas .value").inner_text() != ""
         headers = page.locator("#drill-down thead th").all_text_contents()
-        assert "instagram" in headers
+        assert "Instagram" in headers  # the platform by its name, not its key
+        assert "instagram" not in headers
         # The stage funnels are drawn without a toolbar over their titles.
         page.wait_for_selector("#stage-chart-instagram .main-svg", timeout=30_000)
         assert page.locator("#stage-funnel .js-plotly-plot").count() == 4

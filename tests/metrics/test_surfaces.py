@@ -240,4 +240,4 @@ def test_report_and_goals_cli(tmp_path: Path) -> None:
         "30",
     )
     assert goal.returncode == 0, goal.stderr
-    assert "transactions" in mercato(data, "goals", "list", "--workspace", "kpibrand").stdout
+    assert "Transactions" in mercato(data, "goals", "list", "--workspace", "kpibrand").stdout

@@ -8,15 +8,18 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from mercato.catalog.models import Workspace
 from mercato.cli.context import host
 from mercato.cli.main import app as cli_app
 from mercato.sharing.pdf import render_pdf
+from mercato.sharing.pdf_fonts import find_fonts
 from mercato.sharing.views import ReportView, Tile, ViewTable
 from mercato.web.services import Services
 from tests.sharing.support import RANGE, set_up, tiles
@@ -59,7 +62,9 @@ def test_every_report_table_exports_as_csv_and_json(services: Services, live_ser
     channels = owner.client.get("/", params={**RANGE, "format": "json", "table": "channels"}).json()
     shown = owner.client.get("/", params=RANGE).text
     for row in channels:  # the page's table and the export agree cell by cell
-        assert f'<td>{row["Channel"]}</td><td class="num">{row["Sessions"]}</td>' in shown
+        # the export keeps the stored "(none)"; the page names it in words
+        name = "Direct / none" if row["Channel"] == "(none)" else row["Channel"]
+        assert f'<td>{name}</td><td class="num">{row["Sessions"]}</td>' in shown
     whole = owner.client.get("/api/v1/views/funnel", params=RANGE).json()
     assert {"kpis", "drill-down", "goals"} <= set(whole["tables"])
     assert owner.client.get("/", params={"format": "csv", "table": "nope"}).status_code == 422
@@ -125,9 +130,55 @@ def test_pdf_keeps_hostile_and_non_latin_text_readable() -> None:
     )
     text = _pdf_text(render_pdf(view))
     assert "1,234" in text
-    assert "Café <b>?" in text
+    assert "Café <b>?" in text  # no installed font draws the emoji: "?"
     assert '=HYPERLINK("x")' in text
-    assert "??" in text
+    assert "日本" in text
+
+
+def test_pdf_of_a_report_with_japanese_product_names_keeps_them() -> None:
+    """Drawn with the machine's Unicode fonts (IPA Gothic for kana and kanji, installed by
+    scripts/install-system-deps.sh): the extracted text holds the names as written."""
+    fonts = find_fonts()
+    assert fonts.cjk is not None, "install fonts-ipafont-gothic (scripts/install-system-deps.sh)"
+    names = ["抹茶ラテ・オーツミルク", "ほうじ茶ティーバッグ20包入り", "京都の青磁マグカップ"]
+    view = ReportView(
+        "ugc_performance",
+        "UGC performance",
+        "青山ストア",
+        date(2024, 3, 1),
+        date(2024, 3, 31),
+        "Asia/Tokyo",
+        tiles=[Tile("kpi-impressions", "インプレッション", "12,345", 12345.0)],
+        tables=[
+            ViewTable(
+                "products",
+                "商品別",
+                ["商品", "Impressions", "Influenced revenue"],
+                [
+                    [name, f"{1000 * (i + 1):,}", f"{98765.4 / (i + 1):,.2f}"]
+                    for i, name in enumerate(names)
+                ],
+            )
+        ],
+        notes=["期間中に影響を受けた注文"],
+    )
+    text = _pdf_text(render_pdf(view))
+    for name in [*names, "青山ストア", "インプレッション", "商品別", "期間中に影響を受けた注文"]:
+        assert name in text, (name, text[:400])
+    assert "98,765.40" in text
+    assert "?" not in text  # every character was drawn
+
+
+def test_pdf_export_of_a_japanese_workspace_over_http(services: Services, live_server: str) -> None:
+    owner = set_up(services, live_server)
+    with services.catalog.session() as session:
+        session.get(Workspace, owner.workspace_id).name = "青山ストア"  # type: ignore[union-attr]
+    shown = tiles(owner.client.get("/", params=RANGE).text)
+    reply = owner.client.get("/", params={**RANGE, "format": "pdf"})
+    assert reply.status_code == 200
+    text = _pdf_text(reply.content)
+    assert "青山ストア" in text
+    assert all(value in text for value in shown.values())
 
 
 def test_every_view_answers_over_the_api(services: Services, live_server: str) -> None:

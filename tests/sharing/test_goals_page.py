@@ -70,7 +70,7 @@ def test_goals_page_edits_and_verdicts(services: Services, live_server: str) -> 
     assert "Ana &lt;b&gt;" in shown
     assert "Ana <b>" not in shown
     assert (
-        'class="badge good">on track'
+        'class="badge good">On track'
         in owner.client.get(
             "/funnel", params={"start": FIRST.isoformat(), "end": LAST.isoformat()}
         ).text

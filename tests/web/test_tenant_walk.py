@@ -51,6 +51,7 @@ from tests.galleries.support import Shop, make_shop
 from tests.support.brands import PASSWORD, make_brand, make_token
 from tests.support.routes import RouteInfo, walk
 from tests.support.server import csrf_of, login, serve_app
+from tests.ugc.support import image_bytes
 
 RowMaker = Callable[[Services, Shop], str]
 
@@ -294,6 +295,7 @@ ROWS: dict[str, RowMaker] = {
             workspace_id=shop.brand.workspace_id, account_id=shop.account_id, handle=_fresh("acme")
         ),
     ),
+    "post": lambda services, shop: "ig-1",  # a post id on the page's platform, not a row id
     "experiment_id": _experiment,
     "segment_id": _segment,
     "creator_id": _creator,
@@ -314,6 +316,9 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/ugc/items/{item_id}/rights/request"): lambda shop: {
         "json": {"channel": "comment"}
     },
+    ("POST", "/api/v1/ugc/items/{item_id}/rights/grant"): lambda shop: {
+        "json": {"channel": "dm", "evidence": "Yes, use it!"}
+    },
     ("POST", "/api/v1/ugc/items/{item_id}/rights/comments"): lambda shop: {
         "json": {"comments": [{"author": "c1", "text": "#yesacme", "at": utcnow().isoformat()}]}
     },
@@ -323,8 +328,17 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/ugc/collections/{collection_id}/items"): lambda shop: {
         "json": {"item_ids": [shop.items["boots"]]}
     },
+    ("PUT", "/api/v1/galleries/shop-pages/{page_id}/posts/{post}/products"): lambda shop: {
+        "json": {"skus": ["BT-9"]}
+    },
+    ("PUT", "/api/v1/galleries/shop-pages/{page_id}/posts/{post}/picture"): lambda shop: {
+        "content": image_bytes(4)
+    },
     ("POST", "/ugc/items/{item_id}/status"): lambda shop: {"data": {"status": "approved"}},
     ("POST", "/ugc/items/{item_id}/rights"): lambda shop: {"data": {"action": "request"}},
+    ("POST", "/ugc/items/{item_id}/rights/grant"): lambda shop: {
+        "data": {"channel": "dm", "evidence": "Yes, use it!"}
+    },
     ("POST", "/ugc/items/{item_id}/tags"): lambda shop: {
         "data": {"product_id": shop.products["BT-9"], "status": "accepted"}
     },

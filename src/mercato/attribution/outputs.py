@@ -79,6 +79,38 @@ def sessions_to_conversion(journeys: Journeys) -> Distribution:
     return _histogram(sessions, bounded, SESSION_BUCKETS_LAST)
 
 
+# Ad platforms (`ad_spend.platform`) whose spend buys search or video clicks; every other ad
+# platform (Meta, Instagram, TikTok, Pinterest, Snapchat, X, LinkedIn, LINE...) buys social
+# clicks, which GA4's channel rules put in Paid Social.
+AD_PLATFORM_CHANNELS = {
+    "google": "Paid Search",
+    "google_ads": "Paid Search",
+    "bing": "Paid Search",
+    "microsoft": "Paid Search",
+    "microsoft_ads": "Paid Search",
+    "yahoo": "Paid Search",
+    "youtube": "Paid Video",
+}
+PAID_SOCIAL = "Paid Social"
+
+
+def ad_channel(platform: str) -> str:
+    """The channel an ad platform's clicks arrive in."""
+    return AD_PLATFORM_CHANNELS.get(platform.strip().lower(), PAID_SOCIAL)
+
+
+def _spend_key(by: Granularity, platform: str, campaign: str | None) -> str | None:
+    if by is Granularity.CHANNEL:
+        return ad_channel(platform).lower()
+    if by is Granularity.PLATFORM:
+        # Touches from a social platform carry its name; the others, their channel's.
+        channel = ad_channel(platform)
+        return (platform if channel == PAID_SOCIAL else channel).strip().lower()
+    if by is Granularity.CAMPAIGN:
+        return campaign.strip().lower() if campaign else None
+    return None
+
+
 def spend_by_label(
     warehouse: ScopedWarehouse,
     by: Granularity,
@@ -86,21 +118,25 @@ def spend_by_label(
     end: datetime | None,
     currency: str | None = None,
 ) -> dict[str, Decimal]:
-    """Ad spend per platform or campaign (lower-cased keys) in the range, in `currency`'s
-    precision; {} for other levels."""
-    column = {Granularity.PLATFORM: "platform", Granularity.CAMPAIGN: "campaign"}.get(by)
-    if column is None:
+    """Ad spend per channel, platform or campaign (lower-cased keys, as the touch labels
+    read) in the range, in `currency`'s precision; {} for other levels. Spend is summed per
+    (platform, campaign) in the engine, then keyed here by the level's label."""
+    if by not in (Granularity.CHANNEL, Granularity.PLATFORM, Granularity.CAMPAIGN):
         return {}
     spend = warehouse.table("ad_spend")
     if start is not None:
         spend = spend.filter(spend.day >= start.date())
     if end is not None:
         spend = spend.filter(spend.day < end.date())
-    keyed = spend.filter(spend[column].notnull())
-    totals = keyed.group_by(key=keyed[column].lower()).aggregate(spend=keyed.spend.sum())
+    keyed = spend.filter(spend.platform.notnull())
+    totals = keyed.group_by(["platform", "campaign"]).aggregate(spend=keyed.spend.sum())
     frame = warehouse.execute(totals)
-    return {
-        str(row["key"]): round_money(Decimal(row["spend"]), currency)
-        for row in frame.to_dict("records")
-        if row["spend"] is not None and Decimal(row["spend"]) > 0
-    }
+    summed: dict[str, Decimal] = {}
+    for row in frame.to_dict("records"):
+        if row["spend"] is None or str(row["spend"]) in ("nan", "NaN"):
+            continue
+        campaign = row["campaign"] if isinstance(row["campaign"], str) else None
+        key = _spend_key(by, str(row["platform"]), campaign)
+        if key is not None:
+            summed[key] = summed.get(key, Decimal(0)) + Decimal(row["spend"])
+    return {key: round_money(value, currency) for key, value in summed.items() if value > 0}

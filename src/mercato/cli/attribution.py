@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog import workspaces
 from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
+from mercato.core import labels
 from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
 from mercato.core.money import format_amount
@@ -158,17 +159,22 @@ def _print_table(
     for notice in notices:
         console.print(f"[yellow]note:[/] {notice}", highlight=False)
     table = Table(title=title)
-    table.add_column(by)
+    table.add_column(labels.label(labels.Kind.GRANULARITY, by))
     for name in ("conversions", f"revenue ({currency})", "spend", "ROAS"):
         table.add_column(name, justify="right")
     for row in rows:
         record = row.model_dump()
+        shown = record["label"]
+        if by in ("channel", "platform"):
+            shown = labels.label(
+                labels.Kind.CHANNEL if by == "channel" else labels.Kind.PLATFORM, shown
+            )
         table.add_row(
-            record["label"],
+            shown,
             f"{record['conversions']:.2f}",
             format_amount(record["revenue"], currency),
-            "—" if record["spend"] is None else format_amount(record["spend"], currency),
-            "—" if record["roas"] is None else f"{record['roas']:.2f}",
+            "n/a" if record["spend"] is None else format_amount(record["spend"], currency),
+            "n/a" if record["roas"] is None else f"{record['roas']:.2f}x",
         )
     console.print(table)
 
@@ -202,7 +208,7 @@ def _emit_paths(body: PathAttributionPublic, output: OutputFormat) -> None:
         table = Table(title=f"{body.source}: attributed {measure}, Markov order {body.order}")
         table.add_column("channel")
         for model in body.models:
-            table.add_column(model.replace("_", " "), justify="right")
+            table.add_column(labels.label(labels.Kind.MODEL, model), justify="right")
         for row in body.credits:
             credits = getattr(row, measure)
             table.add_row(row.label, *(f"{credits[model]:,.2f}" for model in body.models))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -61,9 +62,9 @@ def print_summary(summary: ImportSummary) -> None:
         )
     console.print(table)
     for reason, count in summary.skipped.items():
-        console.print(f"skipped {count:,}: {reason}")
+        console.print(f"skipped {count:,}: {escape(reason)}")
     for note in summary.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
     if summary.quality is not None:
         print_quality(summary.quality)
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mercato.catalog import migrate
 from mercato.cli.channel import socket_path
@@ -29,7 +30,7 @@ def public_url(services: Services, override: str | None = None) -> str:
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     # soft_wrap: a long message is never broken inside the command it tells the user to run
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mercato.catalog import workspaces
@@ -23,7 +24,7 @@ def discovery_add(kind: Kind, value: str, workspace: Workspace) -> None:
     with opened_services() as services, services.catalog.session() as session:
         workspace_id = workspaces.get_workspace(session, workspace).id
         watch = discovery.add_watch(session, workspace_id, kind, value)
-        console.print(f"watching {watch.kind} {watch.value}")
+        console.print(f"watching {watch.kind} {escape(watch.value)}")
 
 
 @discovery_app.command("remove")
@@ -32,7 +33,7 @@ def discovery_remove(kind: Kind, value: str, workspace: Workspace) -> None:
     with opened_services() as services, services.catalog.session() as session:
         workspace_id = workspaces.get_workspace(session, workspace).id
         discovery.remove_watch(session, workspace_id, kind, value)
-        console.print(f"no longer watching {kind} {value}")
+        console.print(f"no longer watching {kind} {escape(value)}")
 
 
 @discovery_app.command("list")

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from mercato.catalog import workspaces
 from mercato.cli.context import console, fail, opened_services
+from mercato.core import labels
 from mercato.experiments import service
 from mercato.experiments.schemas import (
     ExperimentCreate,
@@ -63,11 +64,11 @@ def _print_experiments(rows: list[ExperimentPublic], output: OutputFormat) -> No
         table.add_row(
             r.id,
             r.name,
-            r.kind,
+            labels.label(labels.Kind.EXPERIMENT_KIND, r.kind),
             r.gallery_id or "(workspace)",
-            r.status,
+            labels.label(labels.Kind.EXPERIMENT_STATUS, r.status),
             variants,
-            r.primary_metric,
+            labels.label(labels.Kind.EXPERIMENT_METRIC, r.primary_metric),
             str(r.assigned),
         )
     console.print(table)
@@ -165,7 +166,7 @@ def _print_results(results: ResultsPublic) -> None:
         for r in rows:
             p = r.adjusted_p_value if r.adjusted_p_value is not None else r.p_value
             table.add_row(
-                r.metric,
+                labels.label(labels.Kind.EXPERIMENT_METRIC, r.metric),
                 r.variant,
                 r.baseline,
                 f"{r.relative_lift:+.1%}",

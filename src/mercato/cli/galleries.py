@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
@@ -11,8 +12,10 @@ from rich.table import Table
 
 from mercato.catalog import workspaces
 from mercato.cli.context import console, fail, opened_services, public_url
+from mercato.core import labels as human
 from mercato.galleries import definitions as defs
 from mercato.galleries import segment_rules
+from mercato.galleries.brand_posts import store_post_picture, tag_post_products
 from mercato.galleries.service import embed_snippet, labels, policy, site_key
 from mercato.galleries.shop import create_shop_page, list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
@@ -89,9 +92,9 @@ def galleries_list(workspace: Workspace) -> None:
             table.add_row(
                 g.id,
                 g.name,
-                g.layout,
-                g.placement,
-                g.selection,
+                human.label(human.Kind.GALLERY_LAYOUT, g.layout),
+                human.label(human.Kind.GALLERY_PLACEMENT, g.placement),
+                human.label(human.Kind.GALLERY_SELECTION, g.selection),
                 str(g.max_items),
                 g.fallback_id or "",
             )
@@ -241,6 +244,36 @@ def galleries_shop_pages(workspace: Workspace) -> None:
         for page in list_shop_pages(session, ws.id):
             table.add_row(page.id, f"/shop/{page.handle}", page.account_id, page.title)
         console.print(table)
+
+
+@galleries_app.command("shop-post")
+def galleries_shop_post(
+    workspace: Workspace,
+    platform: Annotated[str, typer.Option(help="The post's platform, e.g. instagram.")],
+    post_id: Annotated[str, typer.Option(help="The post's id on the platform.")],
+    image: Annotated[
+        Path | None, typer.Option(help="The post's picture (JPEG, PNG, WebP, GIF or a video).")
+    ] = None,
+    product: Annotated[
+        list[str] | None, typer.Option("--product", help="SKU tagged in the post (repeat).")
+    ] = None,
+) -> None:
+    """Set the picture and tagged products of one of the brand's posts on its link-in-bio page."""
+    if image is None and product is None:
+        raise fail("give --image, --product or both")
+    if image is not None and not image.is_file():
+        raise fail(f"{image}: no such file")
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        if image is not None:
+            store_post_picture(
+                session, ws.id, services.settings.media_dir, platform, post_id, image.read_bytes()
+            )
+            console.print(f"stored the picture of {platform} post {post_id}", markup=False)
+        if product is not None:
+            tagged = tag_post_products(session, ws.id, platform, post_id, product)
+            names = ", ".join(p.sku for p in tagged) or "none"
+            console.print(f"products tagged in {platform} post {post_id}: {names}", markup=False)
 
 
 @galleries_app.command("performance")

@@ -17,13 +17,15 @@ from rich.table import Table
 from mercato.catalog import kpi_settings, workspaces
 from mercato.catalog.kpi_settings import Team
 from mercato.cli.context import console, fail, opened_services
+from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, zone
 from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.docs import DOCS_PATH, render_docs
 from mercato.metrics.goals import GoalProgress
-from mercato.metrics.present import format_value, records, to_csv
+from mercato.metrics.present import format_unit, format_value, records, to_csv
 from mercato.metrics.report import Compare
+from mercato.metrics.spec import Unit
 from mercato.metrics.timebuckets import Grain
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.warehouse.connection import Warehouse
@@ -234,19 +236,41 @@ def _print_pair(pair: SegmentComparison, output: Format) -> None:
     console.print(table)
 
 
+def _delta_text(row: dict[str, object]) -> str:
+    """As the funnel page writes it: percentage points for rates, relative % otherwise."""
+    if row["unit"] == Unit.PERCENT.value:
+        points = row["delta"]
+        return "n/a" if points is None else f"{float(str(points)) * 100:+.2f} pt"
+    delta = row["delta_relative"]
+    return "n/a" if delta is None else f"{float(str(delta)) * 100:+.1f}%"
+
+
+def _benchmark_text(row: dict[str, object]) -> str:
+    """The benchmark's value in the KPI's unit, then its source."""
+    if row["benchmark"] is None:
+        return ""
+    value = format_unit(Unit(str(row["unit"])), float(str(row["benchmark"])))
+    return f"{value} ({row['benchmark_label']})"
+
+
+def _dimension_text(dimension: str, value: object) -> str:
+    if dimension == "platform":
+        return labels.label(labels.Kind.PLATFORM, value)
+    if dimension == "channel":
+        return labels.label(labels.Kind.CHANNEL, value)
+    return str(value)
+
+
 def _print_table(rows: list[dict[str, object]], dims: list[str], compared: bool) -> None:
     table = Table("stage", "KPI", *dims, "value", *(["delta"] if compared else []), "benchmark")
     for row in rows:
-        delta = row["delta_relative"]
-        delta_text = "n/a" if delta is None else f"{float(str(delta)) * 100:+.1f}%"
-        mark = row["benchmark_label"] or ""
         table.add_row(
-            str(row["stage"]),
+            labels.label(labels.Kind.STAGE, row["stage"]),
             str(row["name"]),
-            *(str(row[d]) for d in dims),
+            *(_dimension_text(d, row[d]) for d in dims),
             str(row["display"]),
-            *([delta_text] if compared else []),
-            str(mark),
+            *([_delta_text(row)] if compared else []),
+            _benchmark_text(row),
         )
     console.print(table)
 
@@ -260,19 +284,33 @@ def goals_list(workspace: WorkspaceOption) -> None:
             session.expunge(target)
         today = datetime.now(zone(target.time_zone)).date()  # the workspace's day
         table = Table(
-            "id", "KPI", "period", "target", "actual", "progress", "forecast (80%)", "verdict"
+            "id",
+            "KPI",
+            "period",
+            "target",
+            "actual",
+            "progress",
+            "forecast (80%)",
+            "on track",
+            "verdict",
         )
         for goal in goals_progress(services, target, today):
             share = "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%"
             table.add_row(
                 goal.goal_id,
-                goal.kpi.id,
+                goal.kpi.name
+                + (
+                    f" ({labels.label(labels.Kind.PLATFORM, goal.platform)})"
+                    if goal.platform
+                    else ""
+                ),
                 f"{goal.period_start}..{goal.period_end}",
-                str(goal.target),
+                format_value(goal.kpi, goal.target),
                 format_value(goal.kpi, goal.actual),
                 share,
                 _interval(goal),
-                goal.verdict.value if goal.verdict else "n/a",
+                "n/a" if goal.on_track is None else labels.yes_no(goal.on_track),
+                labels.label(labels.Kind.GOAL_VERDICT, goal.verdict) if goal.verdict else "n/a",
             )
         console.print(table)
 

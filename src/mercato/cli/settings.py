@@ -12,11 +12,13 @@ from rich.table import Table
 
 from mercato.catalog import kpi_settings, team, users, workspaces
 from mercato.cli.context import console, fail, opened_services, public_url
+from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Role
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.metrics.benchmarks import from_row
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.ugc.items import ugc_settings
+from mercato.ugc.rights import clean_hashtag
 
 team_app = typer.Typer(help="A workspace's members, roles and invitations.", no_args_is_help=True)
 settings_app = typer.Typer(help="UGC settings and benchmark overrides.", no_args_is_help=True)
@@ -116,6 +118,11 @@ def settings_ugc(
     discount = _percent(reward_discount_pct) if reward_discount_pct is not None else None
     if terms_url and not terms_url.startswith(("https://", "http://")):
         raise fail("--terms-url: use an http(s) link")
+    if approval_hashtag is not None:
+        try:
+            approval_hashtag = clean_hashtag(approval_hashtag, "--approval-hashtag")
+        except ValidationFailed as exc:
+            raise fail(str(exc)) from None
     with opened_services() as services, services.catalog.session() as session:
         target = workspaces.get_workspace(session, workspace)
         found = ugc_settings(session, target.id)

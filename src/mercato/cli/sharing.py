@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
+from rich.markup import escape
 from rich.table import Table
 
 from mercato.catalog import workspaces
@@ -95,6 +96,13 @@ def share_create(
     embed_origin: Annotated[
         list[str] | None, typer.Option(help="An origin that may frame the embed (repeat).")
     ] = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="The experiment view: the experiment's id.")
+    ] = None,
+    segment: Annotated[str | None, typer.Option(help="The segment view: the segment's id.")] = None,
+    compare_segment: Annotated[
+        str | None, typer.Option(help="The segment view: another segment beside it.")
+    ] = None,
     output: FormatOption = Output.TABLE,
 ) -> None:
     """Create a share link; its URL is printed once."""
@@ -104,7 +112,12 @@ def share_create(
             ShareLinkCreate,
             view=view,
             parameters=ViewParameters(
-                start=_day(start, "--from"), end=_day(end, "--to"), period=period
+                start=_day(start, "--from"),
+                end=_day(end, "--to"),
+                period=period,
+                experiment_id=experiment,
+                segment_id=segment,
+                compare_segment_id=compare_segment,
             ),
             label=label,
             password=password,
@@ -216,7 +229,7 @@ def reports_send(schedule_id: str, workspace: WorkspaceOption) -> None:
         box = SecretBox(services.settings.resolved_secret_key())
         target = _workspace(services, workspace)
         sent = service.send_now(services.catalog, target.id, schedule_id, renderer(services), box)
-    console.print(f"{sent.id}: {sent.status.value} {sent.last_error}".rstrip())
+    console.print(f"{sent.id}: {sent.status.value} {escape(sent.last_error or '')}".rstrip())
 
 
 @reports_app.command("deliveries")

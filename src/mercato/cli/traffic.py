@@ -13,6 +13,7 @@ from rich.table import Table
 from mercato.catalog import workspaces
 from mercato.cli.context import console, fail, opened_services
 from mercato.collect.traffic import TrafficRow, traffic
+from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.web.segment_scope import segment_scope
@@ -72,9 +73,12 @@ def traffic_command(
         body = {name: [_row(r) for r in rows] for name, rows in sections.items()}
         print(json.dumps(body, indent=2))
         return
+    kinds = {"by_channel": labels.Kind.CHANNEL, "by_social_platform": labels.Kind.PLATFORM}
     for name, rows in sections.items():
         table = Table(name, "sessions", "engaged", "engagement rate", title=name)
         for r in rows:
             rate = "n/a" if r.engagement_rate is None else f"{r.engagement_rate:.1%}"
-            table.add_row(r.label, f"{r.sessions:,}", f"{r.engaged_sessions:,}", rate)
+            kind = kinds.get(name)
+            shown = r.label if kind is None else labels.label(kind, r.label)
+            table.add_row(shown, f"{r.sessions:,}", f"{r.engaged_sessions:,}", rate)
         console.print(table)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
@@ -16,6 +18,7 @@ from mercato.catalog.models import UgcCandidate, UgcStatus
 from mercato.catalog.quality import record_refused
 from mercato.cli.context import console, fail, opened_services
 from mercato.connectors.imports import load_mapping
+from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.ugc import curation, embedding, rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE
@@ -36,7 +39,7 @@ def _summary(summary: IntakeSummary) -> None:
         f"with media errors {summary.media_errors}"
     )
     if not embedding.ai_available():
-        console.print(f"[yellow]{AI_MISSING_NOTICE}[/]")
+        console.print(f"[yellow]{escape(AI_MISSING_NOTICE)}[/]")
 
 
 @ugc_app.command("intake")
@@ -159,6 +162,60 @@ def ugc_request_rights(
         console.print(event.text, highlight=False, markup=False)
 
 
+@ugc_app.command("grant-rights")
+def ugc_grant_rights(
+    item_id: str,
+    workspace: Workspace,
+    channel: Annotated[str, typer.Option(help="comment, dm, email or upload_form")],
+    evidence: Annotated[str, typer.Option(help="The creator's words.")] = "",
+    evidence_url: Annotated[str, typer.Option(help="Link to the message.")] = "",
+    granted_at: Annotated[
+        datetime | None, typer.Option(help="When the creator said yes (UTC; default now).")
+    ] = None,
+    recorded_by: Annotated[str, typer.Option(help="Who is recording it.")] = "cli",
+) -> None:
+    """Record a grant given by comment, DM, e-mail or a form, with its evidence."""
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        item = get_item(session, ws.id, item_id)
+        event = rights.record_grant(
+            session,
+            item,
+            channel=channel,
+            evidence=evidence,
+            evidence_url=evidence_url,
+            granted_at=granted_at,
+            actor=recorded_by,
+        )
+        until = f", until {event.expires_at:%Y-%m-%d}" if event.expires_at else ""
+        console.print(
+            f"rights granted by {escape(channel)} on {event.at:%Y-%m-%d}{until} "
+            f"(terms v{escape(event.terms_version)}), recorded by {escape(recorded_by)}",
+            highlight=False,
+        )
+
+
+@ugc_app.command("rights")
+def ugc_rights(item_id: str, workspace: Workspace) -> None:
+    """Show an item's rights log: requests, grants with their evidence, revocations."""
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        item = get_item(session, ws.id, item_id)
+        table = Table("when (UTC)", "what", "channel", "evidence", "recorded by", "terms")
+        for event in rights.rights_log(session, item.id):
+            evidence = " ".join(part for part in (event.text, event.evidence_url or "") if part)
+            table.add_row(
+                f"{event.at:%Y-%m-%d %H:%M}",
+                event.kind,
+                event.channel,
+                Text(evidence),
+                Text(event.actor),
+                Text(f"v{event.terms_version}" if event.terms_version else ""),
+            )
+        console.print(table)
+        console.print(f"rights: {item.rights_status}", highlight=False)
+
+
 @ugc_app.command("rescore")
 def ugc_rescore(workspace: Workspace) -> None:
     """Recompute curation scores from quality, engagement and on-site events."""
@@ -195,11 +252,15 @@ def ugc_search(
         ws = workspaces.get_workspace(session, workspace)
         result = search(session, ws.id, query, embedding.load_embedder() if semantic else None)
         if result.notice:
-            console.print(f"[yellow]{result.notice}[/]")
+            console.print(f"[yellow]{escape(result.notice)}[/]")
         table = Table("id", "platform", "status", "rights", "caption")
         for item in result.items:
             table.add_row(
-                item.id, item.platform, item.status, item.rights_status, Text(item.caption[:80])
+                item.id,
+                labels.label(labels.Kind.PLATFORM, item.platform),
+                labels.label(labels.Kind.UGC_STATUS, item.status),
+                labels.label(labels.Kind.RIGHTS_STATUS, item.rights_status),
+                Text(item.caption[:80]),
             )
         console.print(table)
         more = "+" if result.total_capped else ""

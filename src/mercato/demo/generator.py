@@ -45,6 +45,7 @@ from mercato.demo.traffic import plan_sessions
 from mercato.demo.truth import GroundTruth, build_truth
 from mercato.demo.ugc_library import WORDS, DemoLibrary, seed_library
 from mercato.demo.writer import WarehouseWriter
+from mercato.galleries.shop import POST_TILES
 from mercato.ugc.embedding import Embedder
 from mercato.ugc.items import IntakeContext
 from mercato.warehouse.connection import Warehouse
@@ -144,6 +145,7 @@ def seed_demo_brand(
                 count=ugc_items,
                 embedder=embedder,
                 words=WORDS[locale.code],
+                brand_posts=latest_posts(social, "instagram", POST_TILES),
             )
     report("ugc library", 1, 1)
     experiments: dict[str, Any] = {}
@@ -181,6 +183,15 @@ def seed_demo_brand(
         seconds=time.perf_counter() - started,
         library=library,
     )
+
+
+def latest_posts(social: list[PlatformPosts], platform: str, count: int) -> list[tuple[str, str]]:
+    """(platform, post id) of a platform's latest posts: those its link-in-bio page shows."""
+    for posts in social:
+        if posts.profile.name == platform:
+            order = np.argsort(posts.posted_epoch, kind="stable")[::-1][:count]
+            return [(platform, posts.post_ids[int(i)]) for i in order]
+    return []
 
 
 def truth_file(locale: DemoLocale) -> Path:

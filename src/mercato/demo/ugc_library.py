@@ -1,5 +1,6 @@
 # ruff: noqa: RUF001 (Japanese text uses full-width punctuation)
-"""The demo brand's UGC library and galleries: customers' posts with locally drawn photos,
+"""The demo brand's UGC library and galleries: customers' posts with locally drawn photos
+(the product in the place the caption names, `demo.pictures`),
 creators, moderation outcomes, rights, product tags, two galleries and a link-in-bio page.
 
 Photos are generated with Pillow (nothing is downloaded). Everything goes through the same
@@ -8,16 +9,18 @@ UGC and gallery services the app uses, so the rights gate decides what the galle
 
 from __future__ import annotations
 
-import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import numpy as np
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Product, SocialAccount
+from mercato.catalog.models import Product, RightsChannel, SocialAccount
+from mercato.demo.pictures import SCENES, colourway_of, scene_photo
+from mercato.galleries.brand_posts import store_post_picture, tag_post_products
 from mercato.galleries.definitions import GalleryDraft, create_gallery
 from mercato.galleries.shop import create_shop_page
 from mercato.ugc import intake, rights, tagging
@@ -29,6 +32,7 @@ from mercato.ugc.items import (
     get_item,
     refresh_search_text,
     set_status,
+    ugc_settings,
 )
 
 WINDOW_START = datetime(2025, 10, 1)
@@ -36,6 +40,7 @@ WINDOW_DAYS = 396
 CREATORS = [f"{first}.{last}" for first in ("ana", "bo", "cruz", "dee", "eli", "fay")
             for last in ("wears", "styles", "outdoors", "daily")]  # fmt: skip
 MOODS = ("Obsessed with", "Finally got", "Living in", "Can't stop wearing", "Weekend in")
+# In the order of the drawn scenes (demo.pictures.PLACES): the caption names what the photo shows.
 PLACES = ("on the beach", "in the city", "on the trail", "at the lake", "at brunch")
 
 
@@ -47,7 +52,8 @@ class Words:
     moods: tuple[str, ...]
     places: tuple[str, ...]
     brand_tag: str
-    rights_reply: str
+    rights_hashtag: str  # the workspace's rights hashtag setting: requests ask for it
+    rights_reply: str  # the creators' answer, "{hashtag}" replaced by that setting
     galleries: tuple[str, str, str]  # home gallery, product-page strip, link-in-bio page
     review_share: float = 0.0  # of the drawn "mention" items, this share are shop reviews
 
@@ -57,7 +63,8 @@ ENGLISH_WORDS = Words(
     moods=MOODS,
     places=PLACES,
     brand_tag="northwind",
-    rights_reply="Yes, happy for Northwind to share this! #yesnorthwind",
+    rights_hashtag="#YesNorthwind",
+    rights_reply="Yes, happy for Northwind to share this! {hashtag}",
     galleries=("Home — community favourites", "Shop the look", "Shop our feed"),
 )
 JAPANESE_WORDS = Words(
@@ -75,7 +82,8 @@ JAPANESE_WORDS = Words(
     ),
     places=("ビーチ", "街中", "山道", "湖のほとり", "カフェ"),
     brand_tag="さくら堂",
-    rights_reply="はい、さくら堂さんで使っていただいて大丈夫です！ #さくら堂OK",
+    rights_hashtag="#さくら堂OK",
+    rights_reply="はい、さくら堂さんで使っていただいて大丈夫です！ {hashtag}",
     galleries=("ホーム — みんなのお気に入り", "このコーデを買う", "フィードから買う"),
     review_share=0.25,
 )
@@ -89,25 +97,17 @@ class DemoLibrary:
     galleries: int
 
 
-def photo(rng: np.random.Generator, hue: tuple[int, int, int]) -> bytes:
-    """A 480 x 600 JPEG: a tinted gradient with random shapes, distinct per draw."""
-    base = np.linspace(0.55, 1.0, 600)[:, None, None] * np.array(hue)[None, None, :]
-    pixels = np.repeat(base, 480, axis=1).astype(np.uint8)
-    image = Image.fromarray(pixels, "RGB")
-    draw = ImageDraw.Draw(image)
-    for _ in range(6):
-        x, y = (int(v) for v in rng.integers(0, 420, size=2))
-        size = int(rng.integers(40, 200))
-        colour = tuple(int(v) for v in rng.integers(0, 255, size=3))
-        draw.ellipse((x, y, x + size, y + size), fill=colour)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
+def product_photo(rng: np.random.Generator, product: Product, place: int) -> bytes:
+    """The post's photo: the product in its colourway, in the place the caption names."""
+    colour = colourway_of(product.title, product.sku)
+    return scene_photo(rng, product.product_type or "", colour, place)
 
 
-def _caption(rng: np.random.Generator, product: Product, words: Words = ENGLISH_WORDS) -> str:
+def _caption(
+    rng: np.random.Generator, product: Product, place_index: int, words: Words = ENGLISH_WORDS
+) -> str:
     mood = words.moods[int(rng.integers(len(words.moods)))]
-    place = words.places[int(rng.integers(len(words.places)))]
+    place = words.places[place_index % len(words.places)]  # the place the photo shows
     line = product.product_line.lower().replace(" ", "")
     if words is ENGLISH_WORDS:
         return f"{mood} my {product.title} {place} 😍 #northwind #{line}"
@@ -128,10 +128,10 @@ def _add_items(
     for index in range(count):
         product = products[int(rng.integers(len(products)))]
         platform = "instagram" if rng.random() < 0.7 else "tiktok"
-        hue = tuple(int(v) for v in rng.integers(60, 255, size=3))
+        place = int(rng.integers(len(SCENES)))
         draw = rng.random()  # the same draws in every locale: only the words change
         source = "mention" if draw < 0.6 else "hashtag"
-        caption = _caption(rng, product, words)
+        caption = _caption(rng, product, place, words)
         rating = None
         if draw < 0.6 * words.review_share:
             source, rating = "review", 5 - index % 3
@@ -153,7 +153,7 @@ def _add_items(
                     "shares": int(rng.poisson(6)),
                 },
                 creator_handle=words.creators[int(rng.integers(len(words.creators)))],
-                media_files=[photo(rng, (hue[0], hue[1], hue[2]))],
+                media_files=[product_photo(rng, product, place)],
             ),
         )
         if item is not None:
@@ -181,8 +181,8 @@ def _curate(
             rights.grant(
                 session,
                 item,
-                channel="comment_reply",
-                evidence=words.rights_reply,
+                channel=RightsChannel.COMMENT_REPLY,
+                evidence=words.rights_reply.format(hashtag=words.rights_hashtag),
                 at=(item.posted_at or WINDOW_START) + timedelta(days=2),
             )
             published += 1
@@ -208,6 +208,32 @@ def _galleries(session: Session, workspace_id: str, words: Words = ENGLISH_WORDS
     return 2
 
 
+def _brand_posts(
+    session: Session,
+    context: IntakeContext,
+    rng: np.random.Generator,
+    products: list[Product],
+    posts: Sequence[tuple[str, str]],
+) -> None:
+    """The brand's own latest posts, as its link-in-bio page shows them: a picture each and
+    one to three products tagged in it."""
+    for platform, post_id in posts:
+        picked = rng.choice(len(products), size=min(len(products), int(rng.integers(1, 4))),
+                            replace=False)  # fmt: skip
+        # The brand's post shows the first product it tags, in one of the usual places.
+        store_post_picture(session, context.workspace_id, context.media_dir, platform, post_id,
+                           product_photo(rng, products[int(picked[0])],
+                                         int(rng.integers(len(SCENES)))))  # fmt: skip
+        skus = [products[int(i)].sku for i in picked]
+        tag_post_products(session, context.workspace_id, platform, post_id, skus)
+
+
+def _terms_url(products: list[Product]) -> str:
+    """The brand's terms page on its own shop (the demo's shop domain)."""
+    shop = next((urlsplit(p.url) for p in products if p.url), None)
+    return f"{shop.scheme}://{shop.netloc}/pages/ugc-terms" if shop else ""
+
+
 def seed_library(
     session: Session,
     context: IntakeContext,
@@ -216,6 +242,7 @@ def seed_library(
     count: int,
     embedder: Embedder | None,
     words: Words = ENGLISH_WORDS,
+    brand_posts: Sequence[tuple[str, str]] = (),
 ) -> DemoLibrary:
     products = list(
         session.scalars(
@@ -224,8 +251,14 @@ def seed_library(
             .order_by(Product.sku)
         )
     )
+    # One rights hashtag: the requests the demo shows ask for the one its creators replied with.
+    settings = ugc_settings(session, context.workspace_id)
+    settings.approval_hashtag = words.rights_hashtag
+    settings.terms_url = _terms_url(products)
     added = _add_items(session, context, rng, products, count, words)
     published = _curate(session, context.workspace_id, rng, added, words)
     intake.enrich(session, context.workspace_id, [item_id for item_id, _ in added], embedder)
     galleries = _galleries(session, context.workspace_id, words)
+    if products:
+        _brand_posts(session, context, rng, products, brand_posts)  # last: earlier draws stay
     return DemoLibrary(items=len(added), published=published, galleries=galleries)

@@ -138,9 +138,15 @@
     ".mg-tile{position:relative;padding:0;border:0;background:#eee;color:#111;cursor:pointer;aspect-ratio:1;overflow:hidden}" +
     ".mg-tile .mg-media{width:100%;height:100%;object-fit:cover}.mg-tag{position:absolute;left:4px;bottom:4px;background:#fffe;color:#111;font:12px sans-serif;padding:2px 6px;border-radius:9px}" +
     ".mg-lightbox{position:fixed;inset:0;background:#000b;display:flex;align-items:center;justify-content:center;z-index:2147483000}" +
-    ".mg-box{background:#fff;max-width:min(640px,94vw);max-height:92vh;overflow:auto;padding:12px;border-radius:8px;font:14px sans-serif}" +
-    ".mg-box .mg-media{width:100%}.mg-close{float:right;font-size:22px;border:0;background:none}" +
-    ".mg-product{display:flex;gap:8px;align-items:center;border-top:1px solid #ddd;padding:6px 0}.mg-product img{width:48px}.mg-title{flex:1}");
+    // The picture takes at most about half the screen, so price and "Add to cart" stay in view.
+    ".mg-box{position:relative;display:flex;flex-direction:column;gap:6px;background:#fff;color:#111;width:min(640px,94vw);max-height:92vh;overflow:auto;padding:12px;border-radius:8px;font:14px sans-serif;box-sizing:border-box}" +
+    ".mg-box .mg-media{width:100%;max-height:52vh;object-fit:contain;background:#f2f2f2}.mg-creator{order:1}.mg-products{order:2}.mg-caption{order:3;margin:0}" +
+    ".mg-close{position:absolute;top:4px;right:4px;z-index:1;min-width:44px;min-height:44px;font-size:24px;line-height:1;border:0;border-radius:22px;background:#fffd;color:#111;cursor:pointer}" +
+    ".mg-product{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;border-top:1px solid #ddd;padding:6px 0}.mg-product img{width:48px}.mg-title{flex:1 1 8em}.mg-price{font-weight:600}" +
+    ".mg-link{display:inline-flex;align-items:center;min-height:44px;min-width:44px;padding:0 8px;color:inherit}" +
+    ".mg-cart{min-height:44px;padding:0 14px;border:0;border-radius:6px;background:#111;color:#fff;font:inherit;cursor:pointer}" +
+    "@media (min-width:760px){.mg-box{display:grid;grid-template-columns:minmax(0,3fr) minmax(240px,2fr);grid-auto-rows:min-content;align-items:start;gap:8px 16px;width:min(980px,94vw)}" +
+    ".mg-box .mg-media{grid-column:1;grid-row:1/span 20;max-height:84vh}.mg-box>:not(.mg-media):not(.mg-close){grid-column:2}.mg-creator{padding-right:44px}}");
   css.setAttribute("data-mercato", "gallery");
   if (tag.nonce) css.nonce = tag.nonce;
   d.head.appendChild(css);

@@ -2,9 +2,10 @@
 approved UGC as a tappable grid; each tile opens the products it shows.
 
 Posts live in the warehouse, which this package may not import: the caller passes
-`posts_of(account)`. A post's products are the accepted tags of the same post in the UGC
-library when it is there and publishable, else products the caption names (SKU, title as a
-hashtag, or most title words — the keyword rules of `ugc.tagging`).
+`posts_of(account)`. A post's picture and products are those stored for it in
+`galleries.brand_posts` (the brand's own tags); else those of the same post in the UGC library
+when it is there and publishable; else products the caption names (SKU, title as a hashtag,
+or most title words — the keyword rules of `ugc.tagging`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Product, ShopPage, SocialAccount, UgcItem
+from mercato.catalog.models import BrandPost, Product, ShopPage, SocialAccount, UgcItem
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.core.urls import safe_link
+from mercato.galleries.brand_posts import BrandPostView, brand_posts
 from mercato.galleries.render import item_cards, product_card
 from mercato.ugc.items import hashtags_of
 from mercato.ugc.publishable import publishable_items
@@ -32,6 +34,7 @@ HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 CAPTION_MATCH = 0.6
 MEDIUM = "link_in_bio"
 UGC_TILES = 30
+POST_TILES = 30  # the account's latest posts the page shows
 
 
 @dataclass(frozen=True)
@@ -101,19 +104,30 @@ def _post_tiles(
             )
         )
     }
+    own: dict[tuple[str, str], BrandPostView] = {}
+    for platform in {p.platform for p in posts}:
+        ids = [p.post_id for p in posts if p.platform == platform]
+        for post_id, view in brand_posts(session, page.workspace_id, platform, ids).items():
+            own[(platform, post_id)] = view
     tiles = []
     for post in posts:
         mirrored = library.get((post.platform, post.post_id))
         card = item_cards(session, [mirrored], base_url, MEDIUM)[0] if mirrored else None
-        products = (
-            card["products"]
-            if card and card["products"]
-            else [product_card(p, post.post_id, MEDIUM) for p in _caption_products(post, catalog)]
-        )
+        mine = own.get((post.platform, post.post_id))
+        tracked_as = mirrored.id if mirrored else f"post:{post.post_id}"
+        if mine is not None and mine.products:
+            products = [product_card(p, post.post_id, MEDIUM) for p in mine.products]
+        elif card and card["products"]:
+            products = card["products"]
+        else:
+            named = _caption_products(post, catalog)
+            products = [product_card(p, post.post_id, MEDIUM) for p in named]
+        picture = mine.post if mine is not None and mine.post.path else None
+        media = card["media"] if card else []
         tiles.append(
             {
                 # Tracked as the library item when the post is one, else as "post:<id>".
-                "id": mirrored.id if mirrored else f"post:{post.post_id}",
+                "id": tracked_as,
                 "ugc_id": mirrored.id if mirrored else None,
                 "caption": post.caption,
                 "alt": None,
@@ -123,11 +137,24 @@ def _post_tiles(
                 "content_type": post.content_type,
                 "rating": None,
                 "posted_at": post.posted_at.isoformat() if post.posted_at else None,
-                "media": card["media"] if card else [],
+                "media": _picture(picture, page, base_url) if picture else media,
                 "products": products,
             }
         )
     return tiles
+
+
+def _picture(post: BrandPost, page: ShopPage, base_url: str) -> list[dict[str, Any]]:
+    url = f"{base_url}/shop/{page.handle}/media/{post.id}"
+    return [
+        {
+            "kind": post.kind,
+            "url": url,
+            "thumb": f"{url}?thumb=1" if post.thumb_path else None,
+            "width": post.width,
+            "height": post.height,
+        }
+    ]
 
 
 def shop_view(session: Session, handle: str, posts_of: PostsOf, base_url: str) -> ShopView:

@@ -20,6 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -117,6 +118,10 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, count)
+
+
+# Labels of raw identifiers (core.labels) are translated in the active language too.
+labels.install_translator(gettext)
 
 
 def mark(message: str) -> str:

@@ -8,8 +8,9 @@ placed in (orders without one are "(none)", as in every KPI drill-down).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from mercato.metrics.compiler import Slice
@@ -62,6 +63,31 @@ def data_bounds(warehouse: ScopedWarehouse) -> tuple[datetime, datetime] | None:
     if first is None or str(first) == "NaT":
         return None
     return first.to_pydatetime(), last.to_pydatetime()
+
+
+def session_days(warehouse: ScopedWarehouse) -> list[date]:
+    """The (UTC) days that have at least one session, oldest first."""
+    sessions = warehouse.table("sessions")
+    day = sessions.started_at.date().name("day")
+    frame = warehouse.execute(sessions.select(day).distinct().order_by("day"))
+    return [value.date() if isinstance(value, datetime) else value for value in frame["day"]]
+
+
+def meaningful_end(days: list[date], span: int = 30, min_active: int = 7) -> date | None:
+    """The last day of the latest `span`-day window that ends on a day with data and holds
+    at least `min_active` days with data (or all of them, when there are fewer): a stray
+    live visit after the demo's data, or a site gone quiet, does not pick a window that is
+    almost empty. None without data."""
+    if not days:
+        return None
+    ordered = sorted(set(days))
+    wanted = min(min_active, len(ordered))
+    for index in range(len(ordered) - 1, -1, -1):
+        end = ordered[index]
+        first = bisect_left(ordered, end - timedelta(days=span - 1))
+        if index - first + 1 >= wanted:
+            return end
+    return ordered[-1]
 
 
 def _value(results: dict[str, KpiResult], kpi_id: str, key: Key) -> KpiValue:

@@ -15,3 +15,4 @@ class SharingError(StrEnum):
     NO_SMTP = "smtp_not_configured"
     BAD_SMTP = "smtp_bad_settings"
     BAD_TABLE = "export_unknown_table"
+    BAD_SUBJECT = "share_bad_subject"  # an experiment or segment view without its own subject

@@ -23,6 +23,7 @@ from mercato.core.security import verify_password as argon2_verify
 from mercato.core.timeutil import to_naive_utc, utcnow
 from mercato.sharing.errors import SharingError
 from mercato.sharing.schemas import ShareLinkCreate, ShareLinkPublic, ViewName
+from mercato.sharing.subjects import check_subject
 
 TOKEN_PREFIX = "mcs_"  # noqa: S105 - a visible prefix, not a secret
 LAST_USED_EVERY = timedelta(seconds=30)  # a busy embed does not write on every view
@@ -55,6 +56,7 @@ def create_link(
     session: Session, workspace_id: str, data: ShareLinkCreate, created_by: str
 ) -> tuple[ShareLink, str]:
     """The stored link and its token (shown once)."""
+    check_subject(session, workspace_id, data.view, data.parameters)
     origins = [
         check_origin(origin, f"embed_origins[{n}]") for n, origin in enumerate(data.embed_origins)
     ]

@@ -34,6 +34,7 @@ from mercato.sharing.schemas import (
     ViewName,
     ViewParameters,
 )
+from mercato.sharing.subjects import check_subject
 from mercato.sharing.views import ReportView, changed_beyond
 
 MAX_ATTEMPTS = 5
@@ -54,6 +55,7 @@ def create_schedule(
     recipients = [
         mail.check_address(address, f"recipients[{n}]") for n, address in enumerate(data.recipients)
     ]
+    check_subject(session, workspace.id, data.view, data.parameters)
     parameters = data.parameters
     if parameters.start is None and parameters.period is None:
         parameters = parameters.model_copy(update={"period": default_period(data.cadence)})

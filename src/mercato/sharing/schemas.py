@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 
 class ViewName(StrEnum):
-    """Report views that can be shared, scheduled and exported. A new view (experiments,
-    a segment) is added here and given a builder in `web.report_views.BUILDERS`."""
+    """Report views that can be shared, scheduled and exported. A new view is added here
+    and given a builder in `web.report_views.BUILDERS`."""
 
     OVERVIEW = "overview"
     FUNNEL = "funnel"
@@ -19,6 +19,12 @@ class ViewName(StrEnum):
     ATTRIBUTION = "attribution"
     UGC_PERFORMANCE = "ugc_performance"
     GOALS = "goals"
+    EXPERIMENT = "experiment"  # one experiment's results (`experiment_id`)
+    SEGMENT = "segment"  # one segment's size and KPIs (`segment_id`), optionally vs another
+
+
+# The views that show one thing of the workspace: the parameter naming it is required.
+SUBJECT_PARAMETER = {ViewName.EXPERIMENT: "experiment_id", ViewName.SEGMENT: "segment_id"}
 
 
 class Period(StrEnum):
@@ -57,6 +63,9 @@ class ViewParameters(BaseModel):
     end: date | None = None
     period: Period | None = None
     filters: dict[str, list[str]] = Field(default_factory=dict)
+    experiment_id: str | None = Field(default=None, min_length=1, max_length=100)
+    segment_id: str | None = Field(default=None, min_length=1, max_length=100)
+    compare_segment_id: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class ShareLinkCreate(BaseModel):

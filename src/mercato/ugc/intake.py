@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import UgcCandidate, UgcEmbedding, UgcItem
+from mercato.catalog.models import RightsChannel, UgcCandidate, UgcEmbedding, UgcItem
 from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
 from mercato.core.timeutil import utcnow
@@ -140,7 +140,9 @@ def intake_upload(
     if item is None:  # a fresh id cannot collide; kept for the type checker
         raise ValidationFailed("upload already received", location="file")
     evidence = f"Upload form consent checkbox ticked by {email.strip()}"
-    rights.grant(session, item, channel="upload_form", evidence=evidence, actor=email.strip())
+    rights.grant(
+        session, item, channel=RightsChannel.UPLOAD_FORM, evidence=evidence, actor=email.strip()
+    )
     return item
 
 

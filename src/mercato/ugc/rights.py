@@ -12,10 +12,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Creator, RightsEvent, RightsStatus, UgcItem, UgcSettings
+from mercato.catalog.models import (
+    GRANT_CHANNELS,
+    REQUEST_CHANNELS,
+    Creator,
+    RightsChannel,
+    RightsEvent,
+    RightsStatus,
+    UgcItem,
+    UgcSettings,
+)
 from mercato.core.errors import ValidationFailed
-from mercato.core.timeutil import utcnow
-from mercato.core.urls import safe_link
+from mercato.core.timeutil import to_naive_utc, utcnow
+from mercato.core.urls import checked_link, safe_link
 from mercato.ugc.items import ugc_settings
 from mercato.ugc.rewards import issue_coupon
 
@@ -29,7 +38,26 @@ class Comment:
     at: datetime
 
 
+HASHTAG = re.compile(r"^#?\w{1,99}$")
+MAX_EVIDENCE = 5000
+
+
+def clean_hashtag(raw: str, location: str = "approval_hashtag") -> str:
+    """The setting as stored, checked: one hashtag (letters, digits, _ in any script), with or
+    without its '#'; "" keeps the default `#Yes<Workspace>`."""
+    tag = raw.strip()
+    if not tag:
+        return ""
+    if not HASHTAG.match(tag):
+        raise ValidationFailed(
+            "one hashtag: letters, digits or _ without spaces, e.g. #YesNorthwind",
+            location=location,
+        )
+    return tag
+
+
 def approval_hashtag(settings: UgcSettings, workspace_slug: str) -> str:
+    """The workspace's one rights hashtag: the request asks for it and a reply is matched on it."""
     tag = settings.approval_hashtag.strip().lstrip("#")
     return "#" + (tag or f"Yes{workspace_slug.replace('-', '').title()}")
 
@@ -53,7 +81,7 @@ def _expiry(settings: UgcSettings, granted_at: datetime) -> datetime | None:
 def record_request(
     session: Session, item: UgcItem, slug: str, *, channel: str = "comment", actor: str = ""
 ) -> RightsEvent:
-    if channel not in ("comment", "dm", "email"):
+    if channel not in REQUEST_CHANNELS:
         raise ValidationFailed("channel must be comment, dm or email", location="channel")
     settings = ugc_settings(session, item.workspace_id)
     creator = session.get(Creator, item.creator_id) if item.creator_id else None
@@ -81,12 +109,15 @@ def grant(
     at: datetime | None = None,
     expires_at: datetime | None = None,
     actor: str = "",
+    evidence_url: str | None = None,
 ) -> RightsEvent:
     """Record a grant with its evidence; the terms version in force is kept with it."""
     settings = ugc_settings(session, item.workspace_id)
     moment = at or utcnow()
     until = expires_at or _expiry(settings, moment)
     event = RightsEvent(
+        evidence_url=evidence_url or None,
+        recorded_at=utcnow(),
         item_id=item.id,
         kind=RightsStatus.GRANTED.value,
         channel=channel,
@@ -108,9 +139,54 @@ def grant(
     return event
 
 
+def record_grant(
+    session: Session,
+    item: UgcItem,
+    *,
+    channel: str,
+    evidence: str,
+    evidence_url: str | None = None,
+    granted_at: datetime | None = None,
+    actor: str,
+) -> RightsEvent:
+    """A grant a library user writes down: the creator said yes in a comment, a DM, an e-mail
+    or on a paper/online form outside Mercato. The words (or a message link) are the evidence;
+    who recorded it and when are kept with them."""
+    if channel not in GRANT_CHANNELS:
+        raise ValidationFailed(
+            "channel must be comment, dm, email or upload_form", location="channel"
+        )
+    words = evidence.strip()
+    link = checked_link(evidence_url, "evidence_url")
+    if not words and not link:
+        raise ValidationFailed(
+            "give the creator's words or a link to the message that grants the rights",
+            location="evidence",
+        )
+    if len(words) > MAX_EVIDENCE:
+        raise ValidationFailed(f"at most {MAX_EVIDENCE} characters", location="evidence")
+    now = utcnow()
+    granted_at = to_naive_utc(granted_at) if granted_at is not None else None
+    if granted_at is not None and granted_at > now:
+        raise ValidationFailed("a grant cannot be given in the future", location="granted_at")
+    return grant(
+        session,
+        item,
+        channel=channel,
+        evidence=words,
+        evidence_url=link,
+        at=granted_at or now,
+        actor=actor,
+    )
+
+
 def revoke(session: Session, item: UgcItem, reason: str, actor: str = "") -> RightsEvent:
     event = RightsEvent(
-        item_id=item.id, kind=RightsStatus.REVOKED.value, channel="manual", text=reason, actor=actor
+        item_id=item.id,
+        kind=RightsStatus.REVOKED.value,
+        channel=RightsChannel.MANUAL.value,
+        text=reason,
+        actor=actor,
     )
     session.add(event)
     item.rights_status = RightsStatus.REVOKED.value
@@ -149,7 +225,9 @@ def detect_approval(
         return None
     # Granted when Mercato saw the reply: the reply's own timestamp is the commenter's (or the
     # platform's) claim, and a future one would hide the item until that date.
-    return grant(session, item, channel="comment_reply", evidence=reply.text, at=utcnow())
+    return grant(
+        session, item, channel=RightsChannel.COMMENT_REPLY, evidence=reply.text, at=utcnow()
+    )
 
 
 def expire_due(session: Session, workspace_id: str, now: datetime | None = None) -> int:
@@ -167,7 +245,10 @@ def expire_due(session: Session, workspace_id: str, now: datetime | None = None)
         item.rights_status = RightsStatus.EXPIRED.value
         session.add(
             RightsEvent(
-                item_id=item.id, kind=RightsStatus.EXPIRED.value, channel="system", at=moment
+                item_id=item.id,
+                kind=RightsStatus.EXPIRED.value,
+                channel=RightsChannel.SYSTEM.value,
+                at=moment,
             )
         )
     return len(due)

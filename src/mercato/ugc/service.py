@@ -21,6 +21,7 @@ from mercato.catalog.models import (
 from mercato.catalog.quality import MERGED, STORED, QualityReport, add_quality_entry
 from mercato.core.errors import NotFoundError
 from mercato.core.settings import Settings
+from mercato.core.urls import safe_link
 from mercato.ugc import embedding, intake, reviews, rights
 from mercato.ugc.embedding import Embedder
 from mercato.ugc.fetch import SafeFetcher
@@ -139,6 +140,8 @@ class ItemDetail:
     tags: list[tuple[ProductTag, Product]]
     rights_log: list[RightsEvent]
     request_preview: str
+    hashtag: str  # the workspace's one rights hashtag
+    terms_url: str  # "" until the workspace sets one (the page says how)
 
 
 def item_detail(session: Session, workspace: Workspace, item_id: str) -> ItemDetail:
@@ -158,6 +161,8 @@ def item_detail(session: Session, workspace: Workspace, item_id: str) -> ItemDet
         tags=tags_of(session, item.id),
         rights_log=rights.rights_log(session, item.id),
         request_preview=rights.request_text(item, creator, settings, workspace.slug),
+        hashtag=rights.approval_hashtag(settings, workspace.slug),
+        terms_url=safe_link(settings.terms_url) or "",
     )
 
 

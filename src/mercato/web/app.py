@@ -33,6 +33,7 @@ from mercato.core.settings import Settings, load_settings
 from mercato.sharing.runner import ReportScheduler
 from mercato.web.api_docs import install_api_docs
 from mercato.web.auth import Forbidden, NotAuthenticated
+from mercato.web.page_tables import PageTableExports
 from mercato.web.proxies import TrustedProxies
 from mercato.web.report_views import renderer
 from mercato.web.routes import ROUTERS, api_root, collect, galleries_public, health
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         https_only=settings.session_cookie_secure,
     )
     _install_error_handlers(app)
+    app.add_middleware(PageTableExports)  # a page's `?format=csv|json&table=` from its HTML
     app.add_middleware(SecurityHeaders)  # outside the session: every answer gets the headers
     for router in hot_first(ROUTERS):
         app.include_router(router)

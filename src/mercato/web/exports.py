@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from urllib.parse import urlencode
 
@@ -52,3 +53,19 @@ def export_href(request: Request, fmt: str, table: str | None = None) -> str:
     if table:
         query["table"] = table
     return f"{request.url.path}?{urlencode(query)}"
+
+
+def view_answers(
+    fmt: ExportFormat,
+    table: str | None,
+    page_only: Collection[str] = (),
+    *,
+    narrowed: bool = False,
+) -> bool:
+    """Whether a report page's `?format=` is answered from its report view. A PDF always
+    is; CSV/JSON of a table only the page shows (`page_only`), or of a page narrowed beyond
+    what the view expresses (a segment, another drill-down), is read from the page as it
+    renders (`web.page_tables`), so the file always holds the rows the page shows."""
+    if fmt is ExportFormat.PDF:
+        return True
+    return not narrowed and table not in page_only

@@ -5,6 +5,7 @@ show the page's numbers. A new view is a builder added to `BUILDERS` under its `
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -12,7 +13,11 @@ from fastapi.responses import Response
 
 from mercato.attribution.service import AttributionReport
 from mercato.catalog.models import Workspace
-from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.core import labels
+from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import check_day_range, local_day_bounds_utc, utcnow, zone
+from mercato.experiments import service as experiments
+from mercato.experiments.schemas import ComparisonPublic, VariantCount
 from mercato.i18n.locales import mark as N_
 from mercato.metrics.journeys import BUCKETS, page_outliers, sessions_before_purchase
 from mercato.metrics.overview import HEADLINE_KPIS, overview
@@ -20,13 +25,21 @@ from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare
 from mercato.metrics.ugc_performance import UgcPerformance, ugc_performance
+from mercato.segments import service as segments
 from mercato.sharing.periods import period_days
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.sharing.views import Chart, ReportView, Tile, ViewTable
 from mercato.web.auth import Principal
 from mercato.web.exports import ExportFormat, export_response
-from mercato.web.kpi_reports import ReportRequest, goal_rows, goals_progress, run_report
+from mercato.web.kpi_reports import (
+    ReportRequest,
+    compare_segments,
+    goal_rows,
+    goals_progress,
+    run_report,
+)
 from mercato.web.routes import attribution as attribution_routes
+from mercato.web.routes import segments_pages
 from mercato.web.routes.funnel import drill_table
 from mercato.web.routes.overview import cells, default_range, headline
 from mercato.web.routes.traffic import traffic_report
@@ -41,6 +54,8 @@ TITLES = {
     ViewName.ATTRIBUTION: "Attribution",
     ViewName.UGC_PERFORMANCE: "UGC performance",
     ViewName.GOALS: "Goals",
+    ViewName.EXPERIMENT: "Experiment",
+    ViewName.SEGMENT: "Segment",
 }
 
 
@@ -153,7 +168,7 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
     by_platform = ViewTable(
         "drill-down",
         "By platform",
-        ["KPI", *drill["columns"]],
+        ["KPI", *(labels.english(labels.Kind.PLATFORM, c) for c in drill["columns"])],
         [[row["kpi"].name, *row["cells"]] for row in drill["rows"]],
     )
     tables = [
@@ -291,6 +306,8 @@ def attribution_view(
 ) -> ReportView:
     """The attribution page's numbers as a view (the page passes its own model and cut)."""
     currency = principal.workspace.currency
+    # Headings read as labels; the cells keep the raw labels (a platform key, a campaign name).
+    by_label = labels.english(labels.Kind.GRANULARITY, report.request.by.value)
     tiles = [
         Tile("kpi-journeys", "Journeys", f"{report.journeys:,}", float(report.journeys)),
         Tile(
@@ -303,21 +320,21 @@ def attribution_view(
             r.label,
             f"{r.conversions:.2f}",
             _money(r.revenue),
-            _money(r.spend),
-            "—" if r.roas is None else f"{r.roas:.2f}",
+            "n/a" if r.spend is None else _money(r.spend),
+            "n/a" if r.roas is None else f"{r.roas:.2f}",
         ]
         for r in report.rows
     ]
     credits = ViewTable(
         "credits",
         report.model_label,
-        [report.request.by.value, "Conversions", "Revenue", "Spend", "ROAS"],
+        [by_label, "Conversions", "Revenue", "Spend", "ROAS"],
         rows,
     )
     comparison = ViewTable(
         "comparison",
         "Model comparison (conversions)",
-        [report.request.by.value, *report.comparison_models],
+        [by_label, *(labels.english(labels.Kind.MODEL, m) for m in report.comparison_models)],
         [
             [r.label, *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
             for r in report.comparison
@@ -333,7 +350,10 @@ def attribution_view(
         "comparison-chart",
         "Attributed conversions by model",
         [r.label for r in report.comparison],
-        {m: [r.conversions[m] for r in report.comparison] for m in report.comparison_models},
+        {
+            labels.english(labels.Kind.MODEL, m): [r.conversions[m] for r in report.comparison]
+            for m in report.comparison_models
+        },
     )
     return _shell(
         principal,
@@ -411,14 +431,19 @@ def goals_table(services: Services, principal: Principal) -> tuple[ViewTable, li
             [
                 team,
                 owner,
-                goal.kpi.name + (f" ({goal.platform})" if goal.platform else ""),
+                goal.kpi.name
+                + (
+                    f" ({labels.english(labels.Kind.PLATFORM, goal.platform)})"
+                    if goal.platform
+                    else ""
+                ),
                 f"{goal.period_start} to {goal.period_end}",
                 format_value(goal.kpi, goal.target),
                 format_value(goal.kpi, goal.actual),
                 "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%",
                 format_value(goal.kpi, goal.forecast),
                 interval,
-                goal.verdict.value.replace("_", " ") if goal.verdict else "n/a",
+                labels.english(labels.Kind.GOAL_VERDICT, goal.verdict) if goal.verdict else "n/a",
             ]
         )
     on_track = sum(1 for g in found if g.on_track)
@@ -445,6 +470,164 @@ def _goals(services: Services, principal: Principal, span: Range, _p: ViewParame
     return _shell(principal, ViewName.GOALS, span, tiles=tiles, tables=[table])
 
 
+def _pct(value: float) -> str:
+    return f"{value * 100:+.1f}%"
+
+
+def _comparison_rows(found: list[ComparisonPublic]) -> list[list[object]]:
+    """As the experiment page's comparison tables show them."""
+    rows: list[list[object]] = []
+    for c in found:
+        if c.adjusted_p_value is not None:
+            p_shown = f"{c.adjusted_p_value:.3g}"
+        elif c.p_value is not None:
+            p_shown = f"{c.p_value:.3g}"
+        elif c.chance_to_win is not None:
+            p_shown = f"{c.chance_to_win * 100:.0f}% to win"
+        else:
+            p_shown = ""
+        rows.append(
+            [
+                c.metric.value,
+                f"{c.variant} vs {c.baseline}",
+                f"{c.baseline_mean:.4g}",
+                f"{c.variant_mean:.4g}",
+                _pct(c.relative_lift),
+                f"{_pct(c.ci_low)} to {_pct(c.ci_high)}",
+                p_shown,
+                "significant" if c.significant else "not significant",
+            ]
+        )
+    return rows
+
+
+EXPOSURE_COLUMNS = [
+    "Variant", "Exposed visitors", "Activated (saw it)", "Expected share", "Actual share",
+    "Cookieless",
+]  # fmt: skip
+CORRELATIONAL_COLUMNS = [
+    "Metric", "Comparison", "Did not", "Interacted", "Difference", "Interval", "p", "Result",
+]  # fmt: skip
+
+
+def _exposure_row(c: VariantCount, total: int) -> list[object]:
+    actual = f"{c.exposed / total * 100:.1f}%" if total else "\u2013"  # the page's en dash
+    share = f"{c.expected_share * 100:.1f}%"
+    return [c.variant, f"{c.exposed:,}", f"{c.activated:,}", share, actual, f"{c.cookieless:,}"]
+
+
+def _pair_row(row: dict[str, object]) -> list[object]:
+    relative = row["relative"]
+    shown = "n/a" if relative is None else f"{float(relative) * 100:+.1f}%"  # type: ignore[arg-type]
+    return [row["stage"], row["name"], row["a_display"], row["b_display"], shown]
+
+
+COMPARISON_COLUMNS = [
+    "Metric", "Comparison", "Baseline", "Variant", "Lift", "Interval", "p (adjusted)", "Result",
+]  # fmt: skip
+
+
+def _experiment(
+    services: Services, principal: Principal, _span: Range, p: ViewParameters
+) -> ReportView:
+    """One experiment's results as its page shows them (the whole run: no date range)."""
+    if not p.experiment_id:
+        raise ValidationFailed("the experiment view needs experiment_id", location="experiment_id")
+    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    with services.catalog.session() as session:
+        results = experiments.experiment_results(
+            session, scoped, principal.workspace_id, p.experiment_id or ""
+        )
+    total = sum(c.exposed for c in results.counts)
+    exposures = ViewTable(
+        "exposures",
+        "Exposures",
+        EXPOSURE_COLUMNS,
+        [_exposure_row(c, total) for c in results.counts],
+    )
+    holdout = results.experiment.kind == "holdout"
+    tables = [
+        exposures,
+        ViewTable(
+            "comparisons",
+            "Incremental lift of galleries (randomised)" if holdout else "Comparisons",
+            COMPARISON_COLUMNS,
+            _comparison_rows(results.comparisons),
+        ),
+    ]
+    if holdout:
+        tables.append(
+            ViewTable(
+                "correlational",
+                "Interacted vs did not — correlational, not causal",
+                CORRELATIONAL_COLUMNS,
+                _comparison_rows(results.correlational),
+            )
+        )
+    tiles = [
+        Tile("verdict", "Verdict", results.verdict_text),
+        Tile("kpi-exposed", "Exposed visitors", f"{total:,}", float(total)),
+    ]
+    notes = [n for n in (results.note, results.method) if n]
+    view = _shell(principal, ViewName.EXPERIMENT, (None, None), tiles=tiles, tables=tables)
+    return replace(view, title=f"Experiment: {results.experiment.name}", notes=notes)
+
+
+SEGMENT_KPIS = segments_pages.COMPARED_KPIS
+
+
+def _segment(
+    services: Services, principal: Principal, span: Range, p: ViewParameters
+) -> ReportView:
+    """One segment: its size now, its KPIs over the range, and optionally another segment
+    beside it (the Segments page's comparison)."""
+    if not p.segment_id:
+        raise ValidationFailed("the segment view needs segment_id", location="segment_id")
+    workspace = principal.workspace
+    scoped = services.warehouse.for_workspace(workspace.id)
+    with services.catalog.session() as session:
+        segment = segments.get_segment(session, workspace.id, p.segment_id or "")
+        shown = segments.public(segment)
+        size = segments.size(
+            scoped, segments.resolve(session, workspace.id, segment.id), utcnow().date()
+        )
+    active = size.trend[-1].visitors if size.trend else 0
+    tiles = [
+        Tile("kpi-members", "Members", f"{size.visitors:,}", float(size.visitors)),
+        Tile("kpi-active", "Active this week", f"{active:,}", float(active)),
+    ]
+    summary = ViewTable(
+        "segment",
+        "Segment",
+        ["Name", "Kind", "Definition", "Members", "Active this week"],
+        [[shown.name, shown.kind.value, shown.summary, f"{size.visitors:,}", f"{active:,}"]],
+    )
+    request = ReportRequest(*span, kpi_ids=SEGMENT_KPIS, segment=segment.id)
+    report = run_report(services, workspace, request)
+    kpis = ViewTable(
+        "kpis",
+        "KPIs in the segment",
+        ["Stage", "KPI", "Value"],
+        [
+            [line.kpi.stage.value, line.kpi.name, format_value(line.kpi, line.current.value)]
+            for line in report.lines
+        ],
+    )
+    tables = [summary, kpis]
+    if p.compare_segment_id:
+        pair = compare_segments(services, workspace, request, p.compare_segment_id)
+        tables.append(
+            ViewTable(
+                "comparison",
+                f"{pair.a_name} vs {pair.b_name}",
+                ["Stage", "KPI", pair.a_name, pair.b_name, "B vs A"],
+                [_pair_row(row) for row in pair.rows()],
+            )
+        )
+    view = _shell(principal, ViewName.SEGMENT, span, tiles=tiles, tables=tables)
+    return replace(view, title=f"Segment: {shown.name}")
+
+
 BUILDERS: dict[ViewName, Builder] = {
     ViewName.OVERVIEW: _overview,
     ViewName.FUNNEL: _funnel,
@@ -452,6 +635,8 @@ BUILDERS: dict[ViewName, Builder] = {
     ViewName.ATTRIBUTION: _attribution,
     ViewName.UGC_PERFORMANCE: _ugc,
     ViewName.GOALS: _goals,
+    ViewName.EXPERIMENT: _experiment,
+    ViewName.SEGMENT: _segment,
 }
 
 

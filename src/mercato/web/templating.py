@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from mercato.core import labels
 from mercato.core.scopes import Scope
 from mercato.core.urls import safe_link
 from mercato.i18n import formatting, locales
@@ -72,6 +73,12 @@ def _moment(context: Context, value: Any, style: str = "medium") -> str:
 
 
 templates.env.filters["channel"] = lambda name: channel_label(locales.gettext, name)
+# `{{ raw|human("platform") }}`: a raw identifier's label (core.labels) in the page's language;
+# `platform`, `model` and `yes_no` are the common ones.
+templates.env.filters["human"] = lambda raw, kind: labels.label(kind, raw)
+templates.env.filters["platform"] = lambda raw: labels.label(labels.Kind.PLATFORM, raw)
+templates.env.filters["model"] = lambda raw: labels.label(labels.Kind.MODEL, raw)
+templates.env.filters["yes_no"] = lambda value: labels.yes_no(value)
 # `{{ text|label }}`: a label Python put in a page (marked N_()), in the page's language;
 # plain gettext, so a `%` in it is not a format.
 templates.env.filters["label"] = lambda text: locales.gettext(str(text))
@@ -116,14 +123,10 @@ def request_language(request: Request, principal: Principal | None) -> str:
         return effective_language(session, principal.user_id, principal.workspace_id, accept)
 
 
-IN_APP = "Social in-app ("
-
-
 def channel_label(gettext: Callable[[str], str], channel: str) -> str:
-    """A channel's name in the page's language; "Social in-app (LINE)" keeps the app's name."""
-    if channel.startswith(IN_APP) and channel.endswith(")"):
-        return gettext("Social in-app (%(app)s)") % {"app": channel[len(IN_APP) : -1]}
-    return gettext(channel)
+    """A channel's name in the page's language; "Social in-app (LINE)" keeps the app's name,
+    "(none)" reads "Direct / none"."""
+    return labels.label(labels.Kind.CHANNEL, channel, gettext)
 
 
 def translator(request: Request, principal: Principal | None) -> Callable[[str], str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mercato.core import labels as human
 from mercato.metrics.benchmarks import Benchmark
 from mercato.metrics.evaluate import Number
 from mercato.metrics.present import NA, format_change, format_value
@@ -83,7 +84,11 @@ def stage_figure(funnel: PlatformFunnel, _: Any = str) -> dict[str, Any]:
             }
         ],
         "layout": {
-            "title": {"text": funnel.platform, "x": 0, "font": {"size": 14}},
+            "title": {
+                "text": human.label(human.Kind.PLATFORM, funnel.platform),
+                "x": 0,
+                "font": {"size": 14},
+            },
             "margin": {"t": 32, "r": 16, "b": 8, "l": 96},
             "height": 200,
             "xaxis": {"visible": False},

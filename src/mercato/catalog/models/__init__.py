@@ -1,6 +1,7 @@
 """All catalog models. Each domain adds a module here and imports it below,
 so Alembic and `Base.metadata` see every table."""
 
+from mercato.catalog.models.brand_posts import BrandPost, BrandPostProduct
 from mercato.catalog.models.candidates import UgcCandidate
 from mercato.catalog.models.connect import (
     DiscoveryWatch,
@@ -47,10 +48,13 @@ from mercato.catalog.models.segments import Segment
 from mercato.catalog.models.sharing import ReportDelivery, ReportSchedule, ShareLink, SmtpServer
 from mercato.catalog.models.sites import Invitation, SiteOriginActivity
 from mercato.catalog.models.ugc import (
+    GRANT_CHANNELS,
+    REQUEST_CHANNELS,
     Collection,
     CollectionItem,
     Creator,
     ProductTag,
+    RightsChannel,
     RightsEvent,
     RightsStatus,
     TagStatus,
@@ -62,9 +66,13 @@ from mercato.catalog.models.ugc import (
 )
 
 __all__ = [
+    "GRANT_CHANNELS",
+    "REQUEST_CHANNELS",
     "AccountConnection",
     "ApiToken",
     "Base",
+    "BrandPost",
+    "BrandPostProduct",
     "Collection",
     "CollectionItem",
     "Creator",
@@ -92,6 +100,7 @@ __all__ = [
     "ReportDelivery",
     "ReportSchedule",
     "RevenueForecast",
+    "RightsChannel",
     "RightsEvent",
     "RightsStatus",
     "Segment",

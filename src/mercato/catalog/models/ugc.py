@@ -52,6 +52,23 @@ class RightsStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class RightsChannel(StrEnum):
+    """How a rights step reached the brand (`ugc_rights_events.channel`)."""
+
+    COMMENT = "comment"  # asked or granted in a comment under the post
+    DM = "dm"  # a direct message on the platform
+    EMAIL = "email"
+    UPLOAD_FORM = "upload_form"  # the public upload form's consent box
+    COMMENT_REPLY = "comment_reply"  # the author's reply with the rights hashtag, seen by a sync
+    MANUAL = "manual"  # a library user's revocation
+    SYSTEM = "system"  # expiry
+
+
+# Where a request can be sent, and the channels a library user can record a grant from.
+REQUEST_CHANNELS = (RightsChannel.COMMENT, RightsChannel.DM, RightsChannel.EMAIL)
+GRANT_CHANNELS = (*REQUEST_CHANNELS, RightsChannel.UPLOAD_FORM)
+
+
 class TagStatus(StrEnum):
     """A product tag's review state (`ugc_product_tags.status`)."""
 
@@ -179,9 +196,12 @@ class RightsEvent(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     terms_url: Mapped[str] = mapped_column(String(2000), default="")
     terms_version: Mapped[str] = mapped_column(String(64), default="")
-    actor: Mapped[str] = mapped_column(String(320), default="")
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320), default="")  # who recorded it
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # when it happened
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # A grant recorded by hand: the message's address (http(s)) and when it was written down.
+    evidence_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ProductTag(Base):

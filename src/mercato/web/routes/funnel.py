@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from mercato.core import labels
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.metrics.benchmarks import Benchmark
@@ -23,7 +24,7 @@ from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
-from mercato.web.exports import ExportFormat
+from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.kpi_reports import (
     ReportRequest,
     benchmark_map,
@@ -113,7 +114,7 @@ def _tile(
     return {
         "kpi": kpi,
         "value": format_value(kpi, value),
-        "aggregation": line.current.aggregation if line else "",
+        "aggregation": _aggregation_text(line.current.aggregation) if line else "",
         "delta": delta_view(kpi, line.delta) if line and report.compare else None,
         "coverage": f"{coverage.used}/{coverage.total} posts" if coverage else None,
         "verdicts": judged,
@@ -123,6 +124,16 @@ def _tile(
         "spark_days": (points[0][0], points[-1][0]) if points else None,
         "internal": format_value(kpi, own) if own is not None else None,
     }
+
+
+def _aggregation_text(text: str | None) -> str:
+    """An aggregation as the page shows it: a scaled KPI's parts by name, not by id, joined
+    by a multiplication sign; the API keeps the ids."""
+    names = {kpi.id: kpi.name for kpi in KPIS}
+    return " \N{MULTIPLICATION SIGN} ".join(
+        names.get(part) or labels.english(labels.Kind.PARAMETER, part)
+        for part in (text or "").split(" x ")
+    )
 
 
 def _value(report: Report, kpi_id: str, platform: str) -> Number | None:
@@ -176,6 +187,11 @@ def _platform_report(
     return run_report(services, principal.workspace, request)
 
 
+# The page's goals table is a short summary of the view's (the Goals page shows it whole);
+# the stage funnels' table exists only on the page.
+PAGE_ONLY_TABLES = frozenset({"goals", "stage-table"})
+
+
 @router.get("/funnel", operation_id="funnel_page")
 def funnel_page(
     request: Request,
@@ -195,7 +211,9 @@ def funnel_page(
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     check_day_range(start, end, location="end")
     drill = drill if drill in DRILLS else "platform"
-    if format is not None:
+    if format is not None and view_answers(
+        format, table, PAGE_ONLY_TABLES, narrowed=bool(segment) or drill != "platform"
+    ):
         from mercato.web.report_views import page_export  # builds on this module
 
         view = ViewParameters(start=start, end=end)

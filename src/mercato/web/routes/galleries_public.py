@@ -12,19 +12,23 @@ from pathlib import Path
 
 import ibis
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from mercato.catalog.models import Site, SocialAccount
+from mercato.catalog.models import ShopPage, Site, SocialAccount, Workspace
 from mercato.catalog.scoped import ScopedSession
+from mercato.core.errors import NotFoundError
+from mercato.galleries.brand_posts import brand_post_media
 from mercato.galleries.cache import DeliveryCache, etag_of
 from mercato.galleries.delivery import check_origin, deliver, gallery_access
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
-from mercato.galleries.shop import ShopPost, shop_payload, shop_view
+from mercato.galleries.shop import POST_TILES, ShopPost, shop_payload, shop_view
 from mercato.web.adaptive_delivery import visitor_order
 from mercato.web.auth import ServicesDep, services_of
 from mercato.web.experiment_delivery import Visitor, experiment_variant
+from mercato.web.routes.ugc_pages import MEDIA_HEADERS
 from mercato.web.security_headers import fragment_policy
 from mercato.web.segment_delivery import visitor_segment
 from mercato.web.services import Services
@@ -34,7 +38,7 @@ from mercato.web.urls import absolute_url
 router = APIRouter(tags=["public"], include_in_schema=False)
 GALLERY_JS = (Path(__file__).parents[2] / "galleries" / "gallery.js").read_bytes()
 GALLERY_JS_ETAG = etag_of(GALLERY_JS)
-SHOP_POSTS = 30
+SHOP_POSTS = POST_TILES
 
 
 def delivery_cache(request: Request) -> DeliveryCache:
@@ -161,6 +165,8 @@ def shop_page(request: Request, handle: str, services: ServicesDep) -> HTMLRespo
         site_key = site.public_key if site is not None else None
         payload = shop_payload(view)
         account = view.account.handle
+        workspace = session.get(Workspace, view.page.workspace_id)
+        brand = workspace.name if workspace is not None else f"@{account}"
     return render(
         request,
         "shop_page.html",
@@ -168,5 +174,24 @@ def shop_page(request: Request, handle: str, services: ServicesDep) -> HTMLRespo
         payload=payload,
         payload_json=script_safe_json(payload),
         account=account,
+        brand=brand,
         site_key=site_key or "",
     )
+
+
+@router.get("/shop/{handle}/media/{brand_post_id}", operation_id="shop_post_media")
+def shop_post_media(
+    handle: str, brand_post_id: str, services: ServicesDep, thumb: bool = False
+) -> Response:
+    """The picture of one of the brand's posts on its link-in-bio page (public, like the post)."""
+    with services.catalog.session() as session:
+        page = session.scalar(select(ShopPage).where(ShopPage.handle == handle.lower()))
+        if page is None:
+            raise NotFoundError("no such picture")
+        post = brand_post_media(session, page.workspace_id, brand_post_id)
+        name = post.thumb_path if thumb and post.thumb_path else post.path
+    path = services.settings.media_dir / str(name)
+    if not path.is_file():
+        raise NotFoundError("no such picture")
+    headers = {**MEDIA_HEADERS, "Cache-Control": "public, max-age=3600"}
+    return FileResponse(path, headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,8 +22,9 @@ from mercato.metrics.overview import (
     TRANSACTIONS,
     DailySessions,
     Figures,
-    data_bounds,
+    meaningful_end,
     overview,
+    session_days,
 )
 from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
@@ -41,9 +42,11 @@ DEFAULT_DAYS = 30
 
 
 def default_range(services: Services, principal: Principal) -> tuple[date, date]:
-    """The last 30 days that have data (the demo brand's data ends when it was seeded)."""
-    bounds = data_bounds(services.warehouse.for_workspace(principal.workspace_id))
-    last = bounds[1].date() if bounds else date.today()
+    """The last 30 days that have data (the demo brand's data ends when it was seeded): the
+    latest 30-day window ending on a day with sessions that holds at least a week's worth of
+    days with data, so one live visit after old data does not show an empty month."""
+    days = session_days(services.warehouse.for_workspace(principal.workspace_id))
+    last = meaningful_end(days, DEFAULT_DAYS) or date.today()
     return last - timedelta(days=DEFAULT_DAYS - 1), last
 
 
@@ -105,8 +108,33 @@ def with_deltas(
     return found
 
 
-def sessions_figure(daily: list[DailySessions], _: Callable[[str], str] = str) -> dict[str, Any]:
-    """Stacked daily sessions per channel (days without a channel's sessions read 0)."""
+def date_axis(first: date, last: date) -> dict[str, Any]:
+    """An x axis of whole days from `first` to `last`, labelled as dates: Plotly pads a lone
+    day with milliseconds ("23:59:59.9995") unless the range and the tick format say days."""
+    half_day = timedelta(hours=12)
+    start, end = (
+        datetime.combine(first, time()) - half_day,
+        datetime.combine(last, time()) + half_day,
+    )
+    span = (last - first).days + 1
+    axis: dict[str, Any] = {
+        "type": "date",
+        "range": [start.isoformat(sep=" "), end.isoformat(sep=" ")],
+        "tickformat": "%Y-%m-%d",
+        "hoverformat": "%Y-%m-%d",
+    }
+    if span <= 10:
+        axis["dtick"] = 86_400_000  # one tick a day, never between days
+    return axis
+
+
+def sessions_figure(
+    daily: list[DailySessions],
+    _: Callable[[str], str] = str,
+    span: tuple[date, date] | None = None,
+) -> dict[str, Any]:
+    """Stacked daily sessions per channel (days without a channel's sessions read 0), on a
+    date axis over `span` (the page's range), else over the days with sessions."""
     channels = sorted({row.channel for row in daily})
     days = sorted({row.day for row in daily})
     counts = {(row.day, row.channel): row.sessions for row in daily}
@@ -126,6 +154,7 @@ def sessions_figure(daily: list[DailySessions], _: Callable[[str], str] = str) -
             "title": {"text": _("Sessions by channel")},
             "margin": {"t": 40, "r": 10, "b": 40, "l": 50},
             "legend": {"orientation": "h"},
+            **({"xaxis": date_axis(*(span or (days[0], days[-1])))} if span or days else {}),
         },
         "config": {"displayModeBar": False, "responsive": True},  # no toolbar over the title
     }
@@ -168,5 +197,7 @@ def overview_page(
         ],
         start=start,
         end=end,
-        figure_json=json.dumps(sessions_figure(report.daily, translator(request, principal))),
+        figure_json=json.dumps(
+            sessions_figure(report.daily, translator(request, principal), (start, end))
+        ),
     )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from mercato.core.errors import ValidationFailed
+from mercato.ugc import rights
 from mercato.ugc.items import ugc_settings
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import attempt, page_for
@@ -35,7 +36,11 @@ def ugc_page(
             "allow_links": found.allow_links,
             **{name: "\n".join(getattr(found, name) or []) for name in WORD_LISTS},
         }
-    return page_for(request, principal, "settings_ugc.html", "ugc", values=values, **context)
+        # The one hashtag requests ask for and replies are matched on (the default if unset).
+        hashtag = rights.approval_hashtag(found, principal.workspace.slug)
+    return page_for(
+        request, principal, "settings_ugc.html", "ugc", values=values, hashtag=hashtag, **context
+    )
 
 
 @router.get("/settings/ugc", operation_id="settings_ugc_page")
@@ -68,7 +73,9 @@ def ugc_values(form: dict[str, str]) -> dict[str, Any]:
     if not Decimal(0) <= discount <= Decimal(100):
         raise ValidationFailed("a percentage from 0 to 100", location="ugc.reward_discount_pct")
     return {
-        "approval_hashtag": form.get("approval_hashtag", "").strip()[:100],
+        "approval_hashtag": rights.clean_hashtag(
+            form.get("approval_hashtag", ""), "ugc.approval_hashtag"
+        ),
         "terms_url": terms_url[:2000],
         "terms_version": form.get("terms_version", "").strip()[:64] or "1",
         "rights_days": int(days) if days else None,

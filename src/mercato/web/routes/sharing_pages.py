@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
+from mercato.experiments import service as experiments
+from mercato.segments import service as segments
 from mercato.sharing import service
 from mercato.sharing.schemas import (
     Cadence,
@@ -49,11 +51,22 @@ def sharing_page(
         deliveries=service.list_deliveries(services.catalog, workspace_id)[:30],
         set_aside=service.set_aside_count(services.catalog, workspace_id),
         views=[(v.value, report_views.TITLES[v]) for v in ViewName],
+        subjects=_subjects(services, workspace_id),
         periods=[p.value for p in Period],
         cadences=[c.value for c in Cadence],
         securities=[s.value for s in SmtpSecurity],
         **context,
     )
+
+
+def _subjects(services: Services, workspace_id: str) -> dict[str, list[tuple[str, str]]]:
+    """The experiments and segments an experiment or segment view can show: (id, name)."""
+    with services.catalog.session() as session:
+        found = experiments.list_experiments(session, workspace_id)
+        return {
+            "experiments": [(e.id, e.name) for e in found],
+            "segments": [(s.id, s.name) for s in segments.list_segments(session, workspace_id)],
+        }
 
 
 def _text(form: FormData, name: str) -> str:
@@ -63,8 +76,14 @@ def _text(form: FormData, name: str) -> str:
 
 def _parameters(form: FormData) -> ViewParameters:
     start, end, period = _text(form, "start"), _text(form, "end"), _text(form, "period")
+    view = _text(form, "view")
+    subject = {  # only the chosen view's own subject: the form carries every select
+        name: _text(form, name) or None
+        for name in ("experiment_id", "segment_id", "compare_segment_id")
+        if name.startswith(view) or (view == ViewName.SEGMENT and name == "compare_segment_id")
+    }
     return ViewParameters.model_validate(
-        {"start": start or None, "end": end or None, "period": period or None}
+        {"start": start or None, "end": end or None, "period": period or None, **subject}
     )
 
 

@@ -15,7 +15,7 @@ from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
-from mercato.web.exports import ExportFormat
+from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.routes.overview import default_range
 from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
@@ -86,7 +86,7 @@ def traffic_page(
     table: str | None = None,
 ) -> Response:
     report, start, end = traffic_report(services, principal, start, end, segment)
-    if format is not None:
+    if format is not None and view_answers(format, table, narrowed=bool(segment)):
         from mercato.web.report_views import page_export  # builds on this module
 
         view = ViewParameters(start=start, end=end)

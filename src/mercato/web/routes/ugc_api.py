@@ -103,6 +103,32 @@ class RightsRequestCreate(BaseModel):
     channel: Literal["comment", "dm", "email"] = "comment"
 
 
+class RightsGrantCreate(BaseModel):
+    channel: Literal["comment", "dm", "email", "upload_form"] = Field(
+        description="Where the creator said yes."
+    )
+    evidence: str = Field(default="", max_length=5000, description="The creator's words.")
+    evidence_url: str | None = Field(
+        default=None, max_length=2000, description="Link to the message (http(s))."
+    )
+    granted_at: datetime | None = Field(
+        default=None, description="When the creator said yes (default: now; never future)."
+    )
+
+
+class RightsEventPublic(BaseModel):
+    kind: str
+    channel: str
+    text: str
+    evidence_url: str | None
+    actor: str
+    at: datetime
+    recorded_at: datetime | None
+    terms_url: str
+    terms_version: str
+    expires_at: datetime | None
+
+
 class CommentIn(BaseModel):
     author: str
     text: str
@@ -217,16 +243,12 @@ def get_ugc_item(item_id: str, services: ServicesDep, principal: UgcReader) -> d
                 for t, p in detail.tags
             ],
             "rights_log": [
-                {
-                    "kind": e.kind,
-                    "channel": e.channel,
-                    "text": e.text,
-                    "at": e.at.isoformat(),
-                    "terms_version": e.terms_version,
-                }
+                RightsEventPublic.model_validate(e, from_attributes=True).model_dump(mode="json")
                 for e in detail.rights_log
             ],
             "rights_request_text": detail.request_preview,
+            "rights_hashtag": detail.hashtag,
+            "terms_url": detail.terms_url or None,
         }
 
 
@@ -252,6 +274,26 @@ def request_ugc_rights(
             actor=principal.user_email or "api",
         )
         return {"text": event.text, "rights_status": item.rights_status}
+
+
+@router.post("/items/{item_id}/rights/grant", operation_id="grant_ugc_rights", status_code=201)
+def grant_ugc_rights(
+    item_id: str, body: RightsGrantCreate, services: ServicesDep, principal: UgcWriter
+) -> RightsEventPublic:
+    """Record a grant given by comment, DM, e-mail or a form outside Mercato, with evidence."""
+    with services.catalog.session() as session:
+        item = get_item(session, principal.workspace_id, item_id)
+        event = rights.record_grant(
+            session,
+            item,
+            channel=body.channel,
+            evidence=body.evidence,
+            evidence_url=body.evidence_url,
+            granted_at=body.granted_at,
+            actor=principal.user_email or f"token:{principal.token_id or 'api'}",
+        )
+        session.flush()
+        return RightsEventPublic.model_validate(event, from_attributes=True)
 
 
 @router.post("/items/{item_id}/rights/comments", operation_id="detect_ugc_rights")
@@ -401,6 +443,8 @@ def update_ugc_settings(
         changes = body.model_dump(exclude_unset=True)
         if "terms_url" in changes:  # linked from the public upload form
             changes["terms_url"] = checked_link(changes["terms_url"], "terms_url")
+        if "approval_hashtag" in changes:
+            changes["approval_hashtag"] = rights.clean_hashtag(changes["approval_hashtag"] or "")
         for name, value in changes.items():
             setattr(found, name, value)
         session.flush()

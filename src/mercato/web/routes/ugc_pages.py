@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -10,15 +10,24 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from mercato.catalog.models import UgcItem
-from mercato.core.errors import NotFoundError
+from mercato.catalog.models import (
+    GRANT_CHANNELS,
+    REQUEST_CHANNELS,
+    Creator,
+    ShopConnection,
+    UgcItem,
+)
+from mercato.connectors.platforms.client import ClientPolicy
+from mercato.connectors.platforms.errors import PlatformError
+from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.core.secret_box import SecretBox
+from mercato.core.timeutil import utcnow
 from mercato.metrics.ugc_performance import performance_by_item
 from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
-from mercato.ugc.rewards import creator_summaries
+from mercato.ugc.rewards import creator_summaries, push_reward_to_shop
 from mercato.ugc.search import RIGHTS, SORTS, UgcQuery, search
 from mercato.ugc.service import creators_by_id, first_media, item_detail, library_media
 from mercato.ugc.tagging import set_tag, workspace_products
@@ -142,10 +151,34 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
 def ugc_item_page(
     request: Request, item_id: str, services: ServicesDep, principal: UgcPage
 ) -> HTMLResponse:
+    return _item_page(request, services, principal, item_id)
+
+
+def _item_page(
+    request: Request,
+    services: ServicesDep,
+    principal: Principal,
+    item_id: str,
+    *,
+    error: ValidationFailed | None = None,
+    grant_form: dict[str, str] | None = None,
+) -> HTMLResponse:
     with services.catalog.session() as session:
         detail = item_detail(session, principal.workspace, item_id)
         products = workspace_products(session, principal.workspace_id)
-        return render(request, "ugc_item.html", principal, detail=detail, products=products)
+        return render(
+            request,
+            "ugc_item.html",
+            principal,
+            status_code=422 if error else 200,
+            detail=detail,
+            products=products,
+            request_channels=REQUEST_CHANNELS,
+            grant_channels=GRANT_CHANNELS,
+            grant_error=error,
+            grant_form=grant_form or {},
+            today=utcnow().date().isoformat(),
+        )
 
 
 @router.post("/ugc/items/{item_id}/status", operation_id="ugc_item_status_form")
@@ -175,6 +208,52 @@ def ugc_item_rights_form(
                 scoped.session, item, principal.workspace.slug, channel=channel, actor=actor
             )
     return RedirectResponse(f"/ugc/items/{item_id}", status_code=303)
+
+
+@router.post("/ugc/items/{item_id}/rights/grant", operation_id="ugc_item_grant_form")
+def ugc_item_grant_form(
+    request: Request,
+    item_id: str,
+    services: ServicesDep,
+    principal: UgcWritePage,
+    catalog: WorkspaceCatalogDep,
+    channel: Annotated[str, Form()],
+    evidence: Annotated[str, Form()] = "",
+    evidence_url: Annotated[str, Form()] = "",
+    granted_on: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a grant given outside Mercato (a DM, an e-mail, a comment, a form) with its
+    evidence; the form comes back with the reason when something is missing."""
+    typed = {"channel": channel, "evidence": evidence, "evidence_url": evidence_url,
+             "granted_on": granted_on}  # fmt: skip
+    try:
+        granted_at = _granted_at(granted_on)
+        with catalog.session() as scoped:
+            item = scoped.get_owned(UgcItem, item_id, "UGC item")
+            rights.record_grant(
+                scoped.session,
+                item,
+                channel=channel,
+                evidence=evidence,
+                evidence_url=evidence_url,
+                granted_at=granted_at,
+                actor=principal.user_email or "",
+            )
+    except ValidationFailed as exc:
+        return _item_page(request, services, principal, item_id, error=exc, grant_form=typed)
+    return RedirectResponse(f"/ugc/items/{item_id}#rights-log", status_code=303)
+
+
+def _granted_at(raw: str) -> datetime | None:
+    """The day the creator said yes (a date field; today or empty is now)."""
+    if not raw.strip():
+        return None
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValidationFailed("a date like 2026-11-30", location="granted_on") from None
+    now = utcnow()
+    return now if day == now.date() else datetime.combine(day, datetime.min.time())
 
 
 @router.post("/ugc/items/{item_id}/tags", operation_id="ugc_item_tag_form")
@@ -228,7 +307,13 @@ def ugc_creators_page(request: Request, services: ServicesDep, principal: UgcPag
 
 
 def _creators_page(
-    request: Request, services: ServicesDep, principal: Principal, notice: str | None = None
+    request: Request,
+    services: ServicesDep,
+    principal: Principal,
+    notice: str | None = None,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     with services.catalog.session() as session:
         summaries = creator_summaries(
@@ -236,9 +321,17 @@ def _creators_page(
             services.warehouse.for_workspace(principal.workspace_id),
             principal.workspace_id,
         )
+        shop = session.scalar(
+            select(ShopConnection).where(
+                ShopConnection.workspace_id == principal.workspace_id,
+                ShopConnection.provider == "shopify",
+            )
+        )
+        in_shop = set((shop.state or {}).get("discount_codes") or {}) if shop else set()
         return render(
-            request, "ugc_creators.html", principal, summaries=summaries, notice=notice,
-            can_issue=Scope.UGC_WRITE in principal.scopes,
+            request, "ugc_creators.html", principal, status_code, summaries=summaries,
+            notice=notice, error=error, can_issue=Scope.UGC_WRITE in principal.scopes,
+            shop_domain=shop.shop_domain if shop else None, in_shop=in_shop,
         )  # fmt: skip
 
 
@@ -254,6 +347,43 @@ def ugc_creator_coupon(
         mailed = send_reward(session, principal.workspace, reward, box)
     where = f" and e-mailed to {reward.email}" if mailed else ""
     return _creators_page(request, services, principal, f"Code {reward.code} issued{where}.")
+
+
+def shop_push_policy() -> ClientPolicy:
+    """A page waits on the shop: a short timeout and one retry, not the sync's patience
+    (built per call: the outbound guard is the one installed now)."""
+    return ClientPolicy(timeout_s=10.0, max_retries=1, max_wait_s=5.0)
+
+
+@router.post("/ugc/creators/{creator_id}/shop", operation_id="ugc_creator_shop_push")
+def ugc_creator_shop_push(
+    request: Request, creator_id: str, services: ServicesDep, principal: UgcWritePage
+) -> HTMLResponse:
+    """Create the creator's reward code (issued first if they have none) in the connected
+    Shopify shop as a discount code. A missing shop or a refusal is said on the page."""
+    with services.catalog.session() as session:
+        creator = session.get(Creator, creator_id)
+        if creator is None or creator.workspace_id != principal.workspace_id:
+            raise NotFoundError(f"no creator {creator_id!r}")
+        handle = creator.handle
+    try:
+        push_reward_to_shop(
+            services.catalog, principal.workspace_id, creator_id, policy=shop_push_policy()
+        )
+    except NotFoundError:  # the creator exists (checked above): no shop is connected
+        message = "No Shopify shop is connected: connect one on Sources first."
+        return _creators_page(request, services, principal, error=message, status_code=409)
+    except ValidationFailed as exc:
+        message = f"The code of @{handle} cannot be pushed: {exc.reason}"
+        return _creators_page(request, services, principal, error=message, status_code=422)
+    except PlatformError as exc:
+        message = f"Shopify refused the code of @{handle}: {exc.message}"
+        return _creators_page(request, services, principal, error=message, status_code=424)
+    with services.catalog.session() as session:
+        code = session.scalars(select(Creator.coupon_code).where(Creator.id == creator_id)).one()
+    return _creators_page(
+        request, services, principal, f"Code {code} of @{handle} is a discount code in the shop."
+    )
 
 
 @router.get("/ugc/media/{media_id}", operation_id="ugc_media_file")
