@@ -55,6 +55,18 @@ def test_segment_and_experiment_links_from_the_cli_and_settings(
     missing = runner.invoke(cli_app, [*base, "--view", "experiment"])
     assert missing.exit_code != 0
     assert "experiment_id" in missing.output
+    # A scheduled report of the segment view takes the same subject; an unknown one is refused.
+    schedule = ["reports", "add", "-w", owner.slug, "--format", "json", "--view", "segment",
+                "--cadence", "weekly", "--to", "board@example.com"]  # fmt: skip
+    scheduled = runner.invoke(cli_app, [*schedule, "--segment", segment_id])
+    assert scheduled.exit_code == 0, scheduled.output
+    (made_schedule,) = json.loads(scheduled.stdout)
+    listed_schedules = owner.client.get("/api/v1/report-schedules").json()
+    (stored,) = [row for row in listed_schedules if row["id"] == made_schedule["id"]]
+    assert stored["parameters"]["segment_id"] == segment_id
+    unknown = runner.invoke(cli_app, [*schedule, "--segment", "seg_nowhere"])
+    assert unknown.exit_code != 0
+    assert "seg_nowhere" in unknown.output or "segment" in unknown.output
 
     page = owner.client.get("/settings/sharing")
     assert f'<option value="{segment_id}">Returning &lt;b&gt;fans&lt;/b&gt;</option>' in page.text

@@ -86,7 +86,7 @@ def test_dm_grant_recorded_on_the_item_page_with_its_evidence(
         saved = client.post(f"/ugc/items/{item_id}/rights/grant", data=form)
         assert saved.status_code == 303
         shown = client.get(f"/ugc/items/{item_id}").text
-    assert "rights: granted" in shown
+    assert "rights: Granted" in shown
     assert "Direct message" in shown
     assert "<script>window.__pwned" not in shown
     assert "Sure, you can use my photo on your site!" in shown

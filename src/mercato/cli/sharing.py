@@ -192,13 +192,25 @@ def reports_add(
     threshold: Annotated[
         float | None, typer.Option(help="Send only if a figure moved more than this %.")
     ] = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="The experiment view: the experiment's id.")
+    ] = None,
+    segment: Annotated[str | None, typer.Option(help="The segment view: the segment's id.")] = None,
+    compare_segment: Annotated[
+        str | None, typer.Option(help="The segment view: another segment beside it.")
+    ] = None,
     output: FormatOption = Output.TABLE,
 ) -> None:
     """Schedule a report e-mail."""
     data = _model(
         ScheduleCreate,
         view=view,
-        parameters=ViewParameters(period=period),
+        parameters=ViewParameters(
+            period=period,
+            experiment_id=experiment,
+            segment_id=segment,
+            compare_segment_id=compare_segment,
+        ),
         cadence=cadence,
         send_hour=hour,
         weekday=weekday,

@@ -110,7 +110,7 @@ def _overview(
     ]
     columns = ["Channel", "Sessions", "Transactions", "Conversion rate", "Gross revenue"]
     rows = [
-        [channel, *cells(row.figures).values()]
+        [_named("channel", channel), *cells(row.figures).values()]
         for channel, row in ((r.channel, r) for r in report.by_channel)
     ]
     days = sorted({row.day for row in report.daily})
@@ -121,7 +121,7 @@ def _overview(
         Chart(
             "sessions-by-channel",
             "Sessions by channel",
-            [r.channel for r in report.by_channel],
+            [_named("channel", r.channel) for r in report.by_channel],
             {"Sessions": [float(r.figures.sessions) for r in report.by_channel]},
         ),
         Chart(
@@ -185,7 +185,7 @@ def _funnel_journeys(services: Services, principal: Principal, span: Range) -> l
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     journeys = [
         [
-            r.first_touch_channel,
+            _named("channel", r.first_touch_channel),
             r.purchasers,
             *(r.distribution[b] for b in BUCKETS),
             f"{r.median:.1f}",
@@ -258,10 +258,10 @@ def _traffic(
     ]
     columns = ["Sessions", "Engaged sessions", "Engagement rate", "Avg. engaged time"]
 
-    def table(table_id: str, title: str, label: str, found: list) -> ViewTable:  # type: ignore[type-arg]
+    def table(table_id: str, title: str, label: str, found: list, by: str) -> ViewTable:  # type: ignore[type-arg]
         rows = [
             [
-                r.label,
+                _named(by, r.label),
                 f"{r.sessions:,}",
                 f"{r.engaged_sessions:,}",
                 _rate(r.engagement_rate),
@@ -272,14 +272,20 @@ def _traffic(
         return ViewTable(table_id, title, [label, *columns], rows)
 
     tables = [
-        table("channels", "Sessions by channel", "Channel", report.by_channel),
-        table("social", "Sessions by social platform", "Platform", report.by_social_platform),
-        table("landing-pages", "Top landing pages", "Landing page", report.landing_pages),
+        table("channels", "Sessions by channel", "Channel", report.by_channel, "channel"),
+        table(
+            "social",
+            "Sessions by social platform",
+            "Platform",
+            report.by_social_platform,
+            "platform",
+        ),
+        table("landing-pages", "Top landing pages", "Landing page", report.landing_pages, "page"),
     ]
     chart = Chart(
         "channels-chart",
         "Sessions by channel",
-        [r.label for r in report.by_channel],
+        [_named("channel", r.label) for r in report.by_channel],
         {
             "Sessions": [float(r.sessions) for r in report.by_channel],
             "Engaged sessions": [float(r.engaged_sessions) for r in report.by_channel],
@@ -288,6 +294,20 @@ def _traffic(
     return _shell(
         principal, ViewName.TRAFFIC, (start, end), tiles=tiles, tables=tables, charts=[chart]
     )
+
+
+def _named(by: str, raw: str) -> str:
+    """A row's key as the page shows it (in English): a channel or platform by its name, a
+    missing landing page as "Not recorded", a campaign or path as written."""
+    if by == "channel":
+        return labels.english(labels.Kind.CHANNEL, raw)
+    if by == "platform":
+        return labels.english(labels.Kind.PLATFORM, raw)
+    if raw == "(none)" and by == "page":
+        return "Not recorded"
+    if raw.startswith("(") and raw.endswith(")"):
+        return "(" + labels.english(labels.Kind.CHANNEL, raw[1:-1]) + ")"
+    return raw
 
 
 def _money(value: object) -> str:
@@ -306,7 +326,8 @@ def attribution_view(
 ) -> ReportView:
     """The attribution page's numbers as a view (the page passes its own model and cut)."""
     currency = principal.workspace.currency
-    # Headings read as labels; the cells keep the raw labels (a platform key, a campaign name).
+    # Headings and cells read as on the page: channels and platforms by name, campaigns as named.
+    by = report.request.by.value
     by_label = labels.english(labels.Kind.GRANULARITY, report.request.by.value)
     tiles = [
         Tile("kpi-journeys", "Journeys", f"{report.journeys:,}", float(report.journeys)),
@@ -317,11 +338,13 @@ def attribution_view(
     ]
     rows = [
         [
-            r.label,
+            _named(by, r.label),
             f"{r.conversions:.2f}",
             _money(r.revenue),
             "n/a" if r.spend is None else _money(r.spend),
-            "n/a" if r.roas is None else f"{r.roas:.2f}",
+            "n/a"
+            if r.roas is None
+            else f"{r.roas:.2f}\u00d7",  # the multiplication sign, as on the page
         ]
         for r in report.rows
     ]
@@ -336,7 +359,7 @@ def attribution_view(
         "Model comparison (conversions)",
         [by_label, *(labels.english(labels.Kind.MODEL, m) for m in report.comparison_models)],
         [
-            [r.label, *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
+            [_named(by, r.label), *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
             for r in report.comparison
         ],
     )

@@ -33,7 +33,7 @@ from mercato.ugc.service import creators_by_id, first_media, item_detail, librar
 from mercato.ugc.tagging import set_tag, workspace_products
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.stores import WorkspaceCatalogDep
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 
 UgcPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
 UgcWritePage = Annotated[Principal, Depends(Requires(Scope.UGC_WRITE, page=True))]
@@ -345,8 +345,13 @@ def ugc_creator_coupon(
         reward = issue_by_hand(session, principal.workspace_id, creator_id)
     with services.catalog.session() as session:
         mailed = send_reward(session, principal.workspace, reward, box)
-    where = f" and e-mailed to {reward.email}" if mailed else ""
-    return _creators_page(request, services, principal, f"Code {reward.code} issued{where}.")
+    gettext = translator(request, principal)
+    notice = (
+        gettext("Code %(code)s issued and e-mailed to %(email)s.")
+        if mailed
+        else gettext("Code %(code)s issued.")
+    ) % {"code": reward.code, "email": reward.email}
+    return _creators_page(request, services, principal, notice)
 
 
 def shop_push_policy() -> ClientPolicy:
@@ -366,24 +371,33 @@ def ugc_creator_shop_push(
         if creator is None or creator.workspace_id != principal.workspace_id:
             raise NotFoundError(f"no creator {creator_id!r}")
         handle = creator.handle
+    gettext = translator(request, principal)
     try:
         push_reward_to_shop(
             services.catalog, principal.workspace_id, creator_id, policy=shop_push_policy()
         )
     except NotFoundError:  # the creator exists (checked above): no shop is connected
-        message = "No Shopify shop is connected: connect one on Sources first."
+        message = gettext("No Shopify shop is connected: connect one on Sources first.")
         return _creators_page(request, services, principal, error=message, status_code=409)
     except ValidationFailed as exc:
-        message = f"The code of @{handle} cannot be pushed: {exc.reason}"
+        message = gettext("The code of @%(handle)s cannot be pushed: %(reason)s") % {
+            "handle": handle,
+            "reason": exc.reason,
+        }
         return _creators_page(request, services, principal, error=message, status_code=422)
     except PlatformError as exc:
-        message = f"Shopify refused the code of @{handle}: {exc.message}"
+        message = gettext("Shopify refused the code of @%(handle)s: %(reason)s") % {
+            "handle": handle,
+            "reason": exc.message,
+        }
         return _creators_page(request, services, principal, error=message, status_code=424)
     with services.catalog.session() as session:
         code = session.scalars(select(Creator.coupon_code).where(Creator.id == creator_id)).one()
-    return _creators_page(
-        request, services, principal, f"Code {code} of @{handle} is a discount code in the shop."
-    )
+    notice = gettext("Code %(code)s of @%(handle)s is a discount code in the shop.") % {
+        "code": code,
+        "handle": handle,
+    }
+    return _creators_page(request, services, principal, notice)
 
 
 @router.get("/ugc/media/{media_id}", operation_id="ugc_media_file")
