@@ -16,7 +16,7 @@ from mercato.core import labels as human
 from mercato.galleries import definitions as defs
 from mercato.galleries import segment_rules
 from mercato.galleries.brand_posts import store_post_picture, tag_post_products
-from mercato.galleries.service import embed_snippet, labels, site_key
+from mercato.galleries.service import embed_snippet, labels, policy, site_key
 from mercato.galleries.shop import create_shop_page, list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
 from mercato.segments import service as segments
@@ -162,6 +162,54 @@ def galleries_segment_rules(
             rule_text = json.dumps(entry["rule"], sort_keys=True)
             table.add_row(str(number), segment_id, names.get(segment_id, "(deleted)"), rule_text)
         console.print(table)
+
+
+@galleries_app.command("policy")
+def galleries_policy(
+    workspace: Workspace,
+    gallery_id: str,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """An adaptive gallery's state (burn_in, adaptive, reverted), each item's share of the
+    lead and the off-policy estimate of the default order from the logged decisions."""
+    if output not in ("table", "json"):
+        raise fail("--format must be table or json")
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        found = policy(session, services.warehouse.for_workspace(ws.id), ws.id, gallery_id)
+        captions = labels(session, ws.id, found.items).items
+    document = found.as_json()
+    if output == "json":
+        console.print_json(json.dumps(document))
+        return
+    if document["state"] is None:
+        console.print("order: default (not adaptive; set the rule's order to adaptive)")
+        return
+    console.print(f"state: {document['state']} (update {document['update']})")
+    if document["breached"]:
+        console.print(f"guardrails breached: {', '.join(document['breached'])}")
+    table = Table("#", "item", "caption", "lead share", "reward rate", "chance to be best")
+    for number, row in enumerate(document["items"], start=1):
+        chance = row["chance_to_win"]
+        table.add_row(
+            str(number),
+            row["ugc_id"],
+            captions.get(row["ugc_id"], ""),
+            f"{row['allocation']:.1%}",
+            f"{row['mean']:.2%}",
+            "n/a" if chance is None else f"{chance:.1%}",
+        )
+    console.print(table)
+    estimate = document["default_order_estimate"]["doubly_robust"]
+    console.print(f"{document['logged_exposures']} logged lead exposure(s)")
+    if estimate is None:
+        console.print("default order estimate: n/a (fewer than two logged lead exposures)")
+    else:
+        served = document["logged_reward_rate"]
+        console.print(
+            f"default order (doubly robust): {estimate['value']:.2%} "
+            f"± {estimate['standard_error']:.2%} per lead exposure; served: {served:.2%}"
+        )
 
 
 @galleries_app.command("delete")

@@ -19,7 +19,7 @@ from mercato.catalog.models import (
 )
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
-from mercato.galleries import segment_rules
+from mercato.galleries import adaptive, segment_rules
 from mercato.segments.service import get_segment
 
 LAYOUTS = tuple(layout.value for layout in GalleryLayout)
@@ -38,6 +38,10 @@ RULE_KEYS: dict[str, type] = {
     "collection_id": str,
     "min_rating": int,
     "sort": str,
+    "order": str,  # "adaptive": a bandit picks the lead item (galleries/adaptive.py)
+    "reward": str,
+    "burn_in": int,
+    "floor": float,
     segment_rules.KEY: list,  # per-segment overrides of the keys above (segment_rules.py)
 }
 MAX_ITEMS = 60
@@ -74,12 +78,15 @@ def validate_rule(rule: dict[str, Any], location: str = "rule") -> dict[str, Any
         if key == segment_rules.KEY:
             clean[key] = segment_rules.validate(value, validate_rule, f"{location}.{key}")
             continue
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ValidationFailed(f"must be a {expected.__name__}", location=f"{location}.{key}")
         if isinstance(value, list) and not all(isinstance(sku, str) for sku in value):
             raise ValidationFailed("must be a list of SKUs", location=f"{location}.{key}")
         clean[key] = value
     _one_of(clean.get("sort", "curation"), SORTS, f"{location}.sort")
+    adaptive.validate(clean, location)
     return clean
 
 
@@ -98,6 +105,18 @@ def validate(draft: GalleryDraft) -> GalleryDraft:
         raise ValidationFailed(
             "segment rules need selection rule", location=f"rule.{segment_rules.KEY}"
         )
+    if (
+        draft.rule.get("order") == adaptive.Order.ADAPTIVE
+        and draft.selection != GallerySelection.RULE
+    ):
+        raise ValidationFailed("adaptive order needs selection rule", location="rule.order")
+    for index, entry in enumerate(draft.rule.get(segment_rules.KEY) or []):
+        for key in adaptive.ORDER_KEYS:
+            if key in entry["rule"]:
+                raise ValidationFailed(
+                    "the order is the gallery's, not a segment's",
+                    location=f"rule.{segment_rules.KEY}[{index}].rule.{key}",
+                )
     draft.name = draft.name.strip()
     return draft
 

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import Gallery, Site, UgcItem
+from mercato.catalog.models import Gallery, GallerySelection, Site, UgcItem
 from mercato.core.errors import NotFoundError, PermissionDenied
 from mercato.core.timeutil import utcnow
+from mercato.galleries.adaptive import AdaptiveConfig, config_from_json, config_of
 from mercato.galleries.cache import Delivery, DeliveryCache, etag_of
 from mercato.galleries.render import gallery_fragment, gallery_payload
 from mercato.galleries.segment_rules import SegmentRule, rules_of, select_for_segment
@@ -67,10 +68,37 @@ def _delivery_key(
     base_url: str,
     variant: Variant | None,
     segment: str | None = None,
+    order: tuple[str, ...] | None = None,
 ) -> Hashable:
-    """Everything the body depends on: the page, the format, the experiment variant and the
-    segment whose rule applies; never the visitor (every member of a segment shares one)."""
-    return ("gallery", gallery_id, context.cache_key(), fmt, base_url, variant, segment)
+    """Everything the body depends on: the page, the format, the experiment variant, the
+    segment whose rule applies and an adaptive gallery's order (item ids, lead first);
+    never the visitor (every visitor given the same order shares one body)."""
+    return ("gallery", gallery_id, context.cache_key(), fmt, base_url, variant, segment, order)
+
+
+def gallery_order_config(
+    catalog: Catalog, cache: DeliveryCache, workspace_id: str, gallery_id: str
+) -> AdaptiveConfig | None:
+    """The gallery's adaptive order settings, or None (its default order); cached."""
+
+    def build() -> tuple[Delivery, datetime | None]:
+        with catalog.session() as session:
+            gallery = session.get(Gallery, gallery_id)
+            config = config_of(gallery.rule) if gallery is not None else None
+            if gallery is not None and gallery.selection != GallerySelection.RULE:
+                config = None
+            document = config.as_json() if config is not None else None
+        return Delivery(json.dumps(document).encode(), "", "application/json"), None
+
+    body = cache.get_or_build(workspace_id, ("order", gallery_id), build).body
+    document = json.loads(body)
+    return config_from_json(document) if document is not None else None
+
+
+def reordered(items: list[UgcItem], order: tuple[str, ...]) -> list[UgcItem]:
+    """`items` in `order` (an item the order does not know keeps its place after them)."""
+    rank = {item_id: position for position, item_id in enumerate(order)}
+    return sorted(items, key=lambda item: rank.get(item.id, len(rank)))
 
 
 def gallery_segment_rules(
@@ -133,6 +161,7 @@ def _payload(
     base_url: str,
     variant: Variant | None,
     segment: str | None = None,
+    order: tuple[str, ...] | None = None,
 ) -> tuple[dict[str, Any], datetime | None]:
     with catalog.session() as session:
         gallery = session.get(Gallery, gallery_id)
@@ -160,7 +189,11 @@ def _payload(
             rule = next((r for r in rules_of(gallery) if r.segment_id == segment), None)
             by_segment = select_for_segment(session, gallery, rule, context, utcnow())
             selection, chosen = by_segment.selection, by_segment.segment_id
+        if order is not None:
+            selection.items = reordered(selection.items, order)
         payload = gallery_payload(session, selection, base_url)
+        if order is not None:
+            payload["order"] = "adaptive"
         if chosen is not None:  # which rule chose the items (a segment id, no visitor data)
             payload["segment"] = chosen
         if variant is not None:
@@ -177,12 +210,14 @@ def deliver(
     base_url: str,
     variant: Variant | None = None,
     segment: str | None = None,
+    order: tuple[str, ...] | None = None,
 ) -> tuple[Delivery, Access]:
-    """`segment`: the segment whose rule the visitor gets (see `segment_rules.pick`)."""
+    """`segment`: the segment whose rule the visitor gets (see `segment_rules.pick`);
+    `order`: an adaptive gallery's order for this visitor (`galleries.adaptive`)."""
     access = gallery_access(catalog, cache, gallery_id)
 
     def build() -> tuple[Delivery, datetime | None]:
-        payload, expires = _payload(catalog, gallery_id, context, base_url, variant, segment)
+        payload, expires = _payload(catalog, gallery_id, context, base_url, variant, segment, order)
         if fmt == "json":
             body = json.dumps(payload, separators=(",", ":")).encode()
         elif variant is not None and variant.holdout:
@@ -191,5 +226,5 @@ def deliver(
             body = gallery_fragment(payload).encode()
         return Delivery(body, etag_of(body), FORMATS[fmt]), expires
 
-    key = _delivery_key(gallery_id, context, fmt, base_url, variant, segment)
+    key = _delivery_key(gallery_id, context, fmt, base_url, variant, segment, order)
     return cache.get_or_build(access.workspace_id, key, build), access

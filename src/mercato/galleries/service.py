@@ -10,14 +10,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import Gallery, GalleryPlacement, ShopPage, Site, UgcItem
+from mercato.catalog.models import (
+    Gallery,
+    GalleryPlacement,
+    GallerySelection,
+    ShopPage,
+    Site,
+    UgcItem,
+)
 from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
-from mercato.galleries.definitions import GalleryDraft, create_gallery
+from mercato.galleries.adaptive import PolicyReport, config_of, outcomes, report
+from mercato.galleries.definitions import GalleryDraft, create_gallery, get_gallery
 from mercato.galleries.render import gallery_payload
 from mercato.galleries.segment_rules import rules_of, select_for_segment
-from mercato.galleries.selection import PageContext
+from mercato.galleries.selection import PageContext, select_items
 from mercato.segments.service import get_segment
+from mercato.warehouse.connection import ScopedWarehouse
 
 
 def preview(
@@ -105,3 +114,27 @@ def parse_day(raw: str | None, location: str) -> datetime | None:
         return datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed("expected a date like 2026-05-01", location=location) from None
+
+
+def policy(
+    session: Session, warehouse: ScopedWarehouse, workspace_id: str, gallery_id: str
+) -> PolicyReport:
+    """An adaptive gallery's policy now: its state, each item's allocation, and the
+    off-policy estimate of its default order from the logged decisions.
+
+    The items are the gallery's default order as a page without context gets it; a
+    product or collection gallery (no items without a page) reports the items its log
+    names, the most logged default lead first. A gallery that is not adaptive reports
+    `order: default` and nothing else."""
+    gallery = get_gallery(session, workspace_id, gallery_id)
+    config = config_of(gallery.rule) if gallery.selection == GallerySelection.RULE else None
+    now = utcnow()
+    if config is None:
+        return PolicyReport.default_order(now)
+    frame = outcomes(warehouse, gallery.id, config.reward)
+    items = [item.id for item in select_items(session, gallery, PageContext(), now).items]
+    if not items and len(frame):
+        default = frame["default_lead"].mode()
+        first = [str(default.iloc[0])] if len(default) else []
+        items = list(dict.fromkeys([*first, *frame["lead"].astype(str)]))
+    return report(frame, items, config, now)

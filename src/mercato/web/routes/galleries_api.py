@@ -15,7 +15,7 @@ from mercato.core.scopes import Scope
 from mercato.core.timeutil import check_day_range
 from mercato.galleries import definitions as defs
 from mercato.galleries.selection import PageContext
-from mercato.galleries.service import embed_snippet, labels, preview, site_key
+from mercato.galleries.service import embed_snippet, labels, policy, preview, site_key
 from mercato.galleries.shop import create_shop_page, delete_shop_page, list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
 from mercato.web.auth import Principal, Requires, ServicesDep
@@ -213,6 +213,19 @@ def galleries_get(
     with services.catalog.session() as session:
         gallery = defs.get_gallery(session, principal.workspace.id, gallery_id)
         return _public(request, session, gallery)
+
+
+@router.get("/{gallery_id}/policy", operation_id="galleries_policy")
+def galleries_policy(
+    gallery_id: str, services: ServicesDep, principal: UgcReader
+) -> dict[str, Any]:
+    """An adaptive gallery's state, allocation per item and the default order's off-policy
+    estimate (see docs/galleries.md, Adaptive order)."""
+    workspace_id = principal.workspace.id
+    with services.catalog.session() as session:
+        found = policy(session, services.warehouse.for_workspace(workspace_id), workspace_id,
+                       gallery_id)  # fmt: skip
+    return found.as_json()
 
 
 @router.patch("/{gallery_id}", operation_id="galleries_update")

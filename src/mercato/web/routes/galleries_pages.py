@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from mercato.attribution.service import attribution_report, make_request
+from mercato.catalog.models import Gallery, GallerySelection
 from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
+from mercato.galleries import adaptive, segment_rules
 from mercato.galleries import definitions as defs
-from mercato.galleries import segment_rules
-from mercato.galleries.service import embed_snippet, labels, site_key
+from mercato.galleries.service import embed_snippet, labels, policy, site_key
 from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
 from mercato.segments.service import list_segments
@@ -26,6 +29,7 @@ from mercato.web.templating import render
 
 GalleriesPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 DEFAULT_DAYS = 30
 ATTRIBUTION_MODEL = "linear"  # every touch of a converting journey shares its revenue equally
 
@@ -94,6 +98,25 @@ def _segment_rows(draft: defs.GalleryDraft, known: set[str]) -> list[dict[str, A
     return [*rows, {"segment_id": "", "rule": {}, "extra": {}, "deleted": False}]
 
 
+def _policy(
+    services: ServicesDep, session: Session, workspace_id: str, gallery: Gallery
+) -> dict[str, Any] | None:
+    """An adaptive gallery's policy for the builder's card, captions joined; None for a
+    gallery with its default order (or when the warehouse cannot be read: logged)."""
+    if gallery.selection != GallerySelection.RULE or adaptive.config_of(gallery.rule) is None:
+        return None
+    try:
+        found = policy(session, services.warehouse.for_workspace(workspace_id), workspace_id,
+                       gallery.id).as_json()  # fmt: skip
+    except Exception as exc:  # the builder still opens; the log says why
+        log.warning("policy of gallery %s not read: %s", gallery.id, exc)
+        return None
+    captions = labels(session, workspace_id, [row["ugc_id"] for row in found["items"]]).items
+    for row in found["items"]:
+        row["caption"] = captions.get(row["ugc_id"], "")
+    return found
+
+
 def _builder(
     request: Request, services: ServicesDep, principal: Principal, gallery_id: str | None
 ) -> HTMLResponse:
@@ -101,10 +124,12 @@ def _builder(
         key = site_key(session, principal.workspace.id)
         others = [(g.id, g.name) for g in defs.list_galleries(session, principal.workspace.id)]
         draft, snippet = defs.GalleryDraft(name=""), ""
+        order_policy: dict[str, Any] | None = None
         if gallery_id is not None:
             gallery = defs.get_gallery(session, principal.workspace.id, gallery_id)
             draft = defs.draft_of(session, gallery)
             snippet = embed_snippet(gallery, base_url_of(request), key)
+            order_policy = _policy(services, session, principal.workspace.id, gallery)
         segments = [(s.id, s.name) for s in list_segments(session, principal.workspace.id)]
     return render(
         request,
@@ -117,6 +142,10 @@ def _builder(
         layouts=defs.LAYOUTS,
         placements=defs.PLACEMENTS,
         sorts=defs.SORTS,
+        orders=[order.value for order in adaptive.Order],
+        rewards=[reward.value for reward in adaptive.Reward],
+        bandit_defaults=adaptive.DEFAULT_SETTINGS,
+        order_policy=order_policy,
         segments=segments,
         segment_rows=_segment_rows(draft, {segment_id for segment_id, _ in segments}),
     )

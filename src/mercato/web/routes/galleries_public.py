@@ -25,6 +25,7 @@ from mercato.galleries.delivery import check_origin, deliver, gallery_access
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import POST_TILES, ShopPost, shop_payload, shop_view
+from mercato.web.adaptive_delivery import visitor_order
 from mercato.web.auth import ServicesDep, services_of
 from mercato.web.experiment_delivery import Visitor, experiment_variant
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
@@ -82,11 +83,17 @@ def _gallery(
     if variant is None or not (variant.holdout or variant.config):  # the gallery as defined
         segment = visitor_segment(request, services, cache, access.workspace_id, gallery_id,
                                   visitor or Visitor(), context.url)  # fmt: skip
-    delivery, _ = deliver(
-        services.catalog, cache, gallery_id, context, fmt, base_url_of(request), variant, segment
-    )
-    # A variant or a segment depends on who asks: no shared cache may hand it to another.
-    scope = "private" if variant is not None or segment is not None else "public"
+    order = None
+    if variant is None or not (variant.holdout or variant.config):
+        order = visitor_order(request, services, cache, access.workspace_id, gallery_id,
+                              visitor or Visitor(), context, base_url_of(request), variant,
+                              segment)  # fmt: skip
+    delivery, _ = deliver(services.catalog, cache, gallery_id, context, fmt,
+                          base_url_of(request), variant, segment, order)  # fmt: skip
+    # A variant, a segment or an adaptive order depends on who asks: no shared cache may
+    # hand it to another.
+    personal = variant is not None or segment is not None or order is not None
+    scope = "private" if personal else "public"
     headers = {"ETag": delivery.etag, "Cache-Control": f"{scope}, no-cache", "Vary": "Origin"}
     if fmt == "html":  # the fragment may be framed by the sites that may embed it, no others
         headers["Content-Security-Policy"] = fragment_policy(access.allowed_origins)

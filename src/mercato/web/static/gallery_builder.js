@@ -12,7 +12,8 @@
       if (name.indexOf("rule.") === 0) {
         var key = name.slice(5);
         if (key === "product_skus") value = value ? value.split(",").map(function (s) { return s.trim(); }).filter(Boolean) : [];
-        if (value.length) body.rule[key] = value;
+        if ((key === "burn_in" || key === "floor") && value !== "") value = Number(value);
+        if (typeof value === "number" ? isFinite(value) : value.length) body.rule[key] = value;
       } else if (name === "item_ids") {
         body.item_ids = value ? value.split(/\s+/) : [];
       } else if (name === "max_items" || name === "min_items") {
@@ -21,6 +22,9 @@
         body[name] = value || null;
       }
     });
+    if (body.rule.order !== "adaptive") {  // the bandit's settings only with the adaptive order
+      ["order", "reward", "burn_in", "floor"].forEach(function (k) { delete body.rule[k]; });
+    }
     var rules = segmentRules();
     if (rules.length) body.rule.segment_rules = rules;
     return body;
