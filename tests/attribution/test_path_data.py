@@ -82,7 +82,7 @@ def test_cli_paths_table_and_csv_agree_with_json(tmp_path: Path) -> None:
     table = mercato(tmp_path, "attribution", "--paths", str(file), PYTHONPATH=SRC)
     assert table.returncode == 0, table.stderr
     assert "attributed conversions, Markov order 1" in table.stdout
-    assert "markov per journey distinct" in table.stdout
+    assert "Markov (per journey, distinct)" in table.stdout  # models by their label
     assert f"{len(ROWS):,} paths" in table.stdout
     assert "affiliate & 'co' <x" in table.stdout
 

@@ -80,7 +80,7 @@ def test_connect_pick_sync_refresh_and_reconnect_in_chromium(
         assert _status(page, "acme.ig") == "active"
         page.locator("#accounts tbody tr", has_text="acme.ig").locator(".sync-now").click()
         page.wait_for_selector("#sync-result")
-        assert "instagram acme.ig: ok" in page.locator("#sync-result").inner_text()
+        assert "Instagram acme.ig: ok" in page.locator("#sync-result").inner_text()
 
         page.click("#connect-x")
         page.wait_for_url(f"{fake_base}/i/oauth2/authorize*")
@@ -90,7 +90,7 @@ def test_connect_pick_sync_refresh_and_reconnect_in_chromium(
         page.click("#sync-all")
         page.wait_for_selector("#sync-result")
         result = page.locator("#sync-result").inner_text()
-        assert "x acme: ok" in result, result
+        assert "X acme: ok" in result, result
         assert oauth.refreshes == 1
 
         oauth.expire_access_tokens()
