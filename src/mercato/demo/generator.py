@@ -165,9 +165,7 @@ def seed_demo_brand(
     audiences: dict[str, Any] = {}
     if library is not None:  # after the experiments: their home gallery stays the first
         with services.catalog.session() as session:
-            audiences = seed_audiences(
-                session, services.warehouse, ids.workspace_id, locale.code
-            )
+            audiences = seed_audiences(session, services.warehouse, ids.workspace_id, locale.code)
     report("audiences", 1, 1)
     truth = build_truth(
         seed=seed,
