@@ -37,8 +37,8 @@ def test_galleries_show_only_publishable_items(seeded: Seeded) -> None:
         galleries = session.scalars(
             select(Gallery).where(Gallery.workspace_id == seeded.workspace_id)
         ).all()
-        assert len(galleries) == 2
-        home = next(g for g in galleries if g.placement == "home")
+        assert len(galleries) == 4  # the library's two and the audiences' two
+        home = next(g for g in galleries if g.name == "Home — community favourites")
         shown = select_items(session, home, PageContext(), utcnow()).items
         assert shown
         assert all(is_publishable(item) for item in shown)
@@ -53,7 +53,7 @@ def test_reseeding_replaces_the_library(tmp_path: Path) -> None:
         with again.services.catalog.session() as session:
             count = session.scalar(select(func.count()).select_from(UgcItem))
             galleries = session.scalar(select(func.count()).select_from(Gallery))
-        assert (count, galleries) == (60, 2)
+        assert (count, galleries) == (60, 4)
     finally:
         again.services.close()
 

@@ -16,6 +16,7 @@ from mercato.catalog.models import (
     Experiment,
     Gallery,
     Product,
+    Segment,
     ShopPage,
     Site,
     SocialAccount,
@@ -33,6 +34,7 @@ DEMO_CONTENT = (
     Experiment,  # its variants and assignments go with it (ON DELETE CASCADE)
     ShopPage,
     Gallery,
+    Segment,  # the demo's audiences (demo/audiences.py)
     Collection,
     UgcItem,
     Creator,

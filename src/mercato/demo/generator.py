@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from mercato.catalog.db import Catalog
 from mercato.core.settings import Settings
+from mercato.demo.audiences import seed_audiences
 from mercato.demo.brand import BrandIds, reset_brand
 from mercato.demo.channels import ORGANIC_SOCIAL
 from mercato.demo.events import build_events
@@ -63,6 +64,7 @@ STAGES = (
     "ad spend",
     "ugc library",
     "experiments",
+    "audiences",
     "truth",
 )
 DEMO_UGC_ITEMS = 60
@@ -160,6 +162,11 @@ def seed_demo_brand(
                 locale.slug,
             )
     report("experiments", 1, 1)
+    audiences: dict[str, Any] = {}
+    if library is not None:  # after the experiments: their home gallery stays the first
+        with services.catalog.session() as session:
+            audiences = seed_audiences(session, services.warehouse, ids.workspace_id, locale.code)
+    report("audiences", 1, 1)
     truth = build_truth(
         seed=seed,
         visitors=visitors,
@@ -171,6 +178,7 @@ def seed_demo_brand(
     truth.rows = dict(writer.rows)
     truth.currency, truth.time_zone, truth.line = locale.currency, locale.time_zone, line
     truth.experiments = experiments
+    truth.audiences = audiences
     path = truth.save(services.settings.data_dir / truth_file(locale))
     report("truth", 1, 1)
     return DemoSummary(

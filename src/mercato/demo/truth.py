@@ -72,6 +72,8 @@ class GroundTruth:
     line: dict[str, Any] = field(default_factory=dict)  # LINE account totals (Japanese demo)
     # The finished A/B test and holdout: their ids and true effects (demo/experiments.py).
     experiments: dict[str, Any] = field(default_factory=dict)
+    # Segments, the per-segment gallery and the adaptive gallery's true CTRs (audiences.py).
+    audiences: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
