@@ -172,7 +172,7 @@ def _admin_pages(watched: Watched, live_server: str, hostile: Hostile, out: Path
         watched.assert_clean(path)
     page = watched.open(f"{live_server}/galleries/{hostile.gallery_id}")
     page.wait_for_selector("#preview .mg-tile")
-    page.fill("input[name='rule.platform']", "review")  # the live preview follows the form
+    page.select_option("select[name='rule.platform']", "review")  # the preview follows the form
     page.wait_for_selector("#preview .mg-tile >> nth=0")
     watched.assert_clean("gallery builder")
 

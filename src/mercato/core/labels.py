@@ -129,6 +129,8 @@ PLATFORMS: dict[str, str] = {
     "bing": N_("Microsoft Advertising"),
     "microsoft": N_("Microsoft Advertising"),
     "upload": N_("Upload"),
+    "review": N_("Review"),
+    "web": N_("Web page"),
     NONE: N_("Not from social"),
 }
 

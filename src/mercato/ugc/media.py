@@ -1,5 +1,6 @@
 """Store media under data_dir/media: validate the format, make a thumbnail, compute a
-perceptual hash (dHash) for duplicate detection and simple quality measures."""
+perceptual hash (dHash) for duplicate detection and simple quality measures. A video's
+thumbnail is a frame decoded offline with PyAV (FFmpeg's libraries in its wheel)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ MAX_PIXELS = 60_000_000
 THUMB_SIZE = (480, 480)
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 VIDEO_EXTENSIONS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
+# A video's thumbnail is its frame this many seconds in (past a fade-in; the last decoded one
+# of a shorter clip), looking at no more than VIDEO_MAX_FRAMES frames.
+VIDEO_FRAME_AT = 1.0
+VIDEO_MAX_FRAMES = 240
 # Two photos whose 64-bit dHashes differ in at most this many bits are the same picture.
 DUPLICATE_DISTANCE = 6
 
@@ -100,6 +105,62 @@ def _open_image(content: bytes) -> Image.Image:
     return image
 
 
+def video_frame(content: bytes) -> Image.Image | None:
+    """The thumbnail frame of a video as RGB, or None when PyAV is not installed or the file
+    has no decodable video stream (the video is then stored without a thumbnail)."""
+    try:
+        import av
+    except ImportError:
+        return None
+    chosen = None
+    try:
+        with av.open(io.BytesIO(content), mode="r") as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            if (stream.width or 0) * (stream.height or 0) > MAX_PIXELS:
+                return None
+            for count, frame in enumerate(container.decode(stream)):
+                chosen = frame
+                if (frame.time or 0.0) >= VIDEO_FRAME_AT or count + 1 >= VIDEO_MAX_FRAMES:
+                    break
+            if chosen is None:
+                return None
+            image: Image.Image = chosen.to_image()  # type: ignore[no-untyped-call]
+            return image.convert("RGB")
+    except (av.FFmpegError, ValueError, OSError):
+        return None
+
+
+def _thumbnail(upright: Image.Image, media_dir: Path, name: str) -> tuple[str, np.ndarray]:
+    """Save `<name>_thumb.jpg`; its path and grey pixels (for the quality measures)."""
+    thumb = upright.copy()
+    thumb.thumbnail(THUMB_SIZE)
+    thumb_path = f"{name}_thumb.jpg"
+    thumb.save(media_dir / thumb_path, "JPEG", quality=82)
+    return thumb_path, np.asarray(thumb.convert("L"))
+
+
+def _store_video(content: bytes, media_dir: Path, name: str, video_type: str) -> StoredMedia:
+    path = f"{name}.{VIDEO_EXTENSIONS[video_type]}"
+    (media_dir / path).write_bytes(content)
+    frame = video_frame(content)
+    if frame is None:
+        return StoredMedia("video", video_type, path, None, len(content))
+    thumb_path, gray = _thumbnail(frame, media_dir, name)
+    return StoredMedia(
+        kind="video",
+        mime_type=video_type,
+        path=path,
+        thumb_path=thumb_path,
+        byte_size=len(content),
+        width=frame.width,
+        height=frame.height,
+        sharpness=round(sharpness_of(gray), 2),
+        brightness=round(float(gray.mean()), 2),
+    )
+
+
 def store_media(content: bytes, media_dir: Path, name: str) -> StoredMedia:
     """Validate and store one file as `<media_dir>/<name>.<ext>` (+ `_thumb.jpg`)."""
     if not content:
@@ -109,19 +170,13 @@ def store_media(content: bytes, media_dir: Path, name: str) -> StoredMedia:
     media_dir.mkdir(parents=True, exist_ok=True)
     video_type = sniff_video(content)
     if video_type:
-        path = f"{name}.{VIDEO_EXTENSIONS[video_type]}"
-        (media_dir / path).write_bytes(content)
-        return StoredMedia("video", video_type, path, None, len(content))
+        return _store_video(content, media_dir, name, video_type)
     image = _open_image(content)
     mime = IMAGE_FORMATS[str(image.format)]
     path = f"{name}.{mime.split('/')[1]}"
     (media_dir / path).write_bytes(content)
     upright = ImageOps.exif_transpose(image).convert("RGB")
-    thumb = upright.copy()
-    thumb.thumbnail(THUMB_SIZE)
-    thumb_path = f"{name}_thumb.jpg"
-    thumb.save(media_dir / thumb_path, "JPEG", quality=82)
-    gray = np.asarray(thumb.convert("L"))
+    thumb_path, gray = _thumbnail(upright, media_dir, name)
     return StoredMedia(
         kind="photo",
         mime_type=mime,

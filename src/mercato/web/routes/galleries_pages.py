@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.attribution.service import attribution_report, make_request
-from mercato.catalog.models import Gallery, GallerySelection
+from mercato.catalog.models import Gallery, GallerySelection, UgcItem
+from mercato.core import labels as human
 from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
@@ -22,6 +25,7 @@ from mercato.galleries.service import embed_snippet, labels, policy, site_key
 from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
 from mercato.segments.service import list_segments
+from mercato.ugc.tagging import workspace_products
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
@@ -117,6 +121,24 @@ def _policy(
     return found
 
 
+# Platforms in the labels that no UGC comes from: ad networks and "no platform".
+NOT_UGC = frozenset({"google", "google_ads", "bing", "microsoft", human.NONE})
+
+
+def platform_choices(current: str = "", present: Iterable[str] = ()) -> list[str]:
+    """The platforms a gallery rule can name: the labelled ones UGC comes from, one per label
+    (`twitter` is X), in the labels' order, then any other platform the library's items carry
+    (`present`); a stored value outside them all is kept first, so the builder never drops it."""
+    seen: dict[str, str] = {}
+    for key, text in human.TABLES[human.Kind.PLATFORM].items():
+        if key not in NOT_UGC:
+            seen.setdefault(text, key)
+    choices = list(seen.values())
+    known = set(human.known(human.Kind.PLATFORM))
+    choices += sorted({p for p in present if p and p not in known and p not in choices})
+    return [current, *choices] if current and current not in choices else choices
+
+
 def _builder(
     request: Request, services: ServicesDep, principal: Principal, gallery_id: str | None
 ) -> HTMLResponse:
@@ -131,6 +153,15 @@ def _builder(
             snippet = embed_snippet(gallery, base_url_of(request), key)
             order_policy = _policy(services, session, principal.workspace.id, gallery)
         segments = [(s.id, s.name) for s in list_segments(session, principal.workspace.id)]
+        present = session.scalars(
+            select(UgcItem.platform)
+            .where(UgcItem.workspace_id == principal.workspace.id)
+            .distinct()
+        ).all()
+        products = [
+            {"sku": p.sku, "title": p.title}
+            for p in workspace_products(session, principal.workspace.id)
+        ]
     return render(
         request,
         "gallery_builder.html",
@@ -147,6 +178,8 @@ def _builder(
         bandit_defaults=adaptive.DEFAULT_SETTINGS,
         order_policy=order_policy,
         segments=segments,
+        products=products,
+        platform_choices=lambda current: platform_choices(current, present),
         segment_rows=_segment_rows(draft, {segment_id for segment_id, _ in segments}),
     )
 
