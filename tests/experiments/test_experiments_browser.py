@@ -153,7 +153,7 @@ def test_variants_stick_holdout_sees_nothing_and_results_show(
             _until("the exposures on the Experiments page", exposures)
             assert page.locator("#verdict").get_attribute("data-verdict") == "inconclusive"
             # one visitor per arm: nothing to compare yet, and the page says why and how
-            assert "not compared" in page.locator("#comparisons + p").inner_text()
+            assert "not compared" in page.locator("#comparisons-note").inner_text()
             assert "first time a gallery was delivered" in page.locator("#method").inner_text()
             page.screenshot(path=str(artifacts_dir / "experiments_results.png"), full_page=True)
 

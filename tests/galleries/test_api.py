@@ -187,7 +187,7 @@ def test_performance_shows_in_the_library_and_galleries_page(
         ]
         page = api.get("/galleries", params={"days": 3650}).text
         assert "Influenced revenue" in page
-        assert "Attributed revenue (linear)" in page
+        assert "Attributed revenue (Linear)" in page
         # Linear model over the journey's 6 touches (the session's channel + the 5 UGC events
         # attribution counts as touches): 49.00 x 5/6 to the boots photo.
         assert '<td class="num">40.83</td>' in page
