@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -128,12 +128,19 @@ def test_email_grant_through_the_api_and_the_log_it_returns(
         bad = api.post(url, json={"channel": "email", "evidence_url": "javascript:x"})
         assert bad.status_code == 422
         assert bad.json()["error"]["location"] == "evidence_url"
+        # Given two days ago at 09:30 in Tokyo (from the clock: a grant cannot be in the future
+        # and a long-past one would have expired).
+        tokyo = timezone(timedelta(hours=9))
+        given = (datetime.now(tokyo) - timedelta(days=2)).replace(
+            hour=9, minute=30, second=0, microsecond=0
+        )
         created = api.post(url, json={"channel": "email", "evidence": "Yes, go ahead. Ana",
-                                      "granted_at": "2026-11-20T09:30:00+09:00"})  # fmt: skip
+                                      "granted_at": given.isoformat()})  # fmt: skip
         assert created.status_code == 201, created.text
         body = created.json()
         assert body["channel"] == "email"
-        assert body["at"].startswith("2026-11-20T00:30:00")  # stored in UTC
+        in_utc = given.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        assert body["at"].startswith(in_utc)  # stored in UTC
         assert body["actor"].startswith("token:")
         detail = api.get(f"/api/v1/ugc/items/{item_id}").json()
     assert detail["item"]["rights_status"] == "granted"
@@ -154,15 +161,16 @@ def test_grant_through_the_cli_and_its_rights_log(
         item_id = _approved_item(services, make_brand(services))
     finally:
         services.close()
+    day = (datetime.now(UTC) - timedelta(days=30)).date()  # a month ago, by the clock
     refused = mercato(data, "ugc", "grant-rights", item_id, "-w", "acme", "--channel", "dm")
     assert refused.returncode == 2
     assert "evidence" in refused.stderr
     granted = mercato(data, "ugc", "grant-rights", item_id, "-w", "acme", "--channel", "dm",
                       "--evidence", "[b]yes[/b] from Ana", "--evidence-url", DM_LINK,
-                      "--granted-at", "2026-11-02T10:00:00",
+                      "--granted-at", f"{day.isoformat()}T10:00:00",
                       "--recorded-by", "mia@acme.example")  # fmt: skip
     assert granted.returncode == 0, granted.stderr
-    assert "rights granted by dm on 2026-11-02" in granted.stdout
+    assert f"rights granted by dm on {day.isoformat()}" in granted.stdout
     assert "recorded by mia@acme.example" in granted.stdout
     log = mercato(data, "ugc", "rights", item_id, "-w", "acme")
     assert log.returncode == 0, log.stderr
