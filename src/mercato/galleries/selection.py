@@ -89,7 +89,9 @@ def _tagged_with(*conditions: Any) -> Any:
 def _rule_filters(statement: Select[Any], rule: dict[str, Any]) -> Select[Any]:
     for key in ("platform", "content_type", "source"):
         if rule.get(key):
-            statement = statement.where(getattr(UgcItem, key) == rule[key])
+            # Stored in lower case (intake normalises them): "Instagram" in a rule still matches.
+            wanted = str(rule[key]).strip().lower()
+            statement = statement.where(getattr(UgcItem, key) == wanted)
     if rule.get("min_rating"):
         statement = statement.where(UgcItem.rating >= rule["min_rating"])
     if rule.get("collection_id"):
