@@ -27,6 +27,7 @@ from mercato.galleries.adaptive import (
 from mercato.galleries.cache import DeliveryCache
 from mercato.galleries.delivery import Variant, deliver, gallery_order_config
 from mercato.galleries.selection import PageContext
+from mercato.web.app_state import app_singleton
 from mercato.web.experiment_delivery import Visitor, visit_row
 from mercato.web.services import Services
 
@@ -34,10 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def adaptive_orders(request: Request) -> AdaptiveOrders:
-    found: AdaptiveOrders | None = getattr(request.app.state, "adaptive_orders", None)
-    if found is None:
-        found = request.app.state.adaptive_orders = AdaptiveOrders()
-    return found
+    return app_singleton(request, "adaptive_orders", AdaptiveOrders)
 
 
 def _default_ids(

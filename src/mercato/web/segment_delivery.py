@@ -16,6 +16,7 @@ from mercato.galleries.cache import DeliveryCache
 from mercato.galleries.delivery import gallery_segment_rules
 from mercato.galleries.segment_rules import pick
 from mercato.segments.live import LiveMembership
+from mercato.web.app_state import app_singleton
 from mercato.web.experiment_delivery import Visitor, visit_row
 from mercato.web.services import Services
 
@@ -23,10 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def live_membership(request: Request) -> LiveMembership:
-    found: LiveMembership | None = getattr(request.app.state, "segment_membership", None)
-    if found is None:
-        found = request.app.state.segment_membership = LiveMembership()
-    return found
+    return app_singleton(request, "segment_membership", LiveMembership)
 
 
 def visitor_segment(

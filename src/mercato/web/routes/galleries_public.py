@@ -26,6 +26,7 @@ from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import POST_TILES, ShopPost, shop_payload, shop_view
 from mercato.web.adaptive_delivery import visitor_order
+from mercato.web.app_state import app_singleton
 from mercato.web.auth import ServicesDep, services_of
 from mercato.web.experiment_delivery import Visitor, experiment_variant
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
@@ -42,10 +43,7 @@ SHOP_POSTS = POST_TILES
 
 
 def delivery_cache(request: Request) -> DeliveryCache:
-    cache: DeliveryCache | None = getattr(request.app.state, "gallery_cache", None)
-    if cache is None:
-        cache = request.app.state.gallery_cache = DeliveryCache()
-    return cache
+    return app_singleton(request, "gallery_cache", DeliveryCache)
 
 
 def base_url_of(request: Request) -> str:
