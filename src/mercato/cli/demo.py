@@ -60,7 +60,7 @@ def seed(
                 seed=seed,
                 visitors=visitors,
                 progress=report,
-                embedder=load_embedder(),  # semantic search and AI tag suggestions, if [ai]
+                embedder=load_embedder(),  # semantic search and AI tag suggestions (ADR 2310)
                 locale=brand,
             )
         console.print(summary_table(summary))

@@ -20,7 +20,7 @@ from mercato.cli.context import console, fail, opened_services
 from mercato.connectors.imports import load_mapping
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
-from mercato.ugc import curation, embedding, rights
+from mercato.ugc import curation, embedding, intake, rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import get_item, set_status
@@ -223,6 +223,26 @@ def ugc_rescore(workspace: Workspace) -> None:
         ws = workspaces.get_workspace(session, workspace)
         count = curation.rescore(session, services.warehouse.for_workspace(ws.id), ws.id)
         console.print(f"scored {count} item(s)")
+
+
+@ugc_app.command("reembed")
+def ugc_reembed(workspace: Workspace) -> None:
+    """Embed the items that have no vector of the current model (after a model change, or
+    added while the model was missing), so semantic search sees them."""
+    embedder = embedding.load_embedder()
+    if embedder is None:
+        raise fail(AI_MISSING_NOTICE)
+    with opened_services() as services, services.catalog.session() as session:
+        ws = workspaces.get_workspace(session, workspace)
+        with Progress(console=console) as progress:
+            task = progress.add_task("embedding", total=None)
+            count = intake.reembed(
+                session,
+                ws.id,
+                embedder,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        console.print(f"embedded {count} item(s) with {escape(embedder.model)}")
 
 
 @ugc_app.command("search")

@@ -18,7 +18,7 @@ from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
 from mercato.core.timeutil import utcnow
 from mercato.core.urls import checked_link, safe_link
-from mercato.ugc import rights
+from mercato.ugc import rights, vectors
 from mercato.ugc.embedding import Embedder, item_text, to_bytes
 from mercato.ugc.fetch import FetchError
 from mercato.ugc.items import IntakeContext, NewItem, add_item
@@ -203,7 +203,10 @@ def enrich(
             for item, vector in zip(batch, vectors, strict=True):
                 session.merge(
                     UgcEmbedding(
-                        item_id=item.id, workspace_id=workspace_id, vector=to_bytes(vector)
+                        item_id=item.id,
+                        workspace_id=workspace_id,
+                        vector=to_bytes(vector),
+                        model=embedder.model,
                     )
                 )
                 vectors_of[item.id] = vector
@@ -213,3 +216,39 @@ def enrich(
         )
         store_suggestions(session, item, found)
     return len(present) if embedder is not None else 0
+
+
+def unembedded(session: Session, workspace_id: str, model: str) -> list[str]:
+    """Items with no vector of `model`: never embedded, or embedded by another model."""
+    current = (
+        select(UgcEmbedding.item_id)
+        .where(UgcEmbedding.item_id == UgcItem.id, UgcEmbedding.model == model)
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(UgcItem.id)
+            .where(UgcItem.workspace_id == workspace_id, ~current)
+            .order_by(UgcItem.id)
+        )
+    )
+
+
+def reembed(
+    session: Session,
+    workspace_id: str,
+    embedder: Embedder,
+    batch: int = 512,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Embed with `embedder` every item that has no vector of its model (after a model change,
+    or items added while the model was missing), adding product suggestions the new vectors
+    find (tags a person accepted or rejected stay as they are). Returns how many."""
+    item_ids = unembedded(session, workspace_id, embedder.model)
+    for start in range(0, len(item_ids), batch):
+        enrich(session, workspace_id, item_ids[start : start + batch], embedder)
+        session.flush()
+        if progress is not None:
+            progress(min(start + batch, len(item_ids)), len(item_ids))
+    vectors.forget(workspace_id)
+    return len(item_ids)

@@ -24,7 +24,7 @@ from mercato.core import textsearch
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc import rights
-from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder
+from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder, query_vector
 from mercato.ugc.publishable import publishable_condition
 from mercato.ugc.vectors import workspace_vectors
 
@@ -53,6 +53,12 @@ RIGHTS = (*(status.value for status in RightsStatus), PUBLISHABLE)
 FTS = table("ugc_items_fts", column("item_id"), column("rank"))
 TRIGRAMS = table("ugc_items_fts_trigram", column("item_id"), column("body"), column("rank"))
 ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
+
+
+STALE_NOTICE = (
+    "{count} items have vectors from an earlier embedding model and are left out of semantic "
+    "results until they are re-embedded (mercato ugc reembed)."
+)
 
 
 @dataclass
@@ -282,26 +288,39 @@ def _count(session: Session, statement: Any, query: UgcQuery) -> tuple[int, bool
     return (bound, True) if seen > bound else (seen, False)
 
 
+def _scores(matrix: np.ndarray, keep: np.ndarray | None, vector: np.ndarray) -> np.ndarray:
+    """Cosine of the kept rows to the query. Copying the kept rows out reads them twice, so a
+    large share is scored in place over every row and the kept scores picked after."""
+    if keep is None:
+        return np.asarray(matrix @ vector)
+    if len(keep) * 4 < len(matrix):
+        return np.asarray(matrix[keep] @ vector)
+    return np.asarray((matrix @ vector)[keep])
+
+
 def _semantic(
     session: Session, workspace_id: str, query: UgcQuery, embedder: Embedder
 ) -> SearchResult:
-    """Cosine similarity of the query to the stored vectors of the items the filters keep."""
-    snapshot = workspace_vectors(session, workspace_id)
+    """Cosine similarity of the query to the stored vectors of the items the filters keep.
+    Only vectors of the embedder's model are compared (others are in another space)."""
+    snapshot = workspace_vectors(session, workspace_id, embedder.model)
+    notice = STALE_NOTICE.format(count=snapshot.stale) if snapshot.stale else None
     filtered = (
         any(getattr(query, name) for name in FILTERED_FIELDS)
         or query.tagged is not None
         or bool(query.text.strip())
     )
     ids, matrix = snapshot.ids, snapshot.matrix
+    keep = None
     if filtered and len(ids):
         statement = select(UgcItem.id).where(*_filters(workspace_id, query))
         if query.text.strip():
             statement, _ = _full_text(statement, session, query.text)
         keep = snapshot.rows_of(session.scalars(statement))
-        ids, matrix = ids[keep], matrix[keep]
+        ids = ids[keep]
     if not len(ids):
-        return SearchResult([], 0)
-    scores = matrix @ embedder.embed([query.semantic])[0]
+        return SearchResult([], 0, notice)
+    scores = _scores(matrix, keep, query_vector(embedder, query.semantic))
     wanted = min(len(scores), query.offset + query.limit)
     # Partial selection first: only the requested page is fully sorted.
     best = np.argpartition(-scores, wanted - 1)[:wanted]
@@ -312,5 +331,6 @@ def _semantic(
     return SearchResult(
         [by_id[i] for i in chosen if i in by_id],
         len(ids),
+        notice,
         scores={str(ids[i]): round(float(scores[i]), 4) for i in top},
     )

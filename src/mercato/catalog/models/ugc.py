@@ -148,18 +148,20 @@ class UgcItem(Base):
 
 
 class UgcEmbedding(Base):
-    """An item's sentence embedding: 384 float16 (768 bytes), kept apart from `ugc_items` so
-    filtering and full-text scans do not read vectors, and semantic search reads only these."""
+    """An item's sentence embedding: 512 float16 (1,024 bytes) and the model that made it,
+    kept apart from `ugc_items` so filtering and full-text scans do not read vectors, and
+    semantic search reads only these (of the current model: ADR 2310)."""
 
     __tablename__ = "ugc_embeddings"
-    # (workspace, item) makes the cache fingerprint (count, newest id) an index-only read.
-    __table_args__ = (Index("ix_ugc_embeddings_ws_item", "workspace_id", "item_id"),)
+    # (workspace, model, item) makes the cache fingerprint (newest id) an index-only read.
+    __table_args__ = (Index("ix_ugc_embeddings_ws_model_item", "workspace_id", "model", "item_id"),)
 
     item_id: Mapped[str] = mapped_column(
         ForeignKey("ugc_items.id", ondelete="CASCADE"), primary_key=True
     )
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    model: Mapped[str] = mapped_column(String(64), server_default="all-MiniLM-L6-v2")
 
 
 class UgcMedia(Base):
