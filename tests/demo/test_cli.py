@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from mercato.catalog.models import ProductTag, UgcEmbedding, UgcItem
 from mercato.cli.context import opened_services
 from mercato.cli.main import app
-from mercato.ugc.embedding import model_id
+from mercato.ugc.embedding import load_embedder, model_id
+from mercato.ugc.search import UgcQuery, search
 
 
 def test_demo_seed_command_prints_summary_and_writes_truth(
@@ -66,5 +67,10 @@ def test_demo_has_semantic_search_and_ai_suggestions_out_of_the_box(
     assert "embedding model" not in found.output
     assert "sentence model" not in found.output
     assert f"{items} match(es)" in found.output
-    listed = [line.split()[1] for line in found.output.splitlines() if " ugc_" in line]
-    assert listed[0] == item_id  # its own caption is the nearest
+    embedder = load_embedder()
+    assert embedder is not None
+    with opened_services() as services, services.catalog.session() as s:
+        workspace_id = s.scalar(select(UgcItem.workspace_id).where(UgcItem.id == item_id))
+        assert workspace_id is not None
+        nearest = search(s, workspace_id, UgcQuery(semantic=caption, limit=1), embedder)
+    assert [item.id for item in nearest.items] == [item_id]  # its own caption is the nearest
