@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
@@ -118,6 +119,22 @@ QUERIES = QueryCache()
 
 def query_vector(embedder: Embedder, text: str) -> np.ndarray:
     return QUERIES.vector(embedder, text)
+
+
+@lru_cache(maxsize=1)
+def _blas() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """Scoring 100k vectors on one BLAS thread: on 2 shared cores a second thread only spins
+    (CPU 25.6 ms against 19.7 ms per product, and slower on the wall clock too)."""
+    controller = _blas()
+    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

@@ -24,7 +24,7 @@ from mercato.core import textsearch
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc import rights
-from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder, query_vector
+from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder, one_blas_thread, query_vector
 from mercato.ugc.publishable import publishable_condition
 from mercato.ugc.vectors import workspace_vectors
 
@@ -291,11 +291,12 @@ def _count(session: Session, statement: Any, query: UgcQuery) -> tuple[int, bool
 def _scores(matrix: np.ndarray, keep: np.ndarray | None, vector: np.ndarray) -> np.ndarray:
     """Cosine of the kept rows to the query. Copying the kept rows out reads them twice, so a
     large share is scored in place over every row and the kept scores picked after."""
-    if keep is None:
-        return np.asarray(matrix @ vector)
-    if len(keep) * 4 < len(matrix):
-        return np.asarray(matrix[keep] @ vector)
-    return np.asarray((matrix @ vector)[keep])
+    with one_blas_thread():
+        if keep is None:
+            return np.asarray(matrix @ vector)
+        if len(keep) * 4 < len(matrix):
+            return np.asarray(matrix[keep] @ vector)
+        return np.asarray((matrix @ vector)[keep])
 
 
 def _semantic(
