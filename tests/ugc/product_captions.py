@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, E501 (CJK and Thai characters are the subject; one product a line)
+# ruff: noqa: RUF001 (CJK and Thai characters are the subject)
 """Captions about the same 52 products in six languages (en, ja, zh, ko, th, vi), made from
 templates with each language's own word for the product, plus English search phrases that use
 another word for it ("trainers" for sneakers): the fixture for semantic-search quality.
