@@ -8,8 +8,9 @@ from typing import Any
 import pyarrow as pa
 
 from mercato.connectors.results import ImportSummary
+from mercato.warehouse.bulk import load_bulk as load  # `loader.load`, large new batches direct
 from mercato.warehouse.connection import Warehouse
-from mercato.warehouse.loader import LoadMode, load
+from mercato.warehouse.loader import LoadMode
 from mercato.warehouse.schemas import TABLES
 
 
@@ -40,7 +41,8 @@ def load_tables(
     *,
     in_transaction: bool = True,
 ) -> None:
-    """`load_all` for tables already built column-wise (empty ones are skipped)."""
+    """`load_all` for tables already built column-wise (empty ones are skipped); large new
+    batches are inserted directly (`warehouse.bulk`)."""
     prepared = {name: table for name, table in tables.items() if table.num_rows}
     if not prepared:
         return

@@ -169,3 +169,18 @@ def read_path(path: Path, **options: int | bool) -> Table:
             f"cannot read the file: {exc.strerror}", location=str(path)
         ) from None
     return read_table(data, path.name, **options)  # type: ignore[arg-type]
+
+
+def record_line(data: bytes, source: str, index: int) -> int:
+    """The line the `index`-th data record (0: the one after the header) ends on, counting
+    records as a column reader does (empty lines are not records, a quoted newline stays in
+    its record): where a column-wise import's failing row is, for its error."""
+    reader = csv.reader(io.StringIO(decode(data, source)))
+    seen = -1  # the header
+    for record in reader:
+        if not record:
+            continue
+        if seen == index:
+            return reader.line_num
+        seen += 1
+    return reader.line_num

@@ -47,8 +47,9 @@ from mercato.connectors.results import ImportSummary
 from mercato.connectors.shopify_orders import read_shopify_orders
 from mercato.connectors.social import AccountDay, PostSnapshot, store_social
 from mercato.core.errors import ValidationFailed
+from mercato.warehouse.bulk import load_bulk
 from mercato.warehouse.connection import Warehouse
-from mercato.warehouse.loader import LoadMode, load
+from mercato.warehouse.loader import LoadMode
 
 
 @dataclass(frozen=True)
@@ -353,7 +354,7 @@ def commit(
     if prepared.events:
         with warehouse.transaction():
             for events in prepared.events:
-                summary.add_load(load(warehouse, "events", events, mode=LoadMode.INSERT_NEW))
+                summary.add_load(load_bulk(warehouse, "events", events, mode=LoadMode.INSERT_NEW))
     if prepared.snapshots or prepared.days:
         store_social(warehouse, options.workspace_id, summary, prepared.snapshots, prepared.days)
 

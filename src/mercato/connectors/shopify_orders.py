@@ -259,22 +259,26 @@ class _ColumnParse:
     def keys(self, name: pa.Array, n: int) -> tuple[np.ndarray, pa.Array, np.ndarray]:
         """(each row's order number, each order's key, each order's head row)."""
         c = self.columns
-        name_codes = _codes(name)
         head = pc.not_equal(c.text_or_empty("Subtotal"), "").to_numpy(zero_copy_only=False)
-        head = head | _first_seen(name_codes)
+        every_row_heads = bool(head.all())  # one line per order: no name grouping needed
+        name_codes = np.zeros(0, dtype=np.int64) if every_row_heads else _codes(name)
+        if not every_row_heads:
+            head = head | _first_seen(name_codes)
         head_rows = np.flatnonzero(head)
         ids = take(c.text_or_empty("Id"), head_rows)
         names = take(name, head_rows)
         base = pc.if_else(pc.not_equal(ids, ""), ids, names)
         email = _emails(take(c.text_or_empty("Email"), head_rows))
-        head_keys = _claims(base, email)
-        # A row without order money belongs to the latest head row of its name before it.
-        by_name = np.argsort(name_codes, kind="stable")
-        latest = np.maximum.accumulate(np.where(head[by_name], np.arange(n), -1))
-        head_rank = np.cumsum(head) - 1
-        key_codes = _codes(head_keys)
-        row_keys = np.empty(n, dtype=np.int64)
-        row_keys[by_name] = key_codes[head_rank[by_name[latest]]]
+        head_keys, key_codes = _claims(base, email)
+        if every_row_heads:
+            row_keys = key_codes
+        else:
+            # A row without order money belongs to the latest head row of its name before it.
+            by_name = np.argsort(name_codes, kind="stable")
+            latest = np.maximum.accumulate(np.where(head[by_name], np.arange(n), -1))
+            head_rank = np.cumsum(head) - 1
+            row_keys = np.empty(n, dtype=np.int64)
+            row_keys[by_name] = key_codes[head_rank[by_name[latest]]]
         first = _first_seen(key_codes)
         return row_keys, take(head_keys, np.flatnonzero(first)), head_rows[first]
 
@@ -402,17 +406,24 @@ def _emails(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(lowered, ""), pa.nulls(len(values), pa.string()), lowered)
 
 
-def _claims(base: pa.Array, email: pa.Array) -> pa.Array:
-    """Each head row's order key: `order_keys.claim` in file order, column-wise. An id's
-    first head row owns it; a later one with another (non-empty) e-mail than a non-empty
-    owner's is kept apart as `<id>~<digest>`."""
+def _claims(base: pa.Array, email: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Each head row's order key: `order_keys.claim` in file order, column-wise, and the
+    keys' codes (numbered in order of first appearance). An id's first head row owns it; a
+    later one with another (non-empty) e-mail than a non-empty owner's is kept apart as
+    `<id>~<digest>`."""
     codes = _codes(base)
     owners = pc.take(email, pa.array(np.flatnonzero(_first_seen(codes))))
     owner = pc.take(owners, pa.array(codes))
     clash = pc.fill_null(pc.not_equal(email, owner), False).to_numpy(zero_copy_only=False)
     positions = np.flatnonzero(clash).tolist()
     if not positions:
-        return base
+        return base, codes
+    keys = _claimed(base, email, positions)
+    return keys, _codes(keys)
+
+
+def _claimed(base: pa.Array, email: pa.Array, positions: list[int]) -> pa.Array:
+    """`base` with the clashing head rows at `positions` kept apart."""
     bases = pc.take(base, pa.array(positions)).to_pylist()
     buyers = pc.take(email, pa.array(positions)).to_pylist()
     apart = [
