@@ -1,4 +1,4 @@
-"""Compiled report SQL kept in the data dir (ADR 0604): a fresh process skips the Ibis build,
+"""Compiled report SQL kept in the data dir (ADR 0505): a fresh process skips the Ibis build,
 and a changed definition, schema or code never gets stale SQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Compiled report SQL kept in the data dir, so a fresh process skips the Ibis build (ADR 0604).
+"""Compiled report SQL kept in the data dir, so a fresh process skips the Ibis build (ADR 0505).
 
 The in-process cache (`connection.CompiledSql`, ADR 0502) is keyed by everything a report's
 expression depends on: the workspace, the slice, the query's measures. Across processes the SQL

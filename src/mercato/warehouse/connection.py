@@ -46,7 +46,7 @@ class Warehouse:
     @classmethod
     def open_duckdb(cls, path: Path | str, *, compiled_dir: Path | None = None) -> Warehouse:
         """Open (creating if needed) a DuckDB warehouse file and its tables; `compiled_dir`
-        keeps report SQL for the next process (ADR 0604)."""
+        keeps report SQL for the next process (ADR 0505)."""
         target = Path(path)
         if str(path) != ":memory:":
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -61,11 +61,11 @@ class Warehouse:
         return warehouse
 
     def keep_compiled_sql(self, directory: Path) -> None:
-        """Keep compiled report SQL in `directory` too, for later processes (ADR 0604)."""
+        """Keep compiled report SQL in `directory` too, for later processes (ADR 0505)."""
         self.compiled.store = CompiledSqlStore(directory, self._sql_fingerprint)
 
     def _sql_fingerprint(self) -> str:
-        """What compiled SQL depends on in this process besides its key (ADR 0604)."""
+        """What compiled SQL depends on in this process besides its key (ADR 0505)."""
         with self.lock:
             existing = set(self.backend.list_tables())
             names = sorted(name for name in TABLES if name in existing)
@@ -213,7 +213,7 @@ class CompiledSql:
     ) -> None:
         self.compile_sql = compile_sql
         self.capacity = capacity
-        self.store = store  # the data dir's copy, for the next process (ADR 0604)
+        self.store = store  # the data dir's copy, for the next process (ADR 0505)
         self._sql: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = threading.Lock()
 
