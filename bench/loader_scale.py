@@ -20,12 +20,13 @@ from mercato.warehouse.connection import Warehouse
 STORED = int(os.environ.get("LOADER_BENCH_STORED", "10000000"))
 ROWS = int(os.environ.get("LOADER_BENCH_ROWS", "60000"))
 STEP = 200  # payloads of 100 rows: the loader's 20k-row batch
+ROUNDS = int(os.environ.get("LOADER_BENCH_ROUNDS", "3"))
 
 # Last year's traffic of 50k visitors, a session per 20 events, in time order as collected.
 HISTORY = """
 INSERT INTO events (row_key, workspace_id, event_id, site_id, ts, name, visitor_id, session_id,
   url, path, page_type, channel, device, browser, os, country, identity_mode)
-SELECT 'ws_b' || chr(31) || 'h' || md5(i::VARCHAR), 'ws_b', 'h' || md5(i::VARCHAR), 'site_b',
+SELECT 'ws_b' || chr(31) || md5(i::VARCHAR), 'ws_b', md5(i::VARCHAR), 'site_b',
   TIMESTAMP '{year}-01-01' + to_microseconds(i * {step_us}), 'pageview',
   'hv' || (i // 20 % 50000), 'hs' || (i // 20), 'https://shop.example/p/' || (i % 40),
   '/p/' || (i % 40), 'product', 'Organic Social', 'mobile', 'Chrome', 'Android', 'JP',
@@ -48,35 +49,43 @@ def _load(warehouse: Warehouse, payloads: list[bytes]) -> float:
     return ROWS / (time.perf_counter() - started)
 
 
-def measure(stored: int, payloads: list[bytes], directory: Path) -> tuple[float, float]:
-    path = directory / f"stored-{stored}.duckdb"
+def _history(path: Path, stored: int) -> float:
     warehouse = Warehouse.open_duckdb(path)
     started = time.perf_counter()
-    if stored:
-        # Spread over last year (3 s apart at 10M), as collected: in time order.
-        step_us = 360 * 86_400 * 1_000_000 // stored
-        sql = HISTORY.format(year=date.today().year - 1, stored=stored, step_us=step_us)
-        warehouse.backend.con.execute(sql)
-        warehouse.backend.con.execute("CHECKPOINT")
-    generated = time.perf_counter() - started
-    rate = _load(warehouse, payloads)
-    stored_after = warehouse.backend.con.execute("SELECT count(*) FROM events").fetchone()
-    assert stored_after == (stored + ROWS,), stored_after
+    # Spread over last year (3 s apart at 10M), as collected: in time order.
+    step_us = 360 * 86_400 * 1_000_000 // stored
+    sql = HISTORY.format(year=date.today().year - 1, stored=stored, step_us=step_us)
+    warehouse.backend.con.execute(sql)
+    warehouse.backend.con.execute("CHECKPOINT")
     warehouse.close()
-    path.unlink()
-    return rate, generated
+    return time.perf_counter() - started
 
 
 def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {date.today()}")
-    payloads = _wal_payloads(ROWS)
+    empty_rates, full_rates = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        empty, _ = measure(0, payloads, Path(tmp))
-        full, generated = measure(STORED, payloads, Path(tmp))
-    print(f"  loader, empty warehouse:        {empty:10.0f} events/s")
-    print(f"  loader, {STORED:,} stored events: {full:10.0f} events/s")
+        full_path = Path(tmp) / "stored.duckdb"
+        generated = _history(full_path, STORED)
+        # Rounds alternate so both sides meet the same machine load; new ids every round,
+        # hex like the stored ones (random ids: no zone map can skip a stored key range).
+        for round_number in range(ROUNDS):
+            payloads = _wal_payloads(ROWS, prefix=f"{round_number}e")
+            empty = Warehouse.open_duckdb(Path(tmp) / f"empty-{round_number}.duckdb")
+            empty_rates.append(_load(empty, payloads))
+            empty.close()
+            full = Warehouse.open_duckdb(full_path)
+            full_rates.append(_load(full, payloads))
+            count = full.backend.con.execute("SELECT count(*) FROM events").fetchone()
+            assert count == (STORED + ROWS * (round_number + 1),), count
+            full.close()
+    best_empty, best_full = max(empty_rates), max(full_rates)
     print(f"  (the stored events were generated in {generated:.0f} s)")
-    print(f"  ratio stored / empty: {full / empty:.2f} (target >= 0.80)")
+    print(f"  loader, empty warehouse:        {best_empty:10.0f} events/s (best of {ROUNDS})")
+    print(f"  loader, {STORED:,} stored events: {best_full:10.0f} events/s (best of {ROUNDS})")
+    rounds = f"empty {[round(r) for r in empty_rates]}, stored {[round(r) for r in full_rates]}"
+    print(f"  rounds: {rounds}")
+    print(f"  ratio stored / empty: {best_full / best_empty:.2f} (target >= 0.80)")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 log = logging.getLogger("mercato.warehouse")
@@ -74,23 +73,20 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "none"
-
-
 def fingerprint(engine: str, schemas: dict[str, str]) -> str:
+    import duckdb
+    import ibis
+    import sqlglot
+
     from mercato import __version__
 
     parts = {
         "mercato": __version__,
         "code": code_digest(),
         "engine": engine,
-        "ibis": _version("ibis-framework"),
-        "sqlglot": _version("sqlglot"),
-        "duckdb": _version("duckdb"),
+        "ibis": ibis.__version__,
+        "sqlglot": sqlglot.__version__,
+        "duckdb": duckdb.__version__,
         "schemas": schemas,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

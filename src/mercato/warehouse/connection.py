@@ -67,9 +67,20 @@ class Warehouse:
     def _sql_fingerprint(self) -> str:
         """What compiled SQL depends on in this process besides its key (ADR 0505)."""
         with self.lock:
-            existing = set(self.backend.list_tables())
-            names = sorted(name for name in TABLES if name in existing)
-            schemas = {name: repr(self.backend.get_schema(name)) for name in names}
+            if self.engine == "duckdb":  # one catalog query, not one schema lookup per table
+                columns = self.backend.con.execute(
+                    "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                    "WHERE database_name = current_database() AND schema_name = 'main' "
+                    "ORDER BY table_name, column_index"
+                ).fetchall()
+                schemas: dict[str, str] = {}
+                for table, column, data_type in columns:
+                    if table in TABLES:
+                        schemas[table] = f"{schemas.get(table, '')}{column} {data_type};"
+            else:
+                existing = set(self.backend.list_tables())
+                names = sorted(name for name in TABLES if name in existing)
+                schemas = {name: repr(self.backend.get_schema(name)) for name in names}
         return fingerprint(self.engine, schemas)
 
     def ensure_tables(self) -> None:
