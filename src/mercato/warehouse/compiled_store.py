@@ -85,7 +85,7 @@ def fingerprint(engine: str, schemas: dict[str, str]) -> str:
         "code": code_digest(),
         "engine": engine,
         "ibis": ibis.__version__,
-        "sqlglot": sqlglot.__version__,
+        "sqlglot": getattr(sqlglot, "__version__", "unknown"),
         "duckdb": duckdb.__version__,
         "schemas": schemas,
     }
