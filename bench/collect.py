@@ -183,7 +183,7 @@ def http_bench() -> dict[str, float]:
     return results
 
 
-def _wal_payloads(rows: int, per_payload: int = 100) -> list[bytes]:
+def _wal_payloads(rows: int, per_payload: int = 100, prefix: str = "e") -> list[bytes]:
     site = SiteConfig("site_b", "ws_b", "shop.example", identity_mode="first_party_id")
     salts = SaltStore(None)
     start = time.time() - 3600
@@ -194,7 +194,7 @@ def _wal_payloads(rows: int, per_payload: int = 100) -> list[bytes]:
             event = TrackerEvent(
                 name="pageview",
                 url=f"https://shop.example/p/{i % 40}?utm_source=tiktok&utm_medium=paid",
-                event_id=f"e{i}",
+                event_id=f"{prefix}{i}",
                 visitor_id=f"v{i % 5000}",
             )
             hit = Hit("", CHROME, _at(start + i * 0.05))

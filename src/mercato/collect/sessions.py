@@ -22,6 +22,7 @@ import pyarrow as pa
 from mercato.warehouse.connection import Warehouse
 
 INACTIVITY = timedelta(minutes=30)
+WINDOW_MARGIN = timedelta(seconds=1)
 ENGAGED_MS = 10_000
 KEY_EVENTS = ("generate_lead", "purchase")
 FIRST_TOUCH = (
@@ -128,10 +129,33 @@ def _count(condition: ir.BooleanValue) -> ir.IntegerValue:
     return condition.ifelse(1, 0).sum()
 
 
+def session_window(
+    rows: list[dict[str, Any]], known: dict[VisitorKey, SessionState]
+) -> tuple[datetime, datetime]:
+    """The times between which every event of the sessions `rows` touch lies.
+
+    A session `assign` gives these rows is either new (its events are all in `rows`) or the
+    visitor's known session, whose stored events lie between its start and its last event:
+    reading the events table between the earliest and the latest of those times finds every
+    event of those sessions, and its zone maps skip the rest of the table (ADR 0603)."""
+    times = [row["ts"] for row in rows]
+    for key in {(row["workspace_id"], row["visitor_id"]) for row in rows}:
+        state = known.get(key)
+        if state is not None:
+            times += [state.started_at, state.last_ts]
+    # A second either side: the bound reaches the engine as a literal with fractional
+    # seconds, and a wider window only reads more, never less.
+    return min(times) - WINDOW_MARGIN, max(times) + WINDOW_MARGIN
+
+
 def session_rows(
-    warehouse: Warehouse, numbers: dict[str, int], workspace_ids: list[str]
+    warehouse: Warehouse,
+    numbers: dict[str, int],
+    workspace_ids: list[str],
+    window: tuple[datetime, datetime] | None = None,
 ) -> pa.Table:
-    """Recompute the given sessions from all their events (the events are already stored)."""
+    """Recompute the given sessions from all their events (the events are already stored);
+    `window` (from `session_window`) bounds the events read, else the whole table is."""
     wanted = ibis.memtable(
         {
             "session_id": list(numbers),
@@ -140,7 +164,10 @@ def session_rows(
         },
         schema={"session_id": "string", "session_number": "int32", "workspace_id": "string"},
     )
-    events = warehouse.raw_table("events").semi_join(wanted, ["workspace_id", "session_id"])
+    events = warehouse.raw_table("events")
+    if window is not None:
+        events = events.filter(events.ts.between(*window))
+    events = events.semi_join(wanted, ["workspace_id", "session_id"])
     name = events.name
     totals = events.group_by(["workspace_id", "session_id"]).aggregate(
         **{ENTRY_NAMES.get(column, column): _first(events, column) for column in FIRST_TOUCH},

@@ -9,13 +9,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import ibis
 import pyarrow as pa
 
 from mercato.collect.order_keys import keep_colliding_orders_apart
-from mercato.collect.sessions import SessionState, VisitorKey, assign, latest_sessions, session_rows
+from mercato.collect.sessions import (
+    SessionState,
+    VisitorKey,
+    assign,
+    latest_sessions,
+    session_rows,
+    session_window,
+)
 from mercato.warehouse.connection import Warehouse
-from mercato.warehouse.loader import LoadMode, load
+from mercato.warehouse.loader import KEY_SEPARATOR, LoadMode, StoredWithin, load
 from mercato.warehouse.schemas import EVENTS
 
 EVENT_SCHEMA = pa.schema([f for f in EVENTS.schema.to_pyarrow() if f.name != "row_key"])
@@ -43,6 +49,18 @@ def typed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 REQUIRED_TEXT = ("workspace_id", "event_id", "visitor_id", "name")
+
+
+class _AlreadyStored(Exception):
+    """Events of an attempted batch the warehouse already holds (their row keys)."""
+
+    def __init__(self, keys: frozenset[str]) -> None:
+        super().__init__(f"{len(keys)} events are already stored")
+        self.keys = keys
+
+
+def _event_key(row: dict[str, Any]) -> str:
+    return f"{row['workspace_id']}{KEY_SEPARATOR}{row['event_id']}"
 
 
 def row_problem(row: dict[str, Any]) -> str | None:
@@ -73,49 +91,60 @@ class EventStore:
         self._visitors: OrderedDict[VisitorKey, SessionState] = OrderedDict()
 
     def store(self, rows: list[dict[str, Any]]) -> StoreResult:
-        """Load `rows` once: known event ids are dropped, sessions are recomputed."""
+        """Load `rows` once: known event ids are dropped, sessions are recomputed.
+
+        The batch is stored as if every event were new: the events load looks its ids up
+        once and names the ones already stored (ADR 0603); then the transaction is rolled back
+        and the batch stored again without them. A batch of new events (the usual one) is
+        written once, with one lookup against the stored events instead of three."""
         unique = list({(r["workspace_id"], r["event_id"]): typed(r) for r in rows}.values())
+        known: frozenset[str] = frozenset()
+        while True:
+            fresh = [r for r in unique if _event_key(r) not in known]
+            sent = [dict(r) for r in fresh]  # as they came, should the attempt be undone
+            try:
+                states, numbers, orders, kept_apart = self._store_fresh(fresh)
+            except _AlreadyStored as stored:
+                for row, before in zip(fresh, sent, strict=True):
+                    row.clear()
+                    row.update(before)
+                if not stored.keys - known:  # no progress: a key this store cannot name
+                    raise RuntimeError("the load names known keys not in the batch") from None
+                known |= stored.keys
+                continue
+            break
+        self._remember(states)
+        return StoreResult(
+            len(rows), len(fresh), len(rows) - len(fresh), len(numbers), orders, kept_apart
+        )
+
+    def _store_fresh(
+        self, fresh: list[dict[str, Any]]
+    ) -> tuple[dict[VisitorKey, SessionState], dict[str, int], int, int]:
         with self.warehouse.transaction():
-            fresh = self._unknown(unique)
             kept_apart = keep_colliding_orders_apart(self.warehouse, fresh)
             visitors = {(r["workspace_id"], r["visitor_id"]) for r in fresh}
             known = {k: self._visitors[k] for k in visitors if k in self._visitors}
             known.update(latest_sessions(self.warehouse, visitors - known.keys()))
             states, numbers = assign(fresh, known)
             if fresh:
-                load(
+                result = load(
                     self.warehouse,
                     "events",
                     pa.Table.from_pylist(fresh, schema=EVENT_SCHEMA),
                     mode=LoadMode.INSERT_NEW,
                 )
+                if result.known_keys:
+                    raise _AlreadyStored(result.known_keys)  # rolls the attempt back
                 owner = {r["session_id"]: r["workspace_id"] for r in fresh}
                 workspaces = [owner[sid] for sid in numbers]
-                sessions = session_rows(self.warehouse, numbers, workspaces)
-                load(self.warehouse, "sessions", sessions, mode=LoadMode.UPSERT)
+                first, last = session_window(fresh, known)
+                sessions = session_rows(self.warehouse, numbers, workspaces, (first, last))
+                # A stored session this batch touches is a known one: it started in the window.
+                within = StoredWithin("started_at", first, last)
+                load(self.warehouse, "sessions", sessions, mode=LoadMode.UPSERT, within=within)
             orders = self._orders(fresh)
-        self._remember(states)
-        return StoreResult(
-            len(rows), len(fresh), len(rows) - len(fresh), len(numbers), orders, kept_apart
-        )
-
-    def _unknown(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if not rows:
-            return []
-        incoming = ibis.memtable(
-            {
-                "workspace_id": [r["workspace_id"] for r in rows],
-                "event_id": [r["event_id"] for r in rows],
-            },
-            schema={"workspace_id": "string", "event_id": "string"},
-        )
-        stored = self.warehouse.raw_table("events")
-        known = incoming.semi_join(stored, ["workspace_id", "event_id"])
-        seen = {
-            (r["workspace_id"], r["event_id"])
-            for r in self.warehouse.backend.to_pyarrow(known).to_pylist()
-        }
-        return [r for r in rows if (r["workspace_id"], r["event_id"]) not in seen]
+        return states, numbers, orders, kept_apart
 
     def _remember(self, states: dict[VisitorKey, SessionState]) -> None:
         for key, state in states.items():

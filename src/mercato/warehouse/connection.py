@@ -17,6 +17,7 @@ import pyarrow as pa
 from ibis.backends.sql.datatypes import DuckDBType
 
 from mercato.core.errors import DataDirError, MercatoError
+from mercato.warehouse.compiled_store import CompiledSqlStore, fingerprint
 from mercato.warehouse.schemas import TABLES
 
 
@@ -43,8 +44,9 @@ class Warehouse:
         self.compiled = CompiledSql(backend.compile)
 
     @classmethod
-    def open_duckdb(cls, path: Path | str) -> Warehouse:
-        """Open (creating if needed) a DuckDB warehouse file and its tables."""
+    def open_duckdb(cls, path: Path | str, *, compiled_dir: Path | None = None) -> Warehouse:
+        """Open (creating if needed) a DuckDB warehouse file and its tables; `compiled_dir`
+        keeps report SQL for the next process (ADR 0506)."""
         target = Path(path)
         if str(path) != ":memory:":
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -53,8 +55,33 @@ class Warehouse:
         except Exception as exc:  # duckdb raises IOException / InvalidInputException
             raise _open_failure(target, exc) from None
         warehouse = cls(backend, "duckdb")
+        if compiled_dir is not None:
+            warehouse.keep_compiled_sql(compiled_dir)
         warehouse.ensure_tables()
         return warehouse
+
+    def keep_compiled_sql(self, directory: Path) -> None:
+        """Keep compiled report SQL in `directory` too, for later processes (ADR 0506)."""
+        self.compiled.store = CompiledSqlStore(directory, self._sql_fingerprint)
+
+    def _sql_fingerprint(self) -> str:
+        """What compiled SQL depends on in this process besides its key (ADR 0506)."""
+        with self.lock:
+            if self.engine == "duckdb":  # one catalog query, not one schema lookup per table
+                columns = self.backend.con.execute(
+                    "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                    "WHERE database_name = current_database() AND schema_name = 'main' "
+                    "ORDER BY table_name, column_index"
+                ).fetchall()
+                schemas: dict[str, str] = {}
+                for table, column, data_type in columns:
+                    if table in TABLES:
+                        schemas[table] = f"{schemas.get(table, '')}{column} {data_type};"
+            else:
+                existing = set(self.backend.list_tables())
+                names = sorted(name for name in TABLES if name in existing)
+                schemas = {name: repr(self.backend.get_schema(name)) for name in names}
+        return fingerprint(self.engine, schemas)
 
     def ensure_tables(self) -> None:
         """Create missing tables; add columns a newer Mercato declares (always nullable)."""
@@ -189,9 +216,15 @@ class CompiledSql:
     report (a page reload, the API polled) runs the same SQL again without compiling it.
     """
 
-    def __init__(self, compile_sql: Callable[[ir.Table], str], capacity: int = 512) -> None:
+    def __init__(
+        self,
+        compile_sql: Callable[[ir.Table], str],
+        capacity: int = 512,
+        store: CompiledSqlStore | None = None,
+    ) -> None:
         self.compile_sql = compile_sql
         self.capacity = capacity
+        self.store = store  # the data dir's copy, for the next process (ADR 0506)
         self._sql: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -201,7 +234,11 @@ class CompiledSql:
             if sql is not None:
                 self._sql.move_to_end(key)
                 return sql
-        sql = self.compile_sql(build())
+        sql = self.store.get(key) if self.store is not None else None
+        if sql is None:
+            sql = self.compile_sql(build())
+            if self.store is not None:
+                self.store.put(key, sql)
         with self._lock:
             self._sql[key] = sql
             while len(self._sql) > self.capacity:
@@ -209,8 +246,12 @@ class CompiledSql:
         return sql
 
     def clear(self) -> None:
+        """Forget the SQL in memory (the data dir's copy stays: its fingerprint names the
+        schemas, read again on next use)."""
         with self._lock:
             self._sql.clear()
+        if self.store is not None:
+            self.store.forget_fingerprint()
 
     def __len__(self) -> int:
         return len(self._sql)

@@ -33,7 +33,9 @@ class Services:
                 f"the catalog needs migrations {sorted(pending)}: run `mercato db upgrade`"
             )
         sealed.seal_legacy_tokens(catalog.engine)  # tokens saved before sealing existed
-        warehouse = Warehouse.open_duckdb(settings.resolved_warehouse_path)
+        warehouse = Warehouse.open_duckdb(
+            settings.resolved_warehouse_path, compiled_dir=settings.data_dir / "compiled-sql"
+        )
         return cls(settings, catalog, warehouse)
 
     def close(self) -> None:
