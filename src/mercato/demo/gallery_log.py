@@ -199,9 +199,10 @@ def seed_gallery_log(
     config: AdaptiveConfig,
     window: tuple[datetime, datetime],
     holdout: Holdout | None,
-) -> tuple[pa.Table, dict[str, Any]]:
-    """The gallery's events as a warehouse table, and their ground truth. `ctr` is keyed
-    by item id; `holdout` the workspace holdout experiment, if any."""
+) -> tuple[pa.Table, dict[str, Any], pa.Table]:
+    """The gallery's events as a warehouse table, their ground truth, and the sessions they
+    fall in, recounted with them. `ctr` is keyed by item id; `holdout` the workspace holdout
+    experiment, if any."""
     visits = _sessions(scoped, *window)
     held_out: set[str] = set()
     if holdout is not None:
@@ -221,7 +222,7 @@ def seed_gallery_log(
         "lead_clicks": {item: int(clicks.get(item, 0)) for item in item_ids},
         "holdout_sessions": int((log["arm"] == "holdout").sum()) if len(log) else 0,
     }
-    return events_table(scoped.workspace_id, rows), truth
+    return events_table(scoped.workspace_id, rows), truth, sessions_with_events(scoped, rows)
 
 
 def seed_adaptive_gallery(
@@ -232,7 +233,7 @@ def seed_adaptive_gallery(
     lead_ctr: Sequence[float],
     end: datetime,
     holdout: Holdout | None,
-) -> tuple[pa.Table, dict[str, Any]]:
+) -> tuple[pa.Table, dict[str, Any], pa.Table]:
     """`seed_gallery_log` for the audiences stage's adaptive gallery, named `gallery_name`:
     its items in their default order get `lead_ctr` in that order."""
     gallery = session.scalars(
@@ -242,21 +243,57 @@ def seed_adaptive_gallery(
     ).first()
     config = config_of(gallery.rule or {}) if gallery is not None else None
     if gallery is None or config is None:
-        return events_table(scoped.workspace_id, []), {}
+        return events_table(scoped.workspace_id, []), {}, pa.table({})
     items = select_items(session, gallery, PageContext(), utcnow()).items
     item_ids = [item.id for item in items]
     ctr = dict(zip(item_ids, lead_ctr, strict=False))
     item_ids = [item for item in item_ids if item in ctr]
     if len(item_ids) < 2:  # the server keeps a gallery of fewer items in its default order
-        return events_table(scoped.workspace_id, []), {}
+        return events_table(scoped.workspace_id, []), {}, pa.table({})
     window = (end - timedelta(days=WINDOW_DAYS), end)
-    table, truth = seed_gallery_log(scoped, rng, gallery.id, item_ids, ctr, config, window, holdout)
+    table, truth, sessions = seed_gallery_log(
+        scoped, rng, gallery.id, item_ids, ctr, config, window, holdout
+    )
     external = {item.id: item.external_id for item in items}
     # The truth names items by their seeded external id (ids are drawn fresh each seeding).
-    return table, {
+    return table, named_truth(truth, external), sessions
+
+
+def named_truth(truth: dict[str, Any], external: dict[str, str]) -> dict[str, Any]:
+    return {
         key: {external[i]: n for i, n in value.items()} if isinstance(value, dict) else value
         for key, value in truth.items()
     }
+
+
+def sessions_with_events(scoped: ScopedWarehouse, rows: list[dict[str, Any]]) -> pa.Table:
+    """The sessions the gallery's events fall in, as the loader would count them with these
+    events: `events` grown by their number, `ended_at` moved to the last of them."""
+    added: dict[str, int] = {}
+    last: dict[str, datetime] = {}
+    for row in rows:
+        key = str(row["session_id"])
+        added[key] = added.get(key, 0) + 1
+        last[key] = max(last.get(key, row["ts"]), row["ts"])
+    if not added:
+        return pa.table({})
+    sessions = scoped.table("sessions")
+    stored = scoped.to_arrow(sessions.filter(sessions.session_id.isin(sorted(added))))
+    stored = stored.drop_columns([c for c in ("row_key",) if c in stored.column_names])
+    ids = stored.column("session_id").to_pylist()
+    counts = [
+        int(n or 0) + added[i]
+        for i, n in zip(ids, stored.column("events").to_pylist(), strict=True)
+    ]
+    ended = [
+        max(end, last[i]) if end is not None else last[i]
+        for i, end in zip(ids, stored.column("ended_at").to_pylist(), strict=True)
+    ]
+    stored = stored.set_column(
+        stored.column_names.index("events"), "events", pa.array(counts, pa.int32())
+    )
+    index = stored.column_names.index("ended_at")
+    return stored.set_column(index, "ended_at", pa.array(ended, stored.schema.field(index).type))
 
 
 def events_table(workspace_id: str, rows: list[dict[str, Any]]) -> pa.Table:

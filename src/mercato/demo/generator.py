@@ -53,6 +53,7 @@ from mercato.galleries.shop import POST_TILES
 from mercato.ugc.embedding import Embedder
 from mercato.ugc.items import IntakeContext
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.loader import LoadMode, load
 
 IntArray = npt.NDArray[np.int64]
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
@@ -213,7 +214,7 @@ def _write_gallery_log(
     """The adaptive gallery's decisions, impressions and clicks (demo/gallery_log.py)."""
     holdout = experiments.get("holdout")
     with services.catalog.session() as session:
-        table, truth = seed_adaptive_gallery(
+        table, truth, sessions = seed_adaptive_gallery(
             session,
             services.warehouse.for_workspace(workspace_id),
             stage_rng(seed, "gallery log"),
@@ -225,7 +226,9 @@ def _write_gallery_log(
             else None,
         )
     if table.num_rows:
-        writer.write("events", table)
+        with services.warehouse.transaction():  # the events and their sessions' counts
+            writer.write("events", table)
+            load(services.warehouse, "sessions", sessions, mode=LoadMode.UPSERT)
     return truth
 
 
