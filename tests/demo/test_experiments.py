@@ -31,9 +31,11 @@ def test_ab_test_recovers_its_true_click_through_lift(seeded: Seeded) -> None:
         "sum(CASE WHEN e.name = 'gallery_view' THEN 1 ELSE 0 END) AS ctr FROM events e "
         "JOIN (SELECT DISTINCT visitor_id FROM events WHERE name = 'experiment_exposure' "
         "AND experiment_id = ? AND variant = 'grid') x USING (visitor_id) "
-        "WHERE e.workspace_id = ? AND e.name IN ('ugc_click', 'gallery_view')",
+        "WHERE e.workspace_id = ? AND e.name IN ('ugc_click', 'gallery_view') "
+        "AND e.gallery_id = (SELECT max(gallery_id) FROM events WHERE experiment_id = ?)",
         truth["id"],
         seeded.workspace_id,
+        truth["id"],
     )
     assert ctr.baseline_mean == raw.ctr[0]
 

@@ -34,15 +34,23 @@ from mercato.attribution.outputs import (
     top_paths,
 )
 from mercato.core.errors import ValidationFailed
+from mercato.core.labels import N_
 from mercato.core.money import round_money
 from mercato.warehouse.connection import ScopedWarehouse
 
 COOKIELESS = "cookieless"
-COOKIELESS_NOTICE = (
+COOKIELESS_NOTICE = N_(
     "Every site of this workspace uses cookieless identity (a daily salted hash): a visitor "
     "cannot be followed across days, so only session-scoped last touch is valid. Multi-touch "
     "models below see each day's visits as separate people. Switch a site to first_party_id "
     "(with consent) or identified to get multi-session journeys."
+)
+UNSPLIT_META = "meta"  # Meta spend without a publisher platform (connectors/exports/meta_ads)
+UNSPLIT_META_NOTICE = N_(
+    "Part of the Meta spend has no delivery breakdown, so it cannot be split between "
+    "Facebook and Instagram: it has its own row, Meta (Facebook + Instagram), without a ROAS, "
+    "and the Facebook and Instagram rows' ROAS leave it out. Import the Meta Ads export with "
+    "Breakdown → By delivery → Platform to split it."
 )
 Choice = TypeVar("Choice", ModelName, Granularity, MarkovCredit, Conversion, Identity)
 WINDOW_UNITS = {"d": 1.0, "w": 7.0, "h": 1 / 24}
@@ -145,6 +153,7 @@ def attribution_report(
         for i, label in enumerate(labels)
     ]
     rows.sort(key=lambda row: (-row.conversions, -row.revenue, row.label))
+    rows += spend_only_rows(spend, labels)
     models, comparison = _comparison(request, paths, labels)
     fitted = chosen.markov
     return AttributionReport(
@@ -163,8 +172,25 @@ def attribution_report(
         if fitted
         else None,
         conversion_probability=fitted.conversion_probability if fitted else None,
-        notices=cookieless_notices(identity_modes),
+        notices=cookieless_notices(identity_modes) + spend_notices(spend, labels),
     )
+
+
+def spend_only_rows(spend: dict[str, Decimal], labels: list[str]) -> list[CreditRow]:
+    """Spend no touch label takes (Meta's unsplit spend, a campaign no visit came from):
+    shown on rows of its own, after the credited ones, rather than dropped; no ROAS, since
+    no touch is credited with it."""
+    taken = {label.lower() for label in labels}
+    return [
+        CreditRow(key, 0.0, Decimal(0), value, None)
+        for key, value in sorted(spend.items(), key=lambda item: (-item[1], item[0]))
+        if key not in taken
+    ]
+
+
+def spend_notices(spend: dict[str, Decimal], labels: list[str]) -> list[str]:
+    taken = {label.lower() for label in labels}
+    return [UNSPLIT_META_NOTICE] if UNSPLIT_META in spend and UNSPLIT_META not in taken else []
 
 
 def _run_chosen(request: AttributionRequest, journeys: Journeys) -> ModelCredits:

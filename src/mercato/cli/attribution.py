@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +34,8 @@ from mercato.web.routes.attribution import (
     path_report_public,
     public,
     run_report,
+    touch_label,
+    ugc_touch_names,
 )
 
 
@@ -130,16 +133,21 @@ def attribution(
         except MercatoError as exc:
             raise fail(str(exc)) from None
         body = public(report, ws.currency)
-    _emit(body, output)
+        ugc = ugc_touch_names(services, ws.id, report)
+    _emit(body, output, {label: touch_label("ugc", label, ugc=ugc) for label in ugc})
 
 
-def _emit(body: AttributionPublic, output: OutputFormat) -> None:
+def _emit(
+    body: AttributionPublic, output: OutputFormat, ugc_names: dict[str, str] | None = None
+) -> None:
     if output is OutputFormat.JSON:
         print(body.model_dump_json(indent=2))
     elif output is OutputFormat.CSV:
         print(_csv(body.rows), end="")
     else:
-        _print_table(body.model_label, body.by, body.currency, body.rows, body.notices)
+        _print_table(
+            body.model_label, body.by, body.currency, body.rows, body.notices, ugc_names or {}
+        )
         console.print(
             f"{body.journeys:,} journeys, {body.conversions:,} conversions, "
             f"revenue {format_amount(body.revenue, body.currency)} {body.currency}"
@@ -154,7 +162,12 @@ def _csv(rows: list[CreditPublic]) -> str:
 
 
 def _print_table(
-    title: str, by: str, currency: str, rows: list[CreditPublic], notices: list[str]
+    title: str,
+    by: str,
+    currency: str,
+    rows: list[CreditPublic],
+    notices: list[str],
+    ugc_names: dict[str, str],
 ) -> None:
     for notice in notices:
         console.print(f"[yellow]note:[/] {notice}", highlight=False)
@@ -165,7 +178,9 @@ def _print_table(
     for row in rows:
         record = row.model_dump()
         shown = record["label"]
-        if by in ("channel", "platform"):
+        if by == "ugc":  # an item by its creator and caption, the channels by name
+            shown = escape(ugc_names.get(shown) or touch_label(by, shown))  # captions: no markup
+        elif by in ("channel", "platform"):
             shown = labels.label(
                 labels.Kind.CHANNEL if by == "channel" else labels.Kind.PLATFORM, shown
             )

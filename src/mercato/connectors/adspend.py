@@ -3,6 +3,11 @@
 Rows that share a key within one import (ads Meta lets you name alike, under different ids)
 are summed, so the stored day is the platform's total for that name; re-importing the same
 or an overlapping date range replaces those days instead of adding to them.
+
+A network that stores one ad under several platforms (Meta: `instagram`, `facebook`, or
+`meta` when the export has no delivery breakdown) names them as a `family`: an import then
+replaces the day's rows of the ad on every platform of the family, so an export with the
+breakdown and one without it never count the same spend twice.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+import pyarrow as pa
 
 from mercato.connectors.batches import load_all
 from mercato.connectors.results import ImportSummary
@@ -83,8 +90,14 @@ def combine(rows: Sequence[AdSpendDay]) -> list[AdSpendDay]:
 
 
 def store_ad_spend(
-    warehouse: Warehouse, workspace_id: str, rows: Sequence[AdSpendDay], summary: ImportSummary
+    warehouse: Warehouse,
+    workspace_id: str,
+    rows: Sequence[AdSpendDay],
+    summary: ImportSummary,
+    family: frozenset[str] = frozenset(),
 ) -> None:
+    """Store the rows (all or none); with a `family`, first drop the stored rows of the same
+    days and ads on the family's other platforms."""
     table: list[dict[str, Any]] = [
         {
             "workspace_id": workspace_id,
@@ -103,4 +116,39 @@ def store_ad_spend(
         }
         for row in combine(rows)
     ]
-    load_all(warehouse, {"ad_spend": table}, summary)
+    if not family:
+        load_all(warehouse, {"ad_spend": table}, summary)
+        return
+    with warehouse.transaction():
+        _drop_family_rows(warehouse, workspace_id, table, family)
+        load_all(warehouse, {"ad_spend": table}, summary, in_transaction=False)
+
+
+def _drop_family_rows(
+    warehouse: Warehouse, workspace_id: str, table: list[dict[str, Any]], family: frozenset[str]
+) -> None:
+    ads = {(row["day"], row["campaign"], row["ad_set"], row["ad"]) for row in table}
+    if not ads or "ad_spend" not in set(warehouse.backend.list_tables()):
+        return
+    incoming = pa.table(
+        {
+            "day": pa.array([ad[0] for ad in ads], pa.date32()),
+            "campaign": [ad[1] for ad in ads],
+            "ad_set": [ad[2] for ad in ads],
+            "ad": [ad[3] for ad in ads],
+        }
+    )
+    connection = warehouse.backend.con
+    connection.register("incoming_ads", incoming)
+    try:
+        # Parameters only: the platforms come from code, the workspace id is bound.
+        marks = ", ".join("?" for _ in family)
+        connection.execute(
+            "DELETE FROM ad_spend AS s WHERE s.workspace_id = ? "  # noqa: S608
+            f"AND s.platform IN ({marks}) AND EXISTS (SELECT 1 FROM incoming_ads AS i "
+            "WHERE i.day = s.day AND i.campaign = s.campaign AND i.ad_set = s.ad_set "
+            "AND i.ad = s.ad)",
+            [workspace_id, *sorted(family)],
+        )
+    finally:
+        connection.unregister("incoming_ads")

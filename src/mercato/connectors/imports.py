@@ -88,6 +88,8 @@ class Prepared:
     order_tables: list[OrderTables] = field(default_factory=list)  # column-wise readers
     products: list[product_import.ProductRecord] = field(default_factory=list)
     ad_spend: list[AdSpendDay] = field(default_factory=list)
+    # The platforms one ad's spend may be stored under (Meta's), replaced together.
+    ad_family: frozenset[str] = frozenset()
     snapshots: list[PostSnapshot] = field(default_factory=list)
     days: list[AccountDay] = field(default_factory=list)
     events: list[pa.Table] = field(default_factory=list)
@@ -207,6 +209,7 @@ def _pinterest_posts(t: Table, o: ImportOptions, p: Prepared) -> None:
 
 def _meta_ads(t: Table, o: ImportOptions, p: Prepared) -> None:
     p.ad_spend += meta_ads.parse_meta_ads(t, o.locale)
+    p.ad_family = meta_ads.META_PLATFORMS
 
 
 def _tiktok_ads(t: Table, o: ImportOptions, p: Prepared) -> None:
@@ -350,7 +353,9 @@ def commit(
         tables = OrderTables.concat(prepared.order_tables)
         store_order_tables(catalog, warehouse, options.workspace_id, tables, summary)
     if prepared.ad_spend:
-        store_ad_spend(warehouse, options.workspace_id, prepared.ad_spend, summary)
+        store_ad_spend(
+            warehouse, options.workspace_id, prepared.ad_spend, summary, prepared.ad_family
+        )
     if prepared.events:
         with warehouse.transaction():
             for events in prepared.events:

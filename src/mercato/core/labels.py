@@ -105,7 +105,8 @@ CONVERSIONS: dict[str, str] = {
 PLATFORMS: dict[str, str] = {
     "instagram": N_("Instagram"),
     "facebook": N_("Facebook"),
-    "meta": N_("Meta"),
+    # Spend bought across Meta's platforms that an export did not split (ad_spend.platform).
+    "meta": N_("Meta (Facebook + Instagram)"),
     "tiktok": N_("TikTok"),
     "x": N_("X"),
     "twitter": N_("X"),
@@ -116,6 +117,7 @@ PLATFORMS: dict[str, str] = {
     "threads": N_("Threads"),
     "whatsapp": N_("WhatsApp"),
     "messenger": N_("Messenger"),
+    "audience_network": N_("Meta Audience Network"),
     "linkedin": N_("LinkedIn"),
     "reddit": N_("Reddit"),
     "bluesky": N_("Bluesky"),

@@ -35,9 +35,14 @@ from mercato.segments.service import create_segment
 from mercato.warehouse.connection import Warehouse
 
 # True click-through of the lead slot, by position in the default order (most engaging
-# first): the third item is the one visitors click most.
-LEAD_CTR = (0.030, 0.035, 0.060, 0.040, 0.025)
+# first): the third item is the one visitors click most, by a margin the demo's gallery log
+# (demo/gallery_log.py) lets the bandit find in a few weeks.
+LEAD_CTR = (0.030, 0.035, 0.090, 0.040, 0.025)
 ADAPTIVE_ITEMS = len(LEAD_CTR)
+# Lead exposures per item before the bandit leaves burn-in (the bandit's default, stated so
+# the truth records it): a demo of 3,000 visitors (its gallery log, demo/gallery_log.py)
+# gets past it and shows learned weights.
+ADAPTIVE_BURN_IN = 100
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,12 @@ def seed_audiences(
         GalleryDraft(
             name=words.adaptive_gallery,
             max_items=ADAPTIVE_ITEMS,
-            rule={"sort": "engagement", "order": "adaptive", "reward": "click"},
+            rule={
+                "sort": "engagement",
+                "order": "adaptive",
+                "reward": "click",
+                "burn_in": ADAPTIVE_BURN_IN,
+            },
         ),
     )
     session.flush()
@@ -185,6 +195,7 @@ def seed_audiences(
         "adaptive_gallery": {
             "name": adaptive.name,
             "reward": "click",
+            "burn_in": ADAPTIVE_BURN_IN,
             "default_order": items,
             "lead_ctr": ctr,
             "best_item": best,

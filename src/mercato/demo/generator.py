@@ -18,11 +18,14 @@ import numpy.typing as npt
 
 from mercato.catalog.db import Catalog
 from mercato.core.settings import Settings
-from mercato.demo.audiences import seed_audiences
+from mercato.demo.audiences import AUDIENCE_WORDS, LEAD_CTR, seed_audiences
 from mercato.demo.brand import BrandIds, reset_brand
 from mercato.demo.channels import ORGANIC_SOCIAL
 from mercato.demo.events import build_events
+from mercato.demo.experiments import END as EXPERIMENTS_END
+from mercato.demo.experiments import START as EXPERIMENTS_START
 from mercato.demo.experiments import seed_experiments
+from mercato.demo.gallery_log import Holdout, seed_adaptive_gallery
 from mercato.demo.line import line_daily_table
 from mercato.demo.locale import ENGLISH, DemoLocale
 from mercato.demo.orders import build_orders
@@ -50,6 +53,7 @@ from mercato.galleries.shop import POST_TILES
 from mercato.ugc.embedding import Embedder
 from mercato.ugc.items import IntakeContext
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.loader import LoadMode, load
 
 IntArray = npt.NDArray[np.int64]
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
@@ -65,6 +69,7 @@ STAGES = (
     "ugc library",
     "experiments",
     "audiences",
+    "gallery log",
     "truth",
 )
 DEMO_UGC_ITEMS = 60
@@ -167,6 +172,11 @@ def seed_demo_brand(
         with services.catalog.session() as session:
             audiences = seed_audiences(session, services.warehouse, ids.workspace_id, locale.code)
     report("audiences", 1, 1)
+    if audiences:
+        audiences["adaptive_gallery"]["log"] = _write_gallery_log(
+            services, writer, ids.workspace_id, seed, locale, experiments
+        )
+    report("gallery log", 1, 1)
     truth = build_truth(
         seed=seed,
         visitors=visitors,
@@ -191,6 +201,35 @@ def seed_demo_brand(
         seconds=time.perf_counter() - started,
         library=library,
     )
+
+
+def _write_gallery_log(
+    services: Stores,
+    writer: WarehouseWriter,
+    workspace_id: str,
+    seed: int,
+    locale: DemoLocale,
+    experiments: dict[str, Any],
+) -> dict[str, Any]:
+    """The adaptive gallery's decisions, impressions and clicks (demo/gallery_log.py)."""
+    holdout = experiments.get("holdout")
+    with services.catalog.session() as session:
+        table, truth, sessions = seed_adaptive_gallery(
+            session,
+            services.warehouse.for_workspace(workspace_id),
+            stage_rng(seed, "gallery log"),
+            AUDIENCE_WORDS[locale.code].adaptive_gallery,
+            LEAD_CTR,
+            EXPERIMENTS_END,
+            Holdout(holdout["id"], holdout["share"], EXPERIMENTS_START, EXPERIMENTS_END)
+            if holdout
+            else None,
+        )
+    if table.num_rows:
+        with services.warehouse.transaction():  # the events and their sessions' counts
+            writer.write("events", table)
+            load(services.warehouse, "sessions", sessions, mode=LoadMode.UPSERT)
+    return truth
 
 
 def latest_posts(social: list[PlatformPosts], platform: str, count: int) -> list[tuple[str, str]]:

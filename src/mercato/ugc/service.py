@@ -19,6 +19,7 @@ from mercato.catalog.models import (
     Workspace,
 )
 from mercato.catalog.quality import MERGED, STORED, QualityReport, add_quality_entry
+from mercato.core import labels
 from mercato.core.errors import NotFoundError
 from mercato.core.settings import Settings
 from mercato.core.urls import safe_link
@@ -192,3 +193,21 @@ def creators_by_id(session: Session, creator_ids: Sequence[str | None]) -> dict[
     if not wanted:
         return {}
     return {c.id: c for c in session.scalars(select(Creator).where(Creator.id.in_(wanted)))}
+
+
+def library_platforms(session: Session, workspace_id: str, current: str | None = None) -> list[str]:
+    """The platforms the workspace's items come from (stored lower case), for the library's
+    Platform filter, in the order of their labels; a filter value the library does not hold
+    (a link from elsewhere) is kept, lower-cased, so the select never drops it."""
+    found = {
+        str(platform).strip().lower()
+        for platform in session.scalars(
+            select(UgcItem.platform).where(UgcItem.workspace_id == workspace_id).distinct()
+        )
+        if platform
+    }
+    if current and current.strip():
+        found.add(current.strip().lower())
+    return sorted(
+        found, key=lambda value: (labels.label(labels.Kind.PLATFORM, value).lower(), value)
+    )

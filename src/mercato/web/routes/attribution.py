@@ -24,6 +24,7 @@ from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.segments.service import list_segments
+from mercato.ugc.names import ItemName, item_names
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.exports import ExportFormat, export_response, view_answers
 from mercato.web.segment_scope import segment_id, segment_scope
@@ -301,10 +302,46 @@ def _local_day(text: str, field: str) -> date | None:
         raise ValidationFailed(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
 
 
-def touch_label(by: str, raw: str, _: Callable[[str], str] = str) -> str:
+UGC_PREFIX = "ugc:"
+
+
+def ugc_touch_names(
+    services: Services, workspace_id: str, report: AttributionReport
+) -> dict[str, ItemName]:
+    """The items behind a "by UGC" report's `ugc:<id>` labels, by label."""
+    if report.request.by.value != "ugc":
+        return {}
+    found: set[str] = {row.label for row in report.rows}
+    for path in report.top_paths:
+        found.update(path.path.split(" > "))
+    ids = [label[len(UGC_PREFIX) :] for label in found if label.startswith(UGC_PREFIX)]
+    with services.catalog.session() as session:
+        names = item_names(session, workspace_id, ids)
+    return {UGC_PREFIX + item: name for item, name in names.items()}
+
+
+def ugc_name(name: ItemName, _: Callable[[str], str] = str) -> str:
+    """An item as a touch: "@handle · Instagram · first words of the caption"."""
+    parts = ["@" + name.handle if name.handle else _("unknown creator")]
+    parts.append(labels.label(labels.Kind.PLATFORM, name.platform, _))
+    if name.excerpt:
+        parts.append(name.excerpt)
+    return " · ".join(parts)
+
+
+def touch_label(
+    by: str,
+    raw: str,
+    _: Callable[[str], str] = str,
+    ugc: dict[str, ItemName] | None = None,
+) -> str:
     """A credited label as the page shows it: channels and platforms by name, the channel of
-    a touch without a campaign or content in brackets."""
-    if by == "channel":
+    a touch without a campaign or content in brackets, a UGC item by its creator and caption
+    (an item since deleted as "deleted UGC item")."""
+    if raw.startswith(UGC_PREFIX) and by == "ugc":
+        found = (ugc or {}).get(raw)
+        return ugc_name(found, _) if found else _("deleted UGC item")
+    if by in ("channel", "ugc"):  # "by UGC" credits channels beside the items
         return labels.label(labels.Kind.CHANNEL, raw, _)
     if by == "platform":
         return labels.label(labels.Kind.PLATFORM, raw, _)
@@ -333,9 +370,13 @@ def model_detail(report: AttributionReport, _: Callable[[str], str] = str) -> st
     return ""
 
 
-def comparison_figure(report: AttributionReport, _: Callable[[str], str] = str) -> dict[str, Any]:
+def comparison_figure(
+    report: AttributionReport,
+    _: Callable[[str], str] = str,
+    ugc: dict[str, ItemName] | None = None,
+) -> dict[str, Any]:
     by = report.request.by.value
-    names = [touch_label(by, row.label, _) for row in report.comparison]
+    names = [touch_label(by, row.label, _, ugc) for row in report.comparison]
     return {
         "data": [
             {
@@ -386,13 +427,15 @@ def attribution_page(
         span = (_local_day(start, "start"), _local_day(end, "end"))
         return export_response(attribution_view(principal, span, report), format, table)
     gettext = translator(request, principal)
+    ugc = ugc_touch_names(services, principal.workspace_id, report)
     return render(
         request,
         "attribution.html",
         principal,
         report=report,
         form=form,
-        figure_json=json.dumps(comparison_figure(report, gettext)),
+        ugc_names={label: ugc_name(name, gettext) for label, name in ugc.items()},
+        figure_json=json.dumps(comparison_figure(report, gettext, ugc)),
         model_detail=model_detail(report, gettext),
         segments=_segment_choices(services, principal.workspace_id),
         segment=segment_id(services, principal.workspace_id, segment or None),

@@ -16,7 +16,7 @@ from mercato.core.errors import MercatoError, NotFoundError
 from mercato.core.urls import safe_link
 from mercato.web.auth import SESSION_LOGIN, AdminPage, ServicesDep
 from mercato.web.routes.sources import sources_view
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 from mercato.web.urls import absolute_url
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,11 @@ def sources_connect(
     link = safe_link(url)
     if link is None:  # an endpoint override that is not http(s)
         return sources_view(
-            request, services, principal, 422, error="the app's endpoint is not an http(s) URL"
+            request,
+            services,
+            principal,
+            422,
+            error=translator(request, principal)("The app's endpoint is not an http(s) URL."),
         )
     return render(request, "connect_redirect.html", principal, url=link, platform=platform)
 

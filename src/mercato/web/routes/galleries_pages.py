@@ -25,6 +25,7 @@ from mercato.galleries.service import embed_snippet, labels, policy, site_key
 from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
 from mercato.segments.service import list_segments
+from mercato.ugc.names import item_choices
 from mercato.ugc.tagging import workspace_products
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
@@ -122,7 +123,9 @@ def _policy(
 
 
 # Platforms in the labels that no UGC comes from: ad networks and "no platform".
-NOT_UGC = frozenset({"google", "google_ads", "bing", "microsoft", human.NONE})
+NOT_UGC = frozenset(
+    {"google", "google_ads", "bing", "microsoft", "meta", "audience_network", human.NONE}
+)
 
 
 def platform_choices(current: str = "", present: Iterable[str] = ()) -> list[str]:
@@ -162,6 +165,7 @@ def _builder(
             {"sku": p.sku, "title": p.title}
             for p in workspace_products(session, principal.workspace.id)
         ]
+        items = item_choices(session, principal.workspace.id, keep=draft.item_ids)
     return render(
         request,
         "gallery_builder.html",
@@ -179,6 +183,7 @@ def _builder(
         order_policy=order_policy,
         segments=segments,
         products=products,
+        items=items,
         platform_choices=lambda current: platform_choices(current, present),
         segment_rows=_segment_rows(draft, {segment_id for segment_id, _ in segments}),
     )

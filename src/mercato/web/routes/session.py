@@ -27,7 +27,7 @@ from mercato.web.auth import (
 )
 from mercato.web.public_limits import client_address
 from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 from mercato.web.throttle import LoginThrottle
 
 router = APIRouter(tags=["public"], include_in_schema=False)
@@ -84,7 +84,7 @@ def login(
             request,
             "login.html",
             next=_safe_next(next),
-            error="Wrong email or password.",
+            error=translator(request, None)("Wrong email or password."),
             email=email,
             status_code=401,
         )

@@ -14,13 +14,15 @@ from mercato.catalog import kpi_settings, tokens
 from mercato.connectors import accounts
 from mercato.connectors.accounts import PLATFORMS
 from mercato.connectors.sync import sync_account
+from mercato.core import labels
 from mercato.core.errors import MercatoError
+from mercato.core.labels import N_
 from mercato.core.scopes import Scope, parse_scopes
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.kpi_reports import KNOWN_KPIS, workspace_benchmarks
 from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
 Failure = tuple[str, int]
@@ -267,6 +269,15 @@ def settings_accounts_token(
     return RedirectResponse("/settings/accounts", status_code=303)
 
 
+# A sync's outcome (connectors.sync.SyncOutcome.status) as the notice says it.
+SYNC_STATUSES = {
+    "ok": N_("done"),
+    "partial": N_("partly done"),
+    "failed": N_("failed"),
+    "skipped": N_("skipped"),
+}
+
+
 @router.post("/settings/accounts/{account_id}/sync", operation_id="settings_accounts_sync")
 def settings_accounts_sync(
     request: Request, account_id: str, services: ServicesDep, principal: AdminPage
@@ -280,7 +291,12 @@ def settings_accounts_sync(
     if failure:
         return accounts_page(request, services, principal, error=failure[0], status_code=failure[1])
     outcome = sync_account(services.catalog, services.warehouse, found[0])
-    notice = f"Sync of {outcome.platform} {outcome.handle}: {outcome.status}"
-    if outcome.error:
+    gettext = translator(request, principal)
+    notice = gettext("Sync of %(platform)s %(handle)s: %(status)s") % {
+        "platform": labels.label(labels.Kind.PLATFORM, outcome.platform, gettext),
+        "handle": outcome.handle,
+        "status": gettext(SYNC_STATUSES.get(outcome.status, outcome.status)),
+    }
+    if outcome.error:  # the platform's own words
         notice += f" ({outcome.error})"
     return accounts_page(request, services, principal, notice=notice)

@@ -16,6 +16,7 @@ from mercato.ugc.items import ugc_settings
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import attempt, page_for
 from mercato.web.services import Services
+from mercato.web.templating import translator
 
 router = APIRouter(include_in_schema=False)
 WORD_LISTS = ("profanity_terms", "competitor_terms", "brand_safety_terms")
@@ -120,4 +121,6 @@ def settings_ugc_save(
     failure = attempt(services, save)
     if failure:
         return ugc_page(request, services, principal, error=failure[0], status_code=failure[1])
-    return ugc_page(request, services, principal, notice="UGC settings saved.")
+    return ugc_page(
+        request, services, principal, notice=translator(request, principal)("UGC settings saved.")
+    )

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
+from mercato.core.labels import N_
 from mercato.experiments import service as experiments
 from mercato.segments import service as segments
 from mercato.sharing import service
@@ -30,6 +31,7 @@ from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import page_for
 from mercato.web.routes.sharing_api import secret_box
 from mercato.web.services import Services
+from mercato.web.templating import translator
 from mercato.web.urls import absolute_url
 
 router = APIRouter(include_in_schema=False)
@@ -195,6 +197,15 @@ async def settings_sharing_create_schedule(
     return RedirectResponse(PAGE, status_code=303)
 
 
+# A preview's delivery (sharing.schemas.DeliveryStatus) as the notice says it.
+DELIVERY_STATUSES = {
+    "pending": N_("waiting for its next attempt"),
+    "sent": N_("sent"),
+    "unchanged": N_("not sent: no figure moved beyond the threshold"),
+    "set_aside": N_("set aside: every attempt failed"),
+}
+
+
 @router.post(f"{PAGE}/schedules/{{schedule_id}}/send-now", operation_id="settings_sharing_send")
 def settings_sharing_send(
     request: Request, schedule_id: str, services: ServicesDep, principal: AdminPage
@@ -209,7 +220,11 @@ def settings_sharing_send(
         )
     except MercatoError as exc:
         return _failed(request, services, principal, exc)
-    notice = f"Preview {sent.status.value}" + (f": {sent.last_error}" if sent.last_error else "")
+    gettext = translator(request, principal)
+    status = DELIVERY_STATUSES.get(sent.status.value, sent.status.value)
+    notice = gettext("Preview: %(status)s") % {"status": gettext(status)}
+    if sent.last_error:  # the mail server's own words
+        notice += f" ({sent.last_error})"
     return sharing_page(request, services, principal, notice=notice)
 
 

@@ -16,7 +16,7 @@ from mercato.connectors.imports import KINDS
 from mercato.connectors.service import import_files, import_options
 from mercato.core.errors import MercatoError
 from mercato.web.auth import AdminPage, ServicesDep
-from mercato.web.templating import render
+from mercato.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -84,7 +84,11 @@ async def sources_upload(
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         return sources_view(
-            request, services, principal, 413, error="the file is larger than 200 MB"
+            request,
+            services,
+            principal,
+            413,
+            error=translator(request, principal)("The file is larger than 200 MB."),
         )
     try:
         options = import_options(

@@ -29,7 +29,13 @@ from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries, push_reward_to_shop
 from mercato.ugc.search import RIGHTS, SORTS, UgcQuery, search
-from mercato.ugc.service import creators_by_id, first_media, item_detail, library_media
+from mercato.ugc.service import (
+    creators_by_id,
+    first_media,
+    item_detail,
+    library_media,
+    library_platforms,
+)
 from mercato.ugc.tagging import set_tag, workspace_products
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.stores import WorkspaceCatalogDep
@@ -140,6 +146,7 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             media=first_media(session, ids),
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
             products=workspace_products(session, principal.workspace_id),
+            platforms=library_platforms(session, principal.workspace_id, query.platform),
             performance=performance_by_item(
                 services.warehouse.for_workspace(principal.workspace_id),
                 principal.workspace.currency,

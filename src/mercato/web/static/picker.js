@@ -5,7 +5,9 @@
      first of them when the chosen one is filtered out (or is "any"), and says how many match (role=status);
      ArrowDown moves to the select; an option with value "" (any) always stays.
    - <button data-append-to="NAME" data-from="ID">: adds the select's value to the
-     comma-separated field NAME of the same form (the gallery rule's SKUs), once. */
+     comma-separated field NAME of the same form (the gallery rule's SKUs), once;
+     data-separator="line" writes one value per line (the gallery's manual UGC items);
+     data-replace sets the field to the value instead (an export's account). */
 (function (d) {
   "use strict";
   function words(text) { return text.toLowerCase().split(/\s+/).filter(Boolean); }
@@ -37,10 +39,16 @@
     var field = button.form && button.form.elements.namedItem(button.getAttribute("data-append-to"));
     if (!select || !field) return;
     button.hidden = false;
+    var lines = button.getAttribute("data-separator") === "line";
     button.addEventListener("click", function () {
-      var value = select.value, list = field.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
-      if (value && list.indexOf(value) < 0) list.push(value);
-      field.value = list.join(", ");
+      var value = select.value;
+      if (button.hasAttribute("data-replace")) {
+        if (value) field.value = value;
+      } else {
+        var list = field.value.split(lines ? /[\s,]+/ : ",").map(function (s) { return s.trim(); }).filter(Boolean);
+        if (value && list.indexOf(value) < 0) list.push(value);
+        field.value = list.join(lines ? "\n" : ", ");
+      }
       field.dispatchEvent(new Event("input", { bubbles: true }));
     });
   });

@@ -1,0 +1,76 @@
+"""How a UGC item is named where a page lists or asks for one: the creator's handle, the
+platform and the caption's first words, never the bare id (attribution's "by UGC" rows, the
+gallery builder's item picker)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from mercato.catalog.models import Creator, UgcItem
+
+EXCERPT = 60  # characters of the caption a name keeps
+MAX_CHOICES = 500  # items a picker lists (the newest); more are reached through the library
+
+
+@dataclass(frozen=True)
+class ItemName:
+    id: str
+    handle: str  # the creator's handle, "" when unknown
+    platform: str  # stored value: pages show its label
+    excerpt: str  # the caption's (or alt text's) first words, one line
+    status: str
+    rights_status: str
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _query(workspace_id: str) -> Select[UgcItem, str]:
+    return (
+        select(UgcItem, Creator.handle)
+        .outerjoin(Creator, Creator.id == UgcItem.creator_id)
+        .where(UgcItem.workspace_id == workspace_id)
+    )
+
+
+def _name(item: UgcItem, handle: str | None) -> ItemName:
+    return ItemName(
+        item.id,
+        handle or "",
+        item.platform,
+        excerpt(item.caption or item.alt_text or ""),
+        item.status,
+        item.rights_status,
+    )
+
+
+def item_names(session: Session, workspace_id: str, item_ids: Sequence[str]) -> dict[str, ItemName]:
+    """The names of the workspace's items among `item_ids` (others are left out)."""
+    wanted = sorted(set(item_ids))
+    if not wanted:
+        return {}
+    query = _query(workspace_id).where(UgcItem.id.in_(wanted))
+    return {item.id: _name(item, handle) for item, handle in session.execute(query)}
+
+
+def item_choices(
+    session: Session, workspace_id: str, keep: Sequence[str] = (), limit: int = MAX_CHOICES
+) -> list[ItemName]:
+    """What an item picker lists: the newest `limit` items (posted, then added), and the
+    items of `keep` (those already chosen) wherever they are."""
+    newest = (
+        _query(workspace_id)
+        .order_by(func.coalesce(UgcItem.posted_at, UgcItem.created_at).desc(), UgcItem.id.desc())
+        .limit(limit)
+    )
+    chosen = [_name(item, handle) for item, handle in session.execute(newest)]
+    listed = {name.id for name in chosen}
+    missing = [item for item in keep if item not in listed]
+    found = item_names(session, workspace_id, missing)
+    return [found[item] for item in missing if item in found] + chosen
