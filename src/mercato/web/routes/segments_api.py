@@ -17,7 +17,7 @@ from mercato.segments.errors import SegmentError
 from mercato.segments.schemas import SegmentCreate, SegmentPublic, SegmentSize, SegmentUpdate
 from mercato.web.auth import AnalyticsReader, Principal, Requires, ServicesDep
 from mercato.web.kpi_reports import compare_segments
-from mercato.web.routes.kpis import _request
+from mercato.web.routes.kpis_api import _request
 
 SegmentWriter = Annotated[Principal, Depends(Requires(Scope.CATALOG_WRITE))]
 router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
