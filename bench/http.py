@@ -32,7 +32,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from mercato.web.routes.api_root import ApiRootPublic
+from mercato.web.routes.root_api import ApiRootPublic
 
 DURATION_S = int(os.environ.get("BENCH_HTTP_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_HTTP_ROUNDS", "3"))

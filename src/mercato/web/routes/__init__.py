@@ -3,7 +3,6 @@
 from fastapi import APIRouter
 
 from mercato.web.routes import (
-    api_root,
     attribution,
     cdp,
     collect,
@@ -28,6 +27,7 @@ from mercato.web.routes import (
     kpis_api,
     meta_hooks,
     overview,
+    root_api,
     segment,
     segments_api,
     segments_pages,
@@ -62,7 +62,7 @@ ROUTERS: list[APIRouter] = [
     overview.router,
     i18n_api.router,
     i18n_pages.router,
-    api_root.router,
+    root_api.router,
     tokens_api.router,
     sources.router,
     connect_pages.router,
