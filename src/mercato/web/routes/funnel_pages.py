@@ -33,7 +33,7 @@ from mercato.web.kpi_reports import (
     run_report,
     workspace_benchmarks,
 )
-from mercato.web.routes.overview import default_range
+from mercato.web.routes.overview_pages import default_range
 from mercato.web.segment_scope import segment_scope
 from mercato.web.services import Services
 from mercato.web.templating import render, translator

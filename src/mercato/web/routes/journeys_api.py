@@ -17,7 +17,7 @@ from mercato.metrics.journeys import (
     sessions_before_purchase,
 )
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
-from mercato.web.routes.overview import default_range
+from mercato.web.routes.overview_pages import default_range
 from mercato.web.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])

@@ -13,7 +13,7 @@ from mercato.core.timeutil import check_day_range, utcnow
 from mercato.segments import service as segments
 from mercato.web.auth import AnalyticsPage, ServicesDep
 from mercato.web.kpi_reports import ReportRequest, SegmentComparison, compare_segments
-from mercato.web.routes.overview import default_range
+from mercato.web.routes.overview_pages import default_range
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)

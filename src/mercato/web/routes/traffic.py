@@ -16,7 +16,7 @@ from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.exports import ExportFormat, view_answers
-from mercato.web.routes.overview import default_range
+from mercato.web.routes.overview_pages import default_range
 from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
 from mercato.web.templating import render, translator
