@@ -16,7 +16,7 @@ from mercato.connectors import shopify_admin
 from mercato.connectors.platforms.errors import PlatformError
 from mercato.core.errors import MercatoError, NotFoundError
 from mercato.web.auth import Admin, AdminPage, ServicesDep
-from mercato.web.routes.sources import sources_view
+from mercato.web.routes.sources_pages import sources_view
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["connectors"])
