@@ -38,7 +38,7 @@ from mercato.web.proxies import TrustedProxies
 from mercato.web.report_views import renderer
 from mercato.web.routes import ROUTERS, collect, galleries_public, health, root_api
 from mercato.web.routes.collect import rejection_recorder
-from mercato.web.routes.setup import needs_setup as needs_first_run
+from mercato.web.routes.setup_pages import needs_setup as needs_first_run
 from mercato.web.security_headers import SecurityHeaders
 from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
