@@ -19,7 +19,7 @@ from mercato.web.routes import (
     galleries_pages,
     galleries_public,
     goals_pages,
-    health,
+    health_public,
     i18n_api,
     i18n_pages,
     journeys_api,
@@ -55,7 +55,7 @@ from mercato.web.routes import (
 )
 
 ROUTERS: list[APIRouter] = [
-    health.router,
+    health_public.router,
     vendor.router,
     session_pages.router,
     session_pages.switch_router,
