@@ -51,12 +51,12 @@ from mercato.web.routes import (
     ugc_api,
     ugc_pages,
     ugc_public,
-    vendor,
+    vendor_public,
 )
 
 ROUTERS: list[APIRouter] = [
     health_public.router,
-    vendor.router,
+    vendor_public.router,
     session_pages.router,
     session_pages.switch_router,
     overview_pages.router,
