@@ -19,7 +19,7 @@ from mercato.collect.payload import TrackerEvent
 from mercato.collect.rejected import RejectedLog
 from mercato.core.timeutil import utcnow
 from mercato.web.app import create_app
-from mercato.web.routes.collect import site_config
+from mercato.web.routes.collect_public import site_config
 from mercato.web.services import Services
 from tests.collect.conftest import CHROME, CollectServer
 from tests.conftest import make_settings

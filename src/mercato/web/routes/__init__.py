@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from mercato.web.routes import (
     attribution,
     cdp,
-    collect,
+    collect_public,
     connect_api,
     connect_pages,
     connectors_api,
@@ -78,7 +78,7 @@ ROUTERS: list[APIRouter] = [
     kpis_api.router,
     journeys_api.router,
     kpi_settings_api.router,
-    collect.router,
+    collect_public.router,
     cdp.router,
     segment.router,
     traffic.router,

@@ -24,7 +24,7 @@ from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.web.auth import Principal, Requires
-from mercato.web.routes.collect import collector_of, error_response, read_body, unavailable
+from mercato.web.routes.collect_public import collector_of, error_response, read_body, unavailable
 
 router = APIRouter(prefix="/api/v1/cdp", tags=["cdp"])
 
