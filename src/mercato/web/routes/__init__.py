@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from mercato.web.routes import (
     attribution,
-    cdp,
+    cdp_api,
     collect_public,
     connect_api,
     connect_pages,
@@ -79,7 +79,7 @@ ROUTERS: list[APIRouter] = [
     journeys_api.router,
     kpi_settings_api.router,
     collect_public.router,
-    cdp.router,
+    cdp_api.router,
     segment.router,
     traffic.router,
     segments_api.router,
