@@ -38,8 +38,7 @@ from mercato.web.kpi_reports import (
     goals_progress,
     run_report,
 )
-from mercato.web.routes import attribution as attribution_routes
-from mercato.web.routes import segments_pages
+from mercato.web.routes import attribution_api, segments_pages
 from mercato.web.routes.funnel_pages import drill_table
 from mercato.web.routes.overview_pages import cells, default_range, headline
 from mercato.web.routes.traffic import traffic_report
@@ -317,7 +316,7 @@ def _money(value: object) -> str:
 def _attribution(
     services: Services, principal: Principal, span: Range, _p: ViewParameters
 ) -> ReportView:
-    report = attribution_routes.run_report(services, principal, *span, model="markov", by="channel")
+    report = attribution_api.run_report(services, principal, *span, model="markov", by="channel")
     return attribution_view(principal, span, report)
 
 

@@ -12,11 +12,7 @@ def segment_scope(
 ) -> ScopedWarehouse:
     """`base` itself without a segment; else only the segment's visitors (id or name; an
     unknown one is a NotFoundError naming it)."""
-    if not segment:
-        return base
-    with services.catalog.session() as session:
-        resolved = segments.resolve(session, workspace_id, segment)
-    return segments.narrowed(base, resolved)
+    return segments.scope(services.catalog.for_workspace(workspace_id), segment, base)
 
 
 def segment_id(services: Services, workspace_id: str, segment: str | None) -> str | None:

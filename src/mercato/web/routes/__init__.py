@@ -3,7 +3,8 @@
 from fastapi import APIRouter
 
 from mercato.web.routes import (
-    attribution,
+    attribution_api,
+    attribution_pages,
     cdp_api,
     cdp_segment_api,
     collect_public,
@@ -85,8 +86,8 @@ ROUTERS: list[APIRouter] = [
     segments_api.router,
     segments_pages.router,
     data_quality.router,
-    attribution.router,
-    attribution.page_router,
+    attribution_api.router,
+    attribution_pages.router,
     ugc_pages.router,
     ugc_public.router,
     ugc_api.router,
