@@ -41,7 +41,7 @@ from mercato.web.kpi_reports import (
 from mercato.web.routes import attribution_api, segments_pages
 from mercato.web.routes.funnel_pages import drill_table
 from mercato.web.routes.overview_pages import cells, default_range, headline
-from mercato.web.routes.traffic import traffic_report
+from mercato.web.routes.traffic_api import traffic_report
 from mercato.web.services import Services
 
 Range = tuple[date, date]

@@ -1,13 +1,11 @@
-"""The Shopify connection on Sources and in the API: connect with a custom app's Admin API
+"""The Shopify connection in the API: connect with a custom app's Admin API
 token, see its state (never the token), sync now."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -15,11 +13,9 @@ from mercato.catalog.models import ShopConnection
 from mercato.connectors import shopify_admin
 from mercato.connectors.platforms.errors import PlatformError
 from mercato.core.errors import MercatoError, NotFoundError
-from mercato.web.auth import Admin, AdminPage, ServicesDep
-from mercato.web.routes.sources_pages import sources_view
+from mercato.web.auth import Admin, ServicesDep
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["connectors"])
+router = APIRouter(prefix="/api/v1", tags=["connectors"])
 
 
 class ShopConnect(BaseModel):
@@ -41,7 +37,7 @@ class ShopSynced(BaseModel):
     updated: dict[str, int]
 
 
-@api.put("/shop/shopify", operation_id="connect_shopify", status_code=204)
+@router.put("/shop/shopify", operation_id="connect_shopify", status_code=204)
 def connect_shopify(body: ShopConnect, services: ServicesDep, principal: Admin) -> Response:
     with services.catalog.session() as session:
         shopify_admin.connect_shop(
@@ -54,7 +50,7 @@ def connect_shopify(body: ShopConnect, services: ServicesDep, principal: Admin) 
     return Response(status_code=204)
 
 
-@api.get("/shop/shopify", operation_id="get_shopify_connection")
+@router.get("/shop/shopify", operation_id="get_shopify_connection")
 def get_shopify_connection(services: ServicesDep, principal: Admin) -> ShopPublic:
     with services.catalog.session() as session:
         shop = session.scalar(
@@ -70,7 +66,7 @@ def get_shopify_connection(services: ServicesDep, principal: Admin) -> ShopPubli
         )
 
 
-@api.post("/shop/shopify/sync", operation_id="sync_shopify")
+@router.post("/shop/shopify/sync", operation_id="sync_shopify")
 def sync_shopify(services: ServicesDep, principal: Admin) -> ShopSynced:
     try:
         summary = shopify_admin.sync_shop(
@@ -81,36 +77,3 @@ def sync_shopify(services: ServicesDep, principal: Admin) -> ShopSynced:
     return ShopSynced(
         rows_read=summary.rows_read, inserted=dict(summary.inserted), updated=dict(summary.updated)
     )
-
-
-@pages.post("/sources/shop", operation_id="sources_shop_connect")
-def sources_shop_connect(
-    request: Request,
-    services: ServicesDep,
-    principal: AdminPage,
-    shop_domain: Annotated[str, Form()] = "",
-    access_token: Annotated[str, Form()] = "",
-) -> HTMLResponse:
-    try:
-        with services.catalog.session() as session:
-            shopify_admin.connect_shop(
-                session, principal.workspace_id, shop_domain=shop_domain, access_token=access_token
-            )
-    except MercatoError as exc:
-        return sources_view(request, services, principal, 422, error=str(exc))
-    return sources_view(request, services, principal, shop_saved=True)
-
-
-@pages.post("/sources/shop/sync", operation_id="sources_shop_sync")
-def sources_shop_sync(
-    request: Request, services: ServicesDep, principal: AdminPage
-) -> HTMLResponse:
-    try:
-        summary = shopify_admin.sync_shop(
-            services.catalog, services.warehouse, principal.workspace_id
-        )
-    except MercatoError as exc:
-        return sources_view(request, services, principal, 422, error=str(exc))
-    except PlatformError as exc:
-        return sources_view(request, services, principal, 502, error=f"shopify: {exc.message}")
-    return sources_view(request, services, principal, result=summary)
