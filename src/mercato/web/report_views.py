@@ -24,25 +24,21 @@ from mercato.metrics.overview import HEADLINE_KPIS, overview
 from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare
+from mercato.metrics.service import ReportRequest, goal_rows, goals_progress
 from mercato.metrics.ugc_performance import UgcPerformance, ugc_performance
 from mercato.segments import service as segments
+from mercato.segments.reports import compare_segments, kpi_report
 from mercato.sharing.periods import period_days
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.sharing.views import Chart, ReportView, Tile, ViewTable
 from mercato.web.auth import Principal
 from mercato.web.exports import ExportFormat, export_response
-from mercato.web.kpi_reports import (
-    ReportRequest,
-    compare_segments,
-    goal_rows,
-    goals_progress,
-    run_report,
-)
 from mercato.web.routes import attribution_api, segments_pages
 from mercato.web.routes.funnel_pages import drill_table
 from mercato.web.routes.overview_pages import cells, default_range, headline
 from mercato.web.routes.traffic_api import traffic_report
 from mercato.web.services import Services
+from mercato.web.stores import scoped_stores
 
 Range = tuple[date, date]
 Builder = Callable[[Services, Principal, Range, ViewParameters], ReportView]
@@ -146,8 +142,10 @@ def _filters(parameters: ViewParameters) -> tuple[tuple[str, tuple[str, ...]], .
 def _funnel(services: Services, principal: Principal, span: Range, p: ViewParameters) -> ReportView:
     workspace = principal.workspace
     filters = _filters(p)
-    report = run_report(
-        services, workspace, ReportRequest(*span, Compare.PREVIOUS, filters=filters)
+    report = kpi_report(
+        *scoped_stores(services, workspace.id),
+        workspace,
+        ReportRequest(*span, Compare.PREVIOUS, filters=filters),
     )
     tiles, rows = [], []
     for kpi in KPIS:
@@ -160,8 +158,10 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
             Tile(f"kpi-{kpi.id}", kpi.name, shown, None if value is None else float(value))
         )
         rows.append([kpi.name, kpi.stage.value, shown, format_delta(kpi, line) or ""])
-    drilled = run_report(
-        services, workspace, ReportRequest(*span, dimensions=("platform",), filters=filters)
+    drilled = kpi_report(
+        *scoped_stores(services, workspace.id),
+        workspace,
+        ReportRequest(*span, dimensions=("platform",), filters=filters),
     )
     drill = drill_table(drilled, "platform")
     by_platform = ViewTable(
@@ -432,8 +432,12 @@ def _ugc(services: Services, principal: Principal, span: Range, _p: ViewParamete
 def goals_table(services: Services, principal: Principal) -> tuple[ViewTable, list[Tile]]:
     """Every team's goals together, ordered social → site → e-commerce (the funnel's order)."""
     order = {"social": 0, "site": 1, "ecommerce": 2}
-    owners = goal_rows(services, principal.workspace_id)
-    found = goals_progress(services, principal.workspace, local_today(principal.workspace))
+    owners = goal_rows(services.catalog.for_workspace(principal.workspace_id))
+    found = goals_progress(
+        *scoped_stores(services, principal.workspace.id),
+        principal.workspace,
+        local_today(principal.workspace),
+    )
     found.sort(
         key=lambda g: (order.get(owners.get(g.goal_id, ("", "social", ""))[1], 3), g.period_start)
     )
@@ -625,7 +629,7 @@ def _segment(
         [[shown.name, shown.kind.value, shown.summary, f"{size.visitors:,}", f"{active:,}"]],
     )
     request = ReportRequest(*span, kpi_ids=SEGMENT_KPIS, segment=segment.id)
-    report = run_report(services, workspace, request)
+    report = kpi_report(*scoped_stores(services, workspace.id), workspace, request)
     kpis = ViewTable(
         "kpis",
         "KPIs in the segment",
@@ -637,7 +641,9 @@ def _segment(
     )
     tables = [summary, kpis]
     if p.compare_segment_id:
-        pair = compare_segments(services, workspace, request, p.compare_segment_id)
+        pair = compare_segments(
+            *scoped_stores(services, workspace.id), workspace, request, p.compare_segment_id
+        )
         tables.append(
             ViewTable(
                 "comparison",

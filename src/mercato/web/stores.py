@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from mercato.catalog.scoped import WorkspaceCatalog
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import authenticate, services_of
+from mercato.web.services import Services
 
 
 async def workspace_catalog(request: Request) -> WorkspaceCatalog:
@@ -29,3 +30,12 @@ async def workspace_warehouse(request: Request) -> ScopedWarehouse:
 
 WorkspaceCatalogDep = Annotated[WorkspaceCatalog, Depends(workspace_catalog)]
 WarehouseDep = Annotated[ScopedWarehouse, Depends(workspace_warehouse)]
+
+
+def scoped_stores(
+    services: Services, workspace_id: str
+) -> tuple[WorkspaceCatalog, ScopedWarehouse]:
+    """Both stores as `workspace_id` sees them, for helpers that serve several routes."""
+    return services.catalog.for_workspace(workspace_id), services.warehouse.for_workspace(
+        workspace_id
+    )

@@ -17,8 +17,8 @@ from mercato.connectors.sync import sync_account
 from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope, parse_scopes
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
+from mercato.metrics.service import KNOWN_KPIS, workspace_benchmarks
 from mercato.web.auth import AdminPage, Principal, ServicesDep
-from mercato.web.kpi_reports import KNOWN_KPIS, workspace_benchmarks
 from mercato.web.services import Services
 from mercato.web.templating import render
 
@@ -112,7 +112,7 @@ def settings_tokens_revoke(
 def benchmarks_page(
     request: Request, services: Services, principal: Principal, **context: Any
 ) -> HTMLResponse:
-    overrides = workspace_benchmarks(services, principal.workspace_id)
+    overrides = workspace_benchmarks(services.catalog.for_workspace(principal.workspace_id))
     with services.catalog.session() as session:
         ids = {
             (b.kpi_id, b.platform): b.id
