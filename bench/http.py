@@ -186,7 +186,7 @@ def _seed(data_dir: Path) -> tuple[str, str]:
     """A brand with a 24-item gallery and a site: (gallery id, site key)."""
     from bench.galleries import _seed as seed_gallery
     from mercato.core.settings import Settings
-    from mercato.web.services import Services
+    from mercato.runtime import Services
 
     services = Services.open(Settings(data_dir=data_dir), upgrade=True)
     try:

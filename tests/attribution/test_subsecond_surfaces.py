@@ -15,8 +15,8 @@ import pytest
 
 from mercato.attribution.models import ModelName
 from mercato.catalog import workspaces
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.attribution.reference_models import Row, every_model
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings

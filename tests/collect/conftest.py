@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from mercato.collect.pipeline import Collector
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.support.brands import Brand
 from tests.support.server import serve_app
 

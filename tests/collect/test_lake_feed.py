@@ -12,9 +12,9 @@ import pytest
 
 from mercato.collect import loader as loader_module
 from mercato.collect.wal import Checkpoint, Position
+from mercato.runtime import Services
 from mercato.warehouse.live_lake import LiveLake
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.collect.conftest import CollectServer
 from tests.conftest import make_settings
 from tests.support.brands import Brand, make_brand

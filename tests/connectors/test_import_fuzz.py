@@ -27,9 +27,9 @@ from mercato.collect.importer import import_events
 from mercato.collect.mapping import parse_mapping
 from mercato.connectors.imports import KINDS, ImportOptions, prepare
 from mercato.core.errors import MercatoError
+from mercato.runtime import Services
 from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.reviews import parse_reviews
-from mercato.web.services import Services
 from tests.connectors import samples
 
 EXAMPLES = int(os.environ.get("MERCATO_FUZZ_EXAMPLES", "30"))

@@ -21,7 +21,7 @@ from mercato.connectors.results import ImportSummary
 from mercato.connectors.service import import_files, import_options
 from mercato.connectors.shopify_orders import parse_shopify_orders
 from mercato.core.scopes import Role, Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors import samples
 from tests.support.brands import PASSWORD, Brand, make_token
 

@@ -18,8 +18,8 @@ import pytest
 from mercato.catalog import workspaces
 from mercato.connectors.imports import ImportOptions, run_import
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings
 from tests.metrics import fixture

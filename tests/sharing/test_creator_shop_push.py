@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from mercato.catalog.models import Creator
 from mercato.core import outbound
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.conftest import make_settings
 from tests.connectors.conftest import LOOPBACK
 from tests.connectors.fake_shopify import TOKEN, FakeShop, build_shop_app

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mercato.catalog.models import UgcItem
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.ugc.conftest import Library
 

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from mercato.catalog.models import ProductTag
+from mercato.runtime import Services
 from mercato.web.routes.galleries_pages import platform_choices
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 from tests.ugc.conftest import XSS, Library

@@ -29,11 +29,11 @@ from mercato.catalog.models import (
 )
 from mercato.core.scopes import Role, Scope
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import set_status, ugc_settings
 from mercato.ugc.tagging import set_tag
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.metrics.test_surfaces import seed
 from tests.support.brands import Brand, make_token
 from tests.ugc.support import add, context, image_bytes

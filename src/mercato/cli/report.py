@@ -34,13 +34,13 @@ from mercato.metrics.service import (
 )
 from mercato.metrics.spec import Unit
 from mercato.metrics.timebuckets import Grain
+from mercato.runtime import Services
 from mercato.segments.reports import SegmentComparison, compare_segments, kpi_report
 from mercato.sharing.export import ExportFormat, exported
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.warehouse.lake import check_holds, exported_workspace, open_spark
 from mercato.warehouse.scoped import ScopedWarehouse
 from mercato.web.report_views import build_view
-from mercato.web.services import Services
 
 goals_app = typer.Typer(help="KPI goals: a target per KPI and period.", no_args_is_help=True)
 metrics_app = typer.Typer(help="The KPI registry.", no_args_is_help=True)

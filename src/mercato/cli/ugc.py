@@ -20,6 +20,7 @@ from mercato.cli.context import console, fail, opened_services
 from mercato.connectors.imports import load_mapping
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.ugc import curation, embedding, rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE
 from mercato.ugc.intake import IntakeSummary
@@ -27,7 +28,6 @@ from mercato.ugc.items import get_item, set_status
 from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.search import UgcQuery, search
 from mercato.ugc.service import add_url, import_reviews, intake_candidates, intake_context
-from mercato.web.services import Services
 
 ugc_app = typer.Typer(help="The UGC library.", no_args_is_help=True)
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]

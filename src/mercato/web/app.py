@@ -30,6 +30,7 @@ from mercato.core.errors import (
 )
 from mercato.core.secret_box import SecretBox
 from mercato.core.settings import Settings, load_settings
+from mercato.runtime import Services
 from mercato.sharing.runner import ReportScheduler
 from mercato.web.api_docs import install_api_docs
 from mercato.web.auth import Forbidden, NotAuthenticated
@@ -40,7 +41,6 @@ from mercato.web.routes import ROUTERS, collect_public, galleries_public, health
 from mercato.web.routes.collect_public import rejection_recorder
 from mercato.web.routes.setup_pages import needs_setup as needs_first_run
 from mercato.web.security_headers import SecurityHeaders
-from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
 
 STATIC_DIR = __file__.rsplit("/", 1)[0] + "/static"

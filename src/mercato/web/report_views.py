@@ -26,6 +26,7 @@ from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare
 from mercato.metrics.service import ReportRequest, goal_rows, goals_progress
 from mercato.metrics.ugc_performance import UgcPerformance, ugc_performance
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.segments.reports import compare_segments, kpi_report
 from mercato.sharing.periods import period_days
@@ -37,7 +38,6 @@ from mercato.web.routes import attribution_api, segments_pages
 from mercato.web.routes.funnel_pages import drill_table
 from mercato.web.routes.overview_pages import cells, default_range, headline
 from mercato.web.routes.traffic_api import traffic_report
-from mercato.web.services import Services
 from mercato.web.stores import scoped_stores
 
 Range = tuple[date, date]

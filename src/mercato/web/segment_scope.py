@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.warehouse.connection import ScopedWarehouse
-from mercato.web.services import Services
 
 
 def segment_scope(

@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mercato.catalog.scoped import WorkspaceCatalog
+from mercato.runtime import Services
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import authenticate, services_of
-from mercato.web.services import Services
 
 
 async def workspace_catalog(request: Request) -> WorkspaceCatalog:

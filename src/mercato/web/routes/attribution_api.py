@@ -21,9 +21,9 @@ from mercato.attribution.schemas import (
 )
 from mercato.attribution.service import AttributionReport, report_for_days
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
 from mercato.web.segment_scope import segment_scope
-from mercato.web.services import Services
 
 router = APIRouter(tags=["attribution"])
 

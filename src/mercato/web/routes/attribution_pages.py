@@ -14,12 +14,12 @@ from mercato.attribution.models import ModelName
 from mercato.attribution.service import AttributionReport
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.segments.service import list_segments
 from mercato.web.auth import AnalyticsPage, ServicesDep
 from mercato.web.exports import ExportFormat, export_response, view_answers
 from mercato.web.routes.attribution_api import run_report
 from mercato.web.segment_scope import segment_id
-from mercato.web.services import Services
 from mercato.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)

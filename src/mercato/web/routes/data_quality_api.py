@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from mercato.catalog import quality
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
-from mercato.web.services import Services
 
 router = APIRouter()
 DEFAULT_DAYS = 30

@@ -28,6 +28,7 @@ from mercato.metrics.service import (
 )
 from mercato.metrics.spec import Kpi, Stage
 from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
+from mercato.runtime import Services
 from mercato.segments.reports import kpi_report
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
@@ -35,7 +36,6 @@ from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.routes.overview_pages import default_range
 from mercato.web.segment_scope import segment_scope
-from mercato.web.services import Services
 from mercato.web.stores import scoped_stores
 from mercato.web.templating import render, translator
 from mercato.web.verdict_views import (

@@ -25,6 +25,7 @@ from mercato.galleries.delivery import check_origin, deliver, gallery_access
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
 from mercato.galleries.shop import POST_TILES, ShopPost, shop_payload, shop_view
+from mercato.runtime import Services
 from mercato.web.adaptive_delivery import visitor_order
 from mercato.web.app_state import app_singleton
 from mercato.web.auth import ServicesDep, services_of
@@ -32,7 +33,6 @@ from mercato.web.experiment_delivery import Visitor, experiment_variant
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
 from mercato.web.security_headers import fragment_policy
 from mercato.web.segment_delivery import visitor_segment
-from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.urls import absolute_url
 

@@ -9,9 +9,9 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from mercato.collect.pipeline import Collector
+from mercato.runtime import Services
 from mercato.web.auth import ServicesDep
 from mercato.web.fast_json import FastJSONResponse
-from mercato.web.services import Services
 
 router = APIRouter(tags=["public"])
 

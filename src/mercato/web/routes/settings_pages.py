@@ -18,8 +18,8 @@ from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope, parse_scopes
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.metrics.service import KNOWN_KPIS, workspace_benchmarks
+from mercato.runtime import Services
 from mercato.web.auth import AdminPage, Principal, ServicesDep
-from mercato.web.services import Services
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import ugc_settings
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import attempt, page_for
-from mercato.web.services import Services
 
 router = APIRouter(include_in_schema=False)
 WORD_LISTS = ("profanity_terms", "competitor_terms", "brand_safety_terms")

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.experiments import service as experiments
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.sharing import service
 from mercato.sharing.schemas import (
@@ -29,7 +30,6 @@ from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import page_for
 from mercato.web.routes.sharing_api import secret_box
-from mercato.web.services import Services
 from mercato.web.urls import absolute_url
 
 router = APIRouter(include_in_schema=False)

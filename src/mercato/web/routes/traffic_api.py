@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.runtime import Services
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
 from mercato.web.routes.overview_pages import default_range
 from mercato.web.segment_scope import segment_scope
-from mercato.web.services import Services
 
 router = APIRouter()
 DEFAULT_DAYS = 30

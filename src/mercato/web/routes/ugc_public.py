@@ -24,6 +24,7 @@ from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.secret_box import SecretBox
 from mercato.core.security import constant_time_equal
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.sharing.mail import smtp_row
 from mercato.sharing.rewards_mail import Reward, reward_of, send_reward
 from mercato.ugc.items import ugc_settings
@@ -33,7 +34,6 @@ from mercato.ugc.service import intake_context, upload
 from mercato.web.auth import CSRF_FIELD, SESSION_CSRF, Forbidden, ServicesDep
 from mercato.web.public_limits import BodyTooLarge, client_address, limiter
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
-from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.upload_form import FormLimits, read_form
 

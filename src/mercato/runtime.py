@@ -1,4 +1,5 @@
-"""The stores and settings a running Mercato uses, opened once at start-up."""
+"""The stores and settings a running Mercato uses, opened once at start-up (by `mercato
+serve` for the app, by a command for itself)."""
 
 from __future__ import annotations
 
