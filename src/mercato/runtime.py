@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import text
+
 from mercato.catalog import migrate, sealed
 from mercato.catalog.db import Catalog, check_readable
 from mercato.core import outbound
@@ -36,6 +38,22 @@ class Services:
         sealed.seal_legacy_tokens(catalog.engine)  # tokens saved before sealing existed
         warehouse = Warehouse.open_duckdb(settings.resolved_warehouse_path)
         return cls(settings, catalog, warehouse)
+
+    def check_stores(self) -> dict[str, str]:
+        """Both stores answer a trivial query: "ok", or the error's type (for `/healthz`)."""
+        checks: dict[str, str] = {}
+        try:
+            with self.catalog.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["catalog"] = "ok"
+        except Exception as exc:  # report, do not crash: this is the health endpoint
+            checks["catalog"] = f"error: {type(exc).__name__}"
+        try:
+            self.warehouse.execute(self.warehouse.raw_table("events").count())
+            checks["warehouse"] = "ok"
+        except Exception as exc:
+            checks["warehouse"] = f"error: {type(exc).__name__}"
+        return checks
 
     def close(self) -> None:
         self.warehouse.close()

@@ -63,3 +63,8 @@ def add_site(
 ) -> Site:
     """A site allowing `https://DOMAIN` (catalog.sites has the full set of options)."""
     return sites.add_site(session, workspace, domain=domain, identity_mode=identity_mode)
+
+
+def list_workspaces(session: Session, limit: int | None = None) -> list[Workspace]:
+    """Every workspace by slug (at most `limit`): for operators, not for a tenant's view."""
+    return list(session.scalars(select(Workspace).order_by(Workspace.slug).limit(limit)))

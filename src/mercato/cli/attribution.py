@@ -13,8 +13,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from mercato.attribution.path_file import decode_path_file, read_path_file
 from mercato.attribution.path_report import attribute_paths
@@ -27,6 +25,7 @@ from mercato.attribution.schemas import (
 )
 from mercato.attribution.service import report_for_days
 from mercato.catalog import workspaces
+from mercato.catalog.db import CatalogSession
 from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core import labels
@@ -43,10 +42,10 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
-def _workspace(session: Session, slug: str | None) -> Workspace:
+def _workspace(session: CatalogSession, slug: str | None) -> Workspace:
     if slug is not None:
         return workspaces.get_workspace(session, slug)
-    every = list(session.scalars(select(Workspace).limit(2)))
+    every = workspaces.list_workspaces(session, limit=2)
     if len(every) != 1:
         raise fail("there is not exactly one workspace: name it with --workspace SLUG")
     return every[0]

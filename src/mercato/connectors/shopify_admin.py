@@ -314,3 +314,12 @@ def push_discount_code(
     shop.state["discount_codes"] = pushed | {code: str(created["id"])}
     _save_state(catalog, shop.id, shop.state)
     return str(created["id"])
+
+
+def shop_connection(session: Session, workspace_id: str) -> ShopConnection | None:
+    """The workspace's connected Shopify shop, if any (its token stays sealed)."""
+    return session.scalar(
+        select(ShopConnection).where(
+            ShopConnection.workspace_id == workspace_id, ShopConnection.provider == "shopify"
+        )
+    )

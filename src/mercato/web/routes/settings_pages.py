@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from mercato.catalog import kpi_settings, tokens
+from mercato.catalog.db import CatalogSession
 from mercato.connectors import accounts
 from mercato.connectors.accounts import PLATFORMS
 from mercato.connectors.sync import sync_account
@@ -33,7 +33,7 @@ def page_for(
     return render(request, template, principal, status_code=status, section=section, **context)
 
 
-def attempt(services: Services, work: Callable[[Session], object]) -> Failure | None:
+def attempt(services: Services, work: Callable[[CatalogSession], object]) -> Failure | None:
     """Run `work` in one transaction; a refused input becomes (message, status)."""
     try:
         with services.catalog.session() as session:

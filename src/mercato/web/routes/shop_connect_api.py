@@ -7,9 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from mercato.catalog.models import ShopConnection
 from mercato.connectors import shopify_admin
 from mercato.connectors.platforms.errors import PlatformError
 from mercato.core.errors import MercatoError, NotFoundError
@@ -53,9 +51,7 @@ def connect_shopify(body: ShopConnect, services: ServicesDep, principal: Admin) 
 @router.get("/shop/shopify", operation_id="get_shopify_connection")
 def get_shopify_connection(services: ServicesDep, principal: Admin) -> ShopPublic:
     with services.catalog.session() as session:
-        shop = session.scalar(
-            select(ShopConnection).where(ShopConnection.workspace_id == principal.workspace_id)
-        )
+        shop = shopify_admin.shop_connection(session, principal.workspace_id)
         if shop is None:
             raise NotFoundError("no Shopify shop connected")
         return ShopPublic(

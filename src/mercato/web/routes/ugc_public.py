@@ -15,10 +15,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from mercato.catalog import workspaces
+from mercato.catalog.db import CatalogSession
 from mercato.catalog.models import Creator, Workspace
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.secret_box import SecretBox
@@ -154,7 +154,9 @@ def _can_mail(services: Services, workspace: Workspace, reward: Reward) -> bool:
         return bool(reward.email) and smtp_row(session, workspace.id) is not None
 
 
-def _fresh_reward(session: Session, creator_id: str | None, since: datetime) -> Reward | None:
+def _fresh_reward(
+    session: CatalogSession, creator_id: str | None, since: datetime
+) -> Reward | None:
     """The code this submission issued; an earlier code is e-mailed, never shown, so a
     stranger typing someone's handle learns nothing."""
     creator = session.get(Creator, creator_id) if creator_id else None
