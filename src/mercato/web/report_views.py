@@ -105,7 +105,7 @@ def _overview(
     ]
     columns = ["Channel", "Sessions", "Transactions", "Conversion rate", "Gross revenue"]
     rows = [
-        [_named("channel", channel), *cells(row.figures).values()]
+        [_named_en("channel", channel), *cells(row.figures).values()]
         for channel, row in ((r.channel, r) for r in report.by_channel)
     ]
     days = sorted({row.day for row in report.daily})
@@ -116,7 +116,7 @@ def _overview(
         Chart(
             "sessions-by-channel",
             "Sessions by channel",
-            [_named("channel", r.channel) for r in report.by_channel],
+            [_named_en("channel", r.channel) for r in report.by_channel],
             {"Sessions": [float(r.figures.sessions) for r in report.by_channel]},
         ),
         Chart(
@@ -184,7 +184,7 @@ def _funnel_journeys(services: Services, principal: Principal, span: Range) -> l
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     journeys = [
         [
-            _named("channel", r.first_touch_channel),
+            _named_en("channel", r.first_touch_channel),
             r.purchasers,
             *(r.distribution[b] for b in BUCKETS),
             f"{r.median:.1f}",
@@ -260,7 +260,7 @@ def _traffic(
     def table(table_id: str, title: str, label: str, found: list, by: str) -> ViewTable:  # type: ignore[type-arg]
         rows = [
             [
-                _named(by, r.label),
+                _named_en(by, r.label),
                 f"{r.sessions:,}",
                 f"{r.engaged_sessions:,}",
                 _rate(r.engagement_rate),
@@ -284,7 +284,7 @@ def _traffic(
     chart = Chart(
         "channels-chart",
         "Sessions by channel",
-        [_named("channel", r.label) for r in report.by_channel],
+        [_named_en("channel", r.label) for r in report.by_channel],
         {
             "Sessions": [float(r.sessions) for r in report.by_channel],
             "Engaged sessions": [float(r.engaged_sessions) for r in report.by_channel],
@@ -295,18 +295,8 @@ def _traffic(
     )
 
 
-def _named(by: str, raw: str) -> str:
-    """A row's key as the page shows it (in English): a channel or platform by its name, a
-    missing landing page as "Not recorded", a campaign or path as written."""
-    if by == "channel":
-        return labels.english(labels.Kind.CHANNEL, raw)
-    if by == "platform":
-        return labels.english(labels.Kind.PLATFORM, raw)
-    if raw == "(none)" and by == "page":
-        return "Not recorded"
-    if raw.startswith("(") and raw.endswith(")"):
-        return "(" + labels.english(labels.Kind.CHANNEL, raw[1:-1]) + ")"
-    return raw
+def _named_en(by: str, raw: str) -> str:
+    return labels.row_label(by, raw, str)  # report views are in English
 
 
 def _money(value: object) -> str:
@@ -337,7 +327,7 @@ def attribution_view(
     ]
     rows = [
         [
-            _named(by, r.label),
+            _named_en(by, r.label),
             f"{r.conversions:.2f}",
             _money(r.revenue),
             "n/a" if r.spend is None else _money(r.spend),
@@ -358,7 +348,7 @@ def attribution_view(
         "Model comparison (conversions)",
         [by_label, *(labels.english(labels.Kind.MODEL, m) for m in report.comparison_models)],
         [
-            [_named(by, r.label), *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
+            [_named_en(by, r.label), *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
             for r in report.comparison
         ],
     )

@@ -34,18 +34,6 @@ def _local_day(text: str, field: str) -> date | None:
         raise ValidationFailed(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
 
 
-def touch_label(by: str, raw: str, _: Callable[[str], str] = str) -> str:
-    """A credited label as the page shows it: channels and platforms by name, the channel of
-    a touch without a campaign or content in brackets."""
-    if by == "channel":
-        return labels.label(labels.Kind.CHANNEL, raw, _)
-    if by == "platform":
-        return labels.label(labels.Kind.PLATFORM, raw, _)
-    if raw.startswith("(") and raw.endswith(")"):
-        return f"({labels.label(labels.Kind.CHANNEL, raw[1:-1], _)})"
-    return raw
-
-
 def model_detail(report: AttributionReport, _: Callable[[str], str] = str) -> str:
     """The chosen model's settings in the page's language (the API's `model_label` says the
     same in English)."""
@@ -68,7 +56,7 @@ def model_detail(report: AttributionReport, _: Callable[[str], str] = str) -> st
 
 def comparison_figure(report: AttributionReport, _: Callable[[str], str] = str) -> dict[str, Any]:
     by = report.request.by.value
-    names = [touch_label(by, row.label, _) for row in report.comparison]
+    names = [labels.row_label(by, row.label, _) for row in report.comparison]
     return {
         "data": [
             {
