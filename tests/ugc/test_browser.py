@@ -34,7 +34,12 @@ def test_xss_payloads_never_run_and_keyboard_moderation_works(
 ) -> None:
     page = browser.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     try:
         _log_in(page, live_server, brand)
         for path in (

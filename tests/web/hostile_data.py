@@ -113,7 +113,7 @@ def _library(services: Services, brand: Brand) -> list[str]:
         ids += list(reviews)
         set_status(session, ws, ids, "approved")
         for item_id in ids:
-            rights.grant(session, session.get(UgcItem, item_id), channel="comment",
+            rights.grant(session, session.get_one(UgcItem, item_id), channel="comment",
                          evidence=XSS, at=now - timedelta(hours=2))  # fmt: skip
         for creator in session.scalars(select(Creator).where(Creator.workspace_id == ws)):
             creator.email, creator.coupon_code = f"{XSS}@x.test", f"C{XSS}"[:60]

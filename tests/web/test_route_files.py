@@ -36,7 +36,7 @@ def test_a_route_file_serves_only_its_surface(name: str) -> None:
     found = _routes(name)
     assert found, f"{name} defines no route"
     for route in found:
-        where = f"{name}: {sorted(route.methods)} {route.path}"
+        where = f"{name}: {sorted(route.methods or ())} {route.path}"
         if surface == "api":
             assert route.path.startswith(("/api/v1", "/v1/")), where
             assert route.include_in_schema, where
