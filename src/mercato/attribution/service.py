@@ -37,10 +37,11 @@ from mercato.catalog.models import Site
 from mercato.catalog.scoped import WorkspaceCatalog
 from mercato.core.errors import ValidationFailed
 from mercato.core.money import round_money
+from mercato.core.settings import IdentityMode
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.warehouse.connection import ScopedWarehouse
 
-COOKIELESS = "cookieless"
+COOKIELESS = IdentityMode.COOKIELESS
 COOKIELESS_NOTICE = (
     "Every site of this workspace uses cookieless identity (a daily salted hash): a visitor "
     "cannot be followed across days, so only session-scoped last touch is valid. Multi-touch "

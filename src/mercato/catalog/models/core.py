@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from mercato.catalog.sealed import SealedText
 from mercato.core.ids import new_id
+from mercato.core.settings import IdentityMode
 from mercato.core.timeutil import utcnow
 
 NAMING = {
@@ -68,7 +69,7 @@ class Site(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     domain: Mapped[str] = mapped_column(String(253))
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
-    identity_mode: Mapped[str] = mapped_column(String(32), default="cookieless")
+    identity_mode: Mapped[str] = mapped_column(String(32), default=IdentityMode.COOKIELESS)
     respect_do_not_track: Mapped[bool] = mapped_column(Boolean, default=True)
     page_type_patterns: Mapped[dict[str, Any]] = mapped_column(default=dict)
     allowed_origins: Mapped[list[str]] = mapped_column(default=list)
