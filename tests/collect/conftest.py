@@ -43,7 +43,10 @@ class CollectServer:
     def rows(self, table: str) -> list[dict[str, Any]]:
         warehouse = self.services.warehouse
         with warehouse.lock:
-            return warehouse.backend.to_pyarrow(warehouse.raw_table(table)).to_pylist()
+            found: list[dict[str, Any]] = warehouse.backend.to_pyarrow(
+                warehouse.raw_table(table)
+            ).to_pylist()
+            return found
 
 
 @pytest.fixture

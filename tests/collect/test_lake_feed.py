@@ -83,7 +83,8 @@ def test_the_lake_follows_every_batch_and_survives_a_failed_write_and_a_replay(
 
         # The warehouse commits, then the lake write fails (as a kill there would): the loader
         # keeps its checkpoint and replays the batch, whose events the warehouse already has.
-        real_sync, failures = LiveLake.sync, []
+        real_sync = LiveLake.sync
+        failures: list[int] = []
 
         def crash_once(self: LiveLake, *args: Any) -> int:
             if not failures:
