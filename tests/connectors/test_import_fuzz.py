@@ -382,8 +382,8 @@ def test_every_import_command_refuses_a_hostile_file_without_a_traceback(tmp_pat
         encoding = "utf-16" if kind == "meta-daily" else "utf-8-sig"
         path = tmp_path / name
         path.write_bytes(_hostile(seed, encoding))
-        platform = ACCOUNT_OF.get(kind)
-        options = ["--account", f"{platform}-acme"] if platform else []
+        account_platform = ACCOUNT_OF.get(kind)
+        options = ["--account", f"{account_platform}-acme"] if account_platform else []
         if "platform" in extra:
             options += ["--platform", extra["platform"]]
         if "mapping" in extra:
