@@ -107,7 +107,7 @@ def _store_ugc(services: Services, workspace_id: str, currency: str) -> None:
 
 
 def _influenced(currency: str) -> Decimal:
-    return _rounded(sum(Fraction(v) for v in SESSION_REVENUE[currency]), currency)
+    return _rounded(sum((Fraction(v) for v in SESSION_REVENUE[currency]), Fraction(0)), currency)
 
 
 def _goal() -> dict[str, str]:
