@@ -59,7 +59,7 @@ def bench_app() -> Any:
 
 def _prepare(data_dir: Path) -> str:
     from mercato.catalog import workspaces
-    from mercato.web.services import Services
+    from mercato.runtime import Services
 
     services = Services.open(load_settings(data_dir=data_dir), upgrade=True)
     with services.catalog.session() as session:

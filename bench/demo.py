@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from mercato.core.settings import Settings
 from mercato.demo.generator import DemoSummary, seed_demo_brand
+from mercato.runtime import Services
 from mercato.warehouse.schemas import TABLES
-from mercato.web.services import Services
 
 DEFAULT_VISITORS = 20_000
 MEMORY_LIMIT = os.environ.get("MERCATO_BENCH_DUCKDB_MEMORY", "3GB")

@@ -33,10 +33,10 @@ from mercato.galleries.cache import DeliveryCache, invalidate
 from mercato.galleries.definitions import GalleryDraft, create_gallery
 from mercato.galleries.delivery import deliver
 from mercato.galleries.selection import PageContext
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import IntakeContext, NewItem, add_item, set_status
 from mercato.ugc.tagging import set_tag
-from mercato.web.services import Services
 
 CLIENTS = 100
 REQUESTS = 2000  # per endpoint

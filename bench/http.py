@@ -32,7 +32,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from mercato.web.routes.api_root import ApiRootPublic
+from mercato.web.routes.root_api import ApiRootPublic
 
 DURATION_S = int(os.environ.get("BENCH_HTTP_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_HTTP_ROUNDS", "3"))
@@ -186,7 +186,7 @@ def _seed(data_dir: Path) -> tuple[str, str]:
     """A brand with a 24-item gallery and a site: (gallery id, site key)."""
     from bench.galleries import _seed as seed_gallery
     from mercato.core.settings import Settings
-    from mercato.web.services import Services
+    from mercato.runtime import Services
 
     services = Services.open(Settings(data_dir=data_dir), upgrade=True)
     try:

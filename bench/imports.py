@@ -29,7 +29,7 @@ from mercato.collect.importer import import_events
 from mercato.collect.mapping import parse_mapping
 from mercato.connectors.imports import ImportOptions, run_import
 from mercato.core.settings import Settings
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 LOG_ROWS = int(os.environ.get("BENCH_EVENT_LOG_ROWS", "200000"))

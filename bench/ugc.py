@@ -27,11 +27,11 @@ from sqlalchemy import insert
 from mercato.catalog import workspaces
 from mercato.catalog.models import Creator, UgcEmbedding, UgcItem
 from mercato.core.settings import Settings
+from mercato.runtime import Services
 from mercato.ugc.embedding import DIMENSIONS, QUERIES, load_embedder, model_id, to_bytes
 from mercato.ugc.intake import enrich
 from mercato.ugc.items import IntakeContext, NewItem, add_item
 from mercato.ugc.search import UgcQuery, search
-from mercato.web.services import Services
 
 ITEMS = 100_000
 Embed = Callable[[list[str]], np.ndarray]

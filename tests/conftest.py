@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mercato.core.settings import Settings
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.metrics.engines import Engines
 from tests.support.brands import Brand, make_brand
 from tests.support.network import block_network

@@ -7,8 +7,8 @@ from typing import Any
 
 from mercato.cli.main import command_tree
 from mercato.core.settings import Settings
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.support.routes import walk
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -26,8 +26,8 @@ import pytest
 from mercato.connectors.imports import ImportOptions, run_import
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import login
 
@@ -232,7 +232,7 @@ def test_attribution_by_platform_reads_the_split_spend_and_shows_the_rest(
     _import(services, brand, "split.csv", split_file())
     # A second campaign exported without the breakdown: it cannot be split.
     _import(services, brand, "unsplit.csv", unsplit_file([(DAY2, "Summer", "Story B", "95.50")]))
-    spend = defaultdict(Decimal)
+    spend: defaultdict[str, Decimal] = defaultdict(Decimal)
     for (_, platform), value in expected_split().items():
         spend[platform] += value
     spend["meta"] += Decimal("95.50")

@@ -14,8 +14,8 @@ import pytest
 from mercato.attribution.path_file import read_path_file
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
-from mercato.web.routes.attribution import MAX_PATH_FILE_BYTES
-from mercato.web.services import Services
+from mercato.runtime import Services
+from mercato.web.routes.attribution_api import MAX_PATH_FILE_BYTES
 from tests.attribution.path_fixture import path_file, path_rows
 from tests.attribution.reference_models import Row, every_model, markov_reference
 from tests.cli.test_cli import mercato

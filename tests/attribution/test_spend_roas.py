@@ -19,8 +19,8 @@ import pyarrow as pa
 import pytest
 
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import login
 

@@ -15,8 +15,8 @@ import pytest
 
 from mercato.attribution.models import ModelName
 from mercato.catalog import workspaces
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.attribution.reference_models import Row, every_model
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings
@@ -156,6 +156,6 @@ def test_microsecond_sessions_answer_on_api_page_and_cli(tmp_path: Path) -> None
     assert cli.returncode == 0, cli.stderr
     body = json.loads(cli.stdout)
     comparison = {row["label"]: row["conversions"] for row in body["comparison"]}
-    for model in [*(m.value for m in ModelName if m is not ModelName.MARKOV), "markov_pooled"]:
-        for label, (conversions, _) in expected[model].items():
-            assert comparison[label][model] == pytest.approx(conversions, abs=1e-9), (model, label)
+    for key in [*(m.value for m in ModelName if m is not ModelName.MARKOV), "markov_pooled"]:
+        for label, (conversions, _) in expected[key].items():
+            assert comparison[label][key] == pytest.approx(conversions, abs=1e-9), (key, label)

@@ -15,8 +15,8 @@ import pytest
 
 from mercato.catalog import workspaces
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.attribution.warehouse_support import seed
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings

@@ -16,7 +16,7 @@ from mercato.catalog.models import Base, Product
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.scopes import Role, Scope
 from mercato.core.timeutil import utcnow
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 
 def test_migrations_match_the_models(services_any_catalog: Services) -> None:

@@ -7,7 +7,7 @@ import pytest
 from mercato.catalog import workspaces
 from mercato.catalog.models import Site
 from mercato.core.errors import NotFoundError
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 
 def _two_workspaces(services: Services) -> tuple[str, str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings
 from tests.metrics.test_surfaces import RANGE, seed

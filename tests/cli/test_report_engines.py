@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from mercato.cli.main import app
 from mercato.core.errors import MercatoError
+from mercato.runtime import Services
 from mercato.warehouse.lake import LakeError, open_spark, table_path
 from mercato.warehouse.loader import load
 from mercato.warehouse.schemas import TABLES
-from mercato.web.services import Services
 from tests.conftest import make_settings
 from tests.metrics import fixture
 from tests.metrics.engines import Engines

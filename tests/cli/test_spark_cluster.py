@@ -76,7 +76,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for number in (1, 2):
             log = logs / f"worker{number}.log"
             work = logs / f"work{number}"
-            args = ("--host", "127.0.0.1", "--webui-port", "0", "--cores", "1")
+            args: tuple[str, ...] = ("--host", "127.0.0.1", "--webui-port", "0", "--cores", "1")
             args += ("--memory", "1g", "--work-dir", str(work), master_url)
             started.append(_launch("org.apache.spark.deploy.worker.Worker", *args, log=log))
             _wait_for(log, "Successfully registered with master")

@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from mercato.collect.pipeline import Collector
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.support.brands import Brand
 from tests.support.server import serve_app
 
@@ -43,7 +43,10 @@ class CollectServer:
     def rows(self, table: str) -> list[dict[str, Any]]:
         warehouse = self.services.warehouse
         with warehouse.lock:
-            return warehouse.backend.to_pyarrow(warehouse.raw_table(table)).to_pylist()
+            found: list[dict[str, Any]] = warehouse.backend.to_pyarrow(
+                warehouse.raw_table(table)
+            ).to_pylist()
+            return found
 
 
 @pytest.fixture

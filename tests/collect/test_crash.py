@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mercato.runtime import Services
 from mercato.warehouse.connection import Warehouse
-from mercato.web.services import Services
 from tests.collect.conftest import CHROME
 from tests.conftest import make_settings
 from tests.support.brands import make_brand

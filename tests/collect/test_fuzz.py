@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.collect.conftest import CHROME
 from tests.support.brands import Brand, make_token
 

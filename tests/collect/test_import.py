@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mercato.cli.main import app as cli
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import Brand
 
 MAPPING = """

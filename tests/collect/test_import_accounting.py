@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from mercato.collect.enrich import SiteConfig
 from mercato.collect.importer import import_events
 from mercato.collect.mapping import parse_mapping
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.collect.real_world_log import BOTS, CHROME
 
 MAPPING = parse_mapping(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.collect.test_import import _reopen, _run
 from tests.support.brands import Brand
 

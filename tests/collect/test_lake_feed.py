@@ -12,9 +12,9 @@ import pytest
 
 from mercato.collect import loader as loader_module
 from mercato.collect.wal import Checkpoint, Position
+from mercato.runtime import Services
 from mercato.warehouse.live_lake import LiveLake
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.collect.conftest import CollectServer
 from tests.conftest import make_settings
 from tests.support.brands import Brand, make_brand
@@ -83,7 +83,8 @@ def test_the_lake_follows_every_batch_and_survives_a_failed_write_and_a_replay(
 
         # The warehouse commits, then the lake write fails (as a kill there would): the loader
         # keeps its checkpoint and replays the batch, whose events the warehouse already has.
-        real_sync, failures = LiveLake.sync, []
+        real_sync = LiveLake.sync
+        failures: list[int] = []
 
         def crash_once(self: LiveLake, *args: Any) -> int:
             if not failures:

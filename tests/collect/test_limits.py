@@ -14,8 +14,8 @@ import pytest
 
 from mercato.collect.payload import MAX_BODY_BYTES
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.collect.conftest import CHROME, CollectServer
 from tests.conftest import make_settings
 from tests.support.brands import make_brand, make_token

@@ -18,9 +18,9 @@ from mercato.collect.enrich import Hit
 from mercato.collect.payload import TrackerEvent
 from mercato.collect.rejected import RejectedLog
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.routes.collect import site_config
-from mercato.web.services import Services
+from mercato.web.routes.collect_public import site_config
 from tests.collect.conftest import CHROME, CollectServer
 from tests.conftest import make_settings
 from tests.support.brands import make_brand

@@ -42,7 +42,8 @@ def reference_sessions(events: pd.DataFrame) -> pd.DataFrame:
     """Brute force: sort each visitor's events, cut where the gap exceeds 30 minutes."""
     out = []
     for visitor, group in events.sort_values(["ts", "event_id"]).groupby("visitor_id"):
-        number, last, bucket = 0, None, []
+        number, last = 0, None
+        bucket: list[dict[str, Any]] = []
         for record in group.to_dict("records"):
             if last is None or record["ts"] - last > timedelta(minutes=30):
                 if bucket:

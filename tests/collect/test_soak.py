@@ -24,8 +24,8 @@ import pytest
 
 from mercato.collect.pipeline import Collector
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.collect.conftest import CHROME
 from tests.conftest import make_settings
 from tests.support.brands import make_brand, make_token

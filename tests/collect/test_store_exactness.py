@@ -39,7 +39,8 @@ def _row(
     )
     # An authenticated replay keeps its times (the public clamp would move 2011 to today).
     hit = Hit("", CHROME, at, keep_history=True)
-    return json.loads(json.dumps(event_row(event, site, hit, SALTS)))  # as the WAL holds it
+    row: dict[str, Any] = json.loads(json.dumps(event_row(event, site, hit, SALTS)))
+    return row  # as the WAL holds it
 
 
 @pytest.fixture

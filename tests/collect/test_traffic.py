@@ -11,7 +11,7 @@ from mercato.collect.enrich import Hit, SiteConfig, event_row
 from mercato.collect.identity import SaltStore
 from mercato.collect.payload import TrackerEvent
 from mercato.collect.store import EventStore
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mercato.core import outbound
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.conftest import make_settings
 
 LOOPBACK = ["127.0.0.1"]

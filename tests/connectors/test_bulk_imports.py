@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -23,10 +24,10 @@ from mercato.connectors.imports import ImportOptions, run_import
 from mercato.connectors.orders import order_tables
 from mercato.connectors.shopify_orders import parse_shopify_orders, read_shopify_orders
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.warehouse.bulk import BULK_ROWS, load_bulk
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.loader import LoadMode, load
-from mercato.web.services import Services
 from tests.support.brands import Brand
 
 HOSTILE = (
@@ -91,7 +92,9 @@ def _expected_ts(text: str) -> datetime:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
-def _stored(services: Services, brand: Brand, table: str, columns: list[str]) -> list[tuple]:
+def _stored(
+    services: Services, brand: Brand, table: str, columns: list[str]
+) -> list[tuple[Any, ...]]:
     con = services.warehouse.backend.con
     query = f"SELECT {', '.join(columns)} FROM {table} WHERE workspace_id = ? ORDER BY 1, 2"
     return [tuple(row) for row in con.execute(query, [brand.workspace_id]).fetchall()]

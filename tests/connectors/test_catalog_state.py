@@ -12,7 +12,7 @@ from mercato.connectors import accounts, shopify_webhooks
 from mercato.connectors.platforms.context import SyncContext
 from mercato.connectors.results import ImportSummary
 from mercato.core.errors import ConflictError
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 
 def test_accounts_cursors_and_refund_ledger(services_any_catalog: Services) -> None:

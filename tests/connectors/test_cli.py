@@ -12,7 +12,7 @@ import pytest
 from mercato.connectors import accounts
 from mercato.connectors.scheduler import SyncScheduler
 from mercato.connectors.sync import accounts_to_sync
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.cli.test_cli import mercato
 from tests.connectors import samples
 from tests.connectors.conftest import LOOPBACK_ENV

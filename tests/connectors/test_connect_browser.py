@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth, build_oauth_app
 from tests.connectors.fake_platforms import FakePlatforms
 from tests.support.server import serve_app

@@ -18,7 +18,7 @@ from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.sync import sync_account
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth, build_oauth_app
 from tests.connectors.fake_platforms import FakePlatforms
 from tests.support.brands import Brand, make_brand

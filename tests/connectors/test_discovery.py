@@ -17,7 +17,7 @@ from mercato.connectors.platforms.x import search_query
 from mercato.connectors.sync import sync_account
 from mercato.core.errors import ConflictError, ValidationFailed
 from mercato.core.timeutil import utcnow
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_platforms import GOOD_TOKEN, FakePlatforms, build_app
 from tests.support.brands import Brand
 from tests.support.server import serve_app

@@ -27,9 +27,9 @@ from mercato.collect.importer import import_events
 from mercato.collect.mapping import parse_mapping
 from mercato.connectors.imports import KINDS, ImportOptions, prepare
 from mercato.core.errors import MercatoError
+from mercato.runtime import Services
 from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.reviews import parse_reviews
-from mercato.web.services import Services
 from tests.connectors import samples
 
 EXAMPLES = int(os.environ.get("MERCATO_FUZZ_EXAMPLES", "30"))
@@ -382,8 +382,8 @@ def test_every_import_command_refuses_a_hostile_file_without_a_traceback(tmp_pat
         encoding = "utf-16" if kind == "meta-daily" else "utf-8-sig"
         path = tmp_path / name
         path.write_bytes(_hostile(seed, encoding))
-        platform = ACCOUNT_OF.get(kind)
-        options = ["--account", f"{platform}-acme"] if platform else []
+        account_platform = ACCOUNT_OF.get(kind)
+        options = ["--account", f"{account_platform}-acme"] if account_platform else []
         if "platform" in extra:
             options += ["--platform", extra["platform"]]
         if "mapping" in extra:

@@ -21,7 +21,7 @@ from mercato.connectors.results import ImportSummary
 from mercato.connectors.service import import_files, import_options
 from mercato.connectors.shopify_orders import parse_shopify_orders
 from mercato.core.scopes import Role, Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors import samples
 from tests.support.brands import PASSWORD, Brand, make_token
 
@@ -155,7 +155,12 @@ def test_viewer_finds_the_data_quality_page(
         assert _upload(client, token, _orders_file()).status_code == 200
     page = browser.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     try:
         page.goto(f"{live_server}/login")
         page.fill("input[name=email]", brand.email(Role.VIEWER))

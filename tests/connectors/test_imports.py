@@ -13,7 +13,7 @@ from mercato.catalog.models import Product
 from mercato.connectors.imports import ImportOptions, run_import
 from mercato.connectors.parsing import NumberLocale
 from mercato.core.errors import ValidationFailed
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors import samples
 from tests.support.brands import Brand
 

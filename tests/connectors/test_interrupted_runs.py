@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from mercato.catalog import tokens, workspaces
 from mercato.connectors.run_history import INTERRUPTED
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings
 from tests.connectors.conftest import LOOPBACK_ENV

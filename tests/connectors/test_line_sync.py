@@ -12,7 +12,7 @@ from mercato.catalog.models import SocialAccount
 from mercato.connectors import accounts
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.sync import sync_account
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_line import LINE_TOKEN, FakeLine, build_line_app
 from tests.support.brands import Brand
 from tests.support.server import serve_app

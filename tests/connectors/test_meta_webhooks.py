@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from mercato.catalog.models import UgcCandidate
 from mercato.connectors import accounts, meta_webhooks
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_platforms import GOOD_TOKEN, IG_USER, FakePlatforms, build_app
 from tests.support.brands import Brand
 from tests.support.server import serve_app

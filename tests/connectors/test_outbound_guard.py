@@ -17,7 +17,7 @@ from mercato.connectors.platforms.errors import PlatformError
 from mercato.connectors.platforms.graph import classify
 from mercato.connectors.sync import sync_account
 from mercato.core.outbound import OutboundGuard
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_platforms import GOOD_TOKEN, IG_USER, FakePlatforms, build_app, ig_media
 from tests.support.brands import Brand
 from tests.support.server import serve_app

@@ -15,7 +15,7 @@ from mercato.catalog.models import SocialAccount, SyncRun, UgcCandidate
 from mercato.connectors import accounts
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.sync import sync_account
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_platforms import (
     FB_PAGE,
     GOOD_TOKEN,

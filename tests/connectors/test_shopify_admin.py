@@ -21,7 +21,7 @@ from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.platforms.errors import PlatformError
 from mercato.connectors.results import ImportSummary
 from mercato.core.timeutil import utcnow
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.fake_shopify import TOKEN, FakeShop, build_shop_app, make_orders
 from tests.support.brands import Brand
 from tests.support.server import serve_app

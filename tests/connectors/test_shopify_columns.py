@@ -23,8 +23,8 @@ from mercato.connectors.order_tables import OrderTables
 from mercato.connectors.orders import order_tables
 from mercato.connectors.shopify_orders import parse_shopify_orders, read_shopify_orders
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import Brand
 
 HEADER = [

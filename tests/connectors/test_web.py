@@ -12,7 +12,7 @@ import pandas as pd
 
 from mercato.connectors import shopify_webhooks
 from mercato.core.scopes import Role, Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors import samples
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import csrf_of, login

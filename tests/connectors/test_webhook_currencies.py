@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from mercato.catalog.models import ShopRefund
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.test_web import _order_payload, _post, _set_secret, shop_time
 from tests.support.brands import Brand
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from mercato.connectors import meta_webhooks
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.connectors.test_web import SECRET, _order_payload, _set_secret, shop_time
 from tests.support.brands import Brand
 from tests.support.streaming import stream_until_answer

@@ -60,7 +60,7 @@ def test_unknown_currencies_are_refused_naming_the_field() -> None:
         parse_currency("EURO")
     with pytest.raises(ValidationFailed) as amount:
         parse_amount("3.5", field="orders.csv:2:Total", currency="XYZ")
-    assert amount.value.location.startswith("orders.csv:2:Total")
+    assert (amount.value.location or "").startswith("orders.csv:2:Total")
     assert parse_currency(" kwd ") == "KWD"
 
 

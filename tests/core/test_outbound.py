@@ -9,7 +9,7 @@ import pytest
 
 from mercato.core import outbound
 from mercato.core.outbound import OutboundGuard, OutboundRefused
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.conftest import make_settings
 
 

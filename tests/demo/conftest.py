@@ -12,7 +12,7 @@ import pytest
 
 from mercato.core.settings import Settings
 from mercato.demo.generator import DemoSummary, seed_demo_brand
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 SMALL = 3_000
 SEED = 11

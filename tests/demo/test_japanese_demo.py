@@ -21,8 +21,8 @@ from mercato.cli.main import app as cli_app
 from mercato.demo.generator import DemoSummary, seed_demo_brand
 from mercato.demo.locale import ENGLISH, JAPANESE
 from mercato.i18n.service import workspace_language
+from mercato.runtime import Services
 from mercato.ugc.search import UgcQuery, search
-from mercato.web.services import Services
 from tests.demo.conftest import Seeded, open_services
 
 

@@ -10,7 +10,7 @@ import httpx
 
 from mercato.catalog.models import Site
 from mercato.core.scopes import Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.galleries.support import Shop, make_shop
 from tests.support.brands import make_token
 

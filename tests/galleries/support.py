@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from mercato.catalog.models import Site, SocialAccount
 from mercato.core.timeutil import utcnow
 from mercato.galleries.definitions import GalleryDraft, create_gallery
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import set_status
 from mercato.ugc.tagging import set_tag
-from mercato.web.services import Services
 from tests.support.brands import Brand, make_brand
 from tests.ugc.support import add, context, image_bytes, product
 

@@ -30,9 +30,9 @@ from mercato.galleries.adaptive import (
     update_number,
 )
 from mercato.galleries.definitions import GalleryDraft, validate, validate_rule
+from mercato.runtime import Services
 from mercato.stats.bandit import PolicyState, Reward
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 
 T0 = datetime(2026, 6, 1, 9)
 ITEMS = ("u_a", "u_b", "u_c", "u_d")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mercato.catalog.models import Gallery
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.galleries.support import make_shop
 
 

@@ -14,7 +14,7 @@ import httpx
 
 from mercato.core.scopes import Scope
 from mercato.galleries.adaptive import ORDER_EVENT
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.cli.test_cli import mercato
 from tests.experiments.test_delivery import BROWSER, PAGE, _site_key
 from tests.galleries.support import make_shop

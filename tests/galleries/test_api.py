@@ -11,8 +11,8 @@ import httpx
 import pyarrow as pa
 
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.galleries.support import XSS, make_shop
 from tests.support.brands import make_token

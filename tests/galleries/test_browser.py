@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from mercato.catalog.models import UgcItem
 from mercato.core.timeutil import utcnow
 from mercato.metrics.ugc_performance import ugc_performance
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.galleries.support import Shop, make_shop
 from tests.support.shop import shop_server
 

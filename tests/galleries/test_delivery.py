@@ -14,7 +14,7 @@ import httpx
 from mercato.catalog.models import UgcItem
 from mercato.core.timeutil import utcnow
 from mercato.galleries.render import script_safe_json
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.galleries.support import XSS, make_shop
 
 GALLERY_JS = Path(__file__).parents[2] / "src/mercato/galleries/gallery.js"

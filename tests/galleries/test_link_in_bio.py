@@ -17,8 +17,8 @@ import pytest
 from mercato.catalog.models import Product, SocialAccount
 from mercato.galleries.brand_posts import store_post_picture, tag_post_products
 from mercato.galleries.shop import create_shop_page
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import Brand, make_brand
 from tests.support.shop import shop_server
 from tests.ugc.support import image_bytes

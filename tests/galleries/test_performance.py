@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow as pa
 
 from mercato.metrics.ugc_performance import INTERACTIONS, ugc_performance
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 
 T0 = datetime(2026, 6, 1, 10)
 

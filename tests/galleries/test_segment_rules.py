@@ -15,6 +15,7 @@ from mercato.core.timeutil import utcnow
 from mercato.galleries import definitions as defs
 from mercato.galleries.segment_rules import SegmentRule, pick, rules_of, select_for_segment
 from mercato.galleries.selection import PageContext
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.segments.live import LiveMembership
 from mercato.segments.schemas import SegmentCreate, SegmentUpdate
@@ -22,7 +23,6 @@ from mercato.ugc import rights
 from mercato.ugc.items import set_status
 from mercato.ugc.tagging import set_tag
 from mercato.warehouse.loader import LoadMode, load
-from mercato.web.services import Services
 from tests.galleries.support import Shop, make_shop
 from tests.segments.fixture import arrow
 from tests.ugc.support import add, context, image_bytes

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.segments.schemas import SegmentCreate
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.galleries.support import make_shop
 from tests.galleries.test_segment_rules import TIKTOK, _tiktok_items

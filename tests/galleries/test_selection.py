@@ -11,7 +11,7 @@ from mercato.core.errors import ConflictError, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.galleries.definitions import GalleryDraft, create_gallery, update_gallery
 from mercato.galleries.selection import PageContext, select_items
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.galleries.support import make_shop
 
 

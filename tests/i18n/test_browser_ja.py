@@ -16,8 +16,8 @@ from babel.messages.pofile import read_po
 from mercato.catalog import users, workspaces
 from mercato.core.scopes import Role
 from mercato.i18n.locales import catalog_path
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from mercato.web.templating import ADMIN_NAVIGATION, NAVIGATION
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,7 @@ from mercato.cli.main import app as cli_app
 from mercato.core.errors import ValidationFailed
 from mercato.i18n import service
 from mercato.i18n.locales import checked_language, negotiate
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import PASSWORD, Brand, make_brand, make_token
 from tests.support.server import csrf_of, login
 

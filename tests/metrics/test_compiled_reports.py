@@ -32,7 +32,12 @@ def test_a_repeated_report_sees_new_orders(tables: dict[str, pa.Table], tmp_path
     before = evaluate(scoped, total, ["transactions", "revenue_gross"])
     evaluate(scoped, by_platform, ["transactions"])
     compile_sql, compiled = warehouse.compiled.compile_sql, []
-    warehouse.compiled.compile_sql = lambda expr: compiled.append(expr) or compile_sql(expr)
+
+    def counting(expr: Any) -> str:
+        compiled.append(expr)
+        return compile_sql(expr)
+
+    warehouse.compiled.compile_sql = counting
 
     placed = datetime(2024, 3, 1, 17)  # noon in New York, inside the window
     extra = {"workspace_id": WORKSPACE, "placed_at": placed, "currency": "USD"}

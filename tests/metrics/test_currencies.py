@@ -17,7 +17,7 @@ from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.metrics.compiler import Slice
 from mercato.metrics.evaluate import evaluate
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.metrics.fixture import FIRST
 from tests.support.brands import Brand, make_brand, make_token
 

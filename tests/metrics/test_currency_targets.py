@@ -18,8 +18,8 @@ import pytest
 from mercato.catalog import workspaces
 from mercato.connectors.imports import ImportOptions, run_import
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings
 from tests.metrics import fixture
@@ -107,7 +107,7 @@ def _store_ugc(services: Services, workspace_id: str, currency: str) -> None:
 
 
 def _influenced(currency: str) -> Decimal:
-    return _rounded(sum(Fraction(v) for v in SESSION_REVENUE[currency]), currency)
+    return _rounded(sum((Fraction(v) for v in SESSION_REVENUE[currency]), Fraction(0)), currency)
 
 
 def _goal() -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.metrics.test_surfaces import RANGE, seed
 from tests.support.brands import PASSWORD, Brand
 

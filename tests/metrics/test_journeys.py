@@ -23,8 +23,8 @@ from mercato.metrics.journeys import (
     page_outliers,
     sessions_before_purchase,
 )
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.metrics.engines import ENGINES, Engine, Engines
 from tests.metrics.fixture import arrow
 from tests.support.brands import PASSWORD, Brand, make_token

@@ -10,7 +10,7 @@ import pytest
 from mercato.catalog import kpi_settings, workspaces
 from mercato.core.errors import NotFoundError, ValidationFailed
 from mercato.metrics.registry import KPI_BY_ID
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 KNOWN = frozenset(KPI_BY_ID)
 

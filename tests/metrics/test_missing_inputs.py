@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from mercato.core.scopes import Role, Scope
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings
 from tests.support.brands import PASSWORD, make_brand, make_token

@@ -15,8 +15,8 @@ from mercato.catalog import workspaces
 from mercato.core.scopes import Role, Scope
 from mercato.metrics.compiler import Slice
 from mercato.metrics.evaluate import evaluate
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.conftest import make_settings
 from tests.metrics import fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.cli.test_cli import mercato
 from tests.segments import fixture
 from tests.segments.reference import Reference

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from mercato.catalog.models import Workspace
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.metrics import fixture
 from tests.metrics.test_surfaces import RANGE, load_fixture_rows
 from tests.support.server import csrf_in

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 
 from mercato.catalog.models import Creator
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.sharing.smtp_server import Mailbox, smtp_server
 from tests.sharing.support import set_up
 from tests.sharing.test_scheduled_reports import _configure_smtp

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from mercato.catalog.models import Creator
 from mercato.core import outbound
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.conftest import make_settings
 from tests.connectors.conftest import LOOPBACK
 from tests.connectors.fake_shopify import TOKEN, FakeShop, build_shop_app
@@ -96,6 +96,7 @@ def test_push_to_shopify_from_the_creators_page(
     rule = next(r for r in fake.price_rules if r["id"] == discount["price_rule_id"])
     assert rule["title"] == code
     assert rule["value_type"] == "percentage"
+    assert percent is not None
     assert rule["value"] == f"-{percent.normalize():f}"
     assert rule["once_per_customer"] is True
     # Once in the shop the page shows it instead of the button; pushing again adds nothing.

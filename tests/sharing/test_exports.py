@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from mercato.catalog.models import Workspace
 from mercato.cli.context import host
 from mercato.cli.main import app as cli_app
+from mercato.runtime import Services
 from mercato.sharing.pdf import render_pdf
 from mercato.sharing.pdf_fonts import find_fonts
 from mercato.sharing.views import ReportView, Tile, ViewTable
-from mercato.web.services import Services
 from tests.sharing.support import RANGE, set_up, tiles
 
 PAGES = {

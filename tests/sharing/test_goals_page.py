@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.metrics import fixture
 from tests.metrics.fixture import FIRST, LAST
 from tests.sharing.support import set_up

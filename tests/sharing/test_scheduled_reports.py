@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from mercato.catalog.models import ReportDelivery, ReportSchedule, Workspace
 from mercato.core.secret_box import SecretBox
+from mercato.runtime import Services
 from mercato.sharing.reports import MAX_ATTEMPTS, create_schedule, retry_delay, run_due
 from mercato.sharing.runner import ReportScheduler
 from mercato.sharing.schemas import Cadence, ScheduleCreate, ViewName, ViewParameters
 from mercato.web.report_views import renderer
-from mercato.web.services import Services
 from tests.sharing.smtp_server import attachments, html_of, smtp_server
 from tests.sharing.support import RANGE, Owner, set_up
 

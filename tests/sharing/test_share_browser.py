@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.sharing.support import EMAIL, PASSWORD, RANGE, set_up
 
 pytestmark = pytest.mark.browser

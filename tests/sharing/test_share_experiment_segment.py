@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from mercato.core.scopes import Role, Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.experiments.test_delivery import BROWSER, _fetch, _site_key
 from tests.galleries.support import make_shop
 from tests.metrics import fixture

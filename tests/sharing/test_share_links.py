@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.sharing.support import RANGE, set_up, tiles
 
 

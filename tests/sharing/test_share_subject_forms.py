@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mercato.cli.context import host
 from mercato.cli.main import app as cli_app
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.sharing.support import RANGE, set_up
 from tests.support.server import csrf_in
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.sharing.support import EMAIL, PASSWORD, RANGE, Owner, set_up
 from tests.sharing.test_creator_rewards import _upload
 from tests.support.routes import walk

@@ -8,7 +8,7 @@ import re
 import httpx
 
 from mercato.core.scopes import Role, Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import csrf_in, login
 

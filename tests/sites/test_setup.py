@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from mercato.catalog.models import Membership, User, Workspace
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.server import csrf_in
 
 FORM = {

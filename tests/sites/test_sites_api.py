@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from mercato.core.scopes import Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import Brand, make_token
 
 CHROME = (

@@ -22,7 +22,7 @@ from mercato.collect.enrich import COOKIELESS, FIRST_PARTY_ID, IDENTIFIED
 from mercato.collect.pages import PAGE_TYPES
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 
 def test_catalog_knows_the_collectors_modes_and_page_types() -> None:

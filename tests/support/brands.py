@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mercato.catalog import tokens, users, workspaces
 from mercato.core.scopes import Role, Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 PASSWORD = "correct horse battery"
 

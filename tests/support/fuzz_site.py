@@ -16,10 +16,10 @@ from mercato.connectors import meta_webhooks, shopify_webhooks
 from mercato.core.scopes import Role
 from mercato.core.settings import Settings
 from mercato.galleries import definitions as gallery_defs
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.segments.schemas import SegmentCreate
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.galleries.support import make_shop
 from tests.support.routes import RouteInfo, walk
 from tests.support.server import csrf_in, serve_app

@@ -51,6 +51,6 @@ def walk(app: FastAPI) -> list[RouteInfo]:
         requirements = list(_requirements(route.dependant))
         scope = requirements[0].scope if requirements else None
         page = any(r.page for r in requirements)
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             found.append(RouteInfo(route.path, method, scope, "public" in route.tags, page))
     return found

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc import embedding, rights
 from mercato.ugc.items import set_status
-from mercato.web.services import Services
 from tests.support.brands import Brand
 from tests.ugc.support import add, context, image_bytes
 

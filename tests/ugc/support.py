@@ -11,8 +11,8 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Product, UgcItem
+from mercato.runtime import Services
 from mercato.ugc.items import IntakeContext, NewItem, add_item
-from mercato.web.services import Services
 
 
 def image_bytes(seed: int = 0, size: tuple[int, int] = (64, 48), fmt: str = "PNG") -> bytes:

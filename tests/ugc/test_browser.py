@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mercato.catalog.models import UgcItem
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.ugc.conftest import Library
 
@@ -34,7 +34,12 @@ def test_xss_payloads_never_run_and_keyboard_moderation_works(
 ) -> None:
     page = browser.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     try:
         _log_in(page, live_server, brand)
         for path in (

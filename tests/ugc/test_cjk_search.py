@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from mercato.catalog.models import UgcItem
 from mercato.core import textsearch
+from mercato.runtime import Services
 from mercato.ugc.search import UgcQuery, search
-from mercato.web.services import Services
 from tests.support.brands import make_brand
 from tests.ugc.multilingual_fixture import CAPTIONS, QUERIES
 from tests.ugc.support import add, context

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from mercato.cli.main import app
 from mercato.core.settings import Settings
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import make_brand
 from tests.ugc.support import add, context
 

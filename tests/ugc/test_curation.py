@@ -10,12 +10,12 @@ import pyarrow as pa
 import pytest
 
 from mercato.catalog.models import Creator, UgcItem
+from mercato.runtime import Services
 from mercato.ugc import curation, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries
 from mercato.ugc.tagging import set_tag
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import make_brand
 from tests.ugc.support import add, context, product
 

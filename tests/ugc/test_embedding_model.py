@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from mercato.catalog import migrate, workspaces
 from mercato.catalog.models import UgcEmbedding, UgcItem
 from mercato.core.settings import Settings
+from mercato.runtime import Services
 from mercato.ugc import intake
 from mercato.ugc.embedding import (
     DIMENSIONS,
@@ -25,7 +26,6 @@ from mercato.ugc.embedding import (
     to_bytes,
 )
 from mercato.ugc.search import UgcQuery, search
-from mercato.web.services import Services
 from tests.sites.support import mercato
 from tests.support.brands import make_brand
 from tests.ugc.support import add, context

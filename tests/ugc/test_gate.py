@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc.publishable import is_publishable, publishable_items
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.support.brands import Brand
 from tests.support.routes import walk
 from tests.ugc.conftest import Library

@@ -10,10 +10,10 @@ import httpx
 from mercato.catalog.models import RightsEvent, UgcItem
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import set_status
 from mercato.ugc.publishable import is_publishable
-from mercato.web.services import Services
 from tests.support.brands import Brand, make_token
 from tests.ugc.support import add, context
 

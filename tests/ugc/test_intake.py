@@ -14,11 +14,11 @@ from sqlalchemy import select
 from mercato.catalog.models import ProductTag, UgcCandidate, UgcItem
 from mercato.core.errors import ValidationFailed
 from mercato.core.outbound import OutboundGuard
+from mercato.runtime import Services
 from mercato.ugc.embedding import load_embedder
 from mercato.ugc.fetch import SafeFetcher
 from mercato.ugc.search import UgcQuery, search
 from mercato.ugc.service import add_url, import_reviews, intake_candidates
-from mercato.web.services import Services
 from tests.support.brands import make_brand
 from tests.ugc.support import context, image_bytes, product
 

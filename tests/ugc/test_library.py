@@ -9,11 +9,11 @@ import pytest
 from mercato.catalog.models import UgcItem
 from mercato.core.errors import ValidationFailed
 from mercato.core.textsearch import query_terms
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import set_status
 from mercato.ugc.search import UgcQuery, fts5_query, search
 from mercato.ugc.tagging import set_tag
-from mercato.web.services import Services
 from tests.support.brands import make_brand
 from tests.ugc.support import add, context, image_bytes, product
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from mercato.core.scopes import Role, Scope
+from mercato.runtime import Services
 from mercato.ugc import search
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import login
 from tests.ugc.support import add, context

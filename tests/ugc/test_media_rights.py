@@ -9,11 +9,11 @@ import pytest
 
 from mercato.catalog.models import RightsEvent, UgcItem
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc import media, rights
 from mercato.ugc.items import set_status
 from mercato.ugc.media import MediaError, hamming, store_media
 from mercato.ugc.publishable import is_publishable
-from mercato.web.services import Services
 from tests.support.brands import make_brand
 from tests.ugc.support import add, context, image_bytes
 

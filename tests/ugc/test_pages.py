@@ -14,7 +14,7 @@ from sqlalchemy import select
 from mercato.catalog.models import Creator, RightsEvent, UgcItem
 from mercato.core.scopes import Role, Scope
 from mercato.core.timeutil import utcnow
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import csrf_of, login
 from tests.ugc.conftest import XSS, Library

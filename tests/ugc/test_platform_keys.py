@@ -10,9 +10,9 @@ from sqlalchemy import select
 from mercato.catalog import migrate, workspaces
 from mercato.catalog.models import Creator, UgcItem
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.ugc.items import IntakeContext, NewItem, add_item
 from mercato.ugc.search import UgcQuery, search
-from mercato.web.services import Services
 
 pytestmark = pytest.mark.usefixtures("without_model")
 

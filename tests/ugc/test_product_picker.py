@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, expect
 from sqlalchemy import select
 
 from mercato.catalog.models import ProductTag
+from mercato.runtime import Services
 from mercato.web.routes.galleries_pages import platform_choices
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 from tests.ugc.conftest import XSS, Library
@@ -108,7 +108,12 @@ def test_type_pick_and_apply_in_chromium(
 ) -> None:
     page = browser.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     wanted = next(sku for sku in catalog if sku.startswith("CAN-"))  # Canyon Rain Jacket — Navy
     try:
         page.goto(f"{live_server}/login")

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from mercato.catalog.models import FlaggedProduct, Product, ProductTag
 from mercato.cli.main import app
 from mercato.core.scopes import Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import Brand, make_token
 
 MAPPING = {

@@ -9,9 +9,9 @@ import httpx
 
 from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import set_status
-from mercato.web.services import Services
 from tests.support.brands import make_brand, make_token
 from tests.ugc.support import add, context
 

@@ -18,8 +18,8 @@ from mercato.catalog.models import Product, RightsEvent, UgcItem
 from mercato.core.scopes import Role, Scope
 from mercato.core.settings import Settings
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc.publishable import is_publishable
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand, make_brand, make_token
 from tests.support.server import csrf_in, login
 from tests.ugc.support import add, context, image_bytes

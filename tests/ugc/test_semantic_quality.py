@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from mercato.catalog import workspaces
+from mercato.runtime import Services
 from mercato.ugc import intake
 from mercato.ugc.embedding import Embedder, load_embedder
 from mercato.ugc.search import UgcQuery, search
-from mercato.web.services import Services
 from tests.ugc.product_captions import (
     LANGUAGES,
     PRODUCTS,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.support.brands import Brand
 from tests.support.streaming import stream_until_answer
 from tests.ugc.support import image_bytes

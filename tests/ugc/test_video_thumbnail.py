@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mercato.runtime import Services
 from mercato.ugc.items import set_status
 from mercato.ugc.media import store_media
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 from tests.ugc.support import add, context

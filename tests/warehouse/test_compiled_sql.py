@@ -46,7 +46,7 @@ class CountingBuild:
 
 def _row(result: pa.Table) -> dict[str, object]:
     (row,) = result.to_pylist()
-    return row
+    return dict(row)
 
 
 def test_sql_is_compiled_once_and_rows_are_read_each_time(warehouse: Warehouse) -> None:

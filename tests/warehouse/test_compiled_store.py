@@ -58,7 +58,7 @@ def _sessions(workspace: str, count: int) -> pa.Table:
 
 def _values(warehouse: Warehouse, workspace: str) -> dict[str, object]:
     results = evaluate(warehouse.for_workspace(workspace), SLICE, KPIS)
-    return {kpi: results[kpi].total.value for kpi in KPIS}
+    return {kpi: total.value if (total := results[kpi].total) else None for kpi in KPIS}
 
 
 def _seed(warehouse: Warehouse) -> None:

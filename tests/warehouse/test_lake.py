@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import ibis
@@ -111,7 +112,7 @@ def test_opening_a_missing_lake_or_table_names_it(warehouse: Warehouse, tmp_path
 
 def test_a_read_only_warehouse_refuses_writes(stored: dict[str, pa.Table]) -> None:
     reports_only = Warehouse(ibis.duckdb.connect(), "spark", read_only=True)
-    refusals = [
+    refusals: list[Callable[[], object]] = [
         lambda: load(reports_only, "orders", stored["orders"]),
         reports_only.ensure_tables,
         lambda: reports_only.purge_workspace(fixture.WORKSPACE),

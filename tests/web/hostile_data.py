@@ -29,11 +29,11 @@ from mercato.catalog.models import (
 )
 from mercato.core.scopes import Role, Scope
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import set_status, ugc_settings
 from mercato.ugc.tagging import set_tag
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.metrics.test_surfaces import seed
 from tests.support.brands import Brand, make_token
 from tests.ugc.support import add, context, image_bytes
@@ -113,7 +113,7 @@ def _library(services: Services, brand: Brand) -> list[str]:
         ids += list(reviews)
         set_status(session, ws, ids, "approved")
         for item_id in ids:
-            rights.grant(session, session.get(UgcItem, item_id), channel="comment",
+            rights.grant(session, session.get_one(UgcItem, item_id), channel="comment",
                          evidence=XSS, at=now - timedelta(hours=2))  # fmt: skip
         for creator in session.scalars(select(Creator).where(Creator.workspace_id == ws)):
             creator.email, creator.coupon_code = f"{XSS}@x.test", f"C{XSS}"[:60]

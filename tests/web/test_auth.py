@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.routes import walk
 from tests.support.server import csrf_in, csrf_of, login

@@ -10,8 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 
 pytestmark = pytest.mark.browser

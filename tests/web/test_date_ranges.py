@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mercato.core.scopes import Scope
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.cli.test_cli import mercato
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import login

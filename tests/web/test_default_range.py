@@ -12,8 +12,8 @@ import httpx
 import pyarrow as pa
 
 from mercato.metrics.overview import meaningful_end
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 

@@ -29,13 +29,13 @@ from mercato.core.timeutil import utcnow
 from mercato.experiments import service as experiments
 from mercato.experiments.schemas import ExperimentCreate, Kind
 from mercato.galleries.shop import create_shop_page
+from mercato.runtime import Services
 from mercato.sharing import service as sharing
 from mercato.sharing.schemas import ShareLinkCreate, ViewName
 from mercato.ugc import rights
 from mercato.ugc.items import set_status
 from mercato.ugc.tagging import set_tag
 from mercato.web.app import create_app
-from mercato.web.services import Services
 from tests.conftest import make_settings
 from tests.galleries.support import Shop, make_shop
 from tests.metrics.test_surfaces import RANGE, seed

@@ -32,7 +32,7 @@ def test_exponent_floats_differ_only_in_spelling() -> None:
     fast, plain = FastJSONResponse(document).body, JSONResponse(document).body
     assert fast == b'{"tiny":1e-7,"huge":1e+300}'
     assert plain == b'{"tiny":1e-07,"huge":1e+300}'
-    assert json.loads(fast) == json.loads(plain) == document
+    assert json.loads(bytes(fast)) == json.loads(bytes(plain)) == document
 
 
 def test_nan_is_refused_as_by_starlette() -> None:

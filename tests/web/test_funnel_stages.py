@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from mercato.core.scopes import Role
-from mercato.web.services import Services
+from mercato.runtime import Services
 from tests.metrics.test_surfaces import RANGE, seed
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import csrf_of, login

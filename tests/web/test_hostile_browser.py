@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from mercato.runtime import Services
 from mercato.ugc import embedding
-from mercato.web.services import Services
 from tests.metrics.test_surfaces import RANGE
 from tests.support.brands import PASSWORD, Brand
 from tests.support.shop import shop_server

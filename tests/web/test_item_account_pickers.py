@@ -17,14 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, expect
 
 from mercato.catalog.models import Gallery
 from mercato.connectors.accounts import add_account
 from mercato.galleries.definitions import manual_item_ids
+from mercato.runtime import Services
 from mercato.ugc import embedding
 from mercato.ugc.items import IntakeContext
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 from tests.ugc.support import add
@@ -159,7 +159,12 @@ def test_pick_items_accounts_and_a_platform_in_chromium(
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": height})
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     try:
         _login(page, live_server, brand)
 

@@ -20,9 +20,9 @@ from mercato.experiments.schemas import ExperimentCreate, Kind
 from mercato.experiments.service import create_experiment, start_experiment
 from mercato.galleries.definitions import GalleryDraft, create_gallery
 from mercato.metrics.registry import KPIS
+from mercato.runtime import Services
 from mercato.ugc.items import IntakeContext
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 from tests.ugc.support import add

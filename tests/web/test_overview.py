@@ -22,8 +22,8 @@ import pyarrow as pa
 import pytest
 
 from mercato.catalog import workspaces
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 

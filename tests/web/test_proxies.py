@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 
 from mercato.core.scopes import Scope
+from mercato.runtime import Services
 from mercato.web.app import create_app
 from mercato.web.proxies import TrustedProxies
-from mercato.web.services import Services
 from tests.conftest import make_settings
 from tests.support.brands import Brand, make_brand, make_token
 from tests.support.server import serve_app

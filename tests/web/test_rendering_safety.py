@@ -17,8 +17,8 @@ import pyarrow as pa
 from mercato.catalog.models import Product, UgcItem
 from mercato.core.scopes import Scope
 from mercato.galleries.shop import create_shop_page
+from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from mercato.web.services import Services
 from tests.galleries.support import make_shop
 from tests.support.brands import Brand, make_token
 

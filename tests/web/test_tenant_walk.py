@@ -37,14 +37,14 @@ from mercato.core.timeutil import utcnow
 from mercato.experiments import service as experiments
 from mercato.experiments.schemas import ExperimentCreate, Kind
 from mercato.galleries.definitions import GalleryDraft, create_gallery
+from mercato.metrics.service import KNOWN_KPIS
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.segments.schemas import SegmentCreate
 from mercato.sharing import service as sharing
 from mercato.sharing.schemas import Cadence, ScheduleCreate, ShareLinkCreate, ViewName
 from mercato.ugc.items import creator_for
 from mercato.web.app import create_app
-from mercato.web.kpi_reports import KNOWN_KPIS
-from mercato.web.services import Services
 from tests.connectors.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth, build_oauth_app
 from tests.connectors.fake_platforms import FakePlatforms
 from tests.galleries.support import Shop, make_shop

@@ -142,3 +142,13 @@ def _number(cells: list[str], column: str, header: _Header, where: str) -> float
             location=f"{where}, {header.names[column]}",
         )
     return number
+
+
+def decode_path_file(content: bytes, source: str) -> str:
+    """A path file's bytes as text (UTF-8, with or without a BOM), else where it breaks."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", location=source
+        ) from None

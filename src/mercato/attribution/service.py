@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mercato.attribution.journeys import (
     Conversion,
@@ -33,12 +33,16 @@ from mercato.attribution.outputs import (
     time_to_conversion,
     top_paths,
 )
+from mercato.catalog.models import Site
+from mercato.catalog.scoped import WorkspaceCatalog
 from mercato.core.errors import ValidationFailed
 from mercato.core.labels import N_
 from mercato.core.money import round_money
+from mercato.core.settings import IdentityMode
+from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.warehouse.connection import ScopedWarehouse
 
-COOKIELESS = "cookieless"
+COOKIELESS = IdentityMode.COOKIELESS
 COOKIELESS_NOTICE = N_(
     "Every site of this workspace uses cookieless identity (a daily salted hash): a visitor "
     "cannot be followed across days, so only session-scoped last touch is valid. Multi-touch "
@@ -288,3 +292,36 @@ def _choice(kind: type[Choice], text: str, where: str) -> Choice:
     except ValueError:
         known = ", ".join(member.value for member in kind)
         raise ValidationFailed(f"{text!r} is not one of {known}", location=where) from None
+
+
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+
+
+def site_identity_modes(catalog: WorkspaceCatalog) -> list[str]:
+    """How each of the workspace's sites identifies visitors (cookieless ones get a notice)."""
+    with catalog.session() as scoped:
+        return [site.identity_mode for site in scoped.scalars(scoped.select(Site))]
+
+
+def report_for_days(
+    warehouse: ScopedWarehouse,
+    catalog: WorkspaceCatalog,
+    time_zone: str,
+    currency: str,
+    first_day: date | None,
+    last_day: date | None,
+    **parameters: Any,
+) -> AttributionReport:
+    """Local days (inclusive) in `time_zone` → the report over `warehouse` (the tenant's, or
+    narrowed to a segment's visitors); `parameters` are `make_request`'s texts."""
+    check_day_range(first_day, last_day)
+    start = end = None
+    if first_day is not None or last_day is not None:
+        tz = zone(time_zone)
+        # A day away from the calendar's ends, so shifting by the zone (or the one-day end
+        # bound) stays a datetime: the years 1 and 9999 are ranges, not 500s.
+        first = min(max(first_day or date(1970, 1, 1), FIRST_DAY), LAST_DAY)
+        last = min(max(last_day or LAST_DAY, FIRST_DAY), LAST_DAY)
+        start, end = local_day_bounds_utc(first, last, tz)
+    request = make_request(start=start, end=end, **parameters)
+    return attribution_report(warehouse, request, site_identity_modes(catalog), currency)

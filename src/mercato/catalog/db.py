@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -14,6 +14,11 @@ from mercato.core.errors import DataDirError
 
 if TYPE_CHECKING:
     from mercato.catalog.scoped import WorkspaceCatalog
+
+
+# The unit of work `Catalog.session()` opens: routes and commands hand it to services and
+# name its type by this alias, never importing SQLAlchemy (import-linter holds them to that).
+CatalogSession: TypeAlias = Session
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Site, Workspace
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
+from mercato.core.settings import IdentityMode
 
-# The collector's identity modes and page types (collect.enrich, collect.pages); the
-# catalog may not import collect, so a test keeps these equal.
-IDENTITY_MODES = ("cookieless", "first_party_id", "identified")
+# The collector's identity modes (one vocabulary, core.settings.IdentityMode) and page types
+# (collect.pages); the catalog may not import collect, so a test keeps the page types equal.
+IDENTITY_MODES = tuple(IdentityMode)
 PAGE_TYPE_NAMES = ("checkout", "cart", "product", "collection", "home")
 MAX_ORIGINS = 50
 MAX_PATTERNS_PER_TYPE = 50
@@ -130,7 +131,7 @@ def add_site(
     workspace: Workspace,
     *,
     domain: str,
-    identity_mode: str = "cookieless",
+    identity_mode: str = IdentityMode.COOKIELESS,
     origins: Sequence[str] = (),
     patterns: Mapping[str, Any] | None = None,
 ) -> Site:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog import sites
 from mercato.catalog.models import Membership, Site, Workspace
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
+from mercato.core.settings import IdentityMode
 from mercato.core.timeutil import zone
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -59,7 +60,16 @@ def workspaces_of_user(session: Session, user_id: str) -> list[tuple[Workspace, 
 
 
 def add_site(
-    session: Session, workspace: Workspace, *, domain: str, identity_mode: str = "cookieless"
+    session: Session,
+    workspace: Workspace,
+    *,
+    domain: str,
+    identity_mode: str = IdentityMode.COOKIELESS,
 ) -> Site:
     """A site allowing `https://DOMAIN` (catalog.sites has the full set of options)."""
     return sites.add_site(session, workspace, domain=domain, identity_mode=identity_mode)
+
+
+def list_workspaces(session: Session, limit: int | None = None) -> list[Workspace]:
+    """Every workspace by slug (at most `limit`): for operators, not for a tenant's view."""
+    return list(session.scalars(select(Workspace).order_by(Workspace.slug).limit(limit)))

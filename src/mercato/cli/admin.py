@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from mercato.catalog import tokens, users, workspaces
-from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core.scopes import Role, parse_scopes
 
@@ -46,7 +44,7 @@ def workspaces_list() -> None:
     """List workspaces."""
     with opened_services() as services, services.catalog.session() as session:
         table = Table("slug", "name", "time zone", "currency")
-        for workspace in session.scalars(select(Workspace).order_by(Workspace.slug)):
+        for workspace in workspaces.list_workspaces(session):
             table.add_row(workspace.slug, workspace.name, workspace.time_zone, workspace.currency)
         console.print(table)
 

@@ -14,10 +14,19 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from mercato.attribution.path_file import decode_path_file, read_path_file
+from mercato.attribution.path_report import attribute_paths
+from mercato.attribution.schemas import (
+    AttributionPublic,
+    CreditPublic,
+    PathAttributionPublic,
+    path_public,
+    public,
+)
+from mercato.attribution.service import report_for_days
 from mercato.catalog import workspaces
+from mercato.catalog.db import CatalogSession
 from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core import labels
@@ -25,18 +34,8 @@ from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
 from mercato.core.money import format_amount
 from mercato.core.timeutil import check_day_range
-from mercato.web.auth import Principal
-from mercato.web.routes.attribution import (
-    AttributionPublic,
-    CreditPublic,
-    PathAttributionPublic,
-    decode_path_file,
-    path_report_public,
-    public,
-    run_report,
-    touch_label,
-    ugc_touch_names,
-)
+from mercato.segments import service as segments
+from mercato.ugc.names import touch_label, ugc_touch_names
 
 
 class OutputFormat(StrEnum):
@@ -45,10 +44,10 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
-def _workspace(session: Session, slug: str | None) -> Workspace:
+def _workspace(session: CatalogSession, slug: str | None) -> Workspace:
     if slug is not None:
         return workspaces.get_workspace(session, slug)
-    every = list(session.scalars(select(Workspace).limit(2)))
+    every = workspaces.list_workspaces(session, limit=2)
     if len(every) != 1:
         raise fail("there is not exactly one workspace: name it with --workspace SLUG")
     return every[0]
@@ -124,16 +123,19 @@ def attribution(
         with services.catalog.session() as session:
             ws = _workspace(session, workspace)
             session.expunge(ws)
-        principal = Principal(workspace=ws, scopes=frozenset())
+        catalog = services.catalog.for_workspace(ws.id)
         try:
-            report = run_report(
-                services, principal, start, end, segment, model=model, by=by, window=window,
-                order=order, credit=credit, conversion=conversion, identity=identity,
+            scoped = segments.scope(catalog, segment, services.warehouse.for_workspace(ws.id))
+            report = report_for_days(
+                scoped, catalog, ws.time_zone, ws.currency, start, end, model=model, by=by,
+                window=window, order=order, credit=credit, conversion=conversion,
+                identity=identity,
             )  # fmt: skip
         except MercatoError as exc:
             raise fail(str(exc)) from None
         body = public(report, ws.currency)
-        ugc = ugc_touch_names(services, ws.id, report)
+        with services.catalog.session() as session:
+            ugc = ugc_touch_names(session, ws.id, report)
     _emit(body, output, {label: touch_label("ugc", label, ugc=ugc) for label in ugc})
 
 
@@ -200,7 +202,8 @@ def _attribute_path_file(file: Path, order: int) -> PathAttributionPublic:
     except OSError as exc:
         raise fail(f"--paths {file}: {exc.strerror or exc}") from None
     try:
-        return path_report_public(decode_path_file(content, file.name), file.name, order)
+        text = decode_path_file(content, file.name)
+        return path_public(attribute_paths(read_path_file(text, file.name), order))
     except MercatoError as exc:
         raise fail(str(exc)) from None
 

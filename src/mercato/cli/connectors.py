@@ -22,7 +22,7 @@ from mercato.connectors.imports import KINDS, load_mapping
 from mercato.connectors.results import ImportSummary
 from mercato.connectors.service import import_files, import_options
 from mercato.connectors.sync import SyncOutcome, accounts_to_sync, sync_account
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 accounts_app = typer.Typer(help="Social accounts the connectors sync.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Shop webhooks (Shopify).", no_args_is_help=True)

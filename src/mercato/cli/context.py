@@ -13,7 +13,7 @@ from mercato.catalog import migrate
 from mercato.cli.channel import socket_path
 from mercato.core.errors import MercatoError
 from mercato.core.settings import Settings, load_settings
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 console = Console()
 err_console = Console(stderr=True)

@@ -19,7 +19,7 @@ from mercato.collect.enrich import IDENTIFIED, SiteConfig
 from mercato.collect.importer import MAX_REPORTED_ERRORS, import_events
 from mercato.collect.mapping import load_mapping
 from mercato.core.errors import MercatoError
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 import_app = typer.Typer(help="Import data files.", no_args_is_help=True)

@@ -25,24 +25,22 @@ from mercato.metrics.docs import DOCS_PATH, render_docs
 from mercato.metrics.goals import GoalProgress
 from mercato.metrics.present import format_unit, format_value, records, to_csv
 from mercato.metrics.report import Compare
-from mercato.metrics.spec import Unit
-from mercato.metrics.timebuckets import Grain
-from mercato.sharing.schemas import ViewName, ViewParameters
-from mercato.warehouse.connection import Warehouse
-from mercato.warehouse.lake import check_holds, exported_workspace, open_spark
-from mercato.web.exports import ExportFormat, export_response
-from mercato.web.kpi_reports import (
+from mercato.metrics.service import (
     KNOWN_KPIS,
     ReportRequest,
-    SegmentComparison,
     benchmark_map,
-    compare_segments,
     goals_progress,
-    run_report,
     workspace_benchmarks,
 )
+from mercato.metrics.spec import Unit
+from mercato.metrics.timebuckets import Grain
+from mercato.runtime import Services
+from mercato.segments.reports import SegmentComparison, compare_segments, kpi_report
+from mercato.sharing.export import ExportFormat, exported
+from mercato.sharing.schemas import ViewName, ViewParameters
+from mercato.warehouse.lake import check_holds, exported_workspace, open_spark
+from mercato.warehouse.scoped import ScopedWarehouse
 from mercato.web.report_views import build_view
-from mercato.web.services import Services
 
 goals_app = typer.Typer(help="KPI goals: a target per KPI and period.", no_args_is_help=True)
 metrics_app = typer.Typer(help="The KPI registry.", no_args_is_help=True)
@@ -143,14 +141,15 @@ def report(
         with services.catalog.session() as session:
             target = workspaces.get_workspace(session, workspace)
             session.expunge(target)
+        catalog = services.catalog.for_workspace(target.id)
         if versus:
             with _numbers_from(services, target.id, lake, spark_master) as numbers:
-                pair = compare_segments(services, target, request, versus, numbers)
+                pair = compare_segments(catalog, numbers, target, request, versus)
             _print_pair(pair, output)
             return
         with _numbers_from(services, target.id, lake, spark_master) as numbers:
-            result = run_report(services, target, request, numbers)
-        rows = records(result, benchmark_map(workspace_benchmarks(services, target.id)))
+            result = kpi_report(catalog, numbers, target, request)
+        rows = records(result, benchmark_map(workspace_benchmarks(catalog)))
     if output is Format.JSON:
         print(json.dumps(rows, indent=2, default=str))
     elif output is Format.CSV:
@@ -176,7 +175,7 @@ def _view_report(
             session.expunge(target)
         try:
             found = build_view(services, target, view, ViewParameters(start=first, end=last))
-            body = export_response(found, ExportFormat(output.value), table).body
+            body = exported(found, ExportFormat(output.value), table).body
         except ValidationFailed as exc:
             raise fail(str(exc)) from None
     if output_file is not None:
@@ -199,16 +198,16 @@ def _check_engine_options(engine: ReportEngine, lake: Path | None, master: str |
 @contextmanager
 def _numbers_from(
     services: Services, workspace_id: str, lake: Path | None, master: str | None
-) -> Iterator[Warehouse | None]:
-    """Where the report's numbers come from: the lake on Spark, or (None) the warehouse."""
+) -> Iterator[ScopedWarehouse]:
+    """Where the report's numbers come from: the lake on Spark, or the warehouse."""
     if lake is None:
-        yield None
+        yield services.warehouse.for_workspace(workspace_id)
         return
     if lake.is_dir():  # before Spark starts (seconds); open_spark explains a missing lake
         check_holds(exported_workspace(lake), workspace_id)
     warehouse = open_spark(lake, master or services.settings.spark_master)
     try:
-        yield warehouse
+        yield warehouse.for_workspace(workspace_id)
     finally:
         warehouse.close()
 
@@ -294,7 +293,11 @@ def goals_list(workspace: WorkspaceOption) -> None:
             "on track",
             "verdict",
         )
-        for goal in goals_progress(services, target, today):
+        stores = (
+            services.catalog.for_workspace(target.id),
+            services.warehouse.for_workspace(target.id),
+        )
+        for goal in goals_progress(*stores, target, today):
             share = "n/a" if goal.progress is None else f"{goal.progress * 100:.0f}%"
             table.add_row(
                 goal.goal_id,

@@ -22,8 +22,8 @@ from mercato.cli.context import console, err_console, fail, settings
 from mercato.cli.hosted import HostedRunner, install_routes
 from mercato.core.errors import MercatoError
 from mercato.core.settings import Settings
+from mercato.runtime import Services
 from mercato.web.app import create_app
-from mercato.web.services import Services
 
 
 def serve(

@@ -17,6 +17,7 @@ from mercato.catalog import workspaces
 from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services, public_url
 from mercato.core.secret_box import SecretBox
+from mercato.runtime import Services
 from mercato.sharing import service
 from mercato.sharing.schemas import (
     Cadence,
@@ -29,7 +30,6 @@ from mercato.sharing.schemas import (
     ViewParameters,
 )
 from mercato.web.report_views import renderer
-from mercato.web.services import Services
 
 share_app = typer.Typer(help="Read-only share links to report views.", no_args_is_help=True)
 reports_app = typer.Typer(help="Scheduled e-mail reports.", no_args_is_help=True)

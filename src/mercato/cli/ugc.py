@@ -11,23 +11,28 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, select
 
 from mercato.catalog import workspaces
-from mercato.catalog.models import UgcCandidate, UgcStatus
+from mercato.catalog.models import UgcStatus
 from mercato.catalog.quality import record_refused
 from mercato.cli.context import console, fail, opened_services
 from mercato.connectors.imports import load_mapping
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.ugc import curation, embedding, intake, rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE
 from mercato.ugc.intake import IntakeSummary
 from mercato.ugc.items import get_item, set_status
 from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.search import UgcQuery, search
-from mercato.ugc.service import add_url, import_reviews, intake_candidates, intake_context
-from mercato.web.services import Services
+from mercato.ugc.service import (
+    add_url,
+    import_reviews,
+    intake_candidates,
+    intake_context,
+    pending_candidates,
+)
 
 ugc_app = typer.Typer(help="The UGC library.", no_args_is_help=True)
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")]
@@ -47,11 +52,7 @@ def ugc_intake(workspace: Workspace) -> None:
     """Turn new connector candidates into library items (embeds and suggests products)."""
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
-        pending = session.scalar(
-            select(func.count()).where(
-                UgcCandidate.workspace_id == ws.id, UgcCandidate.consumed_at.is_(None)
-            )
-        )
+        pending = pending_candidates(session, ws.id)
         with Progress(console=console) as progress:
             task = progress.add_task("intake", total=pending or 0)
             summary = intake_candidates(

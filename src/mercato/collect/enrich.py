@@ -18,6 +18,7 @@ from mercato.collect.useragent import parse_client
 from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
 from mercato.core.money import parse_amount
+from mercato.core.settings import IdentityMode
 
 MAX_CLOCK_SKEW = timedelta(days=7)
 # Stored names are GA4's recommended e-commerce names (docs/collect.md, "Install the tracker"); the
@@ -29,9 +30,9 @@ EVENT_ALIASES = {
     "page_view": "pageview",
     "$pageview": "pageview",
 }
-COOKIELESS = "cookieless"
-FIRST_PARTY_ID = "first_party_id"
-IDENTIFIED = "identified"
+COOKIELESS = IdentityMode.COOKIELESS
+FIRST_PARTY_ID = IdentityMode.FIRST_PARTY_ID
+IDENTIFIED = IdentityMode.IDENTIFIED
 
 
 @dataclass(frozen=True)

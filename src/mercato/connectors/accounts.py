@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import AccountConnection, SocialAccount, SyncRun
+from mercato.catalog.models import AccountConnection, AccountStatus, SocialAccount, SyncRun
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "x", "pinterest", "snapchat", "line")
@@ -62,7 +62,7 @@ def add_account(
         handle=handle,
         external_id=external_id,
         access_token=token,
-        status="active" if token else "needs_token",
+        status=AccountStatus.ACTIVE if token else AccountStatus.NEEDS_TOKEN,
     )
     session.add(account)
     session.flush()
@@ -92,7 +92,7 @@ def get_account(session: Session, workspace_id: str, account: str) -> SocialAcco
 def set_token(session: Session, workspace_id: str, account: str, token: str) -> SocialAccount:
     found = get_account(session, workspace_id, account)
     found.access_token = token
-    found.status = "active"
+    found.status = AccountStatus.ACTIVE
     found.last_error = None
     return found
 

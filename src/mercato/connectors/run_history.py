@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import SyncRun
+from mercato.catalog.models import RunStatus, SyncRun
 from mercato.core.timeutil import utcnow
 
 INTERRUPTED = (
@@ -23,10 +23,12 @@ def fail_interrupted_runs(catalog: Catalog, now: datetime | None = None) -> int:
     moment = now or utcnow()
     with catalog.session() as session:
         stuck = session.scalars(
-            select(SyncRun).where(SyncRun.status == "running", SyncRun.finished_at.is_(None))
+            select(SyncRun).where(
+                SyncRun.status == RunStatus.RUNNING, SyncRun.finished_at.is_(None)
+            )
         ).all()
         for run in stuck:
-            run.status = "failed"
+            run.status = RunStatus.FAILED
             run.finished_at = moment
             run.error = INTERRUPTED
         return len(stuck)

@@ -8,7 +8,7 @@ from typing import Any
 
 from mercato.catalog import workspaces
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import SyncRun
+from mercato.catalog.models import RunStatus, SyncRun
 from mercato.catalog.quality import record_quality, record_refused
 from mercato.connectors import accounts
 from mercato.connectors.imports import ImportOptions, quality_report, run_import
@@ -69,7 +69,7 @@ def import_files(
     try:
         summary = run_import(catalog, warehouse, kind, files, options)
     except MercatoError as exc:
-        _close(catalog, run_id, "failed", None, str(exc))
+        _close(catalog, run_id, RunStatus.FAILED, None, str(exc))
         if isinstance(exc, ValidationFailed):
             subject = ", ".join(name for name, _ in files)
             record_refused(catalog, options.workspace_id, f"import:{kind}", subject, exc)
@@ -77,7 +77,7 @@ def import_files(
     summary.quality = quality_report(kind, summary)
     if summary.quality is not None:
         record_quality(catalog, options.workspace_id, summary.quality)
-    _close(catalog, run_id, "ok", summary, None)
+    _close(catalog, run_id, RunStatus.OK, summary, None)
     return summary
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import ShopConnection
+from mercato.catalog.models import AccountStatus, ShopConnection
 from mercato.connectors.orders import store_orders, with_refunds
 from mercato.connectors.platforms.client import ApiClient, ClientPolicy
 from mercato.connectors.platforms.errors import PlatformError, TokenRejected
@@ -52,9 +52,9 @@ def classify(response: httpx.Response, body: Any) -> PlatformError | None:
     errors = body.get("errors") if isinstance(body, dict) else None
     message = str(errors or response.text[:200])
     if response.status_code == 401:
-        return TokenRejected(message, account_status="token_invalid", status=401)
+        return TokenRejected(message, account_status=AccountStatus.TOKEN_INVALID, status=401)
     if response.status_code == 403:
-        return TokenRejected(message, account_status="missing_permission", status=403)
+        return TokenRejected(message, account_status=AccountStatus.MISSING_PERMISSION, status=403)
     return None  # 429 and 5xx: the client's generic handling (Retry-After, back-off)
 
 
@@ -314,3 +314,12 @@ def push_discount_code(
     shop.state["discount_codes"] = pushed | {code: str(created["id"])}
     _save_state(catalog, shop.id, shop.state)
     return str(created["id"])
+
+
+def shop_connection(session: Session, workspace_id: str) -> ShopConnection | None:
+    """The workspace's connected Shopify shop, if any (its token stays sealed)."""
+    return session.scalar(
+        select(ShopConnection).where(
+            ShopConnection.workspace_id == workspace_id, ShopConnection.provider == "shopify"
+        )
+    )

@@ -14,7 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import AccountConnection, SocialAccount, SyncRun
+from mercato.catalog.models import (
+    AccountConnection,
+    AccountStatus,
+    RunStatus,
+    SocialAccount,
+    SyncRun,
+)
 from mercato.connectors.connect.refresh import RECONNECT_NEEDED, needs_refresh, refresh_account
 from mercato.connectors.platforms import facebook, instagram, line, pinterest, snapchat, tiktok, x
 from mercato.connectors.platforms.client import ClientPolicy
@@ -119,15 +125,21 @@ def _run(ctx: SyncContext) -> tuple[str, str | None, str]:
                 location="platform",
             )
         if not ctx.account.access_token:
-            raise TokenRejected("no access token configured", account_status="needs_token")
+            raise TokenRejected(
+                "no access token configured", account_status=AccountStatus.NEEDS_TOKEN
+            )
         if needs_refresh(ctx.connection, ctx.now):
             ctx.account.access_token = refresh_account(ctx.catalog, ctx.account.id, ctx.now)
         connector(ctx)
     except TokenRejected as exc:
         if exc.account_status == RECONNECT_NEEDED:
-            return "failed", f"reconnect needed: {platform} said: {exc.message}", RECONNECT_NEEDED
+            return (
+                RunStatus.FAILED,
+                f"reconnect needed: {platform} said: {exc.message}",
+                RECONNECT_NEEDED,
+            )
         return (
-            "failed",
+            RunStatus.FAILED,
             (
                 f"{platform} rejected the token ({exc.account_status}): {exc.message}. "
                 "Reconnect the account with a new token."
@@ -136,16 +148,16 @@ def _run(ctx: SyncContext) -> tuple[str, str | None, str]:
         )
     except RateLimited as exc:
         return (
-            "partial",
+            RunStatus.PARTIAL,
             (
                 f"throttled by {platform} (retry in {exc.retry_after_s:.0f}s): {exc.message}; "
                 "the next sync resumes from the saved cursor"
             ),
-            "active",
+            AccountStatus.ACTIVE,
         )
     except (PlatformError, ValidationFailed) as exc:
-        return "failed", f"{platform}: {exc}", "active"
-    return "ok", None, "active"
+        return RunStatus.FAILED, f"{platform}: {exc}", AccountStatus.ACTIVE
+    return RunStatus.OK, None, AccountStatus.ACTIVE
 
 
 def _finish(
@@ -163,7 +175,7 @@ def _finish(
         if account is not None:
             account.status = account_status
             account.last_error = error
-            if status != "failed":
+            if status != RunStatus.FAILED:
                 account.last_sync_at = utcnow()
         if run is not None:
             run.status = status

@@ -328,6 +328,27 @@ def label(kind: Kind | str, raw: object, gettext: Callable[[str], str] | None = 
     return translate(found) if found else found
 
 
+NOT_RECORDED = N_("Not recorded")
+
+
+def row_label(by: str, raw: object, gettext: Callable[[str], str] | None = None) -> str:
+    """A report row's key as people read it, for the granularity `by` the report groups by:
+    a channel or platform by its label, a missing landing page (`(none)` by page) as "Not
+    recorded", a touch without a campaign or content as its channel in brackets, any other
+    campaign, content or page as written. Pages (the `row_label` filter), exports and charts
+    all call this; `gettext=str` gives the English of report views."""
+    text = "" if raw is None else str(raw)
+    if by in ("channel", "ugc"):  # "by UGC" credits channels beside its items (ugc.names)
+        return label(Kind.CHANNEL, text, gettext)
+    if by == "platform":
+        return label(Kind.PLATFORM, text, gettext)
+    if by == "page" and text == "(none)":
+        return (gettext or _translate)(NOT_RECORDED)
+    if text.startswith("(") and text.endswith(")"):
+        return f"({label(Kind.CHANNEL, text[1:-1], gettext)})"
+    return text
+
+
 def yes_no(value: object, gettext: Callable[[str], str] | None = None) -> str:
     """`True` → "Yes", `False` → "No", in the active language."""
     return (gettext or _translate)(YES if value else NO)

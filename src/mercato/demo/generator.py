@@ -77,7 +77,7 @@ TRUTH_FILE = Path("demo") / "ground_truth.json"
 
 
 class Stores(Protocol):
-    """What the generator needs of `mercato.web.services.Services` (demo sits beside web)."""
+    """What the generator needs of `mercato.runtime.Services` (demo sits beside web)."""
 
     settings: Settings
     catalog: Catalog

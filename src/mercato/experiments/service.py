@@ -325,3 +325,13 @@ def experiment_results(
     experiment = public(session, get_experiment(session, workspace_id, experiment_id))
     frame = visitor_facts(scoped, experiment.id, experiment.gallery_id, executor)
     return analyse(frame, experiment)
+
+
+def latest_holdout_id(session: Session, workspace_id: str) -> str | None:
+    """The holdout the Experiments page reports: a workspace-wide one first, newest first."""
+    return session.scalar(
+        select(Experiment.id)
+        .where(Experiment.workspace_id == workspace_id, Experiment.kind == Kind.HOLDOUT)
+        .order_by(Experiment.gallery_id.is_not(None), Experiment.created_at.desc())
+        .limit(1)
+    )

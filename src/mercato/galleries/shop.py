@@ -186,3 +186,8 @@ def shop_payload(view: ShopView) -> dict[str, Any]:
         "product": None,
         "items": [*view.posts, *view.ugc],
     }
+
+
+def shop_page_by_handle(session: Session, handle: str) -> ShopPage | None:
+    """The public link-in-bio page at `/shop/{handle}` (handles are stored lower case)."""
+    return session.scalar(select(ShopPage).where(ShopPage.handle == handle.lower()))

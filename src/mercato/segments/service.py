@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Product, Segment
 from mercato.catalog.models.segments import MemberSource, SegmentKind
+from mercato.catalog.scoped import WorkspaceCatalog
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.segments import definition as defs
@@ -285,6 +286,16 @@ def resolve(
 def narrowed(scoped: ScopedWarehouse, resolved: Resolved) -> SegmentedWarehouse:
     """`scoped` holding only the segment's visitors (for any report reading it)."""
     return SegmentedWarehouse(scoped, resolved.members, (resolved.segment_id, resolved.digest))
+
+
+def scope(catalog: WorkspaceCatalog, segment: str | None, base: ScopedWarehouse) -> ScopedWarehouse:
+    """`segment=` on any report: `base` itself without a segment, else only the segment's
+    visitors (id or name; an unknown one is a NotFoundError naming it)."""
+    if not segment:
+        return base
+    with catalog.session() as session:
+        resolved = resolve(session.session, catalog.workspace_id, segment)
+    return narrowed(base, resolved)
 
 
 def size(

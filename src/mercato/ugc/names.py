@@ -4,13 +4,18 @@ gallery builder's item picker)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import Creator, UgcItem
+from mercato.core import labels
+
+if TYPE_CHECKING:
+    from mercato.attribution.service import AttributionReport
 
 EXCERPT = 60  # characters of the caption a name keeps
 MAX_CHOICES = 500  # items a picker lists (the newest); more are reached through the library
@@ -74,3 +79,41 @@ def item_choices(
     missing = [item for item in keep if item not in listed]
     found = item_names(session, workspace_id, missing)
     return [found[item] for item in missing if item in found] + chosen
+
+
+UGC_PREFIX = "ugc:"  # how a "by UGC" attribution report labels an item touch
+
+
+def ugc_touch_names(
+    session: Session, workspace_id: str, report: AttributionReport
+) -> dict[str, ItemName]:
+    """The items behind a "by UGC" report's `ugc:<id>` labels, by label."""
+    if report.request.by.value != "ugc":
+        return {}
+    found: set[str] = {row.label for row in report.rows}
+    for path in report.top_paths:
+        found.update(path.path.split(" > "))
+    ids = [label[len(UGC_PREFIX) :] for label in found if label.startswith(UGC_PREFIX)]
+    return {
+        UGC_PREFIX + item: name for item, name in item_names(session, workspace_id, ids).items()
+    }
+
+
+def ugc_name(name: ItemName, _: Callable[[str], str] = str) -> str:
+    """An item as a touch: "@handle · Instagram · first words of the caption"."""
+    parts = ["@" + name.handle if name.handle else _("unknown creator")]
+    parts.append(labels.label(labels.Kind.PLATFORM, name.platform, _))
+    if name.excerpt:
+        parts.append(name.excerpt)
+    return " · ".join(parts)
+
+
+def touch_label(
+    by: str, raw: str, _: Callable[[str], str] = str, ugc: dict[str, ItemName] | None = None
+) -> str:
+    """A credited label as people read it: a UGC item by its creator and caption (an item
+    since deleted as "deleted UGC item"), anything else as `labels.row_label` names it."""
+    if by == "ugc" and raw.startswith(UGC_PREFIX):
+        found = (ugc or {}).get(raw)
+        return ugc_name(found, _) if found else _("deleted UGC item")
+    return labels.row_label(by, raw, _)

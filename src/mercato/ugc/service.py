@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import (
@@ -14,10 +14,12 @@ from mercato.catalog.models import (
     Product,
     ProductTag,
     RightsEvent,
+    UgcCandidate,
     UgcItem,
     UgcMedia,
     Workspace,
 )
+from mercato.catalog.owned import get_owned
 from mercato.catalog.quality import MERGED, STORED, QualityReport, add_quality_entry
 from mercato.core import labels
 from mercato.core.errors import NotFoundError
@@ -193,6 +195,25 @@ def creators_by_id(session: Session, creator_ids: Sequence[str | None]) -> dict[
     if not wanted:
         return {}
     return {c.id: c for c in session.scalars(select(Creator).where(Creator.id.in_(wanted)))}
+
+
+def library_size(session: Session, workspace_id: str) -> int:
+    """How many items the workspace's library holds, whatever their status."""
+    count = select(func.count()).select_from(UgcItem).where(UgcItem.workspace_id == workspace_id)
+    return int(session.scalar(count) or 0)
+
+
+def pending_candidates(session: Session, workspace_id: str) -> int:
+    """Connector candidates not yet turned into library items (what `intake` will read)."""
+    count = select(func.count()).where(
+        UgcCandidate.workspace_id == workspace_id, UgcCandidate.consumed_at.is_(None)
+    )
+    return int(session.scalar(count) or 0)
+
+
+def coupon_code(session: Session, workspace_id: str, creator_id: str) -> str | None:
+    """The creator's coupon code (None before one is issued)."""
+    return get_owned(session, Creator, workspace_id, creator_id, "creator").coupon_code
 
 
 def library_platforms(session: Session, workspace_id: str, current: str | None = None) -> list[str]:

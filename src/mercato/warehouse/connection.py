@@ -1,4 +1,5 @@
-"""Ibis connections to the warehouse, and the tenant-scoped view every query goes through."""
+"""Ibis connections to the warehouse; `for_workspace` hands out the tenant-scoped view every
+query goes through (`warehouse.scoped`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ibis.backends.sql.datatypes import DuckDBType
 from mercato.core.errors import DataDirError, MercatoError
 from mercato.warehouse.compiled_store import CompiledSqlStore, fingerprint
 from mercato.warehouse.schemas import TABLES
+from mercato.warehouse.scoped import ScopedWarehouse as ScopedWarehouse  # its old home
 
 
 def _widens_scale(stored: dt.DataType, declared: dt.DataType) -> bool:
@@ -255,33 +257,3 @@ class CompiledSql:
 
     def __len__(self) -> int:
         return len(self._sql)
-
-
-class ScopedWarehouse:
-    """Tables already filtered to one workspace, so no report can forget the tenant filter."""
-
-    def __init__(self, warehouse: Warehouse, workspace_id: str) -> None:
-        self.warehouse = warehouse
-        self.workspace_id = workspace_id
-
-    def table(self, name: str) -> ir.Table:
-        table = self.warehouse.raw_table(name)
-        return table.filter(table.workspace_id == self.workspace_id)
-
-    @property
-    def engine(self) -> str:
-        """The engine's name (duckdb, pyspark, chdb): for engine-specific messages."""
-        return self.warehouse.engine
-
-    def execute(self, expr: ir.Expr) -> Any:
-        return self.warehouse.execute(expr)
-
-    def to_arrow(self, expr: ir.Expr) -> pa.Table:
-        """The rows of `expr` (built from this view's tables) as Arrow, taking the
-        connection's turn like every other query."""
-        return self.warehouse.to_arrow(expr)
-
-    def run_compiled(self, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
-        """`Warehouse.run_compiled` with the workspace added to the key: the SQL carries its
-        tenant filter, so one workspace's compiled SQL never serves another."""
-        return self.warehouse.run_compiled((self.workspace_id, key), build)

@@ -27,9 +27,9 @@ from mercato.galleries.adaptive import (
 from mercato.galleries.cache import DeliveryCache
 from mercato.galleries.delivery import Variant, deliver, gallery_order_config
 from mercato.galleries.selection import PageContext
+from mercato.runtime import Services
 from mercato.web.app_state import app_singleton
 from mercato.web.experiment_delivery import Visitor, visit_row
-from mercato.web.services import Services
 
 log = logging.getLogger(__name__)
 

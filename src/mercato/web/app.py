@@ -30,17 +30,17 @@ from mercato.core.errors import (
 )
 from mercato.core.secret_box import SecretBox
 from mercato.core.settings import Settings, load_settings
+from mercato.runtime import Services
 from mercato.sharing.runner import ReportScheduler
 from mercato.web.api_docs import install_api_docs
 from mercato.web.auth import Forbidden, NotAuthenticated
 from mercato.web.page_tables import PageTableExports
 from mercato.web.proxies import TrustedProxies
 from mercato.web.report_views import renderer
-from mercato.web.routes import ROUTERS, api_root, collect, galleries_public, health
-from mercato.web.routes.collect import rejection_recorder
-from mercato.web.routes.setup import needs_setup as needs_first_run
+from mercato.web.routes import ROUTERS, collect_public, galleries_public, health_public, root_api
+from mercato.web.routes.collect_public import rejection_recorder
+from mercato.web.routes.setup_pages import needs_setup as needs_first_run
 from mercato.web.security_headers import SecurityHeaders
-from mercato.web.services import Services
 from mercato.web.throttle import LoginThrottle
 
 STATIC_DIR = __file__.rsplit("/", 1)[0] + "/static"
@@ -114,7 +114,12 @@ def _error_page(request: Request, exc: MercatoError, status: int) -> HTMLRespons
 # Routes are matched in order, and FastAPI's per-route match is not free (~1.5 ms to reach the
 # last of ~80 routes on a busy core): the public routes a shop's traffic hits come first.
 # None of their paths overlaps another router's, so the order changes no answer.
-HOT_ROUTERS = (collect.router, galleries_public.router, api_root.router, health.router)
+HOT_ROUTERS = (
+    collect_public.router,
+    galleries_public.router,
+    root_api.router,
+    health_public.router,
+)
 
 
 def hot_first(routers: list[APIRouter]) -> list[APIRouter]:

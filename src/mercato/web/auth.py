@@ -20,7 +20,7 @@ from mercato.catalog.models import User, Workspace
 from mercato.core.errors import NotFoundError
 from mercato.core.scopes import ROLE_SCOPES, Role, Scope
 from mercato.core.security import constant_time_equal
-from mercato.web.services import Services
+from mercato.runtime import Services
 
 SESSION_USER = "user_id"
 SESSION_LOGIN = "login"  # the login session's secret; the catalog keeps only its digest

@@ -23,8 +23,8 @@ from mercato.core.timeutil import utcnow
 from mercato.experiments.delivery import Visit, decide, exposure_rows, live_experiments, unit_row
 from mercato.galleries.cache import DeliveryCache
 from mercato.galleries.delivery import Variant
-from mercato.web.routes.collect import site_config
-from mercato.web.services import Services
+from mercato.runtime import Services
+from mercato.web.routes.collect_public import site_config
 from mercato.web.urls import absolute_url
 
 log = logging.getLogger(__name__)

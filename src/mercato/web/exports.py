@@ -4,46 +4,22 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from enum import StrEnum
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from mercato.sharing.pdf import render_pdf
+from mercato.sharing.export import ExportFormat as ExportFormat  # routes name it from here
+from mercato.sharing.export import exported
 from mercato.sharing.views import ReportView
 
 
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-    PDF = "pdf"
-
-
-def _name(view: ReportView, suffix: str, extension: str) -> str:
-    span = f"-{view.start}-{view.end}" if view.start else ""
-    return f"{view.view}{suffix}{span}.{extension}"
-
-
 def export_response(view: ReportView, fmt: ExportFormat, table: str | None) -> Response:
-    if fmt is ExportFormat.PDF:
-        return Response(
-            render_pdf(view),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{_name(view, "", "pdf")}"'},
-        )
-    if fmt is ExportFormat.JSON:
-        body = view.table(table).records() if table else view.as_json()
-        return JSONResponse(body)
-    chosen = view.table(table) if table else (view.tables[0] if view.tables else None)
-    if chosen is None:
-        return Response("", media_type="text/csv")
-    name = _name(view, f"-{chosen.id}", "csv")
-    return Response(
-        chosen.csv(),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    found = exported(view, fmt, table)
+    headers = {}
+    if found.filename is not None:
+        headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return Response(found.body, media_type=found.media_type, headers=headers)
 
 
 def export_href(request: Request, fmt: str, table: str | None = None) -> str:

@@ -24,26 +24,21 @@ from mercato.metrics.overview import HEADLINE_KPIS, overview
 from mercato.metrics.present import format_delta, format_value
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare
+from mercato.metrics.service import ReportRequest, goal_rows, goals_progress
 from mercato.metrics.ugc_performance import UgcPerformance, ugc_performance
+from mercato.runtime import Services
 from mercato.segments import service as segments
+from mercato.segments.reports import compare_segments, kpi_report
 from mercato.sharing.periods import period_days
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.sharing.views import Chart, ReportView, Tile, ViewTable
 from mercato.web.auth import Principal
 from mercato.web.exports import ExportFormat, export_response
-from mercato.web.kpi_reports import (
-    ReportRequest,
-    compare_segments,
-    goal_rows,
-    goals_progress,
-    run_report,
-)
-from mercato.web.routes import attribution as attribution_routes
-from mercato.web.routes import segments_pages
-from mercato.web.routes.funnel import drill_table
-from mercato.web.routes.overview import cells, default_range, headline
-from mercato.web.routes.traffic import traffic_report
-from mercato.web.services import Services
+from mercato.web.routes import attribution_api, segments_pages
+from mercato.web.routes.funnel_pages import drill_table
+from mercato.web.routes.overview_pages import cells, default_range, headline
+from mercato.web.routes.traffic_api import traffic_report
+from mercato.web.stores import scoped_stores
 
 Range = tuple[date, date]
 Builder = Callable[[Services, Principal, Range, ViewParameters], ReportView]
@@ -110,7 +105,7 @@ def _overview(
     ]
     columns = ["Channel", "Sessions", "Transactions", "Conversion rate", "Gross revenue"]
     rows = [
-        [_named("channel", channel), *cells(row.figures).values()]
+        [_named_en("channel", channel), *cells(row.figures).values()]
         for channel, row in ((r.channel, r) for r in report.by_channel)
     ]
     days = sorted({row.day for row in report.daily})
@@ -121,7 +116,7 @@ def _overview(
         Chart(
             "sessions-by-channel",
             "Sessions by channel",
-            [_named("channel", r.channel) for r in report.by_channel],
+            [_named_en("channel", r.channel) for r in report.by_channel],
             {"Sessions": [float(r.figures.sessions) for r in report.by_channel]},
         ),
         Chart(
@@ -147,8 +142,10 @@ def _filters(parameters: ViewParameters) -> tuple[tuple[str, tuple[str, ...]], .
 def _funnel(services: Services, principal: Principal, span: Range, p: ViewParameters) -> ReportView:
     workspace = principal.workspace
     filters = _filters(p)
-    report = run_report(
-        services, workspace, ReportRequest(*span, Compare.PREVIOUS, filters=filters)
+    report = kpi_report(
+        *scoped_stores(services, workspace.id),
+        workspace,
+        ReportRequest(*span, Compare.PREVIOUS, filters=filters),
     )
     tiles, rows = [], []
     for kpi in KPIS:
@@ -161,8 +158,10 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
             Tile(f"kpi-{kpi.id}", kpi.name, shown, None if value is None else float(value))
         )
         rows.append([kpi.name, kpi.stage.value, shown, format_delta(kpi, line) or ""])
-    drilled = run_report(
-        services, workspace, ReportRequest(*span, dimensions=("platform",), filters=filters)
+    drilled = kpi_report(
+        *scoped_stores(services, workspace.id),
+        workspace,
+        ReportRequest(*span, dimensions=("platform",), filters=filters),
     )
     drill = drill_table(drilled, "platform")
     by_platform = ViewTable(
@@ -185,7 +184,7 @@ def _funnel_journeys(services: Services, principal: Principal, span: Range) -> l
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     journeys = [
         [
-            _named("channel", r.first_touch_channel),
+            _named_en("channel", r.first_touch_channel),
             r.purchasers,
             *(r.distribution[b] for b in BUCKETS),
             f"{r.median:.1f}",
@@ -261,7 +260,7 @@ def _traffic(
     def table(table_id: str, title: str, label: str, found: list, by: str) -> ViewTable:  # type: ignore[type-arg]
         rows = [
             [
-                _named(by, r.label),
+                _named_en(by, r.label),
                 f"{r.sessions:,}",
                 f"{r.engaged_sessions:,}",
                 _rate(r.engagement_rate),
@@ -285,7 +284,7 @@ def _traffic(
     chart = Chart(
         "channels-chart",
         "Sessions by channel",
-        [_named("channel", r.label) for r in report.by_channel],
+        [_named_en("channel", r.label) for r in report.by_channel],
         {
             "Sessions": [float(r.sessions) for r in report.by_channel],
             "Engaged sessions": [float(r.engaged_sessions) for r in report.by_channel],
@@ -296,18 +295,8 @@ def _traffic(
     )
 
 
-def _named(by: str, raw: str) -> str:
-    """A row's key as the page shows it (in English): a channel or platform by its name, a
-    missing landing page as "Not recorded", a campaign or path as written."""
-    if by == "channel":
-        return labels.english(labels.Kind.CHANNEL, raw)
-    if by == "platform":
-        return labels.english(labels.Kind.PLATFORM, raw)
-    if raw == "(none)" and by == "page":
-        return "Not recorded"
-    if raw.startswith("(") and raw.endswith(")"):
-        return "(" + labels.english(labels.Kind.CHANNEL, raw[1:-1]) + ")"
-    return raw
+def _named_en(by: str, raw: str) -> str:
+    return labels.row_label(by, raw, str)  # report views are in English
 
 
 def _money(value: object) -> str:
@@ -317,7 +306,7 @@ def _money(value: object) -> str:
 def _attribution(
     services: Services, principal: Principal, span: Range, _p: ViewParameters
 ) -> ReportView:
-    report = attribution_routes.run_report(services, principal, *span, model="markov", by="channel")
+    report = attribution_api.run_report(services, principal, *span, model="markov", by="channel")
     return attribution_view(principal, span, report)
 
 
@@ -338,7 +327,7 @@ def attribution_view(
     ]
     rows = [
         [
-            _named(by, r.label),
+            _named_en(by, r.label),
             f"{r.conversions:.2f}",
             _money(r.revenue),
             "n/a" if r.spend is None else _money(r.spend),
@@ -359,7 +348,7 @@ def attribution_view(
         "Model comparison (conversions)",
         [by_label, *(labels.english(labels.Kind.MODEL, m) for m in report.comparison_models)],
         [
-            [_named(by, r.label), *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
+            [_named_en(by, r.label), *(f"{r.conversions[m]:.2f}" for m in report.comparison_models)]
             for r in report.comparison
         ],
     )
@@ -433,8 +422,12 @@ def _ugc(services: Services, principal: Principal, span: Range, _p: ViewParamete
 def goals_table(services: Services, principal: Principal) -> tuple[ViewTable, list[Tile]]:
     """Every team's goals together, ordered social → site → e-commerce (the funnel's order)."""
     order = {"social": 0, "site": 1, "ecommerce": 2}
-    owners = goal_rows(services, principal.workspace_id)
-    found = goals_progress(services, principal.workspace, local_today(principal.workspace))
+    owners = goal_rows(services.catalog.for_workspace(principal.workspace_id))
+    found = goals_progress(
+        *scoped_stores(services, principal.workspace.id),
+        principal.workspace,
+        local_today(principal.workspace),
+    )
     found.sort(
         key=lambda g: (order.get(owners.get(g.goal_id, ("", "social", ""))[1], 3), g.period_start)
     )
@@ -626,7 +619,7 @@ def _segment(
         [[shown.name, shown.kind.value, shown.summary, f"{size.visitors:,}", f"{active:,}"]],
     )
     request = ReportRequest(*span, kpi_ids=SEGMENT_KPIS, segment=segment.id)
-    report = run_report(services, workspace, request)
+    report = kpi_report(*scoped_stores(services, workspace.id), workspace, request)
     kpis = ViewTable(
         "kpis",
         "KPIs in the segment",
@@ -638,7 +631,9 @@ def _segment(
     )
     tables = [summary, kpis]
     if p.compare_segment_id:
-        pair = compare_segments(services, workspace, request, p.compare_segment_id)
+        pair = compare_segments(
+            *scoped_stores(services, workspace.id), workspace, request, p.compare_segment_id
+        )
         tables.append(
             ViewTable(
                 "comparison",

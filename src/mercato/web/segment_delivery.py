@@ -15,10 +15,10 @@ from fastapi import Request
 from mercato.galleries.cache import DeliveryCache
 from mercato.galleries.delivery import gallery_segment_rules
 from mercato.galleries.segment_rules import pick
+from mercato.runtime import Services
 from mercato.segments.live import LiveMembership
 from mercato.web.app_state import app_singleton
 from mercato.web.experiment_delivery import Visitor, visit_row
-from mercato.web.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.warehouse.connection import ScopedWarehouse
-from mercato.web.services import Services
 
 
 def segment_scope(
@@ -12,11 +12,7 @@ def segment_scope(
 ) -> ScopedWarehouse:
     """`base` itself without a segment; else only the segment's visitors (id or name; an
     unknown one is a NotFoundError naming it)."""
-    if not segment:
-        return base
-    with services.catalog.session() as session:
-        resolved = segments.resolve(session, workspace_id, segment)
-    return segments.narrowed(base, resolved)
+    return segments.scope(services.catalog.for_workspace(workspace_id), segment, base)
 
 
 def segment_id(services: Services, workspace_id: str, segment: str | None) -> str | None:

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mercato.catalog.scoped import WorkspaceCatalog
+from mercato.runtime import Services
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import authenticate, services_of
 
@@ -29,3 +30,12 @@ async def workspace_warehouse(request: Request) -> ScopedWarehouse:
 
 WorkspaceCatalogDep = Annotated[WorkspaceCatalog, Depends(workspace_catalog)]
 WarehouseDep = Annotated[ScopedWarehouse, Depends(workspace_warehouse)]
+
+
+def scoped_stores(
+    services: Services, workspace_id: str
+) -> tuple[WorkspaceCatalog, ScopedWarehouse]:
+    """Both stores as `workspace_id` sees them, for helpers that serve several routes."""
+    return services.catalog.for_workspace(workspace_id), services.warehouse.for_workspace(
+        workspace_id
+    )

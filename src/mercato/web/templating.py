@@ -76,6 +76,8 @@ templates.env.filters["channel"] = lambda name: channel_label(locales.gettext, n
 # `{{ raw|human("platform") }}`: a raw identifier's label (core.labels) in the page's language;
 # `platform`, `model` and `yes_no` are the common ones.
 templates.env.filters["human"] = lambda raw, kind: labels.label(kind, raw)
+# `{{ row.label|row_label(by) }}`: a report row's key for the granularity `by` (core.labels).
+templates.env.filters["row_label"] = lambda raw, by: labels.row_label(by, raw)
 templates.env.filters["platform"] = lambda raw: labels.label(labels.Kind.PLATFORM, raw)
 templates.env.filters["model"] = lambda raw: labels.label(labels.Kind.MODEL, raw)
 templates.env.filters["yes_no"] = lambda value: labels.yes_no(value)

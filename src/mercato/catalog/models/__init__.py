@@ -12,12 +12,14 @@ from mercato.catalog.models.connect import (
 )
 from mercato.catalog.models.connectors import (
     AccountConnection,
+    RunStatus,
     ShopRefund,
     ShopWebhookSecret,
     SyncCursor,
     SyncRun,
 )
 from mercato.catalog.models.core import (
+    AccountStatus,
     ApiToken,
     Base,
     Membership,
@@ -69,6 +71,7 @@ __all__ = [
     "GRANT_CHANNELS",
     "REQUEST_CHANNELS",
     "AccountConnection",
+    "AccountStatus",
     "ApiToken",
     "Base",
     "BrandPost",
@@ -103,6 +106,7 @@ __all__ = [
     "RightsChannel",
     "RightsEvent",
     "RightsStatus",
+    "RunStatus",
     "Segment",
     "ShareLink",
     "ShopConnection",

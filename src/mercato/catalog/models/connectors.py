@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
@@ -52,6 +53,15 @@ class SyncCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class RunStatus(StrEnum):
+    """How a sync, import or webhook delivery ended (`SyncRun.status`)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"  # throttled: the next sync resumes from the saved cursor
+    FAILED = "failed"
+
+
 class SyncRun(Base):
     """One sync, import or webhook delivery: what it read and wrote, and how it ended."""
 
@@ -63,7 +73,7 @@ class SyncRun(Base):
         ForeignKey("social_accounts.id", ondelete="SET NULL"), nullable=True
     )
     kind: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from mercato.catalog.sealed import SealedText
 from mercato.core.ids import new_id
+from mercato.core.settings import IdentityMode
 from mercato.core.timeutil import utcnow
 
 NAMING = {
@@ -68,7 +70,7 @@ class Site(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     domain: Mapped[str] = mapped_column(String(253))
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
-    identity_mode: Mapped[str] = mapped_column(String(32), default="cookieless")
+    identity_mode: Mapped[str] = mapped_column(String(32), default=IdentityMode.COOKIELESS)
     respect_do_not_track: Mapped[bool] = mapped_column(Boolean, default=True)
     page_type_patterns: Mapped[dict[str, Any]] = mapped_column(default=dict)
     allowed_origins: Mapped[list[str]] = mapped_column(default=list)
@@ -149,6 +151,17 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class AccountStatus(StrEnum):
+    """A social account's state after its last sync (`SocialAccount.status`)."""
+
+    ACTIVE = "active"
+    NEEDS_TOKEN = "needs_token"  # noqa: S105 (a state, not a secret): no token configured yet
+    RECONNECT_NEEDED = "reconnect_needed"  # the platform refused the refresh: sign in again
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a state, not a secret)
+    TOKEN_INVALID = "token_invalid"  # noqa: S105 (a state, not a secret)
+    MISSING_PERMISSION = "missing_permission"
+
+
 class SocialAccount(Base):
     """A brand profile on a social platform, with its connector credentials and sync state."""
 
@@ -164,7 +177,7 @@ class SocialAccount(Base):
     external_id: Mapped[str] = mapped_column(String(200), default="")
     display_name: Mapped[str] = mapped_column(String(200), default="")
     access_token: Mapped[str | None] = mapped_column(SealedText, nullable=True)
-    status: Mapped[str] = mapped_column(String(32), default="active")
+    status: Mapped[str] = mapped_column(String(32), default=AccountStatus.ACTIVE)
     last_sync_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

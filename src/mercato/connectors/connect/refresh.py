@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mercato.catalog.db import Catalog
-from mercato.catalog.models import AccountConnection, SocialAccount
+from mercato.catalog.models import AccountConnection, AccountStatus, SocialAccount
 from mercato.connectors.connect.providers import LOGIN_OF, PROVIDERS
 from mercato.connectors.connect.service import app_credentials
 from mercato.connectors.connect.tokens import OAuthFailed, refresh
@@ -17,7 +17,7 @@ from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 
 REFRESH_MARGIN = timedelta(minutes=5)
-RECONNECT_NEEDED = "reconnect_needed"
+RECONNECT_NEEDED = AccountStatus.RECONNECT_NEEDED
 
 
 def needs_refresh(connection: AccountConnection | None, now: datetime) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import (
     AccountConnection,
+    AccountStatus,
     OAuthApp,
     OAuthState,
     PendingGrant,
@@ -298,7 +299,7 @@ def store_grant(session: Session, workspace_id: str, grant: Grant) -> str:
     account.external_id = grant.external_id
     account.display_name = grant.name[:200]
     account.access_token = grant.access_token
-    account.status = "active"
+    account.status = AccountStatus.ACTIVE
     account.last_error = None
     session.flush()
     connection = session.get(AccountConnection, account.id)

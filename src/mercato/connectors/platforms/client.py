@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from mercato.catalog.models import AccountStatus
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
 from mercato.core.outbound import GuardedTransport, OutboundGuard, OutboundRefused, installed_guard
 
@@ -124,7 +125,7 @@ class ApiClient:
     def _reauthorize_once(self, error: PlatformError, done: bool) -> bool:
         if done or self.reauthorize is None or not isinstance(error, TokenRejected):
             return False
-        if error.status != 401 and error.account_status != "token_expired":
+        if error.status != 401 and error.account_status != AccountStatus.TOKEN_EXPIRED:
             return False
         self._http.headers.update(self.reauthorize())
         return True

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from mercato.catalog.models import AccountStatus
 from mercato.connectors.parsing import parse_timestamp
 from mercato.connectors.platforms.client import ApiClient, ClientPolicy
 from mercato.connectors.platforms.errors import (
@@ -52,7 +53,11 @@ def classify(response: httpx.Response, body: Any) -> PlatformError | None:
     message = str(error.get("message") or response.text[:300])
     status = response.status_code
     if code == 190 or status == 401:
-        state = "token_expired" if subcode in EXPIRED_SUBCODES else "token_invalid"
+        state = (
+            AccountStatus.TOKEN_EXPIRED
+            if subcode in EXPIRED_SUBCODES
+            else AccountStatus.TOKEN_INVALID
+        )
         return TokenRejected(message, account_status=state, status=status, code=str(code))
     if code in THROTTLE_CODES or status == 429:
         return RateLimited(
@@ -64,7 +69,7 @@ def classify(response: httpx.Response, body: Any) -> PlatformError | None:
         return MetricUnavailable(message, status=status, code="deprecated")
     if code == 200 or (code == 10 and "permission" in message.lower()):
         return TokenRejected(
-            message, account_status="missing_permission", status=status, code=str(code)
+            message, account_status=AccountStatus.MISSING_PERMISSION, status=status, code=str(code)
         )
     return PlatformError(message, status=status, code=str(code))
 

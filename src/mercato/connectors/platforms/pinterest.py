@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from mercato.catalog.models import AccountStatus
 from mercato.connectors.parsing import parse_timestamp
 from mercato.connectors.platforms.client import ApiClient
 from mercato.connectors.platforms.context import SyncContext
@@ -37,9 +38,13 @@ def classify(response: httpx.Response, body: Any) -> PlatformError | None:
     message = str(body.get("message") if isinstance(body, dict) else response.text[:200])
     code = str(body.get("code") if isinstance(body, dict) else "")
     if response.status_code == 401:
-        return TokenRejected(message, account_status="token_invalid", status=401, code=code)
+        return TokenRejected(
+            message, account_status=AccountStatus.TOKEN_INVALID, status=401, code=code
+        )
     if response.status_code == 403:
-        return TokenRejected(message, account_status="missing_permission", status=403, code=code)
+        return TokenRejected(
+            message, account_status=AccountStatus.MISSING_PERMISSION, status=403, code=code
+        )
     if response.status_code == 429:
         wait = float(response.headers.get("retry-after") or 60)
         return RateLimited(message, retry_after_s=wait, status=429, code=code)

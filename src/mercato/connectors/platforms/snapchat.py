@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from mercato.catalog.models import AccountStatus
 from mercato.connectors.adspend import AdSpendDay, from_micros, store_ad_spend
 from mercato.connectors.platforms.client import ApiClient
 from mercato.connectors.platforms.context import SyncContext
@@ -30,9 +31,9 @@ def classify(response: httpx.Response, body: Any) -> PlatformError | None:
         else response.text[:200]
     )
     if response.status_code == 401:
-        return TokenRejected(message, account_status="token_expired", status=401)
+        return TokenRejected(message, account_status=AccountStatus.TOKEN_EXPIRED, status=401)
     if response.status_code == 403:
-        return TokenRejected(message, account_status="missing_permission", status=403)
+        return TokenRejected(message, account_status=AccountStatus.MISSING_PERMISSION, status=403)
     if response.status_code == 429:
         return RateLimited(
             message, retry_after_s=float(response.headers.get("retry-after") or 60), status=429

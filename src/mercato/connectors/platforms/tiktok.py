@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from mercato.catalog.models import AccountStatus
 from mercato.connectors.parsing import from_unix
 from mercato.connectors.platforms.client import ApiClient
 from mercato.connectors.platforms.context import SETTLE_DAYS, SyncContext, is_fresh
@@ -44,11 +45,15 @@ BUSINESS_METRICS = {
     "engaged_audience": "accounts_engaged",
 }
 TOKEN_CODES = {
-    "access_token_invalid": "token_invalid",
-    "scope_not_authorized": "missing_permission",
-    "scope_permission_missed": "missing_permission",
+    "access_token_invalid": AccountStatus.TOKEN_INVALID,
+    "scope_not_authorized": AccountStatus.MISSING_PERMISSION,
+    "scope_permission_missed": AccountStatus.MISSING_PERMISSION,
 }
-BUSINESS_TOKEN_CODES = {40102: "token_expired", 40105: "token_invalid", 40001: "token_invalid"}
+BUSINESS_TOKEN_CODES = {
+    40102: AccountStatus.TOKEN_EXPIRED,
+    40105: AccountStatus.TOKEN_INVALID,
+    40001: AccountStatus.TOKEN_INVALID,
+}
 BUSINESS_THROTTLE_CODES = frozenset({40100, 40133})
 
 

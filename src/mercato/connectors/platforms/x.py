@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from mercato.catalog.models import AccountStatus
 from mercato.connectors.parsing import parse_timestamp
 from mercato.connectors.platforms.client import ApiClient
 from mercato.connectors.platforms.context import Candidate, SyncContext, is_fresh
@@ -42,10 +43,15 @@ def classify(response: httpx.Response, body: Any) -> PlatformError | None:
     kind = str(detail.get("type") or "")
     message = str(detail.get("detail") or detail.get("title") or response.text[:200])
     if response.status_code == 401:
-        return TokenRejected(message, account_status="token_invalid", status=401, code=kind)
+        return TokenRejected(
+            message, account_status=AccountStatus.TOKEN_INVALID, status=401, code=kind
+        )
     if response.status_code == 403 or kind.endswith("not-authorized-for-field"):
         return TokenRejected(
-            message, account_status="missing_permission", status=response.status_code, code=kind
+            message,
+            account_status=AccountStatus.MISSING_PERMISSION,
+            status=response.status_code,
+            code=kind,
         )
     if response.status_code == 429:
         if kind.endswith("usage-capped"):

@@ -15,7 +15,7 @@ from mercato.connectors.sync import accounts_to_sync, sync_many
 from mercato.core.errors import MercatoError, NotFoundError
 from mercato.core.urls import safe_link
 from mercato.web.auth import SESSION_LOGIN, AdminPage, ServicesDep
-from mercato.web.routes.sources import sources_view
+from mercato.web.routes.sources_pages import sources_view
 from mercato.web.templating import render, translator
 from mercato.web.urls import absolute_url
 

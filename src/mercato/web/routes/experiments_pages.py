@@ -6,12 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from mercato.catalog.models import Experiment
 from mercato.core.scopes import Scope
 from mercato.experiments import service
-from mercato.experiments.schemas import Kind
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.templating import render
 
@@ -48,14 +45,7 @@ def experiments_holdout_page(
 ) -> HTMLResponse:
     """The latest holdout's report (what the galleries add), or how to start one."""
     with services.catalog.session() as session:
-        latest = session.scalar(
-            select(Experiment.id)
-            .where(
-                Experiment.workspace_id == principal.workspace_id, Experiment.kind == Kind.HOLDOUT
-            )
-            .order_by(Experiment.gallery_id.is_not(None), Experiment.created_at.desc())
-            .limit(1)
-        )
+        latest = service.latest_holdout_id(session, principal.workspace_id)
     return _results_page(request, services, principal, latest)
 
 

@@ -10,11 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from mercato.attribution.service import attribution_report, make_request
-from mercato.catalog.models import Gallery, GallerySelection, UgcItem
+from mercato.catalog.db import CatalogSession
+from mercato.catalog.models import Gallery, GallerySelection
 from mercato.core import labels as human
 from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
@@ -26,8 +25,9 @@ from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
 from mercato.segments.service import list_segments
 from mercato.ugc.names import item_choices
+from mercato.ugc.service import library_platforms
 from mercato.ugc.tagging import workspace_products
-from mercato.warehouse.connection import ScopedWarehouse
+from mercato.warehouse.scoped import ScopedWarehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
 from mercato.web.templating import render
@@ -104,7 +104,7 @@ def _segment_rows(draft: defs.GalleryDraft, known: set[str]) -> list[dict[str, A
 
 
 def _policy(
-    services: ServicesDep, session: Session, workspace_id: str, gallery: Gallery
+    services: ServicesDep, session: CatalogSession, workspace_id: str, gallery: Gallery
 ) -> dict[str, Any] | None:
     """An adaptive gallery's policy for the builder's card, captions joined; None for a
     gallery with its default order (or when the warehouse cannot be read: logged)."""
@@ -156,11 +156,7 @@ def _builder(
             snippet = embed_snippet(gallery, base_url_of(request), key)
             order_policy = _policy(services, session, principal.workspace.id, gallery)
         segments = [(s.id, s.name) for s in list_segments(session, principal.workspace.id)]
-        present = session.scalars(
-            select(UgcItem.platform)
-            .where(UgcItem.workspace_id == principal.workspace.id)
-            .distinct()
-        ).all()
+        present = library_platforms(session, principal.workspace.id)
         products = [
             {"sku": p.sku, "title": p.title}
             for p in workspace_products(session, principal.workspace.id)

@@ -13,10 +13,9 @@ from pathlib import Path
 import ibis
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from mercato.catalog.models import ShopPage, Site, SocialAccount, Workspace
+from mercato.catalog.models import Site, SocialAccount, Workspace
 from mercato.catalog.scoped import ScopedSession
 from mercato.core.errors import NotFoundError
 from mercato.galleries.brand_posts import brand_post_media
@@ -24,7 +23,14 @@ from mercato.galleries.cache import DeliveryCache, etag_of
 from mercato.galleries.delivery import check_origin, deliver, gallery_access
 from mercato.galleries.render import script_safe_json
 from mercato.galleries.selection import PageContext
-from mercato.galleries.shop import POST_TILES, ShopPost, shop_payload, shop_view
+from mercato.galleries.shop import (
+    POST_TILES,
+    ShopPost,
+    shop_page_by_handle,
+    shop_payload,
+    shop_view,
+)
+from mercato.runtime import Services
 from mercato.web.adaptive_delivery import visitor_order
 from mercato.web.app_state import app_singleton
 from mercato.web.auth import ServicesDep, services_of
@@ -32,7 +38,6 @@ from mercato.web.experiment_delivery import Visitor, experiment_variant
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
 from mercato.web.security_headers import fragment_policy
 from mercato.web.segment_delivery import visitor_segment
-from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.urls import absolute_url
 
@@ -183,7 +188,7 @@ def shop_post_media(
 ) -> Response:
     """The picture of one of the brand's posts on its link-in-bio page (public, like the post)."""
     with services.catalog.session() as session:
-        page = session.scalar(select(ShopPage).where(ShopPage.handle == handle.lower()))
+        page = shop_page_by_handle(session, handle)
         if page is None:
             raise NotFoundError("no such picture")
         post = brand_post_media(session, page.workspace_id, brand_post_id)

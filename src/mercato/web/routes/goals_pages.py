@@ -17,10 +17,10 @@ from mercato.catalog.kpi_settings import Team
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.metrics.registry import KPIS
+from mercato.metrics.service import KNOWN_KPIS
+from mercato.runtime import Services
 from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.auth import AdminPage, AnalyticsPage, Principal, ServicesDep
-from mercato.web.kpi_reports import KNOWN_KPIS
-from mercato.web.services import Services
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)

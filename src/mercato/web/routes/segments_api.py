@@ -14,10 +14,11 @@ from mercato.core.scopes import Scope
 from mercato.core.timeutil import utcnow
 from mercato.segments import service as segments
 from mercato.segments.errors import SegmentError
+from mercato.segments.reports import compare_segments
 from mercato.segments.schemas import SegmentCreate, SegmentPublic, SegmentSize, SegmentUpdate
 from mercato.web.auth import AnalyticsReader, Principal, Requires, ServicesDep
-from mercato.web.kpi_reports import compare_segments
-from mercato.web.routes.kpis import _request
+from mercato.web.routes.kpis_api import _request
+from mercato.web.stores import scoped_stores
 
 SegmentWriter = Annotated[Principal, Depends(Requires(Scope.CATALOG_WRITE))]
 router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
@@ -102,7 +103,9 @@ def compare_two_segments(
 ) -> SegmentComparisonPublic:
     """The full-funnel report over segment `a` and segment `b`, side by side."""
     request = _request(start, end, None, [], [], None, kpi, a)
-    pair = compare_segments(services, principal.workspace, request, b)
+    pair = compare_segments(
+        *scoped_stores(services, principal.workspace.id), principal.workspace, request, b
+    )
     return SegmentComparisonPublic(
         start=request.first,
         end=request.last,

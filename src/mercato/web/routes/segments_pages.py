@@ -10,10 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from mercato.core.timeutil import check_day_range, utcnow
+from mercato.metrics.service import ReportRequest
 from mercato.segments import service as segments
+from mercato.segments.reports import SegmentComparison, compare_segments
 from mercato.web.auth import AnalyticsPage, ServicesDep
-from mercato.web.kpi_reports import ReportRequest, SegmentComparison, compare_segments
-from mercato.web.routes.overview import default_range
+from mercato.web.routes.overview_pages import default_range
+from mercato.web.stores import scoped_stores
 from mercato.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +79,9 @@ def segments_page(
     pair: SegmentComparison | None = None
     if a and b:
         report = ReportRequest(start, end, kpi_ids=COMPARED_KPIS, segment=a)
-        pair = compare_segments(services, principal.workspace, report, b)
+        pair = compare_segments(
+            *scoped_stores(services, principal.workspace.id), principal.workspace, report, b
+        )
     return render(
         request,
         "segments.html",

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from mercato.catalog import kpi_settings, tokens
+from mercato.catalog.db import CatalogSession
 from mercato.connectors import accounts
 from mercato.connectors.accounts import PLATFORMS
 from mercato.connectors.sync import sync_account
@@ -19,9 +19,9 @@ from mercato.core.errors import MercatoError
 from mercato.core.labels import N_
 from mercato.core.scopes import Scope, parse_scopes
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
+from mercato.metrics.service import KNOWN_KPIS, workspace_benchmarks
+from mercato.runtime import Services
 from mercato.web.auth import AdminPage, Principal, ServicesDep
-from mercato.web.kpi_reports import KNOWN_KPIS, workspace_benchmarks
-from mercato.web.services import Services
 from mercato.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ def page_for(
     return render(request, template, principal, status_code=status, section=section, **context)
 
 
-def attempt(services: Services, work: Callable[[Session], object]) -> Failure | None:
+def attempt(services: Services, work: Callable[[CatalogSession], object]) -> Failure | None:
     """Run `work` in one transaction; a refused input becomes (message, status)."""
     try:
         with services.catalog.session() as session:
@@ -114,7 +114,7 @@ def settings_tokens_revoke(
 def benchmarks_page(
     request: Request, services: Services, principal: Principal, **context: Any
 ) -> HTMLResponse:
-    overrides = workspace_benchmarks(services, principal.workspace_id)
+    overrides = workspace_benchmarks(services.catalog.for_workspace(principal.workspace_id))
     with services.catalog.session() as session:
         ids = {
             (b.kpi_id, b.platform): b.id

@@ -11,7 +11,7 @@ from mercato.catalog import team
 from mercato.catalog.models import Invitation
 from mercato.core.scopes import Role
 from mercato.web.auth import Admin, ServicesDep
-from mercato.web.routes.settings_team import invitation_url
+from mercato.web.routes.settings_team_pages import invitation_url
 
 router = APIRouter(prefix="/api/v1/team", tags=["team"])
 

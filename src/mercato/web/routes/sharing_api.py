@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mercato.core.secret_box import SecretBox
+from mercato.runtime import Services
 from mercato.sharing import service
 from mercato.sharing.schemas import (
     DeliveryPublic,
@@ -26,7 +27,6 @@ from mercato.sharing.schemas import (
 from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.auth import Admin, AnalyticsReader, ServicesDep
 from mercato.web.exports import ExportFormat, export_response
-from mercato.web.services import Services
 from mercato.web.urls import absolute_url
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])

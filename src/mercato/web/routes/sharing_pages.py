@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.labels import N_
 from mercato.experiments import service as experiments
+from mercato.runtime import Services
 from mercato.segments import service as segments
 from mercato.sharing import service
 from mercato.sharing.schemas import (
@@ -30,7 +31,6 @@ from mercato.web import report_views  # a module: it builds on the route modules
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import page_for
 from mercato.web.routes.sharing_api import secret_box
-from mercato.web.services import Services
 from mercato.web.templating import translator
 from mercato.web.urls import absolute_url
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
+from mercato.catalog.db import CatalogSession
 from mercato.catalog.models import ShopPage, SocialAccount
 from mercato.catalog.owned import get_owned
 from mercato.core.errors import ValidationFailed
@@ -39,7 +39,7 @@ class PostPicturePublic(BaseModel):
     url: str
 
 
-def _platform(session: Session, workspace_id: str, page_id: str) -> tuple[ShopPage, str]:
+def _platform(session: CatalogSession, workspace_id: str, page_id: str) -> tuple[ShopPage, str]:
     page = get_owned(session, ShopPage, workspace_id, page_id, "shop page")
     account = get_owned(session, SocialAccount, workspace_id, page.account_id, "social account")
     return page, account.platform

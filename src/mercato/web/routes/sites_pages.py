@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mercato.catalog import sites
 from mercato.catalog.site_activity import install_check
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
+from mercato.runtime import Services
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.sites_api import forget_cached
-from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.urls import absolute_url
 

@@ -8,15 +8,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 
 from mercato.catalog.models import (
     GRANT_CHANNELS,
     REQUEST_CHANNELS,
     Creator,
-    ShopConnection,
     UgcItem,
 )
+from mercato.connectors import shopify_admin
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.connectors.platforms.errors import PlatformError
 from mercato.core.errors import NotFoundError, ValidationFailed
@@ -26,6 +25,7 @@ from mercato.core.timeutil import utcnow
 from mercato.metrics.ugc_performance import performance_by_item
 from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.ugc import embedding, rights
+from mercato.ugc import service as ugc_service
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries, push_reward_to_shop
 from mercato.ugc.search import RIGHTS, SORTS, UgcQuery, search
@@ -124,11 +124,7 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             pages += 1  # at least one more page: "Next" stays
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "count"]
         # Only an empty result needs to know whether the library itself is empty.
-        library_size = result.total or session.scalar(
-            select(func.count())
-            .select_from(UgcItem)
-            .where(UgcItem.workspace_id == principal.workspace_id)
-        )
+        library_size = result.total or ugc_service.library_size(session, principal.workspace_id)
         return render(
             request,
             "ugc_library.html",
@@ -328,12 +324,7 @@ def _creators_page(
             services.warehouse.for_workspace(principal.workspace_id),
             principal.workspace_id,
         )
-        shop = session.scalar(
-            select(ShopConnection).where(
-                ShopConnection.workspace_id == principal.workspace_id,
-                ShopConnection.provider == "shopify",
-            )
-        )
+        shop = shopify_admin.shop_connection(session, principal.workspace_id)
         in_shop = set((shop.state or {}).get("discount_codes") or {}) if shop else set()
         return render(
             request, "ugc_creators.html", principal, status_code, summaries=summaries,
@@ -399,7 +390,7 @@ def ugc_creator_shop_push(
         }
         return _creators_page(request, services, principal, error=message, status_code=424)
     with services.catalog.session() as session:
-        code = session.scalars(select(Creator.coupon_code).where(Creator.id == creator_id)).one()
+        code = ugc_service.coupon_code(session, principal.workspace_id, creator_id)
     notice = gettext("Code %(code)s of @%(handle)s is a discount code in the shop.") % {
         "code": code,
         "handle": handle,

@@ -15,15 +15,16 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from mercato.catalog import workspaces
+from mercato.catalog.db import CatalogSession
 from mercato.catalog.models import Creator, Workspace
 from mercato.core.errors import MercatoError, NotFoundError, ValidationFailed
 from mercato.core.secret_box import SecretBox
 from mercato.core.security import constant_time_equal
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.sharing.mail import smtp_row
 from mercato.sharing.rewards_mail import Reward, reward_of, send_reward
 from mercato.ugc.items import ugc_settings
@@ -33,7 +34,6 @@ from mercato.ugc.service import intake_context, upload
 from mercato.web.auth import CSRF_FIELD, SESSION_CSRF, Forbidden, ServicesDep
 from mercato.web.public_limits import BodyTooLarge, client_address, limiter
 from mercato.web.routes.ugc_pages import MEDIA_HEADERS
-from mercato.web.services import Services
 from mercato.web.templating import render
 from mercato.web.upload_form import FormLimits, read_form
 
@@ -154,7 +154,9 @@ def _can_mail(services: Services, workspace: Workspace, reward: Reward) -> bool:
         return bool(reward.email) and smtp_row(session, workspace.id) is not None
 
 
-def _fresh_reward(session: Session, creator_id: str | None, since: datetime) -> Reward | None:
+def _fresh_reward(
+    session: CatalogSession, creator_id: str | None, since: datetime
+) -> Reward | None:
     """The code this submission issued; an earlier code is e-mailed, never shown, so a
     stranger typing someone's handle learns nothing."""
     creator = session.get(Creator, creator_id) if creator_id else None

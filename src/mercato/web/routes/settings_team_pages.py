@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mercato.catalog import team
 from mercato.core.errors import MercatoError, NotFoundError
 from mercato.core.scopes import Role
+from mercato.runtime import Services
 from mercato.web.auth import AdminPage, Principal, ServicesDep
-from mercato.web.routes.session import check_form_csrf, sign_in
-from mercato.web.services import Services
+from mercato.web.routes.session_pages import check_form_csrf, sign_in
 from mercato.web.templating import render
 from mercato.web.urls import absolute_url
 

@@ -1,20 +1,19 @@
-"""The data-quality view: what each import did with every row, per import and per day."""
+"""`GET /api/v1/data-quality`: what each import did with every row, per import and per day;
+and the report the data-quality page shows (`quality_report`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from mercato.catalog import quality
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
-from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
-from mercato.web.services import Services
-from mercato.web.templating import render
+from mercato.runtime import Services
+from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
 
 router = APIRouter()
 DEFAULT_DAYS = 30
@@ -56,7 +55,7 @@ class DataQualityPublic(BaseModel):
     flagged_products: list[FlaggedProductPublic]
 
 
-def _report(
+def quality_report(
     services: Services, principal: Principal, start: date | None, end: date | None
 ) -> DataQualityPublic:
     end = end or utcnow().date()
@@ -80,18 +79,6 @@ def _report(
         )
 
 
-@router.get("/data-quality", include_in_schema=False, operation_id="data_quality_page")
-def data_quality_page(
-    request: Request,
-    services: ServicesDep,
-    principal: AnalyticsPage,
-    start: date | None = None,
-    end: date | None = None,
-) -> HTMLResponse:
-    report = _report(services, principal, start, end)
-    return render(request, "data_quality.html", principal, report=report)
-
-
 @router.get(
     "/api/v1/data-quality", operation_id="get_data_quality", response_model=DataQualityPublic
 )
@@ -104,4 +91,4 @@ def get_data_quality(
     """Import and collector entries recorded on UTC days `start`..`end`, with per-day totals:
     rows read and the outcome of each (stored, merged, bots, bad, ...), flags (order ids kept
     apart, derived order ids) and the first bad rows with file, line and field."""
-    return _report(services, principal, start, end)
+    return quality_report(services, principal, start, end)

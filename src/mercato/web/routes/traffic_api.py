@@ -1,25 +1,20 @@
-"""The Traffic page and its JSON API: sessions and engagement by channel, platform, page."""
+"""`GET /api/v1/traffic`: sessions and engagement by channel, platform and landing page; and
+the report the Traffic page, its exports and shared views read (`traffic_report`)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
-from mercato.segments.service import list_segments
-from mercato.sharing.schemas import ViewName, ViewParameters
-from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
-from mercato.web.exports import ExportFormat, view_answers
-from mercato.web.routes.overview import default_range
-from mercato.web.segment_scope import segment_id, segment_scope
-from mercato.web.services import Services
-from mercato.web.templating import render, translator
+from mercato.runtime import Services
+from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
+from mercato.web.routes.overview_pages import default_range
+from mercato.web.segment_scope import segment_scope
 
 router = APIRouter()
 DEFAULT_DAYS = 30
@@ -72,62 +67,6 @@ def traffic_report(
         services.warehouse.for_workspace(principal.workspace_id),
     )
     return traffic(scoped, begin_utc, end_utc), start, end
-
-
-@router.get("/traffic", include_in_schema=False, operation_id="traffic_page")
-def traffic_page(
-    request: Request,
-    services: ServicesDep,
-    principal: AnalyticsPage,
-    start: date | None = None,
-    end: date | None = None,
-    segment: str | None = None,
-    format: ExportFormat | None = None,
-    table: str | None = None,
-) -> Response:
-    report, start, end = traffic_report(services, principal, start, end, segment)
-    if format is not None and view_answers(format, table, narrowed=bool(segment)):
-        from mercato.web.report_views import page_export  # builds on this module
-
-        view = ViewParameters(start=start, end=end)
-        return page_export(services, principal, ViewName.TRAFFIC, view, format, table)
-    with services.catalog.session() as session:
-        choices = [(s.id, s.name) for s in list_segments(session, principal.workspace_id)]
-    _ = translator(request, principal)
-    channels = [_(r.label) for r in report.by_channel]
-    figure = {
-        "data": [
-            {
-                "type": "bar",
-                "name": _("Sessions"),
-                "x": channels,
-                "y": [r.sessions for r in report.by_channel],
-            },
-            {
-                "type": "bar",
-                "name": _("Engaged sessions"),
-                "x": channels,
-                "y": [r.engaged_sessions for r in report.by_channel],
-            },
-        ],
-        "layout": {
-            "title": {"text": _("Sessions by channel")},
-            "barmode": "group",
-            "margin": {"t": 40, "r": 10, "b": 80, "l": 50},
-            "legend": {"orientation": "h"},
-        },
-    }
-    return render(
-        request,
-        "traffic.html",
-        principal,
-        report=report,
-        start=start,
-        end=end,
-        figure_json=json.dumps(figure),
-        segments=choices,
-        segment=segment_id(services, principal.workspace_id, segment),
-    )
 
 
 @router.get("/api/v1/traffic", operation_id="get_traffic", response_model=TrafficPublic)

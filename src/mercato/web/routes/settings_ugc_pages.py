@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
+from mercato.catalog.db import CatalogSession
 from mercato.core.errors import ValidationFailed
+from mercato.runtime import Services
 from mercato.ugc import rights
 from mercato.ugc.items import ugc_settings
 from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.routes.settings_pages import attempt, page_for
-from mercato.web.services import Services
 from mercato.web.templating import translator
 
 router = APIRouter(include_in_schema=False)
@@ -113,7 +113,7 @@ def settings_ugc_save(
         "brand_safety_terms": brand_safety_terms,
     }
 
-    def save(session: Session) -> None:
+    def save(session: CatalogSession) -> None:
         found = ugc_settings(session, principal.workspace_id)
         for name, value in ugc_values(form).items():
             setattr(found, name, value)

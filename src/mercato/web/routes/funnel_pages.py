@@ -19,23 +19,24 @@ from mercato.metrics.journeys import BUCKETS, page_outliers, sessions_before_pur
 from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID, KPIS
 from mercato.metrics.report import Compare, Report, internal_benchmarks, sparkline
-from mercato.metrics.spec import Kpi, Stage
-from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
-from mercato.segments.service import list_segments
-from mercato.sharing.schemas import ViewName, ViewParameters
-from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
-from mercato.web.exports import ExportFormat, view_answers
-from mercato.web.kpi_reports import (
+from mercato.metrics.service import (
     ReportRequest,
     benchmark_map,
     forecast_parameters,
     goals_progress,
-    run_report,
     workspace_benchmarks,
 )
-from mercato.web.routes.overview import default_range
+from mercato.metrics.spec import Kpi, Stage
+from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
+from mercato.runtime import Services
+from mercato.segments.reports import kpi_report
+from mercato.segments.service import list_segments
+from mercato.sharing.schemas import ViewName, ViewParameters
+from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
+from mercato.web.exports import ExportFormat, view_answers
+from mercato.web.routes.overview_pages import default_range
 from mercato.web.segment_scope import segment_scope
-from mercato.web.services import Services
+from mercato.web.stores import scoped_stores
 from mercato.web.templating import render, translator
 from mercato.web.verdict_views import (
     delta_view,
@@ -180,11 +181,16 @@ def _platform_report(
 ) -> Report:
     """By platform, only what the stage funnels and per-platform benchmarks read."""
     wanted = {kpi_id for _, kpi_id in STAGE_KPIS}
-    wanted |= {b.kpi_id for b in workspace_benchmarks(services, principal.workspace_id)}
+    wanted |= {
+        b.kpi_id
+        for b in workspace_benchmarks(services.catalog.for_workspace(principal.workspace_id))
+    }
     wanted |= {k.benchmark for k in KPIS if k.benchmark}
     ids = tuple(k.id for k in KPIS if k.id in wanted)
     request = ReportRequest(start, end, dimensions=("platform",), kpi_ids=ids, segment=segment)
-    return run_report(services, principal.workspace, request)
+    return kpi_report(
+        *scoped_stores(services, principal.workspace.id), principal.workspace, request
+    )
 
 
 # The page's goals table is a short summary of the view's (the Goals page shows it whole);
@@ -219,8 +225,12 @@ def funnel_page(
         view = ViewParameters(start=start, end=end)
         return page_export(services, principal, ViewName.FUNNEL, view, format, table)
     segment = segment or None
-    report = run_report(services, workspace, ReportRequest(start, end, compare, segment=segment))
-    marks = benchmark_map(workspace_benchmarks(services, workspace.id))
+    report = kpi_report(
+        *scoped_stores(services, workspace.id),
+        workspace,
+        ReportRequest(start, end, compare, segment=segment),
+    )
+    marks = benchmark_map(workspace_benchmarks(services.catalog.for_workspace(workspace.id)))
     chosen = report.slice_.segment
     scoped = segment_scope(
         services, workspace.id, chosen, services.warehouse.for_workspace(workspace.id)
@@ -229,8 +239,10 @@ def funnel_page(
     own = internal_benchmarks(scoped, whole, [k.id for k in KPIS])
     series = sparkline(scoped, whole, [k.id for k in KPIS])
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(workspace.time_zone))
-    drilled = run_report(
-        services, workspace, ReportRequest(start, end, dimensions=(drill,), segment=segment)
+    drilled = kpi_report(
+        *scoped_stores(services, workspace.id),
+        workspace,
+        ReportRequest(start, end, dimensions=(drill,), segment=segment),
     )
     by_platform = (
         drilled
@@ -262,7 +274,9 @@ def funnel_page(
         stages=stages,
         funnels=funnels,
         rate_text=rate_text,
-        needs_forecast=not forecast_parameters(services, workspace.id, start, end),
+        needs_forecast=not forecast_parameters(
+            services.catalog.for_workspace(workspace.id), start, end
+        ),
         can_set_forecast=Scope.ADMIN in principal.scopes,
         start=start,
         end=end,
@@ -270,7 +284,7 @@ def funnel_page(
         base=report.base_window,
         drill=drill_table(drilled, drill),
         drills=DRILLS,
-        goals=goals_progress(services, workspace, today),
+        goals=goals_progress(*scoped_stores(services, workspace.id), workspace, today),
         journeys=sessions_before_purchase(scoped, begin_utc, end_utc),
         buckets=BUCKETS,
         outliers=page_outliers(scoped, begin_utc, end_utc),

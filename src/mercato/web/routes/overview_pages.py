@@ -29,10 +29,10 @@ from mercato.metrics.overview import (
 from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.metrics.report import Compare, comparison_window, delta
+from mercato.runtime import Services
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.exports import ExportFormat
-from mercato.web.services import Services
 from mercato.web.templating import render, request_language, translator
 from mercato.web.verdict_views import delta_view
 

@@ -1,8 +1,8 @@
 """Server-side intake in the Segment / RudderStack HTTP spec, for CDPs forwarding events.
 
 The same intake serves `/api/v1/cdp/*` (Bearer token) and `/v1/*` (HTTP Basic write key,
-routes/segment.py). Bodies are streamed under a limit, may be gzip-compressed, and are parsed
-with a depth limit; each message of a batch is accepted, skipped or rejected on its own.
+routes/cdp_segment_api.py). Bodies are streamed under a limit, may be gzip-compressed, and are
+parsed with a depth limit; each message of a batch is accepted, skipped or rejected on its own.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.web.auth import Principal, Requires
-from mercato.web.routes.collect import collector_of, error_response, read_body, unavailable
+from mercato.web.routes.collect_public import collector_of, error_response, read_body, unavailable
 
 router = APIRouter(prefix="/api/v1/cdp", tags=["cdp"])
 

@@ -14,8 +14,9 @@ from mercato.core.money import round_money
 from mercato.core.timeutil import zone
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
 from mercato.metrics.goals import Verdict
+from mercato.metrics.service import KNOWN_KPIS, goal_rows, goals_progress, workspace_benchmarks
 from mercato.web.auth import Admin, AnalyticsReader, ServicesDep
-from mercato.web.kpi_reports import KNOWN_KPIS, goal_rows, goals_progress, workspace_benchmarks
+from mercato.web.stores import scoped_stores
 
 router = APIRouter(prefix="/api/v1", tags=["kpi settings"])
 
@@ -101,7 +102,7 @@ class ForecastPublic(ForecastCreate):
 @router.get("/kpi-benchmarks", operation_id="list_kpi_benchmarks")
 def list_kpi_benchmarks(services: ServicesDep, principal: AnalyticsReader) -> list[BenchmarkPublic]:
     """Benchmarks in force: shipped defaults, replaced by the workspace's overrides."""
-    overrides = workspace_benchmarks(services, principal.workspace_id)
+    overrides = workspace_benchmarks(services.catalog.for_workspace(principal.workspace_id))
     return [
         BenchmarkPublic.model_validate(b, from_attributes=True)
         for b in benchmark_catalogue(overrides)
@@ -136,9 +137,11 @@ def _number(value: Decimal | float | int | None) -> Decimal | float | None:
 def list_kpi_goals(services: ServicesDep, principal: AnalyticsReader) -> list[GoalPublic]:
     """Goals with progress to date and the linear forecast to period end."""
     today = datetime.now(zone(principal.workspace.time_zone)).date()
-    owners = goal_rows(services, principal.workspace_id)
+    owners = goal_rows(services.catalog.for_workspace(principal.workspace_id))
     found = []
-    for p in goals_progress(services, principal.workspace, today):
+    for p in goals_progress(
+        *scoped_stores(services, principal.workspace.id), principal.workspace, today
+    ):
         owner, team, note = owners.get(p.goal_id, ("", Team.SOCIAL.value, ""))
         found.append(
             GoalPublic(

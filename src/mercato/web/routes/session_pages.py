@@ -16,6 +16,7 @@ from mercato.catalog import login_sessions, users
 from mercato.catalog.setup import needs_setup
 from mercato.core.errors import NotFoundError
 from mercato.core.security import constant_time_equal
+from mercato.runtime import Services
 from mercato.web.auth import (
     SESSION_CSRF,
     SESSION_LOGIN,
@@ -26,7 +27,6 @@ from mercato.web.auth import (
     switch_workspace,
 )
 from mercato.web.public_limits import client_address
-from mercato.web.services import Services
 from mercato.web.templating import render, translator
 from mercato.web.throttle import LoginThrottle
 

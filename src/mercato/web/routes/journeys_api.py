@@ -16,9 +16,9 @@ from mercato.metrics.journeys import (
     page_outliers,
     sessions_before_purchase,
 )
+from mercato.runtime import Services
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
-from mercato.web.routes.overview import default_range
-from mercato.web.services import Services
+from mercato.web.routes.overview_pages import default_range
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 

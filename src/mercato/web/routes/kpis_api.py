@@ -15,16 +15,12 @@ from mercato.metrics.compiler import parse_dimensions, parse_filters
 from mercato.metrics.present import records, to_csv
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, internal_benchmarks
+from mercato.metrics.service import KNOWN_KPIS, ReportRequest, benchmark_map, workspace_benchmarks
 from mercato.metrics.timebuckets import Grain
+from mercato.segments.reports import kpi_report
 from mercato.web.auth import AnalyticsReader, ServicesDep
-from mercato.web.kpi_reports import (
-    KNOWN_KPIS,
-    ReportRequest,
-    benchmark_map,
-    run_report,
-    workspace_benchmarks,
-)
 from mercato.web.segment_scope import segment_scope
+from mercato.web.stores import scoped_stores
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 DEFAULT_DAYS = 30
@@ -119,8 +115,13 @@ def get_kpis(
     """The full-funnel report for local days start..end (default: the last 30 days); with
     `segment` (a saved segment's id or name) only that segment's visitors count."""
     request = _request(start, end, compare, by, where, grain, kpi, segment)
-    report = run_report(services, principal.workspace, request)
-    rows = records(report, benchmark_map(workspace_benchmarks(services, principal.workspace_id)))
+    report = kpi_report(
+        *scoped_stores(services, principal.workspace.id), principal.workspace, request
+    )
+    rows = records(
+        report,
+        benchmark_map(workspace_benchmarks(services.catalog.for_workspace(principal.workspace_id))),
+    )
     if internal:
         scoped = segment_scope(
             services,

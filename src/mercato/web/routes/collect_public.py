@@ -33,10 +33,10 @@ from mercato.collect.pipeline import Collector
 from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
+from mercato.runtime import Services
 from mercato.web.collect_sites import site_for_domain, sites_with_domain
 from mercato.web.fast_json import FastJSONResponse
 from mercato.web.public_limits import limiter
-from mercato.web.services import Services
 from mercato.web.urls import app_origin
 
 router = APIRouter(tags=["public"])

@@ -1,8 +1,11 @@
-"""The stores and settings a running Mercato uses, opened once at start-up."""
+"""The stores and settings a running Mercato uses, opened once at start-up (by `mercato
+serve` for the app, by a command for itself)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sqlalchemy import text
 
 from mercato.catalog import migrate, sealed
 from mercato.catalog.db import Catalog, check_readable
@@ -37,6 +40,22 @@ class Services:
             settings.resolved_warehouse_path, compiled_dir=settings.data_dir / "compiled-sql"
         )
         return cls(settings, catalog, warehouse)
+
+    def check_stores(self) -> dict[str, str]:
+        """Both stores answer a trivial query: "ok", or the error's type (for `/healthz`)."""
+        checks: dict[str, str] = {}
+        try:
+            with self.catalog.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["catalog"] = "ok"
+        except Exception as exc:  # report, do not crash: this is the health endpoint
+            checks["catalog"] = f"error: {type(exc).__name__}"
+        try:
+            self.warehouse.execute(self.warehouse.raw_table("events").count())
+            checks["warehouse"] = "ok"
+        except Exception as exc:
+            checks["warehouse"] = f"error: {type(exc).__name__}"
+        return checks
 
     def close(self) -> None:
         self.warehouse.close()

@@ -4,7 +4,7 @@
 `/v1/batch` take HTTP Basic auth whose username is the write key — a Mercato API token with
 the `events:write` scope — and an empty password, exactly what analytics-python,
 analytics-node and RudderStack's SDKs send. A Bearer token works too. Messages are handled by
-the CDP intake (routes/cdp.py): same limits, same per-message answers.
+the CDP intake (routes/cdp_api.py): same limits, same per-message answers.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from mercato.catalog import tokens, workspaces
 from mercato.core.scopes import Scope
 from mercato.web.auth import Forbidden, NotAuthenticated, Principal, Requires, services_of
-from mercato.web.routes.cdp import add_calls
+from mercato.web.routes.cdp_api import add_calls
 
 router = APIRouter(prefix="/v1", tags=["cdp"])
 

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mercato.catalog import setup
 from mercato.core.errors import ConflictError, MercatoError, NotFoundError
+from mercato.runtime import Services
 from mercato.web.auth import AdminPage, ServicesDep
-from mercato.web.routes.session import check_form_csrf, sign_in
+from mercato.web.routes.session_pages import check_form_csrf, sign_in
 from mercato.web.routes.sites_pages import sites_page
-from mercato.web.services import Services
 from mercato.web.templating import render
 
 router = APIRouter(tags=["public"], include_in_schema=False)

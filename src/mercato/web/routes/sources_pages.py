@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from mercato.catalog.models import ShopConnection
-from mercato.connectors import accounts
+from mercato.connectors import accounts, shopify_admin
 from mercato.connectors.connect.service import configured_apps
 from mercato.connectors.imports import KINDS
 from mercato.connectors.service import import_files, import_options
@@ -42,9 +40,7 @@ def sources_view(
         listed = accounts.list_accounts(session, principal.workspace_id)
         runs = accounts.recent_runs(session, principal.workspace_id)
         apps = configured_apps(session, principal.workspace_id)
-        shop = session.scalar(
-            select(ShopConnection).where(ShopConnection.workspace_id == principal.workspace_id)
-        )
+        shop = shopify_admin.shop_connection(session, principal.workspace_id)
         shop_view = (
             (shop.shop_domain, shop.status, shop.last_sync_at, shop.last_error) if shop else None
         )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from mercato.collect.pipeline import Collector
+from mercato.runtime import Services
 from mercato.web.auth import ServicesDep
 from mercato.web.fast_json import FastJSONResponse
-from mercato.web.services import Services
 
 router = APIRouter(tags=["public"])
 
@@ -34,19 +33,7 @@ def _loader_check(collector: Collector, max_lag_s: float) -> tuple[str, dict[str
 
 def _store_checks(services: Services) -> dict[str, str]:
     """Both stores answer a trivial query (blocking I/O: runs in the thread pool)."""
-    checks: dict[str, str] = {}
-    try:
-        with services.catalog.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        checks["catalog"] = "ok"
-    except Exception as exc:  # report, do not crash: this is the health endpoint
-        checks["catalog"] = f"error: {type(exc).__name__}"
-    try:
-        services.warehouse.execute(services.warehouse.raw_table("events").count())
-        checks["warehouse"] = "ok"
-    except Exception as exc:
-        checks["warehouse"] = f"error: {type(exc).__name__}"
-    return checks
+    return services.check_stores()
 
 
 @router.get("/healthz", operation_id="healthz")
