@@ -18,7 +18,7 @@ from mercato.warehouse.schemas import TABLES
 from mercato.web.services import Services
 from tests.conftest import make_settings
 from tests.metrics import fixture
-from tests.metrics.engines import Engines
+from tests.support.engines import Engines
 from tests.metrics.test_surfaces import RANGE, load_fixture_rows, seed
 from tests.support.brands import make_brand
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from mercato.experiments.aggregate import visitor_facts
-from tests.metrics.engines import ENGINES, Engines
+from tests.support.engines import ENGINES, Engines
 from tests.metrics.fixture import arrow
 
 WS, OTHER, EXP, GAL = "ws_exp", "ws_other", "exp_agg", "gal_agg"

@@ -25,7 +25,7 @@ from mercato.metrics.journeys import (
 )
 from mercato.warehouse.loader import load
 from mercato.web.services import Services
-from tests.metrics.engines import ENGINES, Engine, Engines
+from tests.support.engines import ENGINES, Engine, Engines
 from tests.metrics.fixture import arrow
 from tests.support.brands import PASSWORD, Brand, make_token
 from tests.support.server import login

@@ -24,7 +24,7 @@ from mercato.metrics.report import (
     internal_benchmark,
     sparkline,
 )
-from tests.metrics.engines import Engine
+from tests.support.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
 
 

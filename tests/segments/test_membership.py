@@ -10,7 +10,7 @@ import pytest
 
 from mercato.segments.definition import parse
 from mercato.segments.membership import Context, members
-from tests.metrics.engines import ENGINES, Engine, Engines
+from tests.support.engines import ENGINES, Engine, Engines
 from tests.segments import fixture
 from tests.segments.reference import Reference
 
