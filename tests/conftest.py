@@ -11,8 +11,8 @@ import pytest
 
 from mercato.core.settings import Settings
 from mercato.web.services import Services
-from tests.support.engines import Engines
 from tests.support.brands import Brand, make_brand
+from tests.support.engines import Engines
 from tests.support.network import block_network
 from tests.support.postgres import postgres_server
 from tests.support.server import serve_app

@@ -24,7 +24,7 @@ DAYS = 12
 END = START + timedelta(days=DAYS)
 CHANNELS = ("Organic Social", "Paid Social", "Email", "Direct", "Organic Search", None)
 PLATFORMS = {"Organic Social": ("instagram", "tiktok"), "Paid Social": ("instagram", "x")}
-CAMPAIGNS = ("spring", "Spring'24 \"sale\"", "新生活", "<b>launch</b>", None)
+CAMPAIGNS = ("spring", 'Spring\'24 "sale"', "新生活", "<b>launch</b>", None)
 PAGES = ("/", "/p/über-tee", "/c/sale?x=1", "/p/'quote'", None)
 UGC_NAMES = ("ugc_impression", "ugc_click", "product_click", "add_to_cart", "gallery_view")
 
@@ -67,7 +67,9 @@ def build(seed: int = 20230501) -> dict[str, pa.Table]:
                     "entry_path": PAGES[int(rng.integers(0, len(PAGES)))],
                     "channel": channel,
                     "social_platform": (
-                        PLATFORMS[channel][int(rng.integers(0, 2))] if channel in PLATFORMS else None
+                        PLATFORMS[channel][int(rng.integers(0, 2))]
+                        if channel in PLATFORMS
+                        else None
                     ),
                     "campaign": CAMPAIGNS[int(rng.integers(0, len(CAMPAIGNS)))],
                     "content": f"post-{int(rng.integers(0, 4))}" if rng.random() < 0.5 else None,
@@ -94,7 +96,26 @@ def build(seed: int = 20230501) -> dict[str, pa.Table]:
                         "gallery_id": f"g{rng.integers(0, 3)}" if rng.random() < 0.7 else None,
                     }
                 )
-    foreign = [dict(row, workspace_id=OTHER, orders=1, revenue=Decimal("999")) for row in sessions[:9]]
+    orders = [
+        {
+            "workspace_id": WORKSPACE,
+            "order_id": f"#{1000 + index}",
+            "source_system": "shopify",
+            "customer_id": row["customer_id"],
+            "visitor_id": row["visitor_id"],
+            "session_id": row["session_id"],
+            "placed_at": row["ended_at"],
+            "currency": "USD",
+            "gross": row["revenue"],
+            "discounts": Decimal("0.005") if index % 4 == 0 else Decimal(0),
+            "net": row["revenue"] - (Decimal("0.005") if index % 4 == 0 else Decimal(0)),
+            "status": "paid",
+        }
+        for index, row in enumerate(r for r in sessions if r["orders"])
+    ]
+    foreign = [
+        dict(row, workspace_id=OTHER, orders=1, revenue=Decimal("999")) for row in sessions[:9]
+    ]
     foreign_events = [dict(row, workspace_id=OTHER) for row in events[:15]]
     spend = [
         {
@@ -115,4 +136,5 @@ def build(seed: int = 20230501) -> dict[str, pa.Table]:
         "sessions": _arrow("sessions", sessions + foreign),
         "events": _arrow("events", events + foreign_events),
         "ad_spend": _arrow("ad_spend", spend),
+        "orders": _arrow("orders", orders),
     }

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CASES = '''
+CASES = """
 import pytest
 
 @pytest.fixture(params=["duckdb", "spark", "clickhouse"])
@@ -22,7 +22,7 @@ def engine(request):
 def test_divides(engine):
     if engine == "clickhouse":
         raise ZeroDivisionError("chDB cannot")
-'''
+"""
 
 
 def _run(tmp_path: Path, marker: str) -> subprocess.CompletedProcess[str]:
@@ -53,7 +53,8 @@ def test_a_limitation_that_went_away_fails_the_run(tmp_path: Path) -> None:
 def test_the_error_raised_must_be_the_named_one(tmp_path: Path) -> None:
     marker = '@pytest.mark.notimpl(["clickhouse"], reason="x", raises=KeyError)'
     done = _run(tmp_path, marker)
-    assert done.returncode == 1 and "1 failed" in done.stdout
+    assert done.returncode == 1
+    assert "1 failed" in done.stdout
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,9 @@ from mercato.metrics.journeys import (
 )
 from mercato.warehouse.loader import load
 from mercato.web.services import Services
-from tests.support.engines import ENGINES, Engine, Engines
 from tests.metrics.fixture import arrow
 from tests.support.brands import PASSWORD, Brand, make_token
+from tests.support.engines import ENGINES, Engine, Engines
 from tests.support.server import login
 
 WORKSPACE, OTHER = "ws_journeys", "ws_other"

@@ -16,6 +16,7 @@ from mercato.collect.traffic import TrafficRow, traffic
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.segment_scope import segment_scope
 
 
@@ -61,7 +62,9 @@ def traffic_command(
             ws = workspaces.get_workspace(session, workspace)
             session.expunge(ws)
         begin, finish = local_day_bounds_utc(first, last, zone(ws.time_zone))
-        scoped = segment_scope(services, ws.id, segment, services.warehouse.for_workspace(ws.id))
+        scoped = segment_scope(
+            services, ws.id, segment, analytics_warehouse(services, ws.id, ws.slug)
+        )
         report = traffic(scoped, begin, finish)
     sections = {
         "total": [report.total],

@@ -27,6 +27,7 @@ from mercato.ugc.items import get_item, set_status
 from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.search import UgcQuery, search
 from mercato.ugc.service import add_url, import_reviews, intake_candidates, intake_context
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.services import Services
 
 ugc_app = typer.Typer(help="The UGC library.", no_args_is_help=True)
@@ -221,7 +222,7 @@ def ugc_rescore(workspace: Workspace) -> None:
     """Recompute curation scores from quality, engagement and on-site events."""
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
-        count = curation.rescore(session, services.warehouse.for_workspace(ws.id), ws.id)
+        count = curation.rescore(session, analytics_warehouse(services, ws.id, ws.slug), ws.id)
         console.print(f"scored {count} item(s)")
 
 

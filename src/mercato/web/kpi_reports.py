@@ -19,6 +19,7 @@ from mercato.metrics.report import Compare, Report, build_report, comparison_win
 from mercato.metrics.timebuckets import Grain
 from mercato.segments import service as segments
 from mercato.warehouse.connection import ScopedWarehouse, Warehouse
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.segment_scope import segment_id, segment_scope
 from mercato.web.services import Services
 
@@ -60,9 +61,14 @@ def run_report(
     request: ReportRequest,
     warehouse: Warehouse | None = None,
 ) -> Report:
-    """The report's numbers from `warehouse` (default: the services' own DuckDB warehouse;
-    e.g. a Spark warehouse over a Parquet export); settings and forecasts from the catalog."""
-    source = warehouse or services.warehouse
+    """The report's numbers from `warehouse` (e.g. a Spark warehouse over a Parquet export;
+    default: the workspace's `warehouse_engine`, ADR 0505); settings and forecasts from the
+    catalog."""
+    source = (
+        warehouse.for_workspace(workspace.id)
+        if warehouse is not None
+        else analytics_warehouse(services, workspace.id, workspace.slug)
+    )
     slice_ = Slice(
         request.first,
         request.last,
@@ -72,9 +78,7 @@ def run_report(
         request.filters,
         segment=segment_id(services, workspace.id, request.segment),
     )
-    scoped = segment_scope(
-        services, workspace.id, slice_.segment, source.for_workspace(workspace.id)
-    )
+    scoped = segment_scope(services, workspace.id, slice_.segment, source)
     base_parameters = None
     if request.compare is not None:
         base = comparison_window(request.first, request.last, request.compare)

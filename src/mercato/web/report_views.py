@@ -29,6 +29,7 @@ from mercato.segments import service as segments
 from mercato.sharing.periods import period_days
 from mercato.sharing.schemas import ViewName, ViewParameters
 from mercato.sharing.views import Chart, ReportView, Tile, ViewTable
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import Principal
 from mercato.web.exports import ExportFormat, export_response
 from mercato.web.kpi_reports import (
@@ -181,7 +182,7 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
 
 
 def _funnel_journeys(services: Services, principal: Principal, span: Range) -> list[ViewTable]:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     journeys = [
         [
@@ -389,7 +390,7 @@ def attribution_view(
 
 
 def _ugc(services: Services, principal: Principal, span: Range, _p: ViewParameters) -> ReportView:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     columns = [
         "Key",

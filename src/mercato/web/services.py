@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mercato.catalog import migrate, sealed
 from mercato.catalog.db import Catalog, check_readable
@@ -10,6 +10,7 @@ from mercato.core import outbound
 from mercato.core.errors import DataDirError
 from mercato.core.settings import Settings
 from mercato.warehouse.connection import Warehouse
+from mercato.web.spark_lakes import SparkLakes
 
 
 @dataclass
@@ -17,6 +18,9 @@ class Services:
     settings: Settings
     catalog: Catalog
     warehouse: Warehouse
+    # Workspaces on Spark (warehouse_engine, ADR 0505) read the lake through this; nothing
+    # starts until one asks.
+    spark_lakes: SparkLakes = field(default_factory=SparkLakes)
 
     @classmethod
     def open(cls, settings: Settings, *, upgrade: bool = False) -> Services:
@@ -37,6 +41,7 @@ class Services:
         return cls(settings, catalog, warehouse)
 
     def close(self) -> None:
+        self.spark_lakes.close()
         self.warehouse.close()
         self.catalog.dispose()
 

@@ -27,6 +27,7 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.engines import WorkspaceEngine
 from mercato.catalog.models.experiments import (
     Experiment,
     ExperimentAssignment,
@@ -126,5 +127,6 @@ __all__ = [
     "UserLanguage",
     "WebhookDelivery",
     "Workspace",
+    "WorkspaceEngine",
     "WorkspaceLanguage",
 ]

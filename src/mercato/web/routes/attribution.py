@@ -24,6 +24,7 @@ from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.segments.service import list_segments
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.exports import ExportFormat, export_response, view_answers
 from mercato.web.segment_scope import segment_id, segment_scope
@@ -149,7 +150,7 @@ def run_report(
         services,
         principal.workspace_id,
         segment or None,
-        services.warehouse.for_workspace(principal.workspace_id),
+        analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
     )
     return attribution_report(
         scoped,

@@ -27,6 +27,7 @@ from mercato.metrics.ugc_performance import ugc_performance
 from mercato.segments.service import list_segments
 from mercato.ugc.tagging import workspace_products
 from mercato.warehouse.connection import ScopedWarehouse
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
 from mercato.web.templating import render
@@ -58,7 +59,7 @@ def galleries_page(
 ) -> HTMLResponse:
     days = min(max(days, 1), 3650)
     start = utcnow() - timedelta(days=days)
-    scoped = services.warehouse.for_workspace(principal.workspace.id)
+    scoped = analytics_warehouse(services, principal.workspace.id, principal.workspace.slug)
     currency = principal.workspace.currency
     by_gallery = ugc_performance(scoped, "gallery_id", start, currency=currency)
     by_item = ugc_performance(scoped, "ugc_id", start, currency=currency)[:50]

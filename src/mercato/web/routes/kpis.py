@@ -16,6 +16,7 @@ from mercato.metrics.present import records, to_csv
 from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, internal_benchmarks
 from mercato.metrics.timebuckets import Grain
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import AnalyticsReader, ServicesDep
 from mercato.web.kpi_reports import (
     KNOWN_KPIS,
@@ -126,7 +127,7 @@ def get_kpis(
             services,
             principal.workspace_id,
             report.slice_.segment,
-            services.warehouse.for_workspace(principal.workspace_id),
+            analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
         )
         ids = list(request.kpi_ids or [k.id for k in KPIS])
         own = internal_benchmarks(scoped, report.slice_, ids)

@@ -14,6 +14,7 @@ from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import AnalyticsPage, AnalyticsReader, Principal, ServicesDep
 from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.routes.overview import default_range
@@ -69,7 +70,7 @@ def traffic_report(
         services,
         principal.workspace_id,
         segment or None,
-        services.warehouse.for_workspace(principal.workspace_id),
+        analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
     )
     return traffic(scoped, begin_utc, end_utc), start, end
 

@@ -28,6 +28,7 @@ from mercato.ugc.service import (
     review_quality,
 )
 from mercato.ugc.tagging import set_tag
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 
 UgcReader = Annotated[Principal, Depends(Requires(Scope.UGC_READ))]
@@ -408,7 +409,7 @@ def recommend_ugc(
     placement: str | None = None,
     limit: int = 12,
 ) -> list[UgcItemPublic]:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     with services.catalog.session() as session:
         if product_id:
             items = curation.best_for_product(session, principal.workspace_id, product_id, limit)
@@ -421,7 +422,7 @@ def recommend_ugc(
 
 @router.post("/curation/rescore", operation_id="rescore_ugc")
 def rescore_ugc(services: ServicesDep, principal: UgcWriter) -> dict[str, int]:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     with services.catalog.session() as session:
         return {"scored": curation.rescore(session, scoped, principal.workspace_id)}
 

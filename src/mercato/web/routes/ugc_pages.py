@@ -31,6 +31,7 @@ from mercato.ugc.rewards import creator_summaries, push_reward_to_shop
 from mercato.ugc.search import RIGHTS, SORTS, UgcQuery, search
 from mercato.ugc.service import creators_by_id, first_media, item_detail, library_media
 from mercato.ugc.tagging import set_tag, workspace_products
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.stores import WorkspaceCatalogDep
 from mercato.web.templating import render, translator
@@ -141,7 +142,7 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
             products=workspace_products(session, principal.workspace_id),
             performance=performance_by_item(
-                services.warehouse.for_workspace(principal.workspace_id),
+                analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
                 principal.workspace.currency,
             ),
         )
