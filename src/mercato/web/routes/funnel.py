@@ -23,6 +23,7 @@ from mercato.metrics.spec import Kpi, Stage
 from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
+from mercato.web.analytics_engine import analytics_warehouse
 from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.kpi_reports import (
@@ -223,7 +224,7 @@ def funnel_page(
     marks = benchmark_map(workspace_benchmarks(services, workspace.id))
     chosen = report.slice_.segment
     scoped = segment_scope(
-        services, workspace.id, chosen, services.warehouse.for_workspace(workspace.id)
+        services, workspace.id, chosen, analytics_warehouse(services, workspace.id, workspace.slug)
     )
     whole = Slice(start, end, workspace.time_zone, segment=chosen)
     own = internal_benchmarks(scoped, whole, [k.id for k in KPIS])
