@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import uuid
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,14 @@ import pyarrow as pa
 from ibis.backends.sql.datatypes import ClickHouseType
 from ibis.formats.pandas import PandasData
 
-from mercato.warehouse.connection import Warehouse
-from mercato.warehouse.lake import LIVE_STATE, LakeError, exported_workspace, table_path
+from mercato.warehouse.connection import ScopedWarehouse, Warehouse
+from mercato.warehouse.lake import (
+    LIVE_STATE,
+    LakeError,
+    check_holds,
+    exported_workspace,
+    table_path,
+)
 from mercato.warehouse.schemas import TABLES
 
 # What Mercato's SQL needs of a ClickHouse server (docs/metrics.md, Engines): outer joins fill
@@ -76,6 +82,7 @@ class ClickHouseLakeWarehouse(Warehouse):
         self.session = session
         self.database = database
         self.only_workspace = only_workspace
+        self._schemas: dict[Hashable, pa.Schema] = {}  # per compiled-SQL key
         self._settings = ", ".join(f"{key} = {value}" for key, value in SETTINGS.items())
 
     def raw_table(self, name: str) -> ir.Table:
@@ -85,9 +92,7 @@ class ClickHouseLakeWarehouse(Warehouse):
             self._tables[name] = ibis.table(TABLES[name].schema, name=name)
         return self._tables[name]
 
-    def for_workspace(self, workspace_id: str) -> Any:
-        from mercato.warehouse.lake import check_holds
-
+    def for_workspace(self, workspace_id: str) -> ScopedWarehouse:
         check_holds(self.only_workspace, workspace_id)
         return super().for_workspace(workspace_id)
 
@@ -97,23 +102,27 @@ class ClickHouseLakeWarehouse(Warehouse):
         return result if isinstance(result, pa.Table) else pa.table(result)
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
-        return _typed(self._arrow(self.backend.compile(expr)), expr)
+        return _typed(self._arrow(self.backend.compile(expr)), _schema(expr))
 
     def execute(self, expr: ir.Expr) -> Any:
         table = self.to_arrow(expr)
         schema = expr.as_table().schema()
         return PandasData.convert_table(table.to_pandas(), schema)
 
-    def run_compiled(self, key: Hashable, build: Any) -> pa.Table:
-        built: list[ir.Table] = []
+    def run_compiled(self, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
+        """As on DuckDB, the SQL compiled once per key; the rows typed as the expression
+        declares (its schema kept beside the SQL), on the first run and every later one."""
 
         def remember() -> ir.Table:
-            built.append(build())
-            return built[0]
+            expr = build()
+            self._schemas[key] = _schema(expr)
+            return expr
 
         sql = self.compiled.get(key, remember)
-        rows = self._arrow(sql)
-        return _typed(rows, built[0]) if built else rows
+        schema = self._schemas.get(key)
+        if schema is None:  # the SQL outlived its schema (another thread compiled it first)
+            schema = self._schemas.setdefault(key, _schema(build()))
+        return _typed(self._arrow(sql), schema)
 
     def close(self) -> None:
         with self.lock:
@@ -121,10 +130,13 @@ class ClickHouseLakeWarehouse(Warehouse):
             self.session.close()
 
 
-def _typed(table: pa.Table, expr: ir.Expr) -> pa.Table:
+def _schema(expr: ir.Expr) -> pa.Schema:
+    return expr.as_table().schema().to_pyarrow()
+
+
+def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """chDB's Arrow as the expression's types: naive timestamps lose the session's UTC zone
     label (the instants are the same), and column names are the expression's."""
-    schema = expr.as_table().schema().to_pyarrow()
     columns = []
     for field, column in zip(schema, table.columns, strict=True):
         kind = column.type
