@@ -11,11 +11,14 @@ import pytest
 
 from mercato.core.settings import Settings
 from mercato.runtime import Services
-from tests.metrics.engines import Engines
 from tests.support.brands import Brand, make_brand
+from tests.support.engines import Engines
 from tests.support.network import block_network
 from tests.support.postgres import postgres_server
 from tests.support.server import serve_app
+
+# notimpl / notyet / never: engine limitation markers that require a reason.
+pytest_plugins = ["tests.support.engine_markers"]
 
 block_network()
 # Background syncs are on by default (hourly); tests that want them start one explicitly.
@@ -61,7 +64,7 @@ def make_settings(data_dir: Path, catalog_url: str | None = None) -> Settings:
 
 @pytest.fixture(scope="session")
 def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
-    """The engines of the run (tests/metrics/engines.py), shared by every area, so one test
+    """The engines of the run (tests/support/engines.py), shared by every area, so one test
     run starts at most one SparkSession (with the settings tuned for tiny data)."""
     loaded = Engines(tmp_path_factory.mktemp("engines"))
     yield loaded

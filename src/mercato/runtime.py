@@ -3,16 +3,19 @@ serve` for the app, by a command for itself)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
 from mercato.catalog import migrate, sealed
 from mercato.catalog.db import Catalog, check_readable
+from mercato.catalog.warehouse_engines import WarehouseEngine, workspace_engine
 from mercato.core import outbound
 from mercato.core.errors import DataDirError
 from mercato.core.settings import Settings
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.scoped import ScopedWarehouse
+from mercato.warehouse.spark_lakes import SparkLakes
 
 
 @dataclass
@@ -20,6 +23,9 @@ class Services:
     settings: Settings
     catalog: Catalog
     warehouse: Warehouse
+    # Workspaces on Spark (warehouse_engine, ADR 0505) read the lake through this; nothing
+    # starts until one asks.
+    spark_lakes: SparkLakes = field(default_factory=SparkLakes)
 
     @classmethod
     def open(cls, settings: Settings, *, upgrade: bool = False) -> Services:
@@ -58,6 +64,7 @@ class Services:
         return checks
 
     def close(self) -> None:
+        self.spark_lakes.close()
         self.warehouse.close()
         self.catalog.dispose()
 
@@ -72,3 +79,18 @@ def _check_data_dir(settings: Settings) -> None:
         raise DataDirError(
             f"data dir {data_dir} (MERCATO_DATA_DIR) cannot be created: {exc}"
         ) from None
+
+
+def engine_of(services: Services, workspace_id: str) -> WarehouseEngine:
+    """The workspace's `warehouse_engine` (ADR 0505)."""
+    with services.catalog.session() as session:
+        return workspace_engine(session, workspace_id)
+
+
+def analytics_warehouse(services: Services, workspace_id: str, slug: str) -> ScopedWarehouse:
+    """The warehouse a workspace's analyses read, by its `warehouse_engine` (ADR 0505): the
+    DuckDB store itself, or the lake on Spark (`warehouse.spark_lakes`) when chosen."""
+    if engine_of(services, workspace_id) is WarehouseEngine.DUCKDB:
+        return services.warehouse.for_workspace(workspace_id)
+    lake = services.spark_lakes.warehouse(services.settings, slug)
+    return lake.for_workspace(workspace_id)

@@ -18,9 +18,9 @@ from mercato.warehouse.loader import load
 from mercato.warehouse.schemas import TABLES
 from tests.conftest import make_settings
 from tests.metrics import fixture
-from tests.metrics.engines import Engines
 from tests.metrics.test_surfaces import RANGE, load_fixture_rows, seed
 from tests.support.brands import make_brand
+from tests.support.engines import Engines
 
 REPORT = ("report", "--workspace", "kpibrand", "--from", RANGE["start"], "--to", RANGE["end"])
 CUT = ("--by", "platform", "--compare", "previous", "--format", "json")

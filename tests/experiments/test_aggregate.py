@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from mercato.experiments.aggregate import visitor_facts
-from tests.metrics.engines import ENGINES, Engines
 from tests.metrics.fixture import arrow
+from tests.support.engines import ENGINES, Engines
 
 WS, OTHER, EXP, GAL = "ws_exp", "ws_other", "exp_agg", "gal_agg"
 START = datetime(2024, 5, 1, 9, 0, 0, 123456)

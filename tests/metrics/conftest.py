@@ -1,6 +1,6 @@
 """One KPI suite, three engines: DuckDB (the embedded default), Spark in local mode, and the
 ClickHouse SQL Ibis compiles, executed on chDB. Every engine sees the same fixture tables;
-tests with a dataset of their own load it with `engines.load` (see tests/metrics/engines.py).
+tests with a dataset of their own load it with `engines.load` (see tests/support/engines.py).
 The `engines` fixture itself lives in tests/conftest.py: one SparkSession per test run."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from tests.metrics import edge, fixture
-from tests.metrics.engines import ENGINES, Engine, Engines
+from tests.support.engines import ENGINES, Engine, Engines
 
 # The KPI suite's shared dataset: the fixture workspaces plus the hand-checked edge cases.
 KPI_DATASET = "kpis"

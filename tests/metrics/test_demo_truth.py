@@ -16,7 +16,7 @@ from mercato.metrics.evaluate import evaluate
 from mercato.metrics.timebuckets import Grain
 from mercato.warehouse.schemas import TABLES
 from tests.demo.conftest import Seeded, seed_into
-from tests.metrics.engines import ENGINES, Engine, Engines
+from tests.support.engines import ENGINES, Engine, Engines
 
 # ground-truth field → (KPI, which part of it)
 MONTHLY = {

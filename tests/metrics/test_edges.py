@@ -16,8 +16,8 @@ from mercato.metrics.present import format_value
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.metrics.timebuckets import Grain
 from tests.metrics import edge
-from tests.metrics.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
+from tests.support.engines import Engine
 
 EDGE_EXPECTED = {
     "social_sessions": 2,

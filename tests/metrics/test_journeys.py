@@ -25,9 +25,9 @@ from mercato.metrics.journeys import (
 )
 from mercato.runtime import Services
 from mercato.warehouse.loader import load
-from tests.metrics.engines import ENGINES, Engine, Engines
 from tests.metrics.fixture import arrow
 from tests.support.brands import PASSWORD, Brand, make_token
+from tests.support.engines import ENGINES, Engine, Engines
 from tests.support.server import login
 
 WORKSPACE, OTHER = "ws_journeys", "ws_other"

@@ -14,8 +14,8 @@ from mercato.metrics.evaluate import KpiResult, KpiValue, evaluate
 from mercato.metrics.registry import KPIS
 from mercato.metrics.spec import Agg, EntityRate
 from tests.metrics import reference as ref
-from tests.metrics.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
+from tests.support.engines import Engine
 
 # Every KPI except the one that needs a workspace parameter has a reference here.
 REFERENCE_FREE = {"social_revenue_target"}

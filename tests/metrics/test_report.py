@@ -24,8 +24,8 @@ from mercato.metrics.report import (
     internal_benchmark,
     sparkline,
 )
-from tests.metrics.engines import Engine
 from tests.metrics.fixture import FIRST, LAST, TIME_ZONE, WORKSPACE
+from tests.support.engines import Engine
 
 
 def test_comparison_windows() -> None:

@@ -10,9 +10,9 @@ import pytest
 
 from mercato.segments.definition import parse
 from mercato.segments.membership import Context, members
-from tests.metrics.engines import ENGINES, Engine, Engines
 from tests.segments import fixture
 from tests.segments.reference import Reference
+from tests.support.engines import ENGINES, Engine, Engines
 
 DATASET = "segments"
 CONTEXT = Context(fixture.AS_OF, fixture.CATEGORIES)

@@ -34,6 +34,7 @@ from mercato.core.csv_export import csv_text
 from mercato.core.errors import MercatoError
 from mercato.core.money import format_amount
 from mercato.core.timeutil import check_day_range
+from mercato.runtime import analytics_warehouse
 from mercato.segments import service as segments
 from mercato.ugc.names import touch_label, ugc_touch_names
 
@@ -125,7 +126,7 @@ def attribution(
             session.expunge(ws)
         catalog = services.catalog.for_workspace(ws.id)
         try:
-            scoped = segments.scope(catalog, segment, services.warehouse.for_workspace(ws.id))
+            scoped = segments.scope(catalog, segment, analytics_warehouse(services, ws.id, ws.slug))
             report = report_for_days(
                 scoped, catalog, ws.time_zone, ws.currency, start, end, model=model, by=by,
                 window=window, order=order, credit=credit, conversion=conversion,

@@ -19,6 +19,7 @@ from mercato.galleries.brand_posts import store_post_picture, tag_post_products
 from mercato.galleries.service import embed_snippet, labels, policy, site_key
 from mercato.galleries.shop import create_shop_page, list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
+from mercato.runtime import analytics_warehouse
 from mercato.segments import service as segments
 
 galleries_app = typer.Typer(help="Shoppable galleries and link-in-bio pages.", no_args_is_help=True)
@@ -294,7 +295,7 @@ def galleries_performance(
         raise fail(f"--since is not a date: {since!r}") from None
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
-        scoped = services.warehouse.for_workspace(ws.id)
+        scoped = analytics_warehouse(services, ws.id, ws.slug)
         if segment:
             scoped = segments.narrowed(scoped, segments.resolve(session, ws.id, segment))
         grain: Literal["gallery_id", "ugc_id"] = "gallery_id" if by == "gallery" else "ugc_id"

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from mercato.catalog import kpi_settings, workspaces
 from mercato.catalog.kpi_settings import Team
+from mercato.catalog.models import Workspace
 from mercato.cli.context import console, fail, opened_services
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
@@ -34,7 +35,7 @@ from mercato.metrics.service import (
 )
 from mercato.metrics.spec import Unit
 from mercato.metrics.timebuckets import Grain
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.segments.reports import SegmentComparison, compare_segments, kpi_report
 from mercato.sharing.export import ExportFormat, exported
 from mercato.sharing.schemas import ViewName, ViewParameters
@@ -143,11 +144,11 @@ def report(
             session.expunge(target)
         catalog = services.catalog.for_workspace(target.id)
         if versus:
-            with _numbers_from(services, target.id, lake, spark_master) as numbers:
+            with _numbers_from(services, target, lake, spark_master) as numbers:
                 pair = compare_segments(catalog, numbers, target, request, versus)
             _print_pair(pair, output)
             return
-        with _numbers_from(services, target.id, lake, spark_master) as numbers:
+        with _numbers_from(services, target, lake, spark_master) as numbers:
             result = kpi_report(catalog, numbers, target, request)
         rows = records(result, benchmark_map(workspace_benchmarks(catalog)))
     if output is Format.JSON:
@@ -197,11 +198,13 @@ def _check_engine_options(engine: ReportEngine, lake: Path | None, master: str |
 
 @contextmanager
 def _numbers_from(
-    services: Services, workspace_id: str, lake: Path | None, master: str | None
+    services: Services, target: Workspace, lake: Path | None, master: str | None
 ) -> Iterator[ScopedWarehouse]:
-    """Where the report's numbers come from: the lake on Spark, or the warehouse."""
+    """Where the report's numbers come from: a Parquet export on Spark (`--lake`), or the
+    workspace's `warehouse_engine` (ADR 0505)."""
+    workspace_id = target.id
     if lake is None:
-        yield services.warehouse.for_workspace(workspace_id)
+        yield analytics_warehouse(services, workspace_id, target.slug)
         return
     if lake.is_dir():  # before Spark starts (seconds); open_spark explains a missing lake
         check_holds(exported_workspace(lake), workspace_id)

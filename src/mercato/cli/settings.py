@@ -11,6 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from mercato.catalog import kpi_settings, team, users, workspaces
+from mercato.catalog.warehouse_engines import (
+    WarehouseEngine,
+    parse_engine,
+    set_workspace_engine,
+    workspace_engine,
+)
 from mercato.cli.context import console, fail, opened_services, public_url
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Role
@@ -19,9 +25,12 @@ from mercato.metrics.benchmarks import from_row
 from mercato.metrics.registry import KPI_BY_ID
 from mercato.ugc.items import ugc_settings
 from mercato.ugc.rights import clean_hashtag
+from mercato.warehouse.spark_lakes import spark_problem
 
 team_app = typer.Typer(help="A workspace's members, roles and invitations.", no_args_is_help=True)
-settings_app = typer.Typer(help="UGC settings and benchmark overrides.", no_args_is_help=True)
+settings_app = typer.Typer(
+    help="UGC settings, benchmark overrides and the warehouse engine.", no_args_is_help=True
+)
 
 WorkspaceOption = Annotated[str, typer.Option(help="Workspace slug.")]
 KNOWN_KPIS = frozenset(KPI_BY_ID)
@@ -95,6 +104,36 @@ def team_revoke_invitation(invitation_id: str, workspace: WorkspaceOption) -> No
         target = workspaces.get_workspace(session, workspace)
         team.revoke_invitation(session, target.id, invitation_id)
         console.print(f"revoked {invitation_id}")
+
+
+@settings_app.command("engine")
+def settings_engine(
+    workspace: WorkspaceOption,
+    engine: Annotated[
+        str | None, typer.Option(help="duckdb (the warehouse) or spark (the lake on Spark).")
+    ] = None,
+) -> None:
+    """Show where the workspace's analyses run (warehouse_engine); with --engine, choose."""
+    chosen = None
+    if engine is not None:
+        try:
+            chosen = parse_engine(engine, "--engine")
+        except ValidationFailed as exc:
+            raise fail(str(exc)) from None
+    with opened_services() as services, services.catalog.session() as session:
+        target = workspaces.get_workspace(session, workspace)
+        if chosen is not None:
+            set_workspace_engine(session, target.id, chosen)
+        current = workspace_engine(session, target.id)
+        problem = None
+        if current is WarehouseEngine.SPARK:
+            problem = spark_problem(services.settings, target.slug)
+        console.print(f"warehouse_engine: {current.value}")
+        if current is WarehouseEngine.SPARK:
+            console.print(f"lake_dir: {escape(services.settings.lake_dir or '(not set)')}")
+            console.print(f"spark_master: {escape(services.settings.spark_master)}")
+        if problem is not None:
+            console.print(f"[yellow]not ready:[/] {escape(problem)}", highlight=False)
 
 
 @settings_app.command("ugc")

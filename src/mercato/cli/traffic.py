@@ -16,6 +16,7 @@ from mercato.collect.traffic import TrafficRow, traffic
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
+from mercato.runtime import analytics_warehouse
 from mercato.segments import service as segments
 
 
@@ -62,7 +63,9 @@ def traffic_command(
             session.expunge(ws)
         begin, finish = local_day_bounds_utc(first, last, zone(ws.time_zone))
         scoped = segments.scope(
-            services.catalog.for_workspace(ws.id), segment, services.warehouse.for_workspace(ws.id)
+            services.catalog.for_workspace(ws.id),
+            segment,
+            analytics_warehouse(services, ws.id, ws.slug),
         )
         report = traffic(scoped, begin, finish)
     sections = {

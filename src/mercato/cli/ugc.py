@@ -19,7 +19,7 @@ from mercato.cli.context import console, fail, opened_services
 from mercato.connectors.imports import load_mapping
 from mercato.core import labels
 from mercato.core.errors import ValidationFailed
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.ugc import curation, embedding, intake, rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE
 from mercato.ugc.intake import IntakeSummary
@@ -222,7 +222,7 @@ def ugc_rescore(workspace: Workspace) -> None:
     """Recompute curation scores from quality, engagement and on-site events."""
     with opened_services() as services, services.catalog.session() as session:
         ws = workspaces.get_workspace(session, workspace)
-        count = curation.rescore(session, services.warehouse.for_workspace(ws.id), ws.id)
+        count = curation.rescore(session, analytics_warehouse(services, ws.id, ws.slug), ws.id)
         console.print(f"scored {count} item(s)")
 
 

@@ -193,7 +193,7 @@ columns read as '' or 0 instead of NULL, and missing metrics would count as zero
 
 Spark's session time zone must be UTC (Ibis sets it on connect). The tests run Spark tuned for
 kilobytes of data, where fixed per-query costs dominate: one partition per shuffle, adaptive
-execution and code generation off, and the JVM's quick compiler only (tests/metrics/engines.py).
+execution and code generation off, and the JVM's quick compiler only (tests/support/engines.py).
 These change speed, not results; on real data keep Spark's defaults.
 """
 

@@ -26,7 +26,7 @@ from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare
 from mercato.metrics.service import ReportRequest, goal_rows, goals_progress
 from mercato.metrics.ugc_performance import UgcPerformance, ugc_performance
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.segments import service as segments
 from mercato.segments.reports import compare_segments, kpi_report
 from mercato.sharing.periods import period_days
@@ -38,7 +38,7 @@ from mercato.web.routes import attribution_api, segments_pages
 from mercato.web.routes.funnel_pages import drill_table
 from mercato.web.routes.overview_pages import cells, default_range, headline
 from mercato.web.routes.traffic_api import traffic_report
-from mercato.web.stores import scoped_stores
+from mercato.web.stores import analytics_stores, scoped_stores
 
 Range = tuple[date, date]
 Builder = Callable[[Services, Principal, Range, ViewParameters], ReportView]
@@ -143,7 +143,7 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
     workspace = principal.workspace
     filters = _filters(p)
     report = kpi_report(
-        *scoped_stores(services, workspace.id),
+        *analytics_stores(services, workspace),
         workspace,
         ReportRequest(*span, Compare.PREVIOUS, filters=filters),
     )
@@ -159,7 +159,7 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
         )
         rows.append([kpi.name, kpi.stage.value, shown, format_delta(kpi, line) or ""])
     drilled = kpi_report(
-        *scoped_stores(services, workspace.id),
+        *analytics_stores(services, workspace),
         workspace,
         ReportRequest(*span, dimensions=("platform",), filters=filters),
     )
@@ -180,7 +180,7 @@ def _funnel(services: Services, principal: Principal, span: Range, p: ViewParame
 
 
 def _funnel_journeys(services: Services, principal: Principal, span: Range) -> list[ViewTable]:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     journeys = [
         [
@@ -378,7 +378,7 @@ def attribution_view(
 
 
 def _ugc(services: Services, principal: Principal, span: Range, _p: ViewParameters) -> ReportView:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     begin, end = local_day_bounds_utc(*span, zone(principal.workspace.time_zone))
     columns = [
         "Key",

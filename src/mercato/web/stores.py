@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from mercato.catalog.models import Workspace
 from mercato.catalog.scoped import WorkspaceCatalog
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.warehouse.connection import ScopedWarehouse
 from mercato.web.auth import authenticate, services_of
 
@@ -38,4 +39,14 @@ def scoped_stores(
     """Both stores as `workspace_id` sees them, for helpers that serve several routes."""
     return services.catalog.for_workspace(workspace_id), services.warehouse.for_workspace(
         workspace_id
+    )
+
+
+def analytics_stores(
+    services: Services, workspace: Workspace
+) -> tuple[WorkspaceCatalog, ScopedWarehouse]:
+    """The catalog and the warehouse the workspace's analyses read: DuckDB, or the lake on
+    Spark when its `warehouse_engine` says so (ADR 0505)."""
+    return services.catalog.for_workspace(workspace.id), analytics_warehouse(
+        services, workspace.id, workspace.slug
     )

@@ -29,6 +29,7 @@ from mercato.catalog.models.core import (
     User,
     Workspace,
 )
+from mercato.catalog.models.engines import WorkspaceEngine
 from mercato.catalog.models.experiments import (
     Experiment,
     ExperimentAssignment,
@@ -130,5 +131,6 @@ __all__ = [
     "UserLanguage",
     "WebhookDelivery",
     "Workspace",
+    "WorkspaceEngine",
     "WorkspaceLanguage",
 ]

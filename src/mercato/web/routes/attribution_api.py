@@ -21,7 +21,7 @@ from mercato.attribution.schemas import (
 )
 from mercato.attribution.service import AttributionReport, report_for_days
 from mercato.core.errors import ValidationFailed
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
 from mercato.web.segment_scope import segment_scope
 
@@ -42,7 +42,7 @@ def run_report(
         services,
         principal.workspace_id,
         segment or None,
-        services.warehouse.for_workspace(principal.workspace_id),
+        analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
     )
     return report_for_days(
         scoped,

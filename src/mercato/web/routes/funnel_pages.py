@@ -28,7 +28,7 @@ from mercato.metrics.service import (
 )
 from mercato.metrics.spec import Kpi, Stage
 from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.segments.reports import kpi_report
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
@@ -36,7 +36,7 @@ from mercato.web.auth import AnalyticsPage, Principal, ServicesDep
 from mercato.web.exports import ExportFormat, view_answers
 from mercato.web.routes.overview_pages import default_range
 from mercato.web.segment_scope import segment_scope
-from mercato.web.stores import scoped_stores
+from mercato.web.stores import analytics_stores, scoped_stores
 from mercato.web.templating import render, translator
 from mercato.web.verdict_views import (
     delta_view,
@@ -189,7 +189,7 @@ def _platform_report(
     ids = tuple(k.id for k in KPIS if k.id in wanted)
     request = ReportRequest(start, end, dimensions=("platform",), kpi_ids=ids, segment=segment)
     return kpi_report(
-        *scoped_stores(services, principal.workspace.id), principal.workspace, request
+        *analytics_stores(services, principal.workspace), principal.workspace, request
     )
 
 
@@ -226,21 +226,21 @@ def funnel_page(
         return page_export(services, principal, ViewName.FUNNEL, view, format, table)
     segment = segment or None
     report = kpi_report(
-        *scoped_stores(services, workspace.id),
+        *analytics_stores(services, workspace),
         workspace,
         ReportRequest(start, end, compare, segment=segment),
     )
     marks = benchmark_map(workspace_benchmarks(services.catalog.for_workspace(workspace.id)))
     chosen = report.slice_.segment
     scoped = segment_scope(
-        services, workspace.id, chosen, services.warehouse.for_workspace(workspace.id)
+        services, workspace.id, chosen, analytics_warehouse(services, workspace.id, workspace.slug)
     )
     whole = Slice(start, end, workspace.time_zone, segment=chosen)
     own = internal_benchmarks(scoped, whole, [k.id for k in KPIS])
     series = sparkline(scoped, whole, [k.id for k in KPIS])
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(workspace.time_zone))
     drilled = kpi_report(
-        *scoped_stores(services, workspace.id),
+        *analytics_stores(services, workspace),
         workspace,
         ReportRequest(start, end, dimensions=(drill,), segment=segment),
     )

@@ -18,6 +18,7 @@ from mercato.galleries.selection import PageContext
 from mercato.galleries.service import embed_snippet, labels, policy, preview, site_key
 from mercato.galleries.shop import create_shop_page, delete_shop_page, list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
+from mercato.runtime import analytics_warehouse
 from mercato.web.auth import Principal, Requires, ServicesDep
 from mercato.web.routes.galleries_public import base_url_of
 from mercato.web.segment_scope import segment_scope
@@ -164,7 +165,7 @@ def galleries_performance(
         services,
         principal.workspace.id,
         segment or None,
-        services.warehouse.for_workspace(principal.workspace.id),
+        analytics_warehouse(services, principal.workspace.id, principal.workspace.slug),
     )
     rows = ugc_performance(scoped, column, start, end, principal.workspace.currency)
     with services.catalog.session() as session:

@@ -23,6 +23,7 @@ from mercato.galleries import definitions as defs
 from mercato.galleries.service import embed_snippet, labels, policy, site_key
 from mercato.galleries.shop import list_shop_pages
 from mercato.metrics.ugc_performance import ugc_performance
+from mercato.runtime import analytics_warehouse
 from mercato.segments.service import list_segments
 from mercato.ugc.names import item_choices
 from mercato.ugc.service import library_platforms
@@ -59,7 +60,7 @@ def galleries_page(
 ) -> HTMLResponse:
     days = min(max(days, 1), 3650)
     start = utcnow() - timedelta(days=days)
-    scoped = services.warehouse.for_workspace(principal.workspace.id)
+    scoped = analytics_warehouse(services, principal.workspace.id, principal.workspace.slug)
     currency = principal.workspace.currency
     by_gallery = ugc_performance(scoped, "gallery_id", start, currency=currency)
     by_item = ugc_performance(scoped, "ugc_id", start, currency=currency)[:50]

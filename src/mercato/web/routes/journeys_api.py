@@ -16,7 +16,7 @@ from mercato.metrics.journeys import (
     page_outliers,
     sessions_before_purchase,
 )
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
 from mercato.web.routes.overview_pages import default_range
 
@@ -64,7 +64,7 @@ def get_sessions_before_purchase(
     """Purchasers of local days start..end by the channel of their first session: how many
     sessions (1, 2, 3, 4, 5+) up to and including the purchasing one, median and mean."""
     start, end, begin_utc, end_utc = utc_window(services, principal, start, end)
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     rows = sessions_before_purchase(scoped, begin_utc, end_utc)
     return SessionsBeforePurchasePublic(
         start=start,
@@ -85,7 +85,7 @@ def get_page_outliers(
     """Pages whose engaged time per page view is more than 2 MADs from their page type's
     median, among pages with at least `min_pageviews` views in local days start..end."""
     start, end, begin_utc, end_utc = utc_window(services, principal, start, end)
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     rows = page_outliers(scoped, begin_utc, end_utc, min_pageviews=min_pageviews)
     return PageOutliersPublic(
         start=start,

@@ -17,10 +17,11 @@ from mercato.metrics.registry import KPIS
 from mercato.metrics.report import Compare, internal_benchmarks
 from mercato.metrics.service import KNOWN_KPIS, ReportRequest, benchmark_map, workspace_benchmarks
 from mercato.metrics.timebuckets import Grain
+from mercato.runtime import analytics_warehouse
 from mercato.segments.reports import kpi_report
 from mercato.web.auth import AnalyticsReader, ServicesDep
 from mercato.web.segment_scope import segment_scope
-from mercato.web.stores import scoped_stores
+from mercato.web.stores import analytics_stores
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 DEFAULT_DAYS = 30
@@ -116,7 +117,7 @@ def get_kpis(
     `segment` (a saved segment's id or name) only that segment's visitors count."""
     request = _request(start, end, compare, by, where, grain, kpi, segment)
     report = kpi_report(
-        *scoped_stores(services, principal.workspace.id), principal.workspace, request
+        *analytics_stores(services, principal.workspace), principal.workspace, request
     )
     rows = records(
         report,
@@ -127,7 +128,7 @@ def get_kpis(
             services,
             principal.workspace_id,
             report.slice_.segment,
-            services.warehouse.for_workspace(principal.workspace_id),
+            analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
         )
         ids = list(request.kpi_ids or [k.id for k in KPIS])
         own = internal_benchmarks(scoped, report.slice_, ids)

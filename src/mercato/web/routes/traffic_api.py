@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from mercato.collect.traffic import Traffic, TrafficRow, traffic
 from mercato.core.timeutil import check_day_range, local_day_bounds_utc, zone
-from mercato.runtime import Services
+from mercato.runtime import Services, analytics_warehouse
 from mercato.web.auth import AnalyticsReader, Principal, ServicesDep
 from mercato.web.routes.overview_pages import default_range
 from mercato.web.segment_scope import segment_scope
@@ -64,7 +64,7 @@ def traffic_report(
         services,
         principal.workspace_id,
         segment or None,
-        services.warehouse.for_workspace(principal.workspace_id),
+        analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
     )
     return traffic(scoped, begin_utc, end_utc), start, end
 

@@ -14,6 +14,7 @@ from mercato.catalog.quality import record_refused
 from mercato.core.errors import ValidationFailed
 from mercato.core.scopes import Scope
 from mercato.core.urls import checked_link
+from mercato.runtime import analytics_warehouse
 from mercato.ugc import collections, curation, embedding, rights
 from mercato.ugc.items import get_item, set_status, ugc_settings
 from mercato.ugc.review_mapping import ReviewMapping
@@ -408,7 +409,7 @@ def recommend_ugc(
     placement: str | None = None,
     limit: int = 12,
 ) -> list[UgcItemPublic]:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     with services.catalog.session() as session:
         if product_id:
             items = curation.best_for_product(session, principal.workspace_id, product_id, limit)
@@ -421,7 +422,7 @@ def recommend_ugc(
 
 @router.post("/curation/rescore", operation_id="rescore_ugc")
 def rescore_ugc(services: ServicesDep, principal: UgcWriter) -> dict[str, int]:
-    scoped = services.warehouse.for_workspace(principal.workspace_id)
+    scoped = analytics_warehouse(services, principal.workspace_id, principal.workspace.slug)
     with services.catalog.session() as session:
         return {"scored": curation.rescore(session, scoped, principal.workspace_id)}
 

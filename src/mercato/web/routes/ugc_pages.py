@@ -23,6 +23,7 @@ from mercato.core.scopes import Scope
 from mercato.core.secret_box import SecretBox
 from mercato.core.timeutil import utcnow
 from mercato.metrics.ugc_performance import performance_by_item
+from mercato.runtime import analytics_warehouse
 from mercato.sharing.rewards_mail import issue_by_hand, send_reward
 from mercato.ugc import embedding, rights
 from mercato.ugc import service as ugc_service
@@ -144,7 +145,7 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             products=workspace_products(session, principal.workspace_id),
             platforms=library_platforms(session, principal.workspace_id, query.platform),
             performance=performance_by_item(
-                services.warehouse.for_workspace(principal.workspace_id),
+                analytics_warehouse(services, principal.workspace_id, principal.workspace.slug),
                 principal.workspace.currency,
             ),
         )

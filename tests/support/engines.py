@@ -1,5 +1,8 @@
-"""Load a dataset (pyarrow tables by warehouse table name) into each engine the KPI suite runs on.
+"""Load a dataset (pyarrow tables by warehouse table name) into each engine Mercato runs on.
 
+Two ways in, both with one (engine, dataset) pair loaded once and reused by every test:
+
+`Engines.load` (the KPI suite: a warehouse plus, for ClickHouse, an executor):
 - DuckDB: an in-memory warehouse, loaded through Mercato's own loader.
 - Spark: ONE SparkSession per test run (starting one costs ~10 s); each dataset gets its own
   `newSession()`, which shares the JVM and context but has its own temporary views.
@@ -7,11 +10,18 @@
   ClickHouse SQL by Ibis and run on chDB. chDB embeds one server per process, so each dataset is
   a database in it, read through its own session whose default database is that one.
 
-Every dataset holds every warehouse table (empty where the dataset has none), so any report
-can run on it. Each (engine, dataset) pair is loaded once and reused by every test.
+`Engines.warehouse` (every other analysis: journeys, attribution, traffic, UGC, curation) goes
+through the product's own readers of the live lake: the dataset is loaded into DuckDB, written
+as a Hive-partitioned lake by `LiveLake.sync_all` (as `compact-lake --sync` does), and read by
+`lake.open_spark` (in the run's one SparkSession) and `clickhouse_lake.open_clickhouse`.
 
-Where an engine cannot compute something, mark that engine's case
-`pytest.mark.xfail(strict=True, reason=<the engine's limitation>)`; never skip it.
+Every dataset holds every warehouse table (empty where the dataset has none), so any report
+can run on it.
+
+Where an engine cannot compute something, mark the test `@pytest.mark.notimpl(["spark"],
+reason=...)` (Mercato has not built it there), `notyet` (the engine cannot yet) or `never` (it
+never will): the engine's case then must fail (strict xfail), and a marker without a reason
+fails collection (tests/support/engine_markers.py). Never skip an engine's case.
 """
 
 from __future__ import annotations
@@ -27,7 +37,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from mercato.metrics.evaluate import Executor
+from mercato.warehouse.clickhouse_lake import chdb_session, open_clickhouse
 from mercato.warehouse.connection import ScopedWarehouse, Warehouse
+from mercato.warehouse.lake import open_spark
+from mercato.warehouse.live_lake import LiveLake
 from mercato.warehouse.loader import load
 from mercato.warehouse.schemas import TABLES
 
@@ -94,6 +107,30 @@ class Engines:
         self._spark: Any = None
         self._chdb_sessions: list[Any] = []
 
+    def warehouse(self, engine: str, dataset: str, tables: Dataset) -> Warehouse:
+        """`tables` as `dataset` on `engine`, read as the product reads it: DuckDB's own
+        warehouse, or the dataset's live lake on Spark or ClickHouse (chDB)."""
+        duckdb = self.load("duckdb", dataset, tables).warehouse
+        if engine == "duckdb":
+            return duckdb
+        key = (f"lake-{engine}", dataset)
+        if key not in self._loaded:
+            lake = self._lake(dataset, duckdb)
+            if engine == "spark":
+                self.spark()  # the run's session, with the settings for tiny data
+                found: Warehouse = open_spark(lake)
+            else:
+                pytest.importorskip("chdb", reason="the [clickhouse] extra is not installed")
+                found = open_clickhouse(lake, str(self.folder / "chdb"))
+            self._loaded[key] = Engine(engine, found)
+        return self._loaded[key].warehouse
+
+    def _lake(self, dataset: str, warehouse: Warehouse) -> Path:
+        folder = self.folder / f"lake-{dataset}"
+        if not folder.is_dir():
+            LiveLake(str(folder)).sync_all(warehouse, "sync-tests")
+        return folder
+
     def load(self, engine: str, dataset: str, tables: Dataset) -> Engine:
         """`tables` as `dataset` on `engine` ("duckdb", "spark" or "clickhouse")."""
         full = _full(tables)
@@ -145,9 +182,7 @@ class Engines:
 
     def _chdb(self, dataset: str, tables: Dataset) -> Executor:
         pytest.importorskip("chdb", reason="the [clickhouse] extra is not installed")
-        from chdb import session as chdb_session
-
-        db = chdb_session.Session(str(self.folder / "chdb"))
+        db = chdb_session(str(self.folder / "chdb"))  # the process's one chDB server
         self._chdb_sessions.append(db)
         db.query(f"CREATE DATABASE {dataset}")
         for name, table in tables.items():
@@ -167,9 +202,12 @@ class Engines:
         return execute
 
     def close(self) -> None:
-        for engine in self._loaded.values():
-            if engine.name == "duckdb":
+        for key, engine in self._loaded.items():
+            # The ClickHouse executor reads its dataset's DuckDB warehouse (closed once, as
+            # DuckDB's); the lake on Spark leaves the run's session running.
+            if key[0] == "duckdb" or key[0].startswith("lake-"):
                 engine.warehouse.close()
+        self._loaded.clear()
         for db in self._chdb_sessions:
             db.close()
         if self._spark is not None:
