@@ -96,6 +96,16 @@ class Creator(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# The library's sorts and the index columns each reads in order (see UgcItem's indexes).
+SORT_INDEX_KEYS = {
+    "recent": ("posted_at", "id"),
+    "engagement": ("engagement", "posted_at", "id"),
+    "curation": ("curation_score", "posted_at", "id"),
+    "performance": ("site_performance", "posted_at", "id"),
+}
+SORT_INDEX_FILTERS = ("status", "platform", "rights_status")
+
+
 class UgcItem(Base):
     """One post in the library. Captions are stored raw: templates escape them."""
 
@@ -104,10 +114,16 @@ class UgcItem(Base):
         UniqueConstraint("workspace_id", "platform", "external_id", name="uq_ugc_items_external"),
         # The library's usual filters together: its count reads this index alone.
         Index("ix_ugc_items_ws_status", "workspace_id", "status", "platform", "rights_status"),
-        Index("ix_ugc_items_ws_posted", "workspace_id", "posted_at"),
-        Index("ix_ugc_items_ws_engagement", "workspace_id", "engagement"),
-        Index("ix_ugc_items_ws_curation", "workspace_id", "curation_score"),
+        # One per library sort, in its full order (ties by newest, then id), so a page is
+        # read in order and stops at its last row; the usual filters ride along, so rows
+        # they reject are skipped inside the index (revision 0320).
+        *(
+            Index(f"ix_ugc_items_sort_{sort}", "workspace_id", *key, *SORT_INDEX_FILTERS)
+            for sort, key in SORT_INDEX_KEYS.items()
+        ),
         Index("ix_ugc_items_ws_platform", "workspace_id", "platform"),
+        Index("ix_ugc_items_ws_content_type", "workspace_id", "content_type"),
+        Index("ix_ugc_items_ws_source", "workspace_id", "source"),
         # Also the expiry sweep each library search runs: granted rows due by now.
         Index(
             "ix_ugc_items_ws_rights_expiry", "workspace_id", "rights_status", "rights_expires_at"
