@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     bindparam,
     column,
     exists,
@@ -47,6 +48,11 @@ ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 # stores them in lower case, so the (workspace, column) indexes serve them).
 KEYS = ("content_type", "platform", "source", "status")
 PRODUCT_TEXT = ("product_type", "product_line", "category")
+
+
+def _text(name: str) -> Any:
+    """A bound text value (typed, so it renders and compares as text on every engine)."""
+    return bindparam(name, type_=String)
 
 
 def fts5_query(words: tuple[str, ...]) -> str:
@@ -135,10 +141,10 @@ def bind_text(terms: textsearch.Terms, dialect: str) -> tuple[dict[str, Any], di
 def _product_filter(names: tuple[str, ...]) -> ColumnElement[bool] | None:
     conditions: list[ColumnElement[bool]] = []
     if "product_id" in names:
-        conditions.append(ProductTag.product_id == bindparam("f_product_id"))
+        conditions.append(ProductTag.product_id == _text("f_product_id"))
     for name in PRODUCT_TEXT:
         if name in names:
-            conditions.append(func.lower(getattr(Product, name)) == bindparam(f"f_{name}"))
+            conditions.append(func.lower(getattr(Product, name)) == _text(f"f_{name}"))
     if not conditions:
         return None
     sub = (
@@ -155,13 +161,13 @@ def _product_filter(names: tuple[str, ...]) -> ColumnElement[bool] | None:
 
 def _condition(name: str) -> Any:
     if name in KEYS:
-        return getattr(UgcItem, name) == bindparam(f"f_{name}")
+        return getattr(UgcItem, name) == _text(f"f_{name}")
     if name == "creator":
         return UgcItem.creator_id.in_(
             select(Creator.id).where(
-                Creator.workspace_id == bindparam("f_workspace"),
-                (func.lower(Creator.handle) == bindparam("f_creator_handle"))
-                | (Creator.id == bindparam("f_creator_id")),
+                Creator.workspace_id == _text("f_workspace"),
+                (func.lower(Creator.handle) == _text("f_creator_handle"))
+                | (Creator.id == _text("f_creator_id")),
             )
         )
     if name == "posted_from":
@@ -171,11 +177,11 @@ def _condition(name: str) -> Any:
     if name == PUBLISHABLE:
         return publishable_condition(bindparam("f_now", type_=UgcItem.posted_at.type))
     if name == "rights":
-        return UgcItem.rights_status == bindparam("f_rights")
+        return UgcItem.rights_status == _text("f_rights")
     if name == "collection_id":
         return UgcItem.id.in_(
             select(CollectionItem.item_id).where(
-                CollectionItem.collection_id == bindparam("f_collection_id")
+                CollectionItem.collection_id == _text("f_collection_id")
             )
         )
     tagged = exists(
@@ -187,7 +193,7 @@ def _condition(name: str) -> Any:
 
 
 def _where(names: tuple[str, ...]) -> list[Any]:
-    where: list[Any] = [UgcItem.workspace_id == bindparam("f_workspace")]
+    where: list[Any] = [UgcItem.workspace_id == _text("f_workspace")]
     where += [_condition(n) for n in names if n not in PRODUCT_TEXT and n != "product_id"]
     if (product := _product_filter(names)) is not None:
         where.append(product)
@@ -201,17 +207,17 @@ def _sqlite_matches(shape: Shape) -> Any:
     if shape.words:
         parts.append(
             select(FTS.c.item_id, FTS.c.rank.label("rank")).where(
-                literal_column("ugc_items_fts").op("MATCH")(bindparam("t_words"))
+                literal_column("ugc_items_fts").op("MATCH")(_text("t_words"))
             )
         )
     if shape.unspaced or shape.short:
         # Trigrams cannot find one or two characters: LIKE scans the trigram table's text.
         where = [
-            TRIGRAMS.c.body.like(bindparam(f"t_short_{n}"), escape="\\") for n in range(shape.short)
+            TRIGRAMS.c.body.like(_text(f"t_short_{n}"), escape="\\") for n in range(shape.short)
         ]
         rank: Any = literal_column("0.0")
         if shape.unspaced:
-            match = literal_column("ugc_items_fts_trigram").op("MATCH")(bindparam("t_trigrams"))
+            match = literal_column("ugc_items_fts_trigram").op("MATCH")(_text("t_trigrams"))
             where.append(match)
             rank = TRIGRAMS.c.rank
         parts.append(select(TRIGRAMS.c.item_id, rank.label("rank")).where(*where))
@@ -233,14 +239,14 @@ def _postgres_match(shape: Shape) -> tuple[list[Any], Any]:
     relevance: Any = literal_column("0.0")
     if shape.words:
         vector = func.to_tsvector(ENGLISH, UgcItem.search_text)
-        tsquery = func.plainto_tsquery(ENGLISH, bindparam("t_words"))
+        tsquery = func.plainto_tsquery(ENGLISH, _text("t_words"))
         conditions.append(vector.op("@@")(tsquery))
         relevance = relevance + func.ts_rank(vector, tsquery)
     length = func.length(UgcItem.search_text) + 1
     for n in range(shape.unspaced):
-        like: Any = bindparam(f"t_like_{n}")
+        like: Any = _text(f"t_like_{n}")
         conditions.append(UgcItem.search_text.like(like, escape="\\"))
-        rest = func.length(func.replace(UgcItem.search_text, bindparam(f"t_term_{n}"), ""))
+        rest = func.length(func.replace(UgcItem.search_text, _text(f"t_term_{n}"), ""))
         relevance = relevance + (func.length(UgcItem.search_text) - rest) / (length * 1.0)
     return conditions, relevance
 

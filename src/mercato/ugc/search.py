@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from mercato.core import textsearch
@@ -86,6 +86,18 @@ def _shape(
     return Shape(conditions, sort, dialect, query.exact_count, **parts), params
 
 
+def page_statements(
+    session: Session, workspace_id: str, query: UgcQuery, text: str
+) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
+    """A search's page statement (rows, each with the capped count), the count alone, and the
+    values they bind; `text` is the full-text part (the query's, or its words as a fallback)."""
+    shape, params = _shape(session, workspace_id, query, text)
+    bound = max(COUNT_CAP, query.offset + query.limit)
+    params.update(count_limit=bound + 1, page_limit=query.limit, page_offset=query.offset)
+    page, count = statements(shape)
+    return page, count, params
+
+
 def search(
     session: Session, workspace_id: str, query: UgcQuery, embedder: Embedder | None = None
 ) -> SearchResult:
@@ -103,10 +115,8 @@ def search(
         if embedder is not None:
             return _semantic(session, workspace_id, query, embedder)
         notice, text = AI_MISSING_NOTICE, " ".join(filter(None, [text, query.semantic]))
-    shape, params = _shape(session, workspace_id, query, text)
     bound = max(COUNT_CAP, query.offset + query.limit)
-    params.update(count_limit=bound + 1, page_limit=query.limit, page_offset=query.offset)
-    page, count = statements(shape)
+    page, count, params = page_statements(session, workspace_id, query, text)
     connection = session.connection()
     rows = connection.execute(page, params).all()
     if rows:

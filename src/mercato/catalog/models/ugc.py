@@ -96,16 +96,6 @@ class Creator(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-# The library's sorts and the index columns each reads in order (see UgcItem's indexes).
-SORT_INDEX_KEYS = {
-    "recent": ("posted_at", "id"),
-    "engagement": ("engagement", "posted_at", "id"),
-    "curation": ("curation_score", "posted_at", "id"),
-    "performance": ("site_performance", "posted_at", "id"),
-}
-SORT_INDEX_FILTERS = ("status", "platform", "rights_status")
-
-
 class UgcItem(Base):
     """One post in the library. Captions are stored raw: templates escape them."""
 
@@ -114,13 +104,9 @@ class UgcItem(Base):
         UniqueConstraint("workspace_id", "platform", "external_id", name="uq_ugc_items_external"),
         # The library's usual filters together: its count reads this index alone.
         Index("ix_ugc_items_ws_status", "workspace_id", "status", "platform", "rights_status"),
-        # One per library sort, in its full order (ties by newest, then id), so a page is
-        # read in order and stops at its last row; the usual filters ride along, so rows
-        # they reject are skipped inside the index (revision 0320).
-        *(
-            Index(f"ix_ugc_items_sort_{sort}", "workspace_id", *key, *SORT_INDEX_FILTERS)
-            for sort, key in SORT_INDEX_KEYS.items()
-        ),
+        # Each library sort has an index in its full order, made by hand per engine
+        # (revision 0320, ix_ugc_items_sort_*): PostgreSQL needs NULLS FIRST, which SQLite
+        # refuses in an index.
         Index("ix_ugc_items_ws_platform", "workspace_id", "platform"),
         Index("ix_ugc_items_ws_content_type", "workspace_id", "content_type"),
         Index("ix_ugc_items_ws_source", "workspace_id", "source"),

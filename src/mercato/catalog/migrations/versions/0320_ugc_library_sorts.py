@@ -5,7 +5,8 @@ filters. The narrower (workspace, sort key) indexes they extend are dropped.
 
 On PostgreSQL the nullable sort columns are indexed NULLS FIRST: read backwards, the index
 then gives `DESC NULLS LAST`, the library's order (SQLite puts NULLs first in an ascending
-index already and refuses NULLS FIRST in an index).
+index already and refuses NULLS FIRST in an index). Since the two engines need different
+definitions, no model declares the sort indexes (`migrate.UNMODELLED_PREFIXES`).
 
 Revision ID: 0320_ugc_library_sorts
 Revises: 0310_ugc_platform_keys
@@ -20,7 +21,7 @@ down_revision = "0310_ugc_platform_keys"
 branch_labels = None
 depends_on = None
 
-# As in the models at this revision (mercato.catalog.models.ugc.SORT_INDEX_KEYS).
+# Each sort's key as the library orders by it (`ugc.library_sql._order`), descending.
 SORTS = {
     "recent": ("posted_at", "id"),
     "engagement": ("engagement", "posted_at", "id"),
