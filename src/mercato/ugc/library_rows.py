@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, type_coerce
+from sqlalchemy import ColumnElement, Text, cast
 from sqlalchemy.engine import Row
 
 from mercato.catalog.models import UgcItem
@@ -18,8 +18,9 @@ ITEMS = UgcItem.__table__.c
 
 
 def _raw(column: Any) -> ColumnElement[Any]:
-    """A JSON column as its stored text (the driver may still hand back decoded values)."""
-    return type_coerce(column, String).label(column.name)
+    """A JSON column as text, decoded only when read (psycopg would decode every `json`
+    value it receives)."""
+    return cast(column, Text).label(column.name)
 
 
 # Order matters: `LibraryItem.of` reads a row by position.
