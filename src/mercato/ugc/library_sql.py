@@ -32,6 +32,7 @@ from mercato.catalog.models import (
     Creator,
     Product,
     ProductTag,
+    RightsStatus,
     TagStatus,
     UgcItem,
 )
@@ -294,13 +295,29 @@ def statements(shape: Shape) -> tuple[Select[Any], Select[Any]]:
         matches if shape.exact_count else matches.limit(bindparam("count_limit", type_=Integer))
     )
     count = select(func.count()).select_from(counted.subquery("counted")).scalar_subquery()
+    due = _grants_due().label("due")
     page = (
-        matches.with_only_columns(*COLUMNS, count.label("total"))
+        matches.with_only_columns(*COLUMNS, count.label("total"), due)
         .order_by(*_order(shape.sort, relevance))
         .limit(bindparam("page_limit", type_=Integer))
         .offset(bindparam("page_offset", type_=Integer))
     )
-    return page, select(count)
+    return page, select(count.label("total"), due)
+
+
+def _grants_due() -> Any:
+    """Whether a grant of the workspace is past its expiry (`f_due_by`): the search marks them
+    expired and reads again, so the status shown and the rights filter agree with the gate.
+    One read of the (workspace, rights, expiry) index, inside the page's statement."""
+    items = UgcItem.__table__.alias("due_items")
+    return exists(
+        select(items.c.id).where(
+            items.c.workspace_id == _text("f_workspace"),
+            items.c.rights_status == RightsStatus.GRANTED.value,
+            items.c.rights_expires_at.is_not(None),
+            items.c.rights_expires_at <= bindparam("f_due_by", type_=UgcItem.posted_at.type),
+        )
+    )
 
 
 @lru_cache(maxsize=512)

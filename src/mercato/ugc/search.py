@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from mercato.core import textsearch
 from mercato.core.errors import ValidationFailed
+from mercato.core.timeutil import utcnow
 from mercato.ugc import rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder
 from mercato.ugc.filters import PUBLISHABLE, RIGHTS, SORTS
@@ -94,6 +95,7 @@ def page_statements(
     shape, params = _shape(session, workspace_id, query, text)
     bound = max(COUNT_CAP, query.offset + query.limit)
     params.update(count_limit=bound + 1, page_limit=query.limit, page_offset=query.offset)
+    params["f_due_by"] = utcnow()  # grants past their expiry by now are due
     page, count = statements(shape)
     return page, count, params
 
@@ -105,30 +107,40 @@ def search(
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", location="sort")
     if query.rights and query.rights not in RIGHTS:
         raise ValidationFailed(f"rights must be one of {', '.join(RIGHTS)}", location="rights")
-    # Grants past their expiry are marked before the library is read, so the `rights` filter
-    # and the status shown agree with the public gate (which compares times by itself).
-    rights.expire_due(session, workspace_id)
     session.flush()  # the statements below read the tables directly
     notice = None
     text = query.text
     if query.semantic:
         if embedder is not None:
+            rights.expire_due(session, workspace_id)
             return _semantic(session, workspace_id, query, embedder)
         notice, text = AI_MISSING_NOTICE, " ".join(filter(None, [text, query.semantic]))
     bound = max(COUNT_CAP, query.offset + query.limit)
     page, count, params = page_statements(session, workspace_id, query, text)
-    connection = session.connection()
-    rows = connection.execute(page, params).all()
-    if rows:
-        seen = int(rows[0][-1])
-    elif query.offset:  # past the last page: the count alone
-        seen = int(connection.execute(count, params).scalar_one())
-    else:
-        seen = 0
+    rows, seen = _read(session, page, count, params)
+    if (rows and rows[0].due) or (not rows and seen < 0):
+        # Grants past their expiry are marked before the library is shown, so the `rights`
+        # filter and the status shown agree with the public gate; then the page is read again.
+        rights.expire_due(session, workspace_id, params["f_due_by"])
+        session.flush()
+        rows, seen = _read(session, page, count, params)
     items = [LibraryItem.of(row) for row in rows]
     if query.exact_count:
         return SearchResult(items, seen, notice)
     return SearchResult(items, min(seen, bound), notice, total_capped=seen > bound)
+
+
+def _read(
+    session: Session, page: Select[Any], count: Select[Any], params: dict[str, Any]
+) -> tuple[list[Row[Any]], int]:
+    """The page's rows and the number of matches; -1 when the page is empty and a grant is
+    due (the caller expires it and reads again)."""
+    connection = session.connection()
+    rows = list(connection.execute(page, params).all())
+    if rows:
+        return rows, int(rows[0].total)
+    total, due = connection.execute(count, params).one()
+    return rows, -1 if due else int(total)
 
 
 def _semantic(
