@@ -17,7 +17,7 @@ from mercato.catalog.models import (
     UgcStatus,
 )
 from mercato.galleries import definitions
-from mercato.ugc import items, search
+from mercato.ugc import filters, search
 from mercato.web.routes import galleries_api, ugc_api
 
 
@@ -34,7 +34,7 @@ def _literal(annotation: Any) -> set[str]:
 @pytest.mark.parametrize(
     ("offered", "vocabulary"),
     [
-        (set(items.STATUSES), UgcStatus),
+        (set(filters.STATUSES), UgcStatus),
         (set(search.RIGHTS) - {search.PUBLISHABLE}, RightsStatus),
         (set(definitions.LAYOUTS), GalleryLayout),
         (set(definitions.PLACEMENTS), GalleryPlacement),

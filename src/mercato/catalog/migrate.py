@@ -16,9 +16,10 @@ from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
-# Engine-specific full-text objects that migrations create by hand and no model declares:
-# SQLite's FTS5 table (and its shadow tables), PostgreSQL's expression GIN index.
-UNMODELLED_PREFIXES = ("ugc_items_fts", "ix_ugc_items_fulltext")
+# Engine-specific objects that migrations create by hand and no model declares: SQLite's FTS5
+# table (and its shadow tables), PostgreSQL's expression GIN index, and the UGC library's sort
+# indexes (NULLS FIRST on PostgreSQL, which SQLite refuses in an index).
+UNMODELLED_PREFIXES = ("ugc_items_fts", "ix_ugc_items_fulltext", "ix_ugc_items_sort_")
 
 
 def include_object(

@@ -21,7 +21,6 @@ from mercato.catalog.models import (
     UgcItem,
     UgcMedia,
     UgcSettings,
-    UgcStatus,
 )
 from mercato.catalog.owned import get_owned
 from mercato.core import textsearch
@@ -29,6 +28,7 @@ from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.core.urls import checked_link
 from mercato.ugc.fetch import FetchError, SafeFetcher
+from mercato.ugc.filters import SOURCES, STATUSES
 from mercato.ugc.media import (
     DUPLICATE_DISTANCE,
     MediaError,
@@ -39,8 +39,6 @@ from mercato.ugc.media import (
 from mercato.ugc.moderation import moderate
 
 MENTION = re.compile(r"@([\w.]{1,60})", re.UNICODE)
-SOURCES = ("mention", "tag", "hashtag", "upload", "review", "url")
-STATUSES = tuple(status.value for status in UgcStatus)
 ENGAGEMENT_METRICS = {"likes": 1.0, "comments": 2.0, "shares": 3.0, "saves": 3.0}
 
 

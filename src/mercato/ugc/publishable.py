@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import RightsStatus, UgcItem, UgcMedia, UgcStatus
 from mercato.core.timeutil import utcnow
 
 
-def publishable_condition(now: datetime) -> object:
+def publishable_condition(now: datetime | ColumnElement[datetime]) -> object:
+    """The gate as a condition; `now` is a moment or a bound parameter that will hold one."""
     return and_(
         UgcItem.status == UgcStatus.APPROVED.value,
         UgcItem.rights_status == RightsStatus.GRANTED.value,

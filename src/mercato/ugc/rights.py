@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mercato.catalog.models import (
@@ -230,17 +230,24 @@ def detect_approval(
     )
 
 
+_DUE_IDS = select(UgcItem.id).where(
+    UgcItem.workspace_id == bindparam("workspace_id"),
+    UgcItem.rights_status == RightsStatus.GRANTED.value,
+    UgcItem.rights_expires_at.is_not(None),
+    UgcItem.rights_expires_at <= bindparam("moment"),
+)
+
+
 def expire_due(session: Session, workspace_id: str, now: datetime | None = None) -> int:
     """Mark grants past their expiry (the gate already hides them; this keeps the log honest)."""
     moment = now or utcnow()
-    due = session.scalars(
-        select(UgcItem).where(
-            UgcItem.workspace_id == workspace_id,
-            UgcItem.rights_status == RightsStatus.GRANTED.value,
-            UgcItem.rights_expires_at.is_not(None),
-            UgcItem.rights_expires_at <= moment,
-        )
-    ).all()
+    # Every library search runs this first, and almost always nothing is due: one Core read
+    # of the (workspace, rights, expiry) index decides before any entity is loaded.
+    session.flush()
+    params = {"workspace_id": workspace_id, "moment": moment}
+    if not session.connection().execute(_DUE_IDS, params).first():
+        return 0
+    due = session.scalars(select(UgcItem).where(UgcItem.id.in_(_DUE_IDS)), params).all()
     for item in due:
         item.rights_status = RightsStatus.EXPIRED.value
         session.add(

@@ -1,5 +1,7 @@
 """Library search: filters, full-text (SQLite FTS5 word + trigram indexes / PostgreSQL tsvector
-+ pg_trgm, ADR 2300), semantic search over stored embeddings (numpy cosine), and sorting."""
++ pg_trgm, ADR 2300), semantic search over stored embeddings (numpy cosine), and sorting.
+
+The SQL is in `library_sql`; rows come back as `LibraryItem`s (Core, no ORM entities)."""
 
 from __future__ import annotations
 
@@ -8,51 +10,31 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
-from mercato.catalog.models import (
-    CollectionItem,
-    Creator,
-    Product,
-    ProductTag,
-    RightsStatus,
-    TagStatus,
-    UgcItem,
-)
 from mercato.core import textsearch
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.ugc import rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder, one_blas_thread, query_vector
-from mercato.ugc.publishable import publishable_condition
+from mercato.ugc.filters import PUBLISHABLE, RIGHTS, SORTS
+from mercato.ugc.library_rows import COLUMNS, ITEMS, LibraryItem
+from mercato.ugc.library_sql import (
+    Shape,
+    bind_filters,
+    bind_text,
+    fts5_query,
+    matching_ids,
+    statements,
+)
 from mercato.ugc.vectors import workspace_vectors
 
-FILTERED_FIELDS = (
-    "product_id",
-    "product_type",
-    "product_line",
-    "category",
-    "content_type",
-    "platform",
-    "source",
-    "creator",
-    "posted_from",
-    "posted_to",
-    "status",
-    "rights",
-    "collection_id",
-)
+__all__ = ["PUBLISHABLE", "RIGHTS", "SORTS", "LibraryItem", "UgcQuery", "fts5_query", "search"]
+
 # Without `exact_count` a search counts its matches only up to this many (or up to the page
 # asked for, if deeper): the page then reads "1,000+ items". An exact count scans every match.
 COUNT_CAP = 1000
-SORTS = ("recent", "engagement", "performance", "curation", "relevance")
-# A rights filter: a stored RightsStatus, or "publishable" (what the gate lets through).
-PUBLISHABLE = "publishable"
-RIGHTS = (*(status.value for status in RightsStatus), PUBLISHABLE)
-FTS = table("ugc_items_fts", column("item_id"), column("rank"))
-TRIGRAMS = table("ugc_items_fts_trigram", column("item_id"), column("body"), column("rank"))
-ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
 STALE_NOTICE = (
@@ -63,6 +45,8 @@ STALE_NOTICE = (
 
 @dataclass
 class UgcQuery:
+    """A library search; its filters are the vocabulary in `ugc.filters` (FILTERS)."""
+
     text: str = ""
     semantic: str = ""
     product_id: str | None = None
@@ -87,7 +71,7 @@ class UgcQuery:
 
 @dataclass
 class SearchResult:
-    items: list[UgcItem]
+    items: list[LibraryItem]
     total: int
     notice: str | None = None
     scores: dict[str, float] = field(default_factory=dict)
@@ -95,158 +79,31 @@ class SearchResult:
     total_capped: bool = False
 
 
-def fts5_query(words: tuple[str, ...]) -> str:
-    """Words as quoted FTS5 terms (all must match); operators in the input are inert (a word
-    holds only letters, marks, digits and `_`, so it never holds a quote)."""
-    return " ".join(f'"{word}"' for word in words)
-
-
-def _product_filter(query: UgcQuery) -> ColumnElement[bool] | None:
-    conditions: list[ColumnElement[bool]] = []
-    if query.product_id:
-        conditions.append(ProductTag.product_id == query.product_id)
-    for name in ("product_type", "product_line", "category"):
-        value = getattr(query, name)
-        if value:
-            conditions.append(func.lower(getattr(Product, name)) == value.strip().lower())
-    if not conditions:
-        return None
-    sub = (
-        select(ProductTag.item_id)
-        .join(Product, Product.id == ProductTag.product_id)
-        .where(
-            ProductTag.item_id == UgcItem.id,
-            ProductTag.status == TagStatus.ACCEPTED.value,
-            *conditions,
-        )
-    )
-    return exists(sub)
-
-
-def _filters(workspace_id: str, query: UgcQuery) -> list[Any]:
-    where: list[Any] = [UgcItem.workspace_id == workspace_id]
-    for name in ("content_type", "platform", "source", "status"):
-        value = getattr(query, name)
-        if value:
-            # Stored in lower case (intake normalises them), so a filter matches whatever case
-            # the user types and still uses the (workspace, column) indexes.
-            where.append(getattr(UgcItem, name) == value.strip().lower())
-    if query.creator:
-        handle = query.creator.strip().lstrip("@").lower()
-        where.append(
-            UgcItem.creator_id.in_(
-                select(Creator.id).where(
-                    Creator.workspace_id == workspace_id,
-                    (func.lower(Creator.handle) == handle) | (Creator.id == query.creator),
-                )
-            )
-        )
-    if query.posted_from:
-        where.append(UgcItem.posted_at >= query.posted_from)
-    if query.posted_to:
-        where.append(UgcItem.posted_at < query.posted_to)
-    if query.rights == PUBLISHABLE:
-        where.append(publishable_condition(utcnow()))
-    elif query.rights:
-        where.append(UgcItem.rights_status == query.rights)
-    if (product := _product_filter(query)) is not None:
-        where.append(product)
-    if query.collection_id:
-        where.append(
-            UgcItem.id.in_(
-                select(CollectionItem.item_id).where(
-                    CollectionItem.collection_id == query.collection_id
-                )
-            )
-        )
-    if query.tagged is not None:
-        tagged = exists(
-            select(ProductTag.item_id).where(
-                ProductTag.item_id == UgcItem.id, ProductTag.status == TagStatus.ACCEPTED.value
-            )
-        )
-        where.append(tagged if query.tagged else ~tagged)
-    return where
-
-
-def _sqlite_matches(terms: textsearch.Terms) -> Any:
-    """Items whose words (word index) and unspaced substrings (trigram index) all match,
-    with one relevance: the sum of the two bm25 ranks (lower is better)."""
-    parts = []
-    if terms.spaced:
-        parts.append(
-            select(FTS.c.item_id, FTS.c.rank.label("rank")).where(
-                literal_column("ugc_items_fts").op("MATCH")(fts5_query(terms.spaced))
-            )
-        )
-    if terms.unspaced:
-        long = [t for t in terms.unspaced if len(t) >= textsearch.TRIGRAM]
-        # Trigrams cannot find one or two characters: LIKE scans the trigram table's text.
-        short = [
-            TRIGRAMS.c.body.like(textsearch.like_pattern(t), escape="\\")
-            for t in terms.unspaced
-            if len(t) < textsearch.TRIGRAM
-        ]
-        where = list(short)
-        rank: Any = literal_column("0.0")
-        if long:
-            match = literal_column("ugc_items_fts_trigram").op("MATCH")(fts5_query(tuple(long)))
-            where.append(match)
-            rank = TRIGRAMS.c.rank
-        parts.append(select(TRIGRAMS.c.item_id, rank.label("rank")).where(*where))
-    first = parts[0].subquery("fts")
-    if len(parts) == 1:
-        return first
-    second = parts[1].subquery("trigrams")
-    return (
-        select(first.c.item_id, (first.c.rank + second.c.rank).label("rank"))
-        .join(second, second.c.item_id == first.c.item_id)
-        .subquery("matches")
-    )
-
-
-def _postgres_match(terms: textsearch.Terms) -> tuple[list[Any], Any]:
-    """tsvector for spaced words, LIKE (pg_trgm's GIN index) for unspaced ones; relevance is
-    ts_rank plus how densely the unspaced words occur."""
-    conditions: list[Any] = []
-    relevance: Any = literal_column("0.0")
-    if terms.spaced:
-        vector = func.to_tsvector(ENGLISH, UgcItem.search_text)
-        tsquery = func.plainto_tsquery(ENGLISH, " ".join(terms.spaced))
-        conditions.append(vector.op("@@")(tsquery))
-        relevance = relevance + func.ts_rank(vector, tsquery)
-    length = func.length(UgcItem.search_text) + 1
-    for term in terms.unspaced:
-        conditions.append(UgcItem.search_text.like(textsearch.like_pattern(term), escape="\\"))
-        rest = func.length(func.replace(UgcItem.search_text, term, ""))
-        relevance = relevance + (func.length(UgcItem.search_text) - rest) / (length * 1.0)
-    return conditions, relevance
-
-
-def _full_text(statement: Any, session: Session, text: str) -> tuple[Any, Any]:
-    """Restrict to full-text matches; returns the statement and its relevance order."""
+def _shape(
+    session: Session, workspace_id: str, query: UgcQuery, text: str
+) -> tuple[Shape, dict[str, Any]]:
+    conditions, params = bind_filters(workspace_id, query)
+    dialect = session.get_bind().dialect.name
     terms = textsearch.query_terms(text)
-    if terms.empty:
-        return statement, None
-    if session.get_bind().dialect.name == "sqlite":
-        matches = _sqlite_matches(terms)
-        joined = statement.join(matches, matches.c.item_id == UgcItem.id)
-        return joined, matches.c.rank.asc()
-    conditions, relevance = _postgres_match(terms)
-    return statement.where(*conditions), relevance.desc()
+    parts: dict[str, Any] = {}
+    if not terms.empty:
+        parts, bound = bind_text(terms, dialect)
+        params.update(bound)
+    sort = query.sort if query.sort != "relevance" or parts else "recent"
+    return Shape(conditions, sort, dialect, query.exact_count, **parts), params
 
 
-def _order(query: UgcQuery, relevance: Any) -> list[Any]:
-    recent = [UgcItem.posted_at.desc().nulls_last(), UgcItem.id.desc()]
-    if query.sort == "relevance" and relevance is not None:
-        return [relevance, *recent]
-    if query.sort == "engagement":
-        return [UgcItem.engagement.desc(), *recent]
-    if query.sort == "performance":
-        return [UgcItem.site_performance.desc().nulls_last(), *recent]
-    if query.sort == "curation":
-        return [UgcItem.curation_score.desc().nulls_last(), *recent]
-    return recent
+def page_statements(
+    session: Session, workspace_id: str, query: UgcQuery, text: str
+) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
+    """A search's page statement (rows, each with the capped count), the count alone, and the
+    values they bind; `text` is the full-text part (the query's, or its words as a fallback)."""
+    shape, params = _shape(session, workspace_id, query, text)
+    bound = max(COUNT_CAP, query.offset + query.limit)
+    params.update(count_limit=bound + 1, page_limit=query.limit, page_offset=query.offset)
+    params["f_due_by"] = utcnow()  # grants past their expiry by now are due
+    page, count = statements(shape)
+    return page, count, params
 
 
 def search(
@@ -256,36 +113,40 @@ def search(
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", location="sort")
     if query.rights and query.rights not in RIGHTS:
         raise ValidationFailed(f"rights must be one of {', '.join(RIGHTS)}", location="rights")
-    # Grants past their expiry are marked before the library is read, so the `rights` filter
-    # and the status shown agree with the public gate (which compares times by itself).
-    rights.expire_due(session, workspace_id)
+    session.flush()  # the statements below read the tables directly
     notice = None
     text = query.text
     if query.semantic:
         if embedder is not None:
+            rights.expire_due(session, workspace_id)
             return _semantic(session, workspace_id, query, embedder)
         notice, text = AI_MISSING_NOTICE, " ".join(filter(None, [text, query.semantic]))
-    statement = select(UgcItem).where(*_filters(workspace_id, query))
-    relevance = None
-    if text.strip():
-        statement, relevance = _full_text(statement, session, text)
-    total, capped = _count(session, statement, query)
-    page = statement.order_by(*_order(query, relevance)).limit(query.limit).offset(query.offset)
-    return SearchResult(list(session.scalars(page)), total, notice, total_capped=capped)
-
-
-def _count(session: Session, statement: Any, query: UgcQuery) -> tuple[int, bool]:
-    """The number of matches, exact on demand; otherwise counted up to a bound past the page
-    asked for, so a large library pages without scanning every match for its total."""
-    if query.exact_count:
-        return int(
-            session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        ), False
     bound = max(COUNT_CAP, query.offset + query.limit)
-    # Selecting a constant lets the engine count from an index alone (no table rows read).
-    bounded = statement.with_only_columns(literal_column("1")).limit(bound + 1).subquery()
-    seen = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
-    return (bound, True) if seen > bound else (seen, False)
+    page, count, params = page_statements(session, workspace_id, query, text)
+    rows, seen = _read(session, page, count, params)
+    if (rows and rows[0].due) or (not rows and seen < 0):
+        # Grants past their expiry are marked before the library is shown, so the `rights`
+        # filter and the status shown agree with the public gate; then the page is read again.
+        rights.expire_due(session, workspace_id, params["f_due_by"])
+        session.flush()
+        rows, seen = _read(session, page, count, params)
+    items = [LibraryItem.of(row) for row in rows]
+    if query.exact_count:
+        return SearchResult(items, seen, notice)
+    return SearchResult(items, min(seen, bound), notice, total_capped=seen > bound)
+
+
+def _read(
+    session: Session, page: Select[Any], count: Select[Any], params: dict[str, Any]
+) -> tuple[list[Row[Any]], int]:
+    """The page's rows and the number of matches; -1 when the page is empty and a grant is
+    due (the caller expires it and reads again)."""
+    connection = session.connection()
+    rows = list(connection.execute(page, params).all())
+    if rows:
+        return rows, int(rows[0].total)
+    total, due = connection.execute(count, params).one()
+    return rows, -1 if due else int(total)
 
 
 def _scores(matrix: np.ndarray, keep: np.ndarray | None, vector: np.ndarray) -> np.ndarray:
@@ -306,18 +167,12 @@ def _semantic(
     Only vectors of the embedder's model are compared (others are in another space)."""
     snapshot = workspace_vectors(session, workspace_id, embedder.model)
     notice = STALE_NOTICE.format(count=snapshot.stale) if snapshot.stale else None
-    filtered = (
-        any(getattr(query, name) for name in FILTERED_FIELDS)
-        or query.tagged is not None
-        or bool(query.text.strip())
-    )
+    shape, params = _shape(session, workspace_id, query, query.text)
     ids, matrix = snapshot.ids, snapshot.matrix
     keep = None
-    if filtered and len(ids):
-        statement = select(UgcItem.id).where(*_filters(workspace_id, query))
-        if query.text.strip():
-            statement, _ = _full_text(statement, session, query.text)
-        keep = snapshot.rows_of(session.scalars(statement))
+    if (shape.conditions or shape.text) and len(ids):
+        found = session.connection().execute(matching_ids(shape), params).scalars()
+        keep = snapshot.rows_of(found)
         ids = ids[keep]
     if not len(ids):
         return SearchResult([], 0, notice)
@@ -327,8 +182,8 @@ def _semantic(
     best = np.argpartition(-scores, wanted - 1)[:wanted]
     top = best[np.argsort(-scores[best])][query.offset :]
     chosen = [str(ids[i]) for i in top]
-    found = session.scalars(select(UgcItem).where(UgcItem.id.in_(chosen)))
-    by_id = {item.id: item for item in found}
+    rows = session.connection().execute(select(*COLUMNS).where(ITEMS.id.in_(chosen)))
+    by_id = {row.id: LibraryItem.of(row) for row in rows}
     return SearchResult(
         [by_id[i] for i in chosen if i in by_id],
         len(ids),

@@ -104,10 +104,12 @@ class UgcItem(Base):
         UniqueConstraint("workspace_id", "platform", "external_id", name="uq_ugc_items_external"),
         # The library's usual filters together: its count reads this index alone.
         Index("ix_ugc_items_ws_status", "workspace_id", "status", "platform", "rights_status"),
-        Index("ix_ugc_items_ws_posted", "workspace_id", "posted_at"),
-        Index("ix_ugc_items_ws_engagement", "workspace_id", "engagement"),
-        Index("ix_ugc_items_ws_curation", "workspace_id", "curation_score"),
+        # Each library sort has an index in its full order, made by hand per engine
+        # (revision 0320, ix_ugc_items_sort_*): PostgreSQL needs NULLS FIRST, which SQLite
+        # refuses in an index.
         Index("ix_ugc_items_ws_platform", "workspace_id", "platform"),
+        Index("ix_ugc_items_ws_content_type", "workspace_id", "content_type"),
+        Index("ix_ugc_items_ws_source", "workspace_id", "source"),
         # Also the expiry sweep each library search runs: granted rows due by now.
         Index(
             "ix_ugc_items_ws_rights_expiry", "workspace_id", "rights_status", "rights_expires_at"

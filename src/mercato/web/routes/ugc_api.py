@@ -17,6 +17,7 @@ from mercato.core.urls import checked_link
 from mercato.runtime import analytics_warehouse
 from mercato.ugc import collections, curation, embedding, rights
 from mercato.ugc.items import get_item, set_status, ugc_settings
+from mercato.ugc.library_rows import LibraryItem
 from mercato.ugc.review_mapping import ReviewMapping
 from mercato.ugc.rewards import creator_summaries
 from mercato.ugc.search import UgcQuery, search
@@ -57,7 +58,7 @@ class UgcItemPublic(BaseModel):
     duplicate_of: str | None
 
 
-def _public(item: UgcItem) -> UgcItemPublic:
+def _public(item: UgcItem | LibraryItem) -> UgcItemPublic:
     return UgcItemPublic.model_validate(item, from_attributes=True)
 
 

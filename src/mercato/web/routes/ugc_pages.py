@@ -25,7 +25,7 @@ from mercato.core.timeutil import utcnow
 from mercato.metrics.ugc_performance import performance_by_item
 from mercato.runtime import analytics_warehouse
 from mercato.sharing.rewards_mail import issue_by_hand, send_reward
-from mercato.ugc import embedding, rights
+from mercato.ugc import embedding, filters, rights
 from mercato.ugc import service as ugc_service
 from mercato.ugc.items import set_status
 from mercato.ugc.rewards import creator_summaries, push_reward_to_shop
@@ -46,18 +46,6 @@ UgcPage = Annotated[Principal, Depends(Requires(Scope.UGC_READ, page=True))]
 UgcWritePage = Annotated[Principal, Depends(Requires(Scope.UGC_WRITE, page=True))]
 
 router = APIRouter(include_in_schema=False)
-FILTER_FIELDS = (
-    "product_id",
-    "product_type",
-    "product_line",
-    "category",
-    "content_type",
-    "platform",
-    "source",
-    "creator",
-    "status",
-    "rights",
-)
 
 
 def _date(raw: str | None) -> datetime | None:
@@ -68,7 +56,8 @@ def _date(raw: str | None) -> datetime | None:
 
 
 def query_from(request: Request) -> UgcQuery:
-    """Filters from the page's query string; unknown values are ignored, never a 500."""
+    """Filters from the page's query string (field names from the vocabulary in
+    `ugc.filters`); unknown values are ignored, never a 500."""
     params = request.query_params
     sort = params.get("sort", "recent")
     query = UgcQuery(
@@ -76,14 +65,13 @@ def query_from(request: Request) -> UgcQuery:
         semantic=params.get("semantic", ""),
         sort=sort if sort in SORTS else "recent",
     )
-    for name in FILTER_FIELDS:
-        if params.get(name):
-            setattr(query, name, params[name])
-    query.posted_from = _date(params.get("from"))
-    until = _date(params.get("to"))
+    for plain in filters.PLAIN:
+        if params.get(plain.field):
+            setattr(query, plain.name, params[plain.field])
+    query.posted_from = _date(params.get(filters.BY_NAME["posted_from"].field))
+    until = _date(params.get(filters.BY_NAME["posted_to"].field))
     query.posted_to = until + timedelta(days=1) if until else None  # the "to" day is included
-    tagged = params.get("tagged")
-    query.tagged = True if tagged == "yes" else False if tagged == "no" else None
+    query.tagged = filters.TAGGED.get(params.get(filters.BY_NAME["tagged"].field, ""))
     if query.rights not in RIGHTS:
         query.rights = None
     query.offset = (page_number(params.get("page")) - 1) * query.limit
@@ -140,6 +128,8 @@ def ugc_library_page(request: Request, services: ServicesDep, principal: UgcPage
             links=page_links(request, page, pages),
             exact_count_link="/ugc?" + urlencode([*kept, ("count", "exact")]),
             library_size=int(library_size or 0),
+            choices={f.name: f.choices for f in filters.FILTERS},
+            sorts=SORTS,
             media=first_media(session, ids),
             creators=creators_by_id(session, [i.creator_id for i in result.items]),
             products=workspace_products(session, principal.workspace_id),
