@@ -30,9 +30,14 @@ from starlette.routing import Route
 
 from mercato.catalog.db import Catalog
 from mercato.catalog.models import SiteOriginActivity
+from mercato.collect.wal import read_frames
 from mercato.warehouse.connection import Warehouse
+from mercato.web.intake_worker import IntakeWorkerApp, WorkerOrders, intake_worker_app
 from mercato.web.owner_link import FromIntakeWorkers, worker_headers
+from mercato.web.services import Services
 from tests.collect.conftest import CHROME
+from tests.conftest import make_settings
+from tests.support.brands import make_brand
 from tests.support.postgres import free_port
 from tests.support.server import login
 
@@ -392,3 +397,56 @@ async def _owner_checks() -> None:
             "/_worker/site-activity", headers=passed, content=b'[{"count": "many"}]'
         )
         assert bad.status_code == 422
+
+
+def test_a_worker_takes_its_share_of_the_budget_and_logs_what_it_acknowledges(
+    tmp_path: Path,
+) -> None:
+    """The intake app in-process, without an owner: collect works, the rest answers 503."""
+    data_dir = tmp_path / "data"
+    settings = make_settings(data_dir).model_copy(update={"collect_rate_limit_per_minute": 5})
+    services = Services.open(settings, upgrade=True)
+    key = make_brand(services).site_public_key
+    services.close()
+    orders = WorkerOrders(
+        settings, 2, 2, -1, tmp_path / "absent" / "owner.sock", secrets.token_urlsafe(16)
+    )
+    app = intake_worker_app(orders)
+    intake = app.intake.state.collector  # type: ignore[attr-defined]
+    intake.start()
+    try:
+        statuses = asyncio.run(_post_to_worker(app, key, 4))
+    finally:
+        intake.stop()
+    # ceil(5 / 2) = 3 per worker: the two workers' budgets add up to the limit, never more.
+    assert statuses[:4] == [202, 202, 202, 429]
+    assert statuses[4:] == [503, 404]
+    log_dir = data_dir / "wal" / "intake" / "2"
+    logged = [
+        row["event_id"]
+        for segment in sorted(log_dir.glob("*.wal"))
+        for payload, _ in read_frames(segment, 0, None)
+        for row in json.loads(payload)
+    ]
+    assert logged == ["w-0", "w-1", "w-2"]  # exactly the acknowledged ones, in order
+
+
+async def _post_to_worker(app: IntakeWorkerApp, key: str, posts: int) -> list[int]:
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 40000))
+    statuses = []
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://shop", headers={"user-agent": CHROME}
+    ) as client:
+        for n in range(posts):
+            event = {
+                "key": key,
+                "name": "pageview",
+                "url": "https://x.example/",
+                "event_id": f"w-{n}",
+            }
+            statuses.append((await client.post("/api/collect", json=event)).status_code)
+        health = await client.get("/healthz")  # the owner's route, and no owner runs
+        assert health.json()["error"]["code"] == "unavailable"
+        statuses.append(health.status_code)
+        statuses.append((await client.post("/_worker/site-activity", json=[])).status_code)
+    return statuses

@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -171,7 +172,8 @@ class OwnerProxy:
             if name not in _HOP and name not in (TOKEN_HEADER, CLIENT_HEADER)
         ]
         headers += worker_headers(self.token, scope.get("client"))
-        url = "http://owner" + scope["raw_path"].decode("latin-1")
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        url = "http://owner" + raw_path.decode("latin-1")
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")
         has_body = any(
@@ -264,6 +266,13 @@ class IntakeWorkerApp:
             await self.owner(scope, receive, send)
 
 
+def worker_settings(settings: Settings, workers: int) -> Settings:
+    """A worker's settings: its share of the per-client collector budget, so all workers'
+    budgets add up to the configured one (ADR 0603)."""
+    share = math.ceil(settings.collect_rate_limit_per_minute / max(1, workers))
+    return settings.model_copy(update={"collect_rate_limit_per_minute": share})
+
+
 def intake_worker_app(orders: WorkerOrders) -> IntakeWorkerApp:
     settings = orders.settings
     catalog = Catalog.from_url(settings.resolved_catalog_url)
@@ -281,7 +290,7 @@ def intake_worker_app(orders: WorkerOrders) -> IntakeWorkerApp:
             catalog.dispose()
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
-    app.state.services = IntakeServices(settings, catalog)
+    app.state.services = IntakeServices(worker_settings(settings, orders.workers), catalog)
     app.state.collector = intake
     app.state.collect_sites = {}
     app.state.site_activity = OwnerActivity(catalog, OwnerClient(orders.owner_socket, orders.token))
