@@ -46,6 +46,9 @@ class ActivityRecorder:
         self.catalog = catalog
         self._pending: dict[Key, _Pending] = {}
         self._lock = threading.Lock()
+        # One write at a time: two flushes that both find no row would both insert it (the
+        # owner of `serve --workers N` flushes for every worker, often at once).
+        self._writing = threading.Lock()
 
     def note(self, site_id: str, origin: str | None, outcome: str, at: datetime) -> bool:
         """Count one request; True when this key is due to be written (call `flush`)."""
@@ -78,7 +81,10 @@ class ActivityRecorder:
 
         Best effort: the install check must never fail event collection, so a busy or
         unavailable catalog loses this window's counts (logged), not the request."""
-        batch = self.take_window()
+        with self._writing:
+            self._write(self.take_window())
+
+    def _write(self, batch: list[tuple[Key, int, datetime | None]]) -> None:
         if not batch:
             return
         try:
