@@ -150,8 +150,8 @@ class IntakeSupervisor:
 
 
 class OwnerServer(uvicorn.Server):
-    """The owner's Uvicorn: the workers start once the app is up and stop before its
-    lifespan ends, so the loaders' last pass sees everything the workers answered."""
+    """The owner's Uvicorn: the workers start with the app and stop before its lifespan
+    ends, so the loaders' last pass sees everything the workers answered."""
 
     def __init__(self, config: uvicorn.Config, supervisor: IntakeSupervisor, run: OwnerRun) -> None:
         super().__init__(config)
@@ -159,9 +159,13 @@ class OwnerServer(uvicorn.Server):
         self.run_state = run
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # The workers start while the owner's app starts (each takes seconds to import): the
+        # port takes events at once, and the owner's routes answer 503 until it is up.
+        self.supervisor.start()
         await super().startup(sockets)
-        if not self.should_exit:
-            self.supervisor.start()
+        if self.should_exit:  # the app failed to start: Uvicorn will not call shutdown
+            await asyncio.get_running_loop().run_in_executor(None, self.supervisor.stop)
+            self.run_state.close()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.supervisor.stop)

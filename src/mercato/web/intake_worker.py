@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
+import importlib.util
 import json
 import logging
 import math
@@ -48,7 +50,6 @@ from mercato.web.owner_link import (
     worker_headers,
 )
 from mercato.web.proxies import TrustedProxies
-from mercato.web.routes import collect
 from mercato.web.security_headers import SecurityHeaders
 
 log = logging.getLogger("mercato.workers")
@@ -147,7 +148,7 @@ class OwnerClient:
         headers = {k.decode(): v.decode() for k, v in worker_headers(self.token, None)}
         transport = httpx.HTTPTransport(uds=str(self.owner_socket))
         try:
-            with httpx.Client(transport=transport, timeout=10) as client:
+            with httpx.Client(transport=transport, timeout=10, trust_env=False) as client:
                 client.post(f"http://owner{ACTIVITY_PATH}", json=counted, headers=headers)
         except httpx.HTTPError as exc:  # best effort, like a busy catalog for the owner
             log.warning("site activity not passed to the owner (%d origins): %s", len(counted), exc)
@@ -161,6 +162,7 @@ class OwnerProxy:
         self.client = httpx.AsyncClient(
             transport=httpx.AsyncHTTPTransport(uds=str(owner_socket)),
             timeout=httpx.Timeout(None, connect=10.0),
+            trust_env=False,  # never through an HTTP_PROXY of the environment
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -187,17 +189,17 @@ class OwnerProxy:
         except httpx.HTTPError as exc:
             await _unavailable(send, f"the data dir's owner process does not answer: {exc}")
             return
+        answer = [
+            (name.lower(), value)
+            for name, value in response.headers.raw
+            if name.lower() not in _HOP and name.lower() not in _OWN
+        ]
+        if response.headers.get("connection", "").lower() == "close":
+            # The owner stopped reading the body (413): the client's connection ends too.
+            answer.append((b"connection", b"close"))
         try:
             await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": [
-                        (name.lower(), value)
-                        for name, value in response.headers.raw
-                        if name.lower() not in _HOP and name.lower() not in _OWN
-                    ],
-                }
+                {"type": "http.response.start", "status": response.status_code, "headers": answer}
             )
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -294,6 +296,8 @@ def intake_worker_app(orders: WorkerOrders) -> IntakeWorkerApp:
     app.state.collector = intake
     app.state.collect_sites = {}
     app.state.site_activity = OwnerActivity(catalog, OwnerClient(orders.owner_socket, orders.token))
+    from mercato.web.routes import collect  # see _collector_routes
+
     app.include_router(collect.router)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedProxies, networks=settings.trusted_proxies)
@@ -327,9 +331,23 @@ def _listening(fd: int) -> Iterator[socket.socket]:
         sock.detach()
 
 
+def _collector_routes() -> None:
+    """Load the collector's routes without `web/routes/__init__`, which imports every router
+    of the app (most of a worker's start-up: 13 of 19 s on a loaded 2-core machine). Only in
+    a worker's own process: the package stays hollow there."""
+    name = "mercato.web.routes"
+    if name not in sys.modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None:
+            return
+        sys.modules[name] = importlib.util.module_from_spec(spec)  # never executed
+    importlib.import_module(f"{name}.collect")
+
+
 def main() -> None:
     orders = WorkerOrders.from_json(sys.stdin.read())
     _die_with_parent()
+    _collector_routes()
     logging.basicConfig(level=logging.INFO, format=f"worker {orders.worker}: %(message)s")
     app = intake_worker_app(orders)
     config = uvicorn.Config(
