@@ -324,6 +324,12 @@ def test_every_route_answers_through_any_worker_and_the_cli_forwards(tmp_path: P
             assert home.status_code == 200
             assert "Acme Co" in home.text
             assert "content-security-policy" in home.headers
+        # Another visitor, after that login, is not logged in: no session crosses requests.
+        for _ in range(4):
+            stranger = httpx.get(f"{server.base}/", follow_redirects=True, timeout=10)
+            assert stranger.status_code == 200
+            assert "Acme Co" not in stranger.text
+            assert 'name="csrf_token"' in stranger.text  # the login form
         # A client cannot pose as a worker: the internal route is not on the port, and a
         # forged token header is replaced by the worker's own.
         hidden = httpx.post(f"{server.base}/_worker/site-activity", json=[], timeout=10)

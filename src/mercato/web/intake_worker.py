@@ -159,11 +159,13 @@ class OwnerProxy:
 
     def __init__(self, owner_socket: Path, token: str) -> None:
         self.token = token
-        self.client = httpx.AsyncClient(
-            transport=httpx.AsyncHTTPTransport(uds=str(owner_socket)),
-            timeout=httpx.Timeout(None, connect=10.0),
-            trust_env=False,  # never through an HTTP_PROXY of the environment
-        )
+        # The transport itself, not a client: a client keeps a cookie jar, which would carry
+        # one visitor's session cookie into another's request. No proxy, no redirects either.
+        self.transport = httpx.AsyncHTTPTransport(uds=str(owner_socket))
+        self._timeout = httpx.Timeout(None, connect=10.0).as_dict()
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -181,11 +183,15 @@ class OwnerProxy:
         has_body = any(
             name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"]
         )
-        request = self.client.build_request(
-            scope["method"], url, headers=headers, content=_body(receive) if has_body else None
+        request = httpx.Request(
+            scope["method"],
+            url,
+            headers=headers,
+            content=_body(receive) if has_body else None,
+            extensions={"timeout": self._timeout},
         )
         try:
-            response = await self.client.send(request, stream=True)
+            response = await self.transport.handle_async_request(request)
         except httpx.HTTPError as exc:
             await _unavailable(send, f"the data dir's owner process does not answer: {exc}")
             return
@@ -201,11 +207,11 @@ class OwnerProxy:
             await send(
                 {"type": "http.response.start", "status": response.status_code, "headers": answer}
             )
-            async for chunk in response.aiter_raw():
+            async for chunk in response.stream:  # type: ignore[union-attr]
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await response.aclose()
+            await response.stream.aclose()  # type: ignore[union-attr]
 
 
 async def _body(receive: Receive) -> AsyncIterator[bytes]:
@@ -288,7 +294,7 @@ def intake_worker_app(orders: WorkerOrders) -> IntakeWorkerApp:
             yield
         finally:
             intake.stop()
-            await proxy.client.aclose()
+            await proxy.aclose()
             catalog.dispose()
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
@@ -349,6 +355,8 @@ def main() -> None:
     _die_with_parent()
     _collector_routes()
     logging.basicConfig(level=logging.INFO, format=f"worker {orders.worker}: %(message)s")
+    for quiet in ("httpx", "httpcore"):  # a line per passed request otherwise
+        logging.getLogger(quiet).setLevel(logging.WARNING)
     app = intake_worker_app(orders)
     config = uvicorn.Config(
         app,
