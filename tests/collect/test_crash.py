@@ -38,7 +38,17 @@ class Server:
             "MERCATO_COLLECT_RATE_LIMIT_PER_MINUTE": "100000000",
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mercato.cli", "serve", "--port", str(self.port)],
+            # One process, as before `--workers` (tests/collect/test_workers.py kills N).
+            [
+                sys.executable,
+                "-m",
+                "mercato.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

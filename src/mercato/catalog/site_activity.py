@@ -46,30 +46,45 @@ class ActivityRecorder:
         self.catalog = catalog
         self._pending: dict[Key, _Pending] = {}
         self._lock = threading.Lock()
+        # One write at a time: two flushes that both find no row would both insert it (the
+        # owner of `serve --workers N` flushes for every worker, often at once).
+        self._writing = threading.Lock()
 
     def note(self, site_id: str, origin: str | None, outcome: str, at: datetime) -> bool:
         """Count one request; True when this key is due to be written (call `flush`)."""
+        return self.add(site_id, origin, outcome, 1, at)
+
+    def add(self, site_id: str, origin: str | None, outcome: str, count: int, at: datetime) -> bool:
+        """Count `count` requests (an intake worker's window, ADR 0604); True when due."""
         key = (site_id, (origin or NO_ORIGIN)[:ORIGIN_CHARS], outcome)
         with self._lock:
             if len(self._pending) > MAX_PENDING:
                 self._pending.clear()
             pending = self._pending.setdefault(key, _Pending())
-            pending.count += 1
-            pending.last_at = at
+            pending.count += count
+            pending.last_at = at if pending.last_at is None else max(pending.last_at, at)
             due = pending.flushed_at is None or at - pending.flushed_at >= timedelta(
                 seconds=FLUSH_S
             )
             return due
+
+    def take_window(self) -> list[tuple[Key, int, datetime | None]]:
+        """Every key's count since its last write, and its latest time; counts restart."""
+        with self._lock:
+            batch = [(k, p.count, p.last_at) for k, p in self._pending.items() if p.count]
+            for key, _count, at in batch:
+                self._pending[key] = _Pending(flushed_at=at)
+        return batch
 
     def flush(self) -> None:
         """Write every counted request; runs outside the event loop (a catalog write).
 
         Best effort: the install check must never fail event collection, so a busy or
         unavailable catalog loses this window's counts (logged), not the request."""
-        with self._lock:
-            batch = [(k, p.count, p.last_at) for k, p in self._pending.items() if p.count]
-            for key, _count, at in batch:
-                self._pending[key] = _Pending(flushed_at=at)
+        with self._writing:
+            self._write(self.take_window())
+
+    def _write(self, batch: list[tuple[Key, int, datetime | None]]) -> None:
         if not batch:
             return
         try:

@@ -20,17 +20,30 @@ from mercato.cli import context
 from mercato.cli.channel import ChannelBusy, ControlChannel
 from mercato.cli.context import console, err_console, fail, settings
 from mercato.cli.hosted import HostedRunner, install_routes
+from mercato.cli.workers import IntakeSupervisor, OwnerRun, OwnerServer, default_workers
 from mercato.core.errors import MercatoError
 from mercato.core.settings import Settings
 from mercato.runtime import Services
 from mercato.web.app import create_app
+from mercato.web.owner_link import FromIntakeWorkers
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes taking collector events on the port (default: one per core). "
+            "With more than one, this process keeps the data dir and every other route; "
+            "1 serves everything in this one process.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard, the API and the public endpoints."""
+    count = default_workers() if workers is None else workers
     config = _anchored(settings())
     url = config.base_url or f"http://{host}:{port}/"
     try:
@@ -48,6 +61,14 @@ def serve(
         services.close()
         raise fail(f"cannot open the command socket {channel.path}: {exc}") from None
     context.host(services)
+    if count > 1:
+        try:
+            _serve_with_workers(config, services, host, port, count, url)
+        finally:
+            channel.stop()
+            context.host(None)
+            services.close()
+        return
     try:
         app = create_app(config, services)
         console.print(f"Mercato is serving on [bold]{url}[/]")
@@ -69,6 +90,36 @@ def serve(
         channel.stop()
         context.host(None)
         services.close()
+
+
+def _serve_with_workers(
+    config: Settings, services: Services, host: str, port: int, count: int, url: str
+) -> None:
+    """The owner on a private socket, `count` intake workers on the port (ADR 0604)."""
+    try:
+        run = OwnerRun.open(host, port)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc}") from None
+    try:
+        app = create_app(config, services, intake_workers=count)
+        owner = FromIntakeWorkers(app, run.token, lambda: app.state.site_activity)
+        supervisor = IntakeSupervisor(config, count, run.listener, run.owner_socket, run.token)
+        server = OwnerServer(
+            uvicorn.Config(
+                owner,
+                uds=str(run.owner_socket),
+                log_level="info",
+                proxy_headers=False,
+                access_log=config.access_log,
+            ),
+            supervisor,
+            run,
+        )
+        console.print(f"Mercato is serving on [bold]{url}[/] ({count} intake workers)")
+        with _access_log_off_the_loop(config.access_log):
+            server.run()
+    finally:
+        run.close()
 
 
 class _RawQueueHandler(logging.handlers.QueueHandler):

@@ -2,17 +2,22 @@
 Plausible's scheme).
 
 A random salt per UTC day lives in memory and in `<data_dir>/wal/salts.json` (so a restart
-does not split today's visitors); salts older than 48 hours are deleted, after which nobody —
-not even the operator — can link a visitor id back to an IP address. Raw IPs are never stored.
+does not split today's visitors, and the intake workers of `serve --workers N` share it: the
+day's salt is made under a file lock after re-reading the file); salts older than 48 hours
+are deleted, after which nobody — not even the operator — can link a visitor id
+back to an IP address. Raw IPs are never stored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import threading
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -55,7 +60,7 @@ class SaltStore:
         if today is not None and today[0] == key:
             return today[1]
         now = now or utcnow()
-        with self._lock:
+        with self._lock, self._shared():
             yesterday = (day - timedelta(days=1)).isoformat()
             expired = [
                 d
@@ -72,6 +77,19 @@ class SaltStore:
             # Only today's and yesterday's salts survive a change of day: none lives past 48 h.
             self._today = (key, self._salts[key][0])
             return self._salts[key][0]
+
+    @contextlib.contextmanager
+    def _shared(self) -> Iterator[None]:
+        """Hold the file lock other processes of this data dir take, and see their salts."""
+        if self._path is None:
+            yield
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._path.with_suffix(".lock"), "ab") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self._path.exists():
+                self._read(self._path)
+            yield
 
     def known_days(self) -> list[str]:
         with self._lock:

@@ -21,8 +21,8 @@ from mercato.collect.rejected import RejectedLog
 from mercato.collect.store import EventStore, row_problem
 from mercato.collect.wal import (
     Checkpoint,
+    DurableLog,
     Position,
-    WriteAheadLog,
     read_frames,
     segment_path,
     segments_in,
@@ -52,12 +52,18 @@ BatchListener = Callable[[Position, list[dict[str, Any]]], None]
 class EventLoader:
     def __init__(
         self,
-        wal: WriteAheadLog,
+        wal: DurableLog,
         store: EventStore,
         interval_s: float = 0.25,
         on_rejected: RejectionListener | None = None,
         after_batch: BatchListener | None = None,
+        *,
+        rejected: RejectedLog | None = None,
+        store_lock: threading.Lock | None = None,
+        name: str = "mercato-loader",
     ) -> None:
+        """`store_lock` is held while a batch loads: loaders of several logs (one per intake
+        worker, ADR 0604) share one store and its session cache, one batch at a time."""
         self.wal = wal
         self.after_batch = after_batch
         self.on_rejected = on_rejected  # e.g. the data-quality view's recorder (web layer)
@@ -66,7 +72,9 @@ class EventLoader:
         self.interval_s = interval_s
         self.loaded_events = 0
         self.last_error: str | None = None
-        self.rejected = RejectedLog(wal.directory)
+        self.rejected = rejected or RejectedLog(wal.directory)
+        self._store_lock = store_lock or threading.Lock()
+        self._name = name
         self._caught_up_at = time.monotonic()
         self._stop = threading.Event()
         self._idle = threading.Condition()
@@ -82,7 +90,7 @@ class EventLoader:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="mercato-loader", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -104,15 +112,15 @@ class EventLoader:
             except Exception as exc:  # the environment failed: keep the WAL, retry, never drop
                 self.last_error = _reason(exc)
                 log.exception("event loader failed; will retry from the checkpoint")
-                self.store.forget()
+                with self._store_lock:
+                    self.store.forget()
                 time.sleep(RETRY_AFTER_S)
             with self._idle:
                 self._idle.notify_all()
             if stopping:
                 return
 
-    def _pending_segments(self) -> list[int]:
-        durable = self.wal.durable
+    def _pending_segments(self, durable: Position) -> list[int]:
         return [
             s
             for s in segments_in(self.wal.directory)
@@ -130,7 +138,7 @@ class EventLoader:
         durable = self.wal.durable
         rows: list[dict[str, Any]] = []
         position = self._position
-        for segment in self._pending_segments():
+        for segment in self._pending_segments(durable):
             start = position.offset if segment == position.segment else 0
             end = durable.offset if segment == durable.segment else None
             position = Position(segment, start)
@@ -160,6 +168,10 @@ class EventLoader:
 
     def load_once(self) -> bool:
         """Load one WAL batch; True if there may be more."""
+        with self._store_lock:
+            return self._load_once()
+
+    def _load_once(self) -> bool:
         started = time.monotonic()
         rows, position = self._collect()
         more = len(rows) >= MAX_ROWS_PER_LOAD

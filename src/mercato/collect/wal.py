@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from mercato.core.errors import DataDirError
 
@@ -71,6 +71,16 @@ def segments_in(directory: Path) -> list[int]:
     return sorted(found)
 
 
+class DurableLog(Protocol):
+    """What the loader reads: a log's folder, how far it is durable, a wake-up signal."""
+
+    directory: Path
+    data_ready: threading.Event
+
+    @property
+    def durable(self) -> Position: ...
+
+
 class WriteAheadLog:
     def __init__(self, directory: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
         self.directory = directory
@@ -94,8 +104,10 @@ class WriteAheadLog:
                 f"another Mercato process is writing the event log in {self.directory}"
             ) from None
         existing = segments_in(self.directory)
-        # Never append to a segment a crashed process may have left with a torn tail.
-        self.first_segment = (existing[-1] + 1) if existing else 1
+        # Never append to a segment a crashed process may have left with a torn tail, nor
+        # start below the checkpoint (a loader in another process skips what lies before it).
+        last = max(existing[-1] if existing else 0, Checkpoint(self.directory).load().segment)
+        self.first_segment = last + 1
         self._open_segment(self.first_segment)
         self._thread = threading.Thread(target=self._run, name="mercato-wal", daemon=True)
         self._thread.start()
@@ -202,6 +214,28 @@ class WriteAheadLog:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+
+class WorkerLog:
+    """Another process's log, seen from the loader (ADR 0604): an intake worker writes it,
+    the owner's loader reads it. Written frames end where the newest segment ends; a frame
+    still being written reads as torn and is taken on the next pass. A segment is complete
+    once a newer one exists (the writer opens the next only after its last fsync)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.data_ready = threading.Event()  # never set from outside: the loader polls
+
+    @property
+    def durable(self) -> Position:
+        existing = segments_in(self.directory)
+        if not existing:
+            return Position(0, 0)
+        last = existing[-1]
+        try:
+            return Position(last, segment_path(self.directory, last).stat().st_size)
+        except FileNotFoundError:
+            return Position(last, 0)
 
 
 def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:

@@ -126,8 +126,11 @@ def hot_first(routers: list[APIRouter]) -> list[APIRouter]:
     return [*HOT_ROUTERS, *(router for router in routers if router not in HOT_ROUTERS)]
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """Build the ASGI app. Tests pass their own `services`; `serve` lets it open them."""
+def create_app(
+    settings: Settings | None = None, services: Services | None = None, *, intake_workers: int = 0
+) -> FastAPI:
+    """Build the ASGI app. Tests pass their own `services`; `serve` lets it open them.
+    `intake_workers`: how many worker logs `serve --workers N` has the loaders read (ADR 0604)."""
     settings = settings or (services.settings if services else load_settings())
     owned = services is None
     opened = services or Services.open(settings)
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         opened.warehouse,
         on_rejected=rejection_recorder(opened.catalog),
         after_batch=lake_feed(settings, opened.warehouse),
+        worker_logs=intake_workers,
     )
 
     @asynccontextmanager
