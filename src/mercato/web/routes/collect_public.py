@@ -34,7 +34,7 @@ from mercato.collect.wal import WalUnavailable
 from mercato.core.errors import MercatoError, PermissionDenied, ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.runtime import Services
-from mercato.web.collect_sites import site_for_domain, sites_with_domain
+from mercato.web.collect_sites import site_config_of, site_for_domain, sites_with_domain
 from mercato.web.fast_json import FastJSONResponse
 from mercato.web.public_limits import limiter
 from mercato.web.urls import app_origin
@@ -62,17 +62,7 @@ def site_config(
         site = sites.site_by_public_key(session, key)
         config = None
         if site is not None:
-            workspace = session.get(Workspace, site.workspace_id)
-            config = SiteConfig(
-                site_id=site.id,
-                workspace_id=site.workspace_id,
-                domain=site.domain,
-                identity_mode=site.identity_mode,
-                respect_do_not_track=site.respect_do_not_track,
-                page_type_patterns=dict(site.page_type_patterns or {}),
-                allowed_origins=tuple(site.allowed_origins or ()),
-                currency=workspace.currency if workspace else "USD",
-            )
+            config = site_config_of(site, session.get(Workspace, site.workspace_id))
     if len(cache) > 10_000:
         cache.clear()
     cache[key] = (now + SITE_CACHE_S, config)
