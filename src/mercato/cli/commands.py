@@ -104,7 +104,9 @@ AREAS: dict[str, Area] = {
         "mercato.cli.settings", "team_app", "A workspace's members, roles and invitations."
     ),
     "settings": Area(
-        "mercato.cli.settings", "settings_app", "UGC settings and benchmark overrides."
+        "mercato.cli.settings",
+        "settings_app",
+        "UGC settings, benchmark overrides and the warehouse engine.",
     ),
     "language": Area("mercato.cli.language", "language_app", "Interface languages (docs/i18n.md)."),
 }
