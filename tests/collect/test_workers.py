@@ -17,9 +17,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -181,6 +183,16 @@ def _load(
                 if response.status_code == 202:
                     assert response.json()["accepted"] == len(ids)
                     acked.update(ids)
+
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to its end on a thread of its own: a browser test earlier in the run
+    (Playwright's sync API) leaves an event loop running on this one, where asyncio.run fails."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @contextmanager
@@ -382,7 +394,7 @@ async def _echo_client(request: Request) -> JSONResponse:
 
 
 def test_the_owner_takes_requests_only_with_the_runs_token() -> None:
-    asyncio.run(_owner_checks())
+    _run(_owner_checks())
 
 
 async def _owner_checks() -> None:
@@ -421,7 +433,7 @@ def test_a_worker_takes_its_share_of_the_budget_and_logs_what_it_acknowledges(
     intake = app.intake.state.collector  # type: ignore[attr-defined]
     intake.start()
     try:
-        statuses = asyncio.run(_post_to_worker(app, key, 4))
+        statuses = _run(_post_to_worker(app, key, 4))
     finally:
         intake.stop()
     # ceil(5 / 2) = 3 per worker: the two workers' budgets add up to the limit, never more.
