@@ -8,6 +8,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -84,11 +85,13 @@ def _run(services: Services, brand: Brand, args: list[str], monkeypatch: object)
     return result.exit_code, result.output
 
 
-def _reopen(services: Services) -> list[dict[str, object]]:
+def _reopen(services: Services) -> list[dict[str, Any]]:
     from mercato.warehouse.connection import Warehouse
 
     warehouse = Warehouse.open_duckdb(services.settings.resolved_warehouse_path)
-    events = warehouse.backend.to_pyarrow(warehouse.raw_table("events")).to_pylist()
+    events: list[dict[str, Any]] = warehouse.backend.to_pyarrow(
+        warehouse.raw_table("events")
+    ).to_pylist()
     sessions = warehouse.backend.to_pyarrow(warehouse.raw_table("sessions")).to_pylist()
     warehouse.close()
     return events + [{"session": s} for s in sessions]
@@ -116,7 +119,7 @@ def test_import_with_drift_is_idempotent(
     assert str(events["u3"]["ts"]) == "2026-02-10 10:00:00"
     assert json.loads(str(events["u3"]["properties"])) == {"plan": "gold"}
     sessions = [r["session"] for r in stored if "session" in r]
-    first = next(s for s in sessions if s["visitor_id"] == "d1")  # type: ignore[index]
+    first = next(s for s in sessions if s["visitor_id"] == "d1")
     assert first["channel"] == "Organic Social"
     assert first["orders"] == 1
 
@@ -124,7 +127,7 @@ def test_import_with_drift_is_idempotent(
 def test_bad_rows_are_reported_and_nothing_is_written(
     services: Services, brand: Brand, tmp_path: Path, monkeypatch: object
 ) -> None:
-    february = [
+    february: list[dict[str, object]] = [
         *NDJSON_FEBRUARY,
         {"uuid": "u5", "time": "yesterday", "event": "page_view", "anonymous_id": "d3"},
     ]

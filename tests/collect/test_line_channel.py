@@ -16,6 +16,7 @@ from mercato.collect.payload import TrackerEvent
 from mercato.collect.store import EventStore
 from mercato.collect.useragent import parse_client
 from mercato.runtime import Services
+from mercato.warehouse.rows import EventRecord
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 
@@ -67,7 +68,7 @@ def _seed(services: Services, brand: Brand) -> None:
     site = SiteConfig("site_x", brand.workspace_id, "acme.example", identity_mode="first_party_id")
     salts = SaltStore(None)
 
-    def hit(visitor: str, agent: str, **fields: Any) -> dict[str, Any]:
+    def hit(visitor: str, agent: str, **fields: Any) -> EventRecord:
         fields.setdefault("url", "https://acme.example/")
         event = TrackerEvent(name="pageview", visitor_id=visitor, event_id=f"{visitor}-1", **fields)
         return event_row(event, site, Hit("", agent, DAY + timedelta(minutes=len(visitor))), salts)

@@ -15,6 +15,7 @@ from mercato.collect.identity import SaltStore
 from mercato.collect.payload import TrackerEvent
 from mercato.collect.store import EventStore
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.rows import EventRecord
 
 SITE = SiteConfig("site_1", "ws_1", "shop.example", identity_mode="first_party_id")
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
@@ -26,7 +27,7 @@ def warehouse() -> Warehouse:
     return Warehouse.open_duckdb(":memory:")
 
 
-def row(at: datetime, visitor: str, name: str = "pageview", **fields: Any) -> dict[str, Any]:
+def row(at: datetime, visitor: str, name: str = "pageview", **fields: Any) -> EventRecord:
     fields.setdefault("url", "https://shop.example/")
     event = TrackerEvent(
         name=name, visitor_id=visitor, event_id=f"e{random.getrandbits(64):x}", **fields
@@ -89,7 +90,7 @@ def summarise(visitor: str, number: int, bucket: list[dict[str, Any]]) -> dict[s
     }
 
 
-def random_events(seed: int, visitors: int = 12, count: int = 300) -> list[dict[str, Any]]:
+def random_events(seed: int, visitors: int = 12, count: int = 300) -> list[EventRecord]:
     rng = random.Random(seed)
     random.seed(seed)
     rows = []

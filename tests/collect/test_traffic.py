@@ -12,6 +12,7 @@ from mercato.collect.identity import SaltStore
 from mercato.collect.payload import TrackerEvent
 from mercato.collect.store import EventStore
 from mercato.runtime import Services
+from mercato.warehouse.rows import EventRecord
 from tests.support.brands import PASSWORD, Brand
 from tests.support.server import login
 
@@ -23,7 +24,7 @@ def _seed(services: Services, brand: Brand) -> None:
     site = SiteConfig("site_x", brand.workspace_id, "acme.example", identity_mode="first_party_id")
     salts = SaltStore(None)
 
-    def hit(visitor: str, minutes: int, name: str = "pageview", **fields: Any) -> dict[str, Any]:
+    def hit(visitor: str, minutes: int, name: str = "pageview", **fields: Any) -> EventRecord:
         fields.setdefault("url", "https://acme.example/")
         event = TrackerEvent(
             name=name, visitor_id=visitor, event_id=f"{visitor}-{minutes}-{name}", **fields

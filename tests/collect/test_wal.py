@@ -120,14 +120,15 @@ def test_a_failed_write_is_not_acknowledged_and_later_writes_land_cleanly(tmp_pa
     wal.append_blocking(_rows("ok-1"))
     real_file = wal._file
     assert real_file is not None
+    written = real_file  # narrowed: the methods below run after this line
 
     class Broken:
         def write(self, data: bytes) -> int:
-            real_file.write(data[: len(data) // 2])  # half a frame reaches the disk
+            written.write(data[: len(data) // 2])  # half a frame reaches the disk
             raise OSError(28, "No space left on device")
 
         def close(self) -> None:
-            real_file.close()
+            written.close()
 
     wal._file = Broken()  # type: ignore[assignment]
     with pytest.raises(WalUnavailable):

@@ -263,18 +263,18 @@ def account_insights(
 ) -> JSONResponse:
     if node == IG_USER:
         since = datetime.fromtimestamp(int(request.query_params["since"]), UTC).date()
-        day = state.account_days.get(since.isoformat(), {})
-        data = [
+        stored = state.account_days.get(since.isoformat(), {})
+        totals = [
             {
                 "name": m,
                 "period": "day",
-                "total_value": {"value": day[m]},
+                "total_value": {"value": stored[m]},
                 "id": f"{node}/insights/{m}/day",
             }
             for m in metrics
-            if m in day
+            if m in stored
         ]
-        return _ok(state, {"data": data})
+        return _ok(state, {"data": totals})
     start = date.fromisoformat(request.query_params["since"])
     until = date.fromisoformat(request.query_params["until"])
     data = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -108,15 +109,15 @@ def test_warehouse_failure_mid_import_rolls_back(
     services: Services, brand: Brand, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mercato.connectors import batches
+    from mercato.warehouse.bulk import load_bulk  # what `batches.load` is
 
-    real_load = batches.load
     calls = {"n": 0}
 
-    def failing_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def failing_load(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full")
-        return real_load(*args, **kwargs)
+        return load_bulk(*args, **kwargs)
 
     monkeypatch.setattr(batches, "load", failing_load)
     with pytest.raises(RuntimeError):

@@ -302,7 +302,7 @@ def test_ragged_rows_and_lone_carriage_returns_take_the_row_wise_reader() -> Non
 
 def test_totals_and_blank_rows_are_skipped_and_missing_columns_refused() -> None:
     rows = [[row.get(c, "") for c in HEADER] for row in _order("#1", "1", [("A", 1, "5.00")])]
-    rows.append(["Total"] + [""] * (len(HEADER) - 1))
+    rows.append(["Total", *[""] * (len(HEADER) - 1)])
     rows.append([" "] * len(HEADER))
     assert _same(_csv(HEADER, rows)).orders.num_rows == 1
     message = _error(_csv([c for c in HEADER if c != "Subtotal"], [r[:-1] for r in rows]))

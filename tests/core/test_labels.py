@@ -106,9 +106,10 @@ def test_every_label_is_in_the_japanese_catalog() -> None:
         catalog = read_po(source, locale="ja")
     texts = {text for table in labels.TABLES.values() for text in table.values()}
     texts |= {labels.YES, labels.NO}
-    untranslated = sorted(t for t in texts if not (catalog.get(t) and catalog.get(t).string))
+    translated = {t: message.string for t in texts if (message := catalog.get(t)) is not None}
+    untranslated = sorted(t for t in texts if not translated.get(t))
     assert untranslated == []
     # Brand names stay as the brands write them; the rest is Japanese.
     words = [t for t in texts if t not in set(labels.PLATFORMS.values())]
-    same = sorted(t for t in words if catalog.get(t).string == t)
+    same = sorted(t for t in words if translated[t] == t)
     assert same == []

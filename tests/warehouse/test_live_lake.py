@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -167,7 +168,7 @@ def test_an_upserted_row_replaces_its_stale_copy(warehouse: Warehouse, tmp_path:
 
 
 def test_a_batch_touches_its_days_and_the_day_before_for_sessions() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "workspace_id": "w",
             "ts": dt.datetime(2020, 1, 2, 0, 5),

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from mercato.collect.channels import Acquisition, classify, query_params
@@ -19,6 +19,7 @@ from mercato.core.errors import ValidationFailed
 from mercato.core.ids import new_id
 from mercato.core.money import parse_amount
 from mercato.core.settings import IdentityMode
+from mercato.warehouse.rows import EventRecord
 
 MAX_CLOCK_SKEW = timedelta(days=7)
 # Stored names are GA4's recommended e-commerce names (docs/collect.md, "Install the tracker"); the
@@ -154,14 +155,14 @@ def check_commerce(event: TrackerEvent) -> None:
         raise ValidationFailed("a purchase needs an order_id", location="order_id")
 
 
-def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore) -> dict[str, Any]:
+def event_row(event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore) -> EventRecord:
     """The `events` row for one hit, JSON-ready (timestamps ISO, money as text)."""
     return enrich(event, site, hit, salts)[0]
 
 
 def enrich(
     event: TrackerEvent, site: SiteConfig, hit: Hit, salts: SaltStore
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[EventRecord, bool]:
     """`event_row`, and whether the event's time was clamped."""
     check_commerce(event)
     ts, clamped = placed_in_time(event, hit)
@@ -172,7 +173,7 @@ def enrich(
     visitor_id, mode = _identity(event, site, hit, salts)
     path = _path_of(event.url)
     items = event.items or []
-    row = {
+    row: EventRecord = {
         "workspace_id": site.workspace_id,
         "event_id": event.event_id or new_id("ev"),
         "site_id": site.site_id,
@@ -211,13 +212,15 @@ def enrich(
         "currency": (event.currency or site.currency).upper()
         if event.revenue is not None
         else None,
-        "product_ids": [i.id or i.sku for i in items if i.id or i.sku] or None,
+        "product_ids": [product for i in items if (product := i.id or i.sku)] or None,
         "ugc_id": event.ugc_id,
         "gallery_id": event.gallery_id,
         "properties": _properties(event),
     }
     # Absent columns are NULL in the warehouse: leaving them out halves the WAL record.
-    return {name: value for name, value in row.items() if value is not None}, clamped
+    return cast(
+        EventRecord, {name: value for name, value in row.items() if value is not None}
+    ), clamped
 
 
 def should_drop(event: TrackerEvent, site: SiteConfig, hit: Hit) -> bool:

@@ -31,6 +31,7 @@ from mercato.collect.store import EventStore
 from mercato.core.errors import ValidationFailed
 from mercato.core.timeutil import utcnow
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.rows import EventRecord
 
 MAX_REPORTED_ERRORS = 50
 # An exported event dated after the import (beyond clock drift) cannot be placed in time.
@@ -110,11 +111,11 @@ class RunContext:
     on_row: Callable[[], None] | None = None
 
 
-def read_file(path: Path, run: RunContext) -> list[dict[str, Any]]:
+def read_file(path: Path, run: RunContext) -> list[EventRecord]:
     """Rows of one file; every record read gets one outcome in the report."""
     header = _header(path)
     missing = run.reader.missing_columns(header) if header is not None else []
-    rows: list[dict[str, Any]] = []
+    rows: list[EventRecord] = []
     for line, record, problem in _records(path):
         run.report.quality.rows_read += 1
         if run.on_row:
@@ -148,7 +149,7 @@ def _row_error(
     return RowError(str(path), line, where, _problem(error))
 
 
-def _row(path: Path, line: int, record: dict[str, Any], run: RunContext) -> dict[str, Any] | None:
+def _row(path: Path, line: int, record: dict[str, Any], run: RunContext) -> EventRecord | None:
     quality = run.report.quality
     try:
         values = run.reader.values(record)
@@ -203,7 +204,7 @@ def import_events(
         (now or utcnow()) + FUTURE_TOLERANCE,
         on_row,
     )
-    rows: list[dict[str, Any]] = []
+    rows: list[EventRecord] = []
     for path in paths:
         if not path.is_file():
             report.quality.problems.append(RowError(str(path), 0, "file", "file does not exist"))

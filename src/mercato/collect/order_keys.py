@@ -8,12 +8,12 @@ the id as sent stays in the event's properties (`order_id_sent`).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import ibis
 
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.order_keys import Buyer, claim, kept_apart_id
+from mercato.warehouse.rows import EventRow
 
 TRACKER = "tracker"
 
@@ -31,32 +31,33 @@ def _stored_buyers(warehouse: Warehouse, workspace_id: str, ids: set[str]) -> di
     }
 
 
-def keep_colliding_orders_apart(warehouse: Warehouse, rows: list[dict[str, Any]]) -> int:
+def keep_colliding_orders_apart(warehouse: Warehouse, rows: list[EventRow]) -> int:
     """Give each purchase whose order id another buyer holds its own id; returns how many."""
     purchases = sorted(
-        (r for r in rows if r["name"] == "purchase" and r.get("order_id")),
-        key=lambda r: (str(r["ts"]), r["event_id"]),
+        ((sent, r) for r in rows if r["name"] == "purchase" and (sent := r.get("order_id"))),
+        key=lambda purchase: (str(purchase[1]["ts"]), purchase[1]["event_id"]),
     )
     kept_apart = 0
-    for workspace_id in {r["workspace_id"] for r in purchases}:
-        mine = [r for r in purchases if r["workspace_id"] == workspace_id]
-        ids = {r["order_id"] for r in mine}
-        ids |= {kept_apart_id(r["order_id"], _buyer(r)) for r in mine}
+    for workspace_id in {r["workspace_id"] for _, r in purchases}:
+        mine = [(sent, r) for sent, r in purchases if r["workspace_id"] == workspace_id]
+        ids = {sent for sent, _ in mine}
+        ids |= {kept_apart_id(sent, _buyer(r)) for sent, r in mine}
         taken = _stored_buyers(warehouse, workspace_id, ids)
-        for row in mine:
-            resolved = claim(row["order_id"], _buyer(row), taken)
-            if resolved != row["order_id"]:
-                _remember_sent_id(row)
+        for sent, row in mine:
+            resolved = claim(sent, _buyer(row), taken)
+            if resolved != sent:
+                _remember_sent_id(row, sent)
                 row["order_id"] = resolved
                 kept_apart += 1
     return kept_apart
 
 
-def _buyer(row: dict[str, Any]) -> Buyer:
+def _buyer(row: EventRow) -> Buyer:
     return Buyer(row.get("visitor_id"), row.get("customer_id"), TRACKER)
 
 
-def _remember_sent_id(row: dict[str, Any]) -> None:
-    document = json.loads(row["properties"]) if row.get("properties") else {}
-    document["order_id_sent"] = row["order_id"]
+def _remember_sent_id(row: EventRow, sent: str) -> None:
+    properties = row.get("properties")
+    document = json.loads(properties) if properties else {}
+    document["order_id_sent"] = sent
     row["properties"] = json.dumps(document, separators=(",", ":"))

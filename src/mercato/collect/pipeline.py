@@ -21,6 +21,7 @@ from mercato.collect.store import EventStore
 from mercato.collect.wal import Position, WorkerLog, WriteAheadLog
 from mercato.core.errors import ValidationFailed
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.rows import EventRecord
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Intake:
         self, events: list[tuple[TrackerEvent, SiteConfig, Hit]]
     ) -> tuple[bytes | None, Accepted]:
         """Enriched rows as one WAL record; raises ValidationFailed naming `events[i].field`."""
-        rows: list[dict[str, Any]] = []
+        rows: list[EventRecord] = []
         filtered = clamped = 0
         for index, (event, site, hit) in enumerate(events):
             if should_drop(event, site, hit):

@@ -13,13 +13,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
 from mercato.warehouse.connection import Warehouse
+from mercato.warehouse.rows import EventRow
 
 INACTIVITY = timedelta(minutes=30)
 WINDOW_MARGIN = timedelta(seconds=1)
@@ -96,7 +96,7 @@ def latest_sessions(
 
 
 def assign(
-    rows: list[dict[str, Any]], known: dict[VisitorKey, SessionState]
+    rows: list[EventRow], known: dict[VisitorKey, SessionState]
 ) -> tuple[dict[VisitorKey, SessionState], dict[str, int]]:
     """Set `session_id` on each row (sorted by time); return new states and session numbers."""
     states = dict(known)
@@ -130,7 +130,7 @@ def _count(condition: ir.BooleanValue) -> ir.IntegerValue:
 
 
 def session_window(
-    rows: list[dict[str, Any]], known: dict[VisitorKey, SessionState]
+    rows: list[EventRow], known: dict[VisitorKey, SessionState]
 ) -> tuple[datetime, datetime]:
     """The times between which every event of the sessions `rows` touch lies.
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
@@ -22,6 +23,7 @@ from mercato.collect.sessions import (
 )
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.loader import KEY_SEPARATOR, LoadMode, StoredWithin, load
+from mercato.warehouse.rows import EventRecord, EventRow, OrderItemRow, OrderRow
 from mercato.warehouse.schemas import EVENTS
 
 EVENT_SCHEMA = pa.schema([f for f in EVENTS.schema.to_pyarrow() if f.name != "row_key"])
@@ -39,13 +41,17 @@ class StoreResult:
     orders_kept_apart: int = 0  # purchases whose order id another buyer holds (order_keys)
 
 
-def typed(row: dict[str, Any]) -> dict[str, Any]:
-    """JSON-decoded row -> Python values Arrow stores exactly (datetime, Decimal)."""
-    if isinstance(row["ts"], str):
-        row["ts"] = datetime.fromisoformat(row["ts"])
-    if isinstance(row.get("revenue"), str):
-        row["revenue"] = Decimal(row["revenue"])
-    return row
+Incoming = EventRecord | EventRow | dict[str, Any]  # a WAL row: JSON, checked by `row_problem`
+
+
+def typed(row: Incoming) -> EventRow:
+    """JSON-decoded row -> Python values Arrow stores exactly (datetime, Decimal), in place."""
+    values = cast(dict[str, Any], row)
+    if isinstance(values["ts"], str):
+        values["ts"] = datetime.fromisoformat(values["ts"])
+    if isinstance(values.get("revenue"), str):
+        values["revenue"] = Decimal(values["revenue"])
+    return cast(EventRow, values)
 
 
 REQUIRED_TEXT = ("workspace_id", "event_id", "visitor_id", "name")
@@ -59,7 +65,7 @@ class _AlreadyStored(Exception):
         self.keys = keys
 
 
-def _event_key(row: dict[str, Any]) -> str:
+def _event_key(row: EventRow) -> str:
     return f"{row['workspace_id']}{KEY_SEPARATOR}{row['event_id']}"
 
 
@@ -90,7 +96,7 @@ class EventStore:
         self.warehouse = warehouse
         self._visitors: OrderedDict[VisitorKey, SessionState] = OrderedDict()
 
-    def store(self, rows: list[dict[str, Any]]) -> StoreResult:
+    def store(self, rows: Sequence[Incoming]) -> StoreResult:
         """Load `rows` once: known event ids are dropped, sessions are recomputed.
 
         The batch is stored as if every event were new: the events load looks its ids up
@@ -101,13 +107,14 @@ class EventStore:
         known: frozenset[str] = frozenset()
         while True:
             fresh = [r for r in unique if _event_key(r) not in known]
-            sent = [dict(r) for r in fresh]  # as they came, should the attempt be undone
+            sent = [r.copy() for r in fresh]  # as they came, should the attempt be undone
             try:
                 states, numbers, orders, kept_apart = self._store_fresh(fresh)
             except _AlreadyStored as stored:
                 for row, before in zip(fresh, sent, strict=True):
-                    row.clear()
-                    row.update(before)
+                    undone = cast(dict[str, Any], row)  # in place: `unique` holds these rows
+                    undone.clear()
+                    undone.update(before)
                 if not stored.keys - known:  # no progress: a key this store cannot name
                     raise RuntimeError("the load names known keys not in the batch") from None
                 known |= stored.keys
@@ -119,7 +126,7 @@ class EventStore:
         )
 
     def _store_fresh(
-        self, fresh: list[dict[str, Any]]
+        self, fresh: list[EventRow]
     ) -> tuple[dict[VisitorKey, SessionState], dict[str, int], int, int]:
         with self.warehouse.transaction():
             kept_apart = keep_colliding_orders_apart(self.warehouse, fresh)
@@ -157,14 +164,15 @@ class EventStore:
         """Drop the cache (after a failed load, the warehouse may differ from it)."""
         self._visitors.clear()
 
-    def _orders(self, rows: list[dict[str, Any]]) -> int:
+    def _orders(self, rows: list[EventRow]) -> int:
         """Tracker purchases become orders unless a shop import already has them."""
         purchases = {
-            r["order_id"]: r for r in rows if r["name"] == "purchase" and r.get("order_id")
+            order_id: r for r in rows if r["name"] == "purchase" and (order_id := r.get("order_id"))
         }
         if not purchases:
             return 0
-        orders, items = [], []
+        orders: list[OrderRow] = []
+        items: list[OrderItemRow] = []
         for order_id, row in purchases.items():
             orders.append(
                 {
@@ -182,7 +190,7 @@ class EventStore:
                     "landing_site": row.get("url"),
                 }
             )
-            items += _order_items(row)
+            items += _order_items(row, order_id)
         result = load(
             self.warehouse, "orders", pa.Table.from_pylist(orders), mode=LoadMode.INSERT_NEW
         )
@@ -193,25 +201,26 @@ class EventStore:
         return result.inserted
 
 
-def _order_items(row: dict[str, Any]) -> list[dict[str, Any]]:
+def _order_items(row: EventRow, order_id: str) -> list[OrderItemRow]:
     """Line items from the row's `properties`; anything not shaped like one is left out.
 
     Intake validates items, so this only meets malformed ones from an older WAL; it must
     still never raise on them (the loader would set the whole batch aside).
     """
-    if not row.get("properties"):
+    properties = row.get("properties")
+    if not properties:
         return []
-    listed = json.loads(row["properties"]).get("items")
+    listed = json.loads(properties).get("items")
     if not isinstance(listed, list):
         return []
-    items = []
+    items: list[OrderItemRow] = []
     for index, item in enumerate(listed, start=1):
         line = _line_item(item)
         if line is not None:
             items.append(
                 {
                     "workspace_id": row["workspace_id"],
-                    "order_id": row["order_id"],
+                    "order_id": order_id,
                     "line_id": str(index),
                     "currency": row.get("currency"),
                     **line,
@@ -220,7 +229,7 @@ def _order_items(row: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-def _line_item(item: Any) -> dict[str, Any] | None:
+def _line_item(item: Any) -> OrderItemRow | None:
     if not isinstance(item, dict):
         return None
     quantity = item.get("quantity", 1)

@@ -28,8 +28,19 @@ from mercato.connectors.order_tables import (
 from mercato.connectors.results import ImportSummary
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.order_keys import Buyer, claim
+from mercato.warehouse.rows import OrderItemRow, OrderRow
 
 ZERO = Decimal("0.00")
+
+
+class StagedOrderRow(OrderRow, total=False):
+    """An `orders` row as an import stages it (`ORDER_SCHEMA`): without the workspace (the
+    store's), the visit (the tracker's) and `net` (the store derives it), and with `sent_id`,
+    the file's id of an order kept apart, else None."""
+
+    sent_id: str | None
+
+
 CSV_SYSTEM = "csv"  # orders from `orders-csv` (generic_orders)
 
 
@@ -134,7 +145,7 @@ def order_tables(orders: Sequence[Order]) -> OrderTables:
     )
 
 
-def _order_row(order: Order) -> dict[str, Any]:
+def _order_row(order: Order) -> StagedOrderRow:
     return {
         "order_id": order.order_id,
         "source_system": order.source_system,
@@ -154,7 +165,7 @@ def _order_row(order: Order) -> dict[str, Any]:
     }
 
 
-def _item_row(order: Order, line: OrderLine) -> dict[str, Any]:
+def _item_row(order: Order, line: OrderLine) -> OrderItemRow:
     return {
         "order_id": order.order_id,
         "line_id": line.line_id,

@@ -31,6 +31,7 @@ from mercato.experiments.schemas import EXPOSURE, Kind, Status, VariantKind
 from mercato.experiments.service import variants_of
 from mercato.galleries.cache import Delivery, DeliveryCache
 from mercato.galleries.delivery import Variant
+from mercato.warehouse.rows import EventRecord
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class Visit:
     fallback_url: str  # when the page URL is unusable: this server's own address
 
 
-def unit_row(visit: Visit, gallery_id: str, salts: SaltStore) -> dict[str, Any] | None:
+def unit_row(visit: Visit, gallery_id: str, salts: SaltStore) -> EventRecord | None:
     """The exposure event row for this visit (unit = its `visitor_id`), or None when the
     collector would drop the visitor (a bot, Do-Not-Track where the site honours it)."""
     try:
@@ -185,7 +186,7 @@ def unit_row(visit: Visit, gallery_id: str, salts: SaltStore) -> dict[str, Any] 
     return enrich(event, visit.site, visit.hit, salts)[0]
 
 
-def exposure_rows(row: dict[str, Any], decision: Decision) -> list[dict[str, Any]]:
+def exposure_rows(row: EventRecord, decision: Decision) -> list[EventRecord]:
     return [
         {**row, "event_id": new_id("ev"), "experiment_id": experiment_id, "variant": variant}
         for experiment_id, variant in decision.exposures

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from mercato.experiments.delivery import Visit, decide, exposure_rows, live_expe
 from mercato.galleries.cache import DeliveryCache
 from mercato.galleries.delivery import Variant
 from mercato.runtime import Services
+from mercato.warehouse.rows import EventRecord
 from mercato.web.routes.collect_public import site_config
 from mercato.web.urls import absolute_url
 
@@ -73,7 +73,7 @@ def visit_row(
     gallery_id: str,
     visitor: Visitor,
     page_url: str | None,
-) -> dict[str, Any] | None:
+) -> EventRecord | None:
     """The event row the collector would store for this request (its `visitor_id` is the
     id the visitor's sessions carry), or None: no collector, no site, a dropped visitor."""
     collector: Collector | None = getattr(request.app.state, "collector", None)

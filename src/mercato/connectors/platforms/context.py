@@ -157,11 +157,3 @@ class SyncContext:
                     )
                 )
                 self.summary.inserted["ugc_candidates"] += 1
-
-
-def is_fresh(posted_at: datetime | None, newest_seen: str | None, horizon: datetime) -> bool:
-    """Whether an incremental pass must (re-)read a post: new since the last completed pass,
-    or young enough for its metrics to still change."""
-    if newest_seen is None or posted_at is None:
-        return True
-    return posted_at > datetime.fromisoformat(newest_seen) or posted_at >= horizon

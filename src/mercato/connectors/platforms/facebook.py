@@ -7,15 +7,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import SETTLE_DAYS, SyncContext, is_fresh
+from mercato.connectors.platforms.context import SETTLE_DAYS, SyncContext
 from mercato.connectors.platforms.graph import (
     DEFAULT_VERSION,
     api_version,
     graph_client,
     graph_time,
-    pages,
+    read_page,
 )
 from mercato.connectors.platforms.instagram import media_insights
+from mercato.connectors.platforms.paging import sync_pages
 from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
 
 PLATFORM = "facebook"
@@ -52,28 +53,15 @@ def sync(ctx: SyncContext) -> None:
 
 
 def sync_posts(ctx: SyncContext, client: ApiClient, version: str) -> None:
-    cursor, state = ctx.load_cursor("posts")
-    if not state.get("pass_started_at"):
-        state = {**state, "pass_started_at": ctx.now.isoformat()}
-    captured_at = datetime.fromisoformat(state["pass_started_at"])
-    settled = state.get("newest_seen")
     path = f"/{version}/{ctx.account.external_id}/published_posts"
-    for items, after in pages(client, path, {"fields": POST_FIELDS, "limit": 50}, cursor):
-        fresh = [
-            p
-            for p in items
-            if is_fresh(graph_time(p.get("created_time")), settled, ctx.refresh_horizon)
-        ]
-        ctx.store(snapshots=[post_snapshot(ctx, client, version, p, captured_at) for p in fresh])
-        times = [t.isoformat() for p in fresh if (t := graph_time(p.get("created_time")))]
-        state["pass_newest"] = max([state.get("pass_newest") or "", *times]) or None
-        if len(fresh) < len(items):
-            after = None
-        if after is None:
-            newest = max(filter(None, [settled, state.get("pass_newest")]), default=None)
-            ctx.save_cursor("posts", None, {"newest_seen": newest})
-            return
-        ctx.save_cursor("posts", after, state)
+    params = {"fields": POST_FIELDS, "limit": 50}
+    sync_pages(
+        ctx,
+        "posts",
+        lambda cursor: read_page(client, path, params, cursor),
+        lambda p, captured_at: post_snapshot(ctx, client, version, p, captured_at),
+        lambda p: graph_time(p.get("created_time")),
+    )
 
 
 def _summary_count(post: dict[str, Any], edge: str) -> float | None:

@@ -85,16 +85,24 @@ def api_version(client: ApiClient, configured: str) -> str:
     return client.last_headers.get("facebook-api-version", configured)
 
 
+def read_page(
+    client: ApiClient, path: str, params: dict[str, Any], after: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page's items and the cursor after it; None when `paging.next` is absent."""
+    query = {**params, **({"after": after} if after else {})}
+    body = client.request("GET", path, params=query)
+    paging = body.get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+    return list(body.get("data") or []), after
+
+
 def pages(
     client: ApiClient, path: str, params: dict[str, Any], after: str | None
 ) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
     """(items, next cursor) per page, starting after `after`; the last page yields None."""
     while True:
-        query = {**params, **({"after": after} if after else {})}
-        body = client.request("GET", path, params=query)
-        paging = body.get("paging") or {}
-        after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
-        yield list(body.get("data") or []), after
+        items, after = read_page(client, path, params, after)
+        yield items, after
         if after is None:
             return
 

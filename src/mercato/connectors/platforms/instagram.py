@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import SETTLE_DAYS, Candidate, SyncContext, is_fresh
+from mercato.connectors.platforms.context import SETTLE_DAYS, Candidate, SyncContext
 from mercato.connectors.platforms.errors import MetricUnavailable
 from mercato.connectors.platforms.graph import (
     DEFAULT_VERSION,
@@ -22,7 +22,9 @@ from mercato.connectors.platforms.graph import (
     graph_client,
     graph_time,
     pages,
+    read_page,
 )
+from mercato.connectors.platforms.paging import sync_pages
 from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
 
 PLATFORM = "instagram"
@@ -110,31 +112,15 @@ def sync_profile(ctx: SyncContext, client: ApiClient, version: str) -> None:
 
 
 def sync_media(ctx: SyncContext, client: ApiClient, version: str) -> None:
-    cursor, state = ctx.load_cursor("media")
-    if not state.get("pass_started_at"):
-        state = {**state, "pass_started_at": ctx.now.isoformat(), "pass_newest": None}
-    captured_at = datetime.fromisoformat(state["pass_started_at"])
-    settled = state.get("newest_seen")
     path = f"/{version}/{ctx.account.external_id}/media"
-    for items, after in pages(client, path, {"fields": MEDIA_FIELDS, "limit": 50}, cursor):
-        fresh = [
-            m
-            for m in items
-            if is_fresh(graph_time(m.get("timestamp")), settled, ctx.refresh_horizon)
-        ]
-        ctx.store(snapshots=[media_snapshot(ctx, client, version, m, captured_at) for m in fresh])
-        times = [t.isoformat() for m in fresh if (t := graph_time(m.get("timestamp")))]
-        state["pass_newest"] = max([state.get("pass_newest") or "", *times]) or None
-        if len(fresh) < len(items):
-            after = None  # reached settled posts: this pass is complete
-        ctx.save_cursor("media", after, state if after else _finished(state))
-        if after is None:
-            return
-
-
-def _finished(state: dict[str, Any]) -> dict[str, Any]:
-    newest = max(filter(None, [state.get("newest_seen"), state.get("pass_newest")]), default=None)
-    return {"newest_seen": newest}
+    params = {"fields": MEDIA_FIELDS, "limit": 50}
+    sync_pages(
+        ctx,
+        "media",
+        lambda cursor: read_page(client, path, params, cursor),
+        lambda m, captured_at: media_snapshot(ctx, client, version, m, captured_at),
+        lambda m: graph_time(m.get("timestamp")),
+    )
 
 
 def media_snapshot(

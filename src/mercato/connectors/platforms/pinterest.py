@@ -17,6 +17,7 @@ from mercato.connectors.parsing import parse_timestamp
 from mercato.connectors.platforms.client import ApiClient
 from mercato.connectors.platforms.context import SyncContext
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
+from mercato.connectors.platforms.paging import Page, sync_pages
 from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
 
 PLATFORM = "pinterest"
@@ -122,25 +123,17 @@ def sync_account_days(ctx: SyncContext, client: ApiClient) -> None:
 
 
 def sync_pins(ctx: SyncContext, client: ApiClient) -> None:
-    bookmark, state = ctx.load_cursor("pins")
-    if not state.get("pass_started_at"):
-        state = {"pass_started_at": ctx.now.isoformat()}
-    captured_at = datetime.fromisoformat(state["pass_started_at"])
-    while True:
+    """Every pin on each pass: pin totals cover a rolling 90 days, so none settles."""
+
+    def fetch(bookmark: str | None) -> Page:
         body = client.request(
             "GET",
             "/v5/pins",
             params={"page_size": 100, **({"bookmark": bookmark} if bookmark else {})},
         )
-        ctx.store(
-            snapshots=[
-                pin_snapshot(ctx, client, pin, captured_at) for pin in body.get("items") or []
-            ]
-        )
-        bookmark = body.get("bookmark")
-        ctx.save_cursor("pins", bookmark, state if bookmark else {})
-        if not bookmark:
-            return
+        return list(body.get("items") or []), body.get("bookmark") or None
+
+    sync_pages(ctx, "pins", fetch, lambda pin, at: pin_snapshot(ctx, client, pin, at))
 
 
 def pin_snapshot(

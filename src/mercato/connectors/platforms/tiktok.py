@@ -6,7 +6,7 @@ or watch time, so those are not stored for TikTok API posts (not stored as 0 eit
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,8 +14,9 @@ import httpx
 from mercato.catalog.models import AccountStatus
 from mercato.connectors.parsing import from_unix
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import SETTLE_DAYS, SyncContext, is_fresh
+from mercato.connectors.platforms.context import SETTLE_DAYS, SyncContext
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
+from mercato.connectors.platforms.paging import Page, sync_pages
 from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
 
 PLATFORM = "tiktok"
@@ -127,37 +128,28 @@ def sync_user(ctx: SyncContext, client: ApiClient) -> None:
 
 
 def sync_videos(ctx: SyncContext, client: ApiClient) -> None:
-    saved, state = ctx.load_cursor("videos")
-    if not state.get("pass_started_at"):
-        state = {**state, "pass_started_at": ctx.now.isoformat()}
-    captured_at = datetime.fromisoformat(state["pass_started_at"])
-    settled = state.get("newest_seen")
-    seen = from_unix(int(settled)).isoformat() if settled else None
-    cursor: int | None = int(saved) if saved else None
-    while True:
+    """Videos newest first; the state keeps post times as unix seconds, as TikTok sends them."""
+
+    def fetch(cursor: str | None) -> Page:
         body = client.request(
             "POST",
             "/v2/video/list/",
             params={"fields": VIDEO_FIELDS},
-            json={"max_count": 20, **({"cursor": cursor} if cursor else {})},
+            json={"max_count": 20, **({"cursor": int(cursor)} if cursor else {})},
         )
         data = body.get("data") or {}
-        videos = data.get("videos") or []
-        fresh = [
-            v
-            for v in videos
-            if is_fresh(from_unix(int(v["create_time"])), seen, ctx.refresh_horizon)
-        ]
-        ctx.store(snapshots=[video_snapshot(ctx, v, captured_at) for v in fresh])
-        newest = max([int(state.get("pass_newest") or 0), *(int(v["create_time"]) for v in fresh)])
-        state["pass_newest"] = newest or None
-        more = bool(data.get("has_more")) and len(fresh) == len(videos)
-        if not more:
-            done = max(int(settled or 0), int(state.get("pass_newest") or 0)) or None
-            ctx.save_cursor("videos", None, {"newest_seen": done})
-            return
-        cursor = int(data["cursor"])
-        ctx.save_cursor("videos", str(cursor), state)
+        more = bool(data.get("has_more"))
+        return list(data.get("videos") or []), str(int(data["cursor"])) if more else None
+
+    sync_pages(
+        ctx,
+        "videos",
+        fetch,
+        lambda v, captured_at: video_snapshot(ctx, v, captured_at),
+        lambda v: from_unix(int(v["create_time"])),
+        encode=lambda t: int(t.replace(tzinfo=UTC).timestamp()),
+        decode=lambda seconds: from_unix(int(seconds)),
+    )
 
 
 def video_snapshot(ctx: SyncContext, video: dict[str, Any], captured_at: datetime) -> PostSnapshot:

@@ -16,8 +16,9 @@ import httpx
 from mercato.catalog.models import AccountStatus
 from mercato.connectors.parsing import parse_timestamp
 from mercato.connectors.platforms.client import ApiClient
-from mercato.connectors.platforms.context import Candidate, SyncContext, is_fresh
+from mercato.connectors.platforms.context import Candidate, SyncContext
 from mercato.connectors.platforms.errors import PlatformError, RateLimited, TokenRejected
+from mercato.connectors.platforms.paging import Page, sync_pages
 from mercato.connectors.social import AccountDay, MetricValue, Missing, Post, PostSnapshot
 
 PLATFORM = "x"
@@ -92,29 +93,16 @@ def sync(ctx: SyncContext) -> None:
 
 
 def sync_posts(ctx: SyncContext, client: ApiClient, user_id: str) -> None:
-    token, state = ctx.load_cursor("posts")
-    if not state.get("pass_started_at"):
-        state = {**state, "pass_started_at": ctx.now.isoformat()}
-    captured_at = datetime.fromisoformat(state["pass_started_at"])
-    settled = state.get("newest_seen")
-    while True:
+    def fetch(token: str | None) -> Page:
         params = {
             "max_results": 100,
             "tweet.fields": TWEET_FIELDS,
             **({"pagination_token": token} if token else {}),
         }
         body = client.request("GET", f"/2/users/{user_id}/tweets", params=params)
-        tweets = body.get("data") or []
-        fresh = [t for t in tweets if is_fresh(_created(t), settled, ctx.refresh_horizon)]
-        ctx.store(snapshots=[snapshot(ctx, t, captured_at) for t in fresh])
-        times = [c.isoformat() for t in fresh if (c := _created(t))]
-        state["pass_newest"] = max([state.get("pass_newest") or "", *times]) or None
-        token = (body.get("meta") or {}).get("next_token")
-        if token is None or len(fresh) < len(tweets):
-            newest = max(filter(None, [settled, state.get("pass_newest")]), default=None)
-            ctx.save_cursor("posts", None, {"newest_seen": newest})
-            return
-        ctx.save_cursor("posts", token, state)
+        return list(body.get("data") or []), (body.get("meta") or {}).get("next_token")
+
+    sync_pages(ctx, "posts", fetch, lambda t, at: snapshot(ctx, t, at), _created)
 
 
 def _created(tweet: dict[str, Any]) -> datetime | None:
