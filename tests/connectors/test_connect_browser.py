@@ -98,7 +98,7 @@ def test_connect_pick_sync_refresh_and_reconnect_in_chromium(
         page.click("#sync-all")
         page.wait_for_selector("#sync-result")
         row = page.locator("#accounts tbody tr").filter(has_text="revoked by the user")
-        assert row.locator("td.status").inner_text() == "reconnect needed"
+        assert row.locator("td.status").inner_text() == "Reconnect needed"
         page.screenshot(path=str(artifacts_dir / "sources-connect.png"), full_page=True)
         for token in oauth.issued:
             assert token not in page.content()
