@@ -10,12 +10,14 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from mercato.connectors import accounts
 from mercato.core import labels
 from mercato.core.labels import Kind
 from mercato.i18n.locales import translations
 from mercato.runtime import Services
+from mercato.ugc import embedding
 from mercato.ugc.search import STALE_NOTICE, Notice, SearchResult
 from mercato.web import ui_text
 from tests.support.brands import PASSWORD, Brand
@@ -124,12 +126,7 @@ def test_pages_hand_their_scripts_the_text_in_the_pages_language(
     with httpx.Client(base_url=live_server) as client:
         login(client, brand.email(), PASSWORD)
         english = UI_TEXT.search(client.get("/galleries/new").text)
-        chosen = client.put(
-            "/api/v1/me/language",
-            json={"language": "ja"},
-            headers={"X-CSRF-Token": csrf_of(client)},
-        )
-        assert chosen.status_code == 200, chosen.text
+        _choose_japanese(client)
         japanese = UI_TEXT.search(client.get("/galleries/new").text)
         sources = client.get("/sources").text
         failed = client.post(
@@ -149,6 +146,12 @@ def test_pages_hand_their_scripts_the_text_in_the_pages_language(
     assert "needs_token" not in sources
     assert failed.status_code == 422
     assert "<td>失敗</td>" in failed.text
+
+
+def _choose_japanese(client: httpx.Client) -> None:
+    headers = {"X-CSRF-Token": csrf_of(client)}
+    chosen = client.put("/api/v1/me/language", json={"language": "ja"}, headers=headers)
+    assert chosen.status_code == 200, chosen.text
 
 
 def test_run_and_account_statuses_read_as_words_in_both_languages() -> None:
@@ -173,3 +176,21 @@ def test_library_notices_are_english_for_the_api_and_translated_for_pages() -> N
     japanese = translations("ja").ngettext(*STALE_NOTICE, 3) % {"num": 3}
     assert japanese.startswith("3 件のアイテム")
     assert SearchResult([], 0).notice is None
+
+
+def test_the_library_page_says_its_notice_in_the_pages_language_and_the_api_in_english(
+    services: Services, brand: Brand, live_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The state a deployment without the sentence model is in (load_embedder's documented None).
+    monkeypatch.setattr(embedding, "load_embedder", lambda: None)
+    with httpx.Client(base_url=live_server) as client:
+        login(client, brand.email(), PASSWORD)
+        english = client.get("/ugc", params={"semantic": "red dress"}).text
+        api = client.get("/api/v1/ugc/items", params={"semantic": "red dress"})
+        _choose_japanese(client)
+        japanese = client.get("/ugc", params={"semantic": "red dress"}).text
+    assert 'id="notice">Semantic search and embedding-based product suggestions' in english
+    assert api.status_code == 200, api.text
+    assert api.json()["notice"] == embedding.AI_MISSING_NOTICE
+    assert 'id="notice">セマンティック検索と埋め込みによる商品の提案には' in japanese
+    assert "Semantic search and embedding-based" not in japanese
