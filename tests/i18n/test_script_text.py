@@ -26,7 +26,8 @@ from tests.support.server import csrf_of, login
 STATIC = Path(ui_text.__file__).parent / "static"
 SCRIPTS = sorted(STATIC.glob("*.js"))
 HOW = (
-    "put the text in web/ui_text.py (N_ / N_plural), read it from the page's ui-text block, "
+    "put the text in web/ui_text.py (N_ / N_plural), read it from the page's ui-text block "
+    "(`words`), "
     "run `python scripts/i18n.py extract` and translate it (docs/i18n.md)"
 )
 # Where a script puts text people read: an element's text, a read attribute, a dialog.
@@ -39,7 +40,9 @@ SINK = re.compile(
 WORDS = re.compile(r"\"[^\"\n]*[A-Za-z]{2}[^\"\n]*\"|'[^'\n]*[A-Za-z]{2}[^'\n]*'")
 # A fallback text (`x || "could not save"`) ends up in a sink as well.
 FALLBACK = re.compile(r"\|\|\s*(\"[^\"\n]*[A-Za-z]{2}[^\"\n]*\"|'[^'\n]*[A-Za-z]{2}[^'\n]*')")
-READ = re.compile(r"\btext\.([a-z_]+)\b(?!\s*\()|\bcount\(\s*\"([a-z_]+)\"")
+READ = re.compile(r"\bwords\.([a-z_]+)\b(?!\s*\()|\bcount\(\s*\"([a-z_]+)\"")
+# `words` holds the page's text; a second `words` in the script would hide it.
+DECLARED = re.compile(r"\b(var|let|const|function)\s+words\b|\(\s*words\s*[,)]|,\s*words\s*[,)]")
 UI_TEXT = re.compile(r'<script type="application/json" id="ui-text">(.*?)</script>', re.S)
 
 
@@ -85,6 +88,9 @@ def test_every_text_a_script_reads_is_handed_to_it() -> None:
     known = set(ui_text.MESSAGES) | set(ui_text.PLURALS)
     readers = [s for s in SCRIPTS if '"ui-text"' in s.read_text(encoding="utf-8")]
     assert {s.name for s in readers} >= {"app.js", "gallery_builder.js", "settings.js"}
+    for script in readers:
+        declared = DECLARED.findall(script.read_text(encoding="utf-8"))
+        assert len(declared) == 1, f"{script.name}: `words` declared {len(declared)} times"
     read = {
         (script.name, key)
         for script in readers

@@ -2,11 +2,11 @@
    Words come from the page's ui-text block, in the page's language (web/ui_text.py). */
 (function () {
   "use strict";
-  var text = JSON.parse(document.getElementById("ui-text").textContent);
+  var words = JSON.parse(document.getElementById("ui-text").textContent);
   var language = document.documentElement.lang;  // base.html: <html lang>
   var plural = new Intl.PluralRules(language);
   function count(key, n) {  // a plural entry: its form for n, with n in the page's digits
-    var forms = text[key];
+    var forms = words[key];
     return (forms[plural.select(n)] || forms.other).replace("{n}", n.toLocaleString(language));
   }
   var csrf = document.currentScript.getAttribute("data-csrf");
@@ -69,7 +69,7 @@
   }
   function problem(error) {
     if (Array.isArray(error)) return error.map(function (e) { return e.loc.join(".") + ": " + e.msg; }).join("; ");
-    return (error && error.location ? error.location + ": " : "") + (error && error.message || text.could_not_save);
+    return (error && error.location ? error.location + ": " : "") + (error && error.message || words.could_not_save);
   }
 
   function refresh() {
@@ -89,14 +89,14 @@
     event.preventDefault();
     var id = form.getAttribute("data-gallery-id");
     call(id ? "PATCH" : "POST", "/api/v1/galleries" + (id ? "/" + id : ""), draft()).then(function (saved) {
-      status.textContent = text.saved;
+      status.textContent = words.saved;
       if (!id) window.location = "/galleries/" + saved.id;
       document.getElementById("snippet").textContent = saved.embed;
     }, function (error) { status.textContent = problem(error); });
   });
   document.getElementById("copy-snippet").addEventListener("click", function () {
     var text = document.getElementById("snippet").textContent;
-    if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { status.textContent = text.snippet_copied; });
+    if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { status.textContent = words.snippet_copied; });
   });
   refresh();
 })();

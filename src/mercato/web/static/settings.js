@@ -2,12 +2,12 @@
    Words come from the page's ui-text block, in the page's language (web/ui_text.py). */
 (function (d) {
   "use strict";
-  var text = JSON.parse(d.getElementById("ui-text").textContent);
+  var words = JSON.parse(d.getElementById("ui-text").textContent);
   d.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (button) {
       var text = d.getElementById(button.getAttribute("data-copy")).textContent;
-      var done = function () { button.textContent = text.copied; };
+      var done = function () { button.textContent = words.copied; };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, function () { select(button); });
       } else {
@@ -27,6 +27,6 @@
     var selection = window.getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
-    button.textContent = text.select_to_copy;
+    button.textContent = words.select_to_copy;
   }
 })(document);
