@@ -15,6 +15,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from mercato.core import labels
+from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
 from mercato.core.urls import safe_link
 from mercato.i18n import formatting, locales
@@ -154,6 +155,8 @@ def render(
     language = request_language(request, principal)
     # The response renders here, inside the block: gettext reads the active language.
     with locales.activate(language):
+        if isinstance(context.get("error"), MercatoError):  # a refused input, in the page's words
+            context["error"] = context["error"].translated(locales.gettext)
         response = templates.TemplateResponse(
             request,
             template,
