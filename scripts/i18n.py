@@ -24,7 +24,7 @@ from mercato.i18n.template_text import visible_texts
 ROOT = Path(__file__).resolve().parent.parent / "src" / "mercato"
 TEMPLATES = ROOT / "web" / "templates"
 METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "N_plural": (1, 2)}
 
 
 def msgid_of(text: str) -> str:

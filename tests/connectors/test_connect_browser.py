@@ -77,10 +77,10 @@ def test_connect_pick_sync_refresh_and_reconnect_in_chromium(
         page.check("input[value='instagram:17841400000000001']")
         page.click("#pick-submit")
         page.wait_for_selector("#connected")
-        assert _status(page, "acme.ig") == "active"
+        assert _status(page, "acme.ig") == "Active"
         page.locator("#accounts tbody tr", has_text="acme.ig").locator(".sync-now").click()
         page.wait_for_selector("#sync-result")
-        assert "Instagram acme.ig: ok" in page.locator("#sync-result").inner_text()
+        assert "Instagram acme.ig: Done" in page.locator("#sync-result").inner_text()
 
         page.click("#connect-x")
         page.wait_for_url(f"{fake_base}/i/oauth2/authorize*")
@@ -90,7 +90,7 @@ def test_connect_pick_sync_refresh_and_reconnect_in_chromium(
         page.click("#sync-all")
         page.wait_for_selector("#sync-result")
         result = page.locator("#sync-result").inner_text()
-        assert "X acme: ok" in result, result
+        assert "X acme: Done" in result, result
         assert oauth.refreshes == 1
 
         oauth.expire_access_tokens()
@@ -98,7 +98,7 @@ def test_connect_pick_sync_refresh_and_reconnect_in_chromium(
         page.click("#sync-all")
         page.wait_for_selector("#sync-result")
         row = page.locator("#accounts tbody tr").filter(has_text="revoked by the user")
-        assert row.locator("td.status").inner_text() == "reconnect needed"
+        assert row.locator("td.status").inner_text() == "Reconnect needed"
         page.screenshot(path=str(artifacts_dir / "sources-connect.png"), full_page=True)
         for token in oauth.issued:
             assert token not in page.content()

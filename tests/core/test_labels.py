@@ -14,10 +14,12 @@ from mercato.attribution.path_report import model_keys
 from mercato.attribution.service import AttributionRequest, comparison_keys
 from mercato.catalog.kpi_settings import Team
 from mercato.catalog.models import (
+    AccountStatus,
     GalleryLayout,
     GalleryPlacement,
     GallerySelection,
     RightsStatus,
+    RunStatus,
     TagStatus,
     UgcStatus,
 )
@@ -52,6 +54,8 @@ ENUMS: list[tuple[Kind, type[StrEnum]]] = [
     (Kind.GALLERY_LAYOUT, GalleryLayout),
     (Kind.GALLERY_PLACEMENT, GalleryPlacement),
     (Kind.GALLERY_SELECTION, GallerySelection),
+    (Kind.RUN_STATUS, RunStatus),
+    (Kind.ACCOUNT_STATUS, AccountStatus),
 ]
 
 

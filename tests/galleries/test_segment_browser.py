@@ -71,7 +71,7 @@ def _build_gallery(page: Any, mercato: str, segment_id: str) -> str:
     row.locator("select[data-key=segment_id]").select_option(segment_id)
     row.locator("input[data-key=content_type]").fill("video")
     page.select_option("#builder select[name=preview_segment]", segment_id)
-    expect(page.locator("#preview-count")).to_have_text("1 item(s) by the segment's rule")
+    expect(page.locator("#preview-count")).to_have_text("1 item by the segment's rule")
     page.click("#save")
     page.wait_for_url(f"{mercato}/galleries/gal_*")
     gallery_id: str = page.url.rsplit("/", 1)[1]

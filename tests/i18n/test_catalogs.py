@@ -54,16 +54,37 @@ def test_every_message_is_translated_in_every_catalog() -> None:
     wanted = _script().extract()
     for language in LANGUAGES:
         catalog = _catalog(language)
-        missing = [
-            m.id for m in wanted if m.id and not (catalog.get(m.id) and catalog[m.id].string)
-        ]
+        missing = [m.id for m in wanted if m.id and not _translated(catalog, m.id)]
         assert missing == [], f"{language}: not translated: {missing}; {HOW}"
         broken = [
             m.id
             for m in catalog
-            if m.id and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+            if m.id
+            and any(
+                sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(text))
+                for source, text in _forms(m.id, m.string)
+            )
         ]
         assert broken == [], f"{language}: placeholders differ from the message: {broken}"
+
+
+def _translated(catalog: Catalog, message_id: str | tuple[str, ...]) -> bool:
+    """A message has its translation; a plural message one for every plural form."""
+    entry = catalog.get(message_id)
+    if entry is None:
+        return False
+    if isinstance(entry.string, tuple):
+        return len(entry.string) == catalog.num_plurals and all(entry.string)
+    return bool(entry.string)
+
+
+def _forms(
+    message_id: str | tuple[str, ...], string: str | tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """(source, translation) pairs: each plural form against the plural message."""
+    if isinstance(message_id, str):
+        return [(message_id, str(string))]
+    return [(message_id[-1], text) for text in string]
 
 
 def test_navigation_labels_are_in_the_catalogs() -> None:

@@ -15,6 +15,7 @@ import httpx
 import pyarrow as pa
 import pytest
 
+from mercato.connectors import accounts
 from mercato.core import labels
 from mercato.experiments.schemas import ExperimentCreate, Kind
 from mercato.experiments.service import create_experiment, start_experiment
@@ -102,6 +103,8 @@ def _seed(services: Services, workspace_id: str) -> tuple[str, str]:
         draft = ExperimentCreate(name="Galleries holdout", kind=Kind.HOLDOUT, holdout_share=0.2)
         experiment = create_experiment(session, workspace_id, draft)
         start_experiment(session, workspace_id, experiment.id)
+        # An account without a token yet (status needs_token), shown on Sources.
+        accounts.add_account(session, workspace_id, platform="tiktok", handle="acme.tt")
         return item.id, experiment.id
 
 
@@ -148,6 +151,7 @@ def test_pages_show_labels_not_raw_identifiers(
         ("/experiments", {}),
         ("/galleries", {}),
         (f"/experiments/{experiment_id}", {}),
+        ("/sources", {}),
     ]
     pages = {}
     headers = {"Accept-Language": language}
@@ -172,6 +176,7 @@ def test_pages_show_labels_not_raw_identifiers(
         assert "Direct / none" in _text(pages[f"/?{SPAN}"])
         assert "Running" in _text(pages["/experiments?{}"])
         assert "Product page" in _text(pages["/galleries?{}"])
+        assert "Needs a token" in _text(pages["/sources?{}"])
     else:
         by_channel = _text(pages[f"/attribution?{ {**SPAN, 'by': 'channel'} }"])
         assert "マルコフ（全体配分）" in by_channel  # noqa: RUF001
@@ -179,6 +184,7 @@ def test_pages_show_labels_not_raw_identifiers(
         assert "次数 1、配分：全体配分" in by_channel  # noqa: RUF001
         assert "実行中" in _text(pages["/experiments?{}"])
         assert "ルックブック" in _text(pages["/galleries?{}"])
+        assert "トークン未設定" in _text(pages["/sources?{}"])
 
 
 def test_the_check_finds_raw_identifiers() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mercato.catalog.models import AccountConnection, AccountStatus, SocialAccount, SyncRun
 from mercato.core.errors import ConflictError, NotFoundError, ValidationFailed
+from mercato.core.labels import N_
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "x", "pinterest", "snapchat", "line")
 
@@ -46,7 +47,7 @@ def add_account(
             f"unknown platform {platform!r}; known: {list(PLATFORMS)}", location="platform"
         )
     if not handle.strip():
-        raise ValidationFailed("a handle is required", location="handle")
+        raise ValidationFailed(N_("a handle is required"), location="handle")
     exists = session.scalar(
         select(SocialAccount).where(
             SocialAccount.workspace_id == workspace_id,

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from mercato.connectors.parsing import NotANumber, is_missing
 from mercato.core.errors import ValidationFailed
+from mercato.core.labels import N_
 
 SNIFF_BYTES = 64 * 1024
 T = TypeVar("T")
@@ -80,8 +81,9 @@ class Table:
         missing = [column for column in required if column not in set(self.header)]
         if missing:
             raise ValidationFailed(
-                f"not a {what} file: missing column(s) {missing}; found {list(self.header)}",
+                N_("not a %(what)s file: missing column(s) %(missing)s; found %(found)s"),
                 location=f"{self.source}:{1 + len(self.preamble)}",
+                params={"what": what, "missing": missing, "found": list(self.header)},
             )
 
 
@@ -99,8 +101,9 @@ def decode(data: bytes, source: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise ValidationFailed(
-            f"cannot decode the file as UTF-8, UTF-16 or Windows-1252 ({exc.reason})",
+            N_("cannot decode the file as UTF-8, UTF-16 or Windows-1252 (%(reason)s)"),
             location=source,
+            params={"reason": exc.reason},
         ) from None
 
 
@@ -135,10 +138,12 @@ def read_table(
         header = [name.strip().lstrip("\ufeff") for name in next(reader)]
         rows = list(_rows(reader, header, source, offset, skip_total_rows))
     except StopIteration:
-        raise ValidationFailed("the file is empty", location=source) from None
+        raise ValidationFailed(N_("the file is empty"), location=source) from None
     except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
         raise ValidationFailed(
-            f"not readable as CSV: {exc}", location=f"{source}:{offset + reader.line_num + 1}"
+            N_("not readable as CSV: %(problem)s"),
+            location=f"{source}:{offset + reader.line_num + 1}",
+            params={"problem": str(exc)},
         ) from None
     return Table(source, header, rows, preamble)
 
@@ -154,8 +159,9 @@ def _rows(
             continue
         if len(values) > len(header):
             raise ValidationFailed(
-                f"{len(values)} cells but the header has {len(header)} columns",
+                N_("%(cells)s cells but the header has %(columns)s columns"),
                 location=f"{source}:{line}",
+                params={"cells": len(values), "columns": len(header)},
             )
         cells = dict(zip(header, values, strict=False))
         yield Row(source, line, cells)

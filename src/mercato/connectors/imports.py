@@ -47,6 +47,7 @@ from mercato.connectors.results import ImportSummary
 from mercato.connectors.shopify_orders import read_shopify_orders
 from mercato.connectors.social import AccountDay, PostSnapshot, store_social
 from mercato.core.errors import ValidationFailed
+from mercato.core.labels import N_
 from mercato.warehouse.bulk import load_bulk
 from mercato.warehouse.connection import Warehouse
 from mercato.warehouse.loader import LoadMode
@@ -68,7 +69,9 @@ class ImportOptions:
     def account(self, kind: str) -> str:
         if not self.account_id:
             raise ValidationFailed(
-                f"import {kind}: name the social account (--account)", location="account"
+                N_("import %(kind)s: name the social account (--account)"),
+                location="account",
+                params={"kind": kind},
             )
         return self.account_id
 
@@ -154,7 +157,7 @@ def _for_account(snapshot: PostSnapshot, account_id: str) -> PostSnapshot:
 def _meta_daily(t: Table, o: ImportOptions, p: Prepared) -> None:
     if o.platform not in ("facebook", "instagram"):
         raise ValidationFailed(
-            "meta-daily: --platform must be facebook or instagram", location="platform"
+            N_("meta-daily: --platform must be facebook or instagram"), location="platform"
         )
     p.days += meta_daily.parse_meta_daily(t, o.account("meta-daily"), o.platform, o.locale)
 

@@ -35,6 +35,7 @@ from mercato.connectors.products import ProductRecord, store_products
 from mercato.connectors.results import ImportSummary
 from mercato.connectors.shopify_webhooks import order_from_payload, refund_amount
 from mercato.core.errors import NotFoundError, ValidationFailed
+from mercato.core.labels import N_
 from mercato.core.money import parse_amount
 from mercato.core.timeutil import utcnow
 from mercato.warehouse.connection import Warehouse
@@ -70,10 +71,14 @@ def connect_shop(
     domain = shop_domain.strip().lower().removeprefix("https://").rstrip("/")
     if not SHOP_DOMAIN.match(domain):
         raise ValidationFailed(
-            f"shop domain {shop_domain!r} must look like your-shop.myshopify.com", location="shop"
+            N_("shop domain %(domain)s must look like your-shop.myshopify.com"),
+            location="shop",
+            params={"domain": repr(shop_domain)},
         )
     if not access_token.strip():
-        raise ValidationFailed("the Admin API access token is required", location="access_token")
+        raise ValidationFailed(
+            N_("the Admin API access token is required"), location="access_token"
+        )
     shop = session.scalar(
         select(ShopConnection).where(
             ShopConnection.workspace_id == workspace_id, ShopConnection.provider == "shopify"
@@ -111,7 +116,7 @@ def _load(catalog: Catalog, workspace_id: str) -> _Shop:
             )
         )
         if shop is None:
-            raise NotFoundError("no Shopify shop connected (mercato shop connect)")
+            raise NotFoundError(N_("no Shopify shop connected (mercato shop connect)"))
         return _Shop(
             shop.id,
             workspace_id,

@@ -23,6 +23,12 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with a plural form (`%(num)s` the count) for extraction; it is
+    translated with `ngettext` where it is shown."""
+    return singular, plural
+
+
 def _identity(message: str) -> str:
     return message
 
@@ -62,6 +68,8 @@ class Kind(StrEnum):
     GALLERY_LAYOUT = "gallery_layout"
     GALLERY_PLACEMENT = "gallery_placement"
     GALLERY_SELECTION = "gallery_selection"
+    RUN_STATUS = "run_status"
+    ACCOUNT_STATUS = "account_status"
 
 
 # No value for a dimension (a session without a channel or social platform).
@@ -272,6 +280,26 @@ GALLERY_SELECTIONS: dict[str, str] = {
     "manual": N_("Hand-picked"),
 }
 
+# How a sync, import or webhook delivery ended (catalog RunStatus), and a sync's outcome
+# (connectors.sync.SyncOutcome.status, which adds "skipped").
+RUN_STATUSES: dict[str, str] = {
+    "running": N_("Running"),
+    "ok": N_("Done"),
+    "partial": N_("Partly done"),
+    "failed": N_("Failed"),
+    "skipped": N_("Skipped"),
+}
+
+# A social account's state after its last sync (catalog AccountStatus).
+ACCOUNT_STATUSES: dict[str, str] = {
+    "active": N_("Active"),
+    "needs_token": N_("Needs a token"),
+    "reconnect_needed": N_("Reconnect needed"),
+    "token_expired": N_("Token expired"),
+    "token_invalid": N_("Token invalid"),
+    "missing_permission": N_("Missing permission"),
+}
+
 TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.MODEL: MODELS,
     Kind.CREDIT: CREDITS,
@@ -298,6 +326,8 @@ TABLES: Mapping[Kind, Mapping[str, str]] = {
     Kind.GALLERY_LAYOUT: GALLERY_LAYOUTS,
     Kind.GALLERY_PLACEMENT: GALLERY_PLACEMENTS,
     Kind.GALLERY_SELECTION: GALLERY_SELECTIONS,
+    Kind.RUN_STATUS: RUN_STATUSES,
+    Kind.ACCOUNT_STATUS: ACCOUNT_STATUSES,
 }
 
 YES, NO = N_("Yes"), N_("No")

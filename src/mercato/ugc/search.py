@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from mercato.core import textsearch
 from mercato.core.errors import ValidationFailed
+from mercato.core.labels import N_plural
 from mercato.core.timeutil import utcnow
 from mercato.ugc import rights
 from mercato.ugc.embedding import AI_MISSING_NOTICE, Embedder, one_blas_thread, query_vector
@@ -37,10 +38,28 @@ __all__ = ["PUBLISHABLE", "RIGHTS", "SORTS", "LibraryItem", "UgcQuery", "fts5_qu
 COUNT_CAP = 1000
 
 
-STALE_NOTICE = (
-    "{count} items have vectors from an earlier embedding model and are left out of semantic "
-    "results until they are re-embedded (mercato ugc reembed)."
+STALE_NOTICE = N_plural(
+    "%(num)s item has a vector from an earlier embedding model and is left out of semantic "
+    "results until it is re-embedded (mercato ugc reembed).",
+    "%(num)s items have vectors from an earlier embedding model and are left out of semantic "
+    "results until they are re-embedded (mercato ugc reembed).",
 )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a search says beside its results: a message marked for the catalogs (with its
+    plural and count when it has one, `%(num)s` the count). The API and the CLI give its
+    English (`english()`); the library page translates it (docs/i18n.md)."""
+
+    singular: str
+    plural: str | None = None
+    count: int = 0
+
+    def english(self) -> str:
+        if self.plural is None:
+            return self.singular
+        return (self.singular if self.count == 1 else self.plural) % {"num": self.count}
 
 
 @dataclass
@@ -73,10 +92,15 @@ class UgcQuery:
 class SearchResult:
     items: list[LibraryItem]
     total: int
-    notice: str | None = None
+    message: Notice | None = None
     scores: dict[str, float] = field(default_factory=dict)
     # True when the count stopped at its cap: there are more than `total` matches.
     total_capped: bool = False
+
+    @property
+    def notice(self) -> str | None:
+        """The notice in English (the API's `notice`, the CLI)."""
+        return self.message.english() if self.message else None
 
 
 def _shape(
@@ -114,13 +138,13 @@ def search(
     if query.rights and query.rights not in RIGHTS:
         raise ValidationFailed(f"rights must be one of {', '.join(RIGHTS)}", location="rights")
     session.flush()  # the statements below read the tables directly
-    notice = None
+    notice: Notice | None = None
     text = query.text
     if query.semantic:
         if embedder is not None:
             rights.expire_due(session, workspace_id)
             return _semantic(session, workspace_id, query, embedder)
-        notice, text = AI_MISSING_NOTICE, " ".join(filter(None, [text, query.semantic]))
+        notice, text = Notice(AI_MISSING_NOTICE), " ".join(filter(None, [text, query.semantic]))
     bound = max(COUNT_CAP, query.offset + query.limit)
     page, count, params = page_statements(session, workspace_id, query, text)
     rows, seen = _read(session, page, count, params)
@@ -166,7 +190,7 @@ def _semantic(
     """Cosine similarity of the query to the stored vectors of the items the filters keep.
     Only vectors of the embedder's model are compared (others are in another space)."""
     snapshot = workspace_vectors(session, workspace_id, embedder.model)
-    notice = STALE_NOTICE.format(count=snapshot.stale) if snapshot.stale else None
+    notice = Notice(*STALE_NOTICE, count=snapshot.stale) if snapshot.stale else None
     shape, params = _shape(session, workspace_id, query, query.text)
     ids, matrix = snapshot.ids, snapshot.matrix
     keep = None

@@ -15,6 +15,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from mercato.core import labels
+from mercato.core.errors import MercatoError
 from mercato.core.scopes import Scope
 from mercato.core.urls import safe_link
 from mercato.i18n import formatting, locales
@@ -23,6 +24,7 @@ from mercato.i18n.service import effective_language
 from mercato.web.auth import Principal, csrf_token
 from mercato.web.exports import export_href
 from mercato.web.security_headers import csp_nonce
+from mercato.web.ui_text import ui_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -88,6 +90,8 @@ templates.env.filters.update(
     number=_number, money=_money, percent=_percent, day=_day, moment=_moment
 )
 templates.env.globals["export_href"] = export_href
+# The scripts' text in the page's language (base.html's `ui-text` block; web/ui_text.py).
+templates.env.globals["ui_text"] = lambda: ui_text(locales.gettext, locales.ngettext)
 
 # Pages listed in the navigation: (path, label). Each domain appends its pages.
 # The dashboard's navigation, in funnel order: measure, then curate and sell, then sources.
@@ -151,6 +155,8 @@ def render(
     language = request_language(request, principal)
     # The response renders here, inside the block: gettext reads the active language.
     with locales.activate(language):
+        if isinstance(context.get("error"), MercatoError):  # a refused input, in the page's words
+            context["error"] = context["error"].translated(locales.gettext)
         response = templates.TemplateResponse(
             request,
             template,

@@ -35,6 +35,7 @@ from mercato.connectors.connect.providers import LOGIN_OF, PROVIDERS, Provider, 
 from mercato.connectors.connect.tokens import AppCredentials, OAuthFailed, exchange_code
 from mercato.connectors.platforms.client import ClientPolicy
 from mercato.core.errors import NotFoundError, ValidationFailed
+from mercato.core.labels import N_
 from mercato.core.timeutil import utcnow
 
 STATE_TTL = timedelta(minutes=10)
@@ -79,7 +80,7 @@ def set_app(
     login = provider_for(platform).login
     if not client_id.strip() or not client_secret.strip():
         raise ValidationFailed(
-            "client_id and client_secret are both required", location="client_id"
+            N_("client_id and client_secret are both required"), location="client_id"
         )
     app = session.scalar(
         select(OAuthApp).where(OAuthApp.workspace_id == workspace_id, OAuthApp.platform == login)
@@ -100,9 +101,12 @@ def app_credentials(session: Session, workspace_id: str, login: str) -> AppCrede
     )
     if app is None:
         raise ValidationFailed(
-            f"{ConnectError.NO_APP}: enter the {login} app's client id and secret in Settings "
-            f"(or `mercato accounts app {login}`) first",
+            N_(
+                "%(code)s: enter the %(app)s app's client id and secret in Settings "
+                "(or `mercato accounts app %(app)s`) first"
+            ),
             location="platform",
+            params={"code": ConnectError.NO_APP, "app": login},
         )
     return AppCredentials(app.client_id, app.client_secret, app.endpoint_override)
 
@@ -256,7 +260,7 @@ def pending_choices(
 def _pending(session: Session, workspace_id: str, grant_id: str, now: datetime) -> list[Grant]:
     pending = session.get(PendingGrant, grant_id)
     if pending is None or pending.workspace_id != workspace_id or pending.expires_at < now:
-        raise NotFoundError("this account choice expired or does not exist; connect again")
+        raise NotFoundError(N_("this account choice expired or does not exist; connect again"))
     return [Grant(**raw) for raw in json.loads(pending.sealed_choices)]
 
 
@@ -265,7 +269,7 @@ def pick(
 ) -> list[str]:
     """Store the chosen accounts of a pending grant; the grant is then gone."""
     if not keys:
-        raise ValidationFailed("pick at least one account", location="accounts")
+        raise ValidationFailed(N_("pick at least one account"), location="accounts")
     with catalog.session() as session:
         grants = {
             f"{g.platform}:{g.external_id}": g

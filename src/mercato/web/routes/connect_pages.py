@@ -45,7 +45,7 @@ def sources_connect(
             binding=_binding(request),
         )
     except MercatoError as exc:
-        return sources_view(request, services, principal, 422, error=str(exc))
+        return sources_view(request, services, principal, 422, error=exc)
     # Not a 303: the pages' CSP (`form-action 'self'`) stops a form's redirect to another
     # origin, so a page sends the browser on (meta refresh, and a link to click).
     link = safe_link(url)
@@ -83,7 +83,7 @@ def sources_connect_callback(
             binding=_binding(request),
         )
     except MercatoError as exc:
-        return sources_view(request, services, principal, 400, error=str(exc))
+        return sources_view(request, services, principal, 400, error=exc)
     if done.pending_grant_id:
         return RedirectResponse(f"/sources/connect/pick/{done.pending_grant_id}", status_code=303)
     return RedirectResponse("/sources?connected=1", status_code=303)
@@ -96,7 +96,7 @@ def sources_connect_pick_page(
     try:
         choices = service.pending_choices(services.catalog, principal.workspace_id, grant_id)
     except MercatoError as exc:
-        return sources_view(request, services, principal, 404, error=str(exc))
+        return sources_view(request, services, principal, 404, error=exc)
     return render(request, "connect_pick.html", principal, grant_id=grant_id, choices=choices)
 
 
@@ -111,7 +111,7 @@ async def sources_connect_pick(
     except MercatoError as exc:
         # An expired grant, or another workspace's, is an unknown id: 404 like the pick page.
         status = 404 if isinstance(exc, NotFoundError) else 422
-        return sources_view(request, services, principal, status, error=str(exc))
+        return sources_view(request, services, principal, status, error=exc)
     return RedirectResponse("/sources?connected=1", status_code=303)
 
 
@@ -129,7 +129,7 @@ def sources_sync_account(
     try:
         ids = accounts_to_sync(services.catalog, principal.workspace_id, account_id)
     except MercatoError as exc:
-        return sources_view(request, services, principal, 404, error=str(exc))
+        return sources_view(request, services, principal, 404, error=exc)
     outcomes = sync_many(services.catalog, services.warehouse, ids)
     return sources_view(request, services, principal, synced=outcomes)
 
@@ -184,5 +184,5 @@ def settings_apps_save(
                 endpoint_override=endpoint_override or None,
             )
     except MercatoError as exc:
-        return _apps_page(request, services, principal, 422, error=str(exc))
+        return _apps_page(request, services, principal, 422, error=exc)
     return _apps_page(request, services, principal, saved=platform)

@@ -15,7 +15,7 @@ from mercato.connectors import accounts
 from mercato.connectors.accounts import PLATFORMS
 from mercato.connectors.sync import sync_account
 from mercato.core import labels
-from mercato.core.errors import MercatoError
+from mercato.core.errors import MercatoError, ValidationFailed
 from mercato.core.labels import N_
 from mercato.core.scopes import Scope, parse_scopes
 from mercato.metrics.benchmarks import catalogue as benchmark_catalogue
@@ -25,7 +25,8 @@ from mercato.web.auth import AdminPage, Principal, ServicesDep
 from mercato.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
-Failure = tuple[str, int]
+# A refused input: the error (translated where the page renders it) or a message, and a status.
+Failure = tuple[MercatoError | str, int]
 
 
 def page_for(
@@ -41,7 +42,7 @@ def attempt(services: Services, work: Callable[[CatalogSession], object]) -> Fai
         with services.catalog.session() as session:
             work(session)
     except MercatoError as exc:
-        return str(exc), 404 if exc.code == "not_found" else 409 if exc.code == "conflict" else 422
+        return exc, 404 if exc.code == "not_found" else 409 if exc.code == "conflict" else 422
     return None
 
 
@@ -258,7 +259,7 @@ def settings_accounts_token(
 ) -> Response:
     token = access_token.strip()
     failure = (
-        ("access_token: paste the platform's token", 422)
+        (ValidationFailed(N_("paste the platform's token"), location="access_token"), 422)
         if not token
         else attempt(
             services, lambda s: accounts.set_token(s, principal.workspace_id, account_id, token)

@@ -31,7 +31,7 @@ def sources_shop_connect(
                 session, principal.workspace_id, shop_domain=shop_domain, access_token=access_token
             )
     except MercatoError as exc:
-        return sources_view(request, services, principal, 422, error=str(exc))
+        return sources_view(request, services, principal, 422, error=exc)
     return sources_view(request, services, principal, shop_saved=True)
 
 
@@ -44,7 +44,7 @@ def sources_shop_sync(
             services.catalog, services.warehouse, principal.workspace_id
         )
     except MercatoError as exc:
-        return sources_view(request, services, principal, 422, error=str(exc))
+        return sources_view(request, services, principal, 422, error=exc)
     except PlatformError as exc:
         return sources_view(request, services, principal, 502, error=f"shopify: {exc.message}")
     return sources_view(request, services, principal, result=summary)

@@ -101,5 +101,5 @@ async def sources_upload(
             options,
         )
     except MercatoError as exc:
-        return sources_view(request, services, principal, 422, error=str(exc))
+        return sources_view(request, services, principal, 422, error=exc)
     return sources_view(request, services, principal, result=summary)

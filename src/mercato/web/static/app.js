@@ -7,6 +7,7 @@
    - every table in <main> sits in a scroller, so a wide one scrolls inside its card. */
 (function (d, w) {
   "use strict";
+  var words = JSON.parse(d.getElementById("ui-text").textContent);  // web/ui_text.py
   var narrow = w.matchMedia("(max-width: 760px)");
   var toggle = d.querySelector(".menu-toggle"), menu = d.getElementById("site-nav");
   if (toggle && menu) {
@@ -38,7 +39,7 @@
         heading = heading && heading.querySelector("h2, h3");
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", heading ? heading.textContent.trim() : box.firstChild.id || "table");
+        box.setAttribute("aria-label", heading ? heading.textContent.trim() : box.firstChild.id || words.table);
       } else {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");

@@ -1,6 +1,14 @@
-/* Gallery builder: live preview through /api/v1/galleries/preview, save, copy the snippet. */
+/* Gallery builder: live preview through /api/v1/galleries/preview, save, copy the snippet.
+   Words come from the page's ui-text block, in the page's language (web/ui_text.py). */
 (function () {
   "use strict";
+  var words = JSON.parse(document.getElementById("ui-text").textContent);
+  var language = document.documentElement.lang;  // base.html: <html lang>
+  var plural = new Intl.PluralRules(language);
+  function count(key, n) {  // a plural entry: its form for n, with n in the page's digits
+    var forms = words[key];
+    return (forms[plural.select(n)] || forms.other).replace("{n}", n.toLocaleString(language));
+  }
   var csrf = document.currentScript.getAttribute("data-csrf");
   var form = document.getElementById("builder"), status = document.getElementById("builder-status");
   var timer = null;
@@ -61,7 +69,7 @@
   }
   function problem(error) {
     if (Array.isArray(error)) return error.map(function (e) { return e.loc.join(".") + ": " + e.msg; }).join("; ");
-    return (error && error.location ? error.location + ": " : "") + (error && error.message || "could not save");
+    return (error && error.location ? error.location + ": " : "") + (error && error.message || words.could_not_save);
   }
 
   function refresh() {
@@ -72,7 +80,8 @@
     if (segment) body.segment = segment;
     call("POST", "/api/v1/galleries/preview", body).then(function (data) {
       MercatoGallery.render(document.getElementById("preview"), data);
-      document.getElementById("preview-count").textContent = data.items.length + " item(s)" + (data.segment ? " by the segment's rule" : "") + (data.fallback_used ? " from the fallback gallery" : "");
+      var key = "preview_items" + (data.segment ? "_segment" : "") + (data.fallback_used ? "_fallback" : "");
+      document.getElementById("preview-count").textContent = count(key, data.items.length);
     }, function (error) { status.textContent = problem(error); });
   }
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
@@ -80,14 +89,14 @@
     event.preventDefault();
     var id = form.getAttribute("data-gallery-id");
     call(id ? "PATCH" : "POST", "/api/v1/galleries" + (id ? "/" + id : ""), draft()).then(function (saved) {
-      status.textContent = "Saved.";
+      status.textContent = words.saved;
       if (!id) window.location = "/galleries/" + saved.id;
       document.getElementById("snippet").textContent = saved.embed;
     }, function (error) { status.textContent = problem(error); });
   });
   document.getElementById("copy-snippet").addEventListener("click", function () {
     var text = document.getElementById("snippet").textContent;
-    if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { status.textContent = "Snippet copied."; });
+    if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { status.textContent = words.snippet_copied; });
   });
   refresh();
 })();

@@ -1,11 +1,13 @@
-/* Settings pages: copy buttons and confirmations, without inline handlers (strict CSP). */
+/* Settings pages: copy buttons and confirmations, without inline handlers (strict CSP).
+   Words come from the page's ui-text block, in the page's language (web/ui_text.py). */
 (function (d) {
   "use strict";
+  var words = JSON.parse(d.getElementById("ui-text").textContent);
   d.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (button) {
       var text = d.getElementById(button.getAttribute("data-copy")).textContent;
-      var done = function () { button.textContent = "Copied"; };
+      var done = function () { button.textContent = words.copied; };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, function () { select(button); });
       } else {
@@ -25,6 +27,6 @@
     var selection = window.getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
-    button.textContent = "Selected: press Ctrl+C";
+    button.textContent = words.select_to_copy;
   }
 })(document);
