@@ -1,12 +1,9 @@
 """A workspace's `warehouse_engine` (ADR 0505): `GET|PUT /api/v1/workspace/warehouse-engine`
-and the `/settings/engine` page."""
+(the `/settings/engine` page is in `engine_pages`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from mercato.catalog.warehouse_engines import (
@@ -15,11 +12,9 @@ from mercato.catalog.warehouse_engines import (
     set_workspace_engine,
     workspace_engine,
 )
-from mercato.core.errors import ValidationFailed
 from mercato.runtime import Services
 from mercato.warehouse.spark_lakes import spark_problem
-from mercato.web.auth import Admin, AdminPage, AnalyticsReader, Principal, ServicesDep
-from mercato.web.templating import render
+from mercato.web.auth import Admin, AnalyticsReader, Principal, ServicesDep
 
 router = APIRouter(tags=["settings"])
 
@@ -58,43 +53,3 @@ def set_warehouse_engine(
     with services.catalog.session() as session:
         set_workspace_engine(session, principal.workspace_id, engine)
     return engine_public(services, principal)
-
-
-def _page(
-    request: Request, services: Services, principal: Principal, error: str | None = None
-) -> HTMLResponse:
-    shown = engine_public(services, principal)
-    return render(
-        request,
-        "settings_engine.html",
-        principal=principal,
-        status_code=422 if error else 200,
-        section="engine",
-        engine=shown,
-        engines=[engine.value for engine in WarehouseEngine],
-        lake_dir=services.settings.lake_dir,
-        error=error,
-    )
-
-
-@router.get("/settings/engine", include_in_schema=False, operation_id="settings_engine_page")
-def settings_engine_page(
-    request: Request, services: ServicesDep, principal: AdminPage
-) -> HTMLResponse:
-    return _page(request, services, principal)
-
-
-@router.post("/settings/engine", include_in_schema=False, operation_id="settings_engine_set")
-def settings_engine_set(
-    request: Request,
-    services: ServicesDep,
-    principal: AdminPage,
-    engine: Annotated[str, Form(max_length=32)] = "",
-) -> Response:
-    try:
-        chosen = parse_engine(engine)
-    except ValidationFailed as exc:
-        return _page(request, services, principal, exc.message)
-    with services.catalog.session() as session:
-        set_workspace_engine(session, principal.workspace_id, chosen)
-    return RedirectResponse("/settings/engine", status_code=303)
