@@ -162,15 +162,9 @@ def demo_server(seeded: Seeded) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
+def chromium(browser: Any) -> Any:
+    """The suite's one Chromium (a second Playwright in the same process cannot start)."""
+    return browser
 
 
 def _login(page: Any, base: str) -> None:
