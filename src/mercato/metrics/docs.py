@@ -115,7 +115,11 @@ missing denominator gives **n/a**, never 0 or an error. Money stays Decimal.
   the workspace's date in its time zone, for the API, the pages and `mercato goals list`.
 - **Compiled once**: the SQL of a report query is kept per workspace and slice, so a repeated
   report (a reload, the API polled) only runs it again; the rows are always read afresh
-  (ADR 0502).
+  (ADR 0502). The SQL is also kept in `<data_dir>/compiled-sql/`, so a restarted server or a
+  CLI command skips the Ibis build too; a file is used only when its key (workspace, slice,
+  measure definitions) and its fingerprint (Mercato's code and version, the engine, Ibis,
+  sqlglot and DuckDB versions, the stored tables' schemas) are the asked ones (ADR 0506).
+  Deleting the folder is always safe.
 - **Attribution** for revenue by channel/platform: the session the order was placed in (last
   session touch). Multi-touch models are in attribution.md.
 """
