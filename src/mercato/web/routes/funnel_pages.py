@@ -28,7 +28,7 @@ from mercato.metrics.service import (
 )
 from mercato.metrics.spec import Kpi, Stage
 from mercato.metrics.stage_funnel import STAGE_KPIS, platform_funnels
-from mercato.runtime import Services, analytics_warehouse
+from mercato.runtime import Services
 from mercato.segments.reports import kpi_report
 from mercato.segments.service import list_segments
 from mercato.sharing.schemas import ViewName, ViewParameters
@@ -225,24 +225,19 @@ def funnel_page(
         view = ViewParameters(start=start, end=end)
         return page_export(services, principal, ViewName.FUNNEL, view, format, table)
     segment = segment or None
+    catalog, numbers = analytics_stores(services, workspace)  # the workspace's engine, once
     report = kpi_report(
-        *analytics_stores(services, workspace),
-        workspace,
-        ReportRequest(start, end, compare, segment=segment),
+        catalog, numbers, workspace, ReportRequest(start, end, compare, segment=segment)
     )
-    marks = benchmark_map(workspace_benchmarks(services.catalog.for_workspace(workspace.id)))
+    marks = benchmark_map(workspace_benchmarks(catalog))
     chosen = report.slice_.segment
-    scoped = segment_scope(
-        services, workspace.id, chosen, analytics_warehouse(services, workspace.id, workspace.slug)
-    )
+    scoped = segment_scope(services, workspace.id, chosen, numbers)
     whole = Slice(start, end, workspace.time_zone, segment=chosen)
     own = internal_benchmarks(scoped, whole, [k.id for k in KPIS])
     series = sparkline(scoped, whole, [k.id for k in KPIS])
     begin_utc, end_utc = local_day_bounds_utc(start, end, zone(workspace.time_zone))
     drilled = kpi_report(
-        *analytics_stores(services, workspace),
-        workspace,
-        ReportRequest(start, end, dimensions=(drill,), segment=segment),
+        catalog, numbers, workspace, ReportRequest(start, end, dimensions=(drill,), segment=segment)
     )
     by_platform = (
         drilled
