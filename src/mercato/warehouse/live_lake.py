@@ -73,7 +73,7 @@ def open_filesystem(location: str) -> tuple[pafs.FileSystem, str]:
         path = location.removeprefix("file://")
         return pafs.LocalFileSystem(), str(pafs.LocalFileSystem().normalize_path(path))
     try:
-        import fsspec  # type: ignore[import-untyped]
+        import fsspec
     except ImportError:
         raise LiveLakeError(
             f"lake_dir {location} is not a local path: object-store lakes need fsspec "
